@@ -1,0 +1,234 @@
+// Package authn turns a SigV4-signed request into a principal: it checks the signature's scope and
+// clock before touching any key material, resolves the access key (long-term keys through a small
+// bounded cache in front of the store), verifies the HMAC in constant time and records key use.
+// Failures carry a Kind; each protocol family maps kinds to its own error codes.
+package authn
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/sigv4"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Kind classifies an authentication failure independently of the protocol.
+type Kind int
+
+const (
+	Missing      Kind = iota + 1 // no signature at all
+	Incomplete                   // malformed signature data
+	Mismatch                     // wrong signature or scope
+	Skewed                       // request time outside the window, or presigned URL expired
+	InvalidToken                 // unknown or inactive key, bad or missing session token
+	ExpiredToken                 // temporary credentials past their expiry
+	Unavailable                  // the store could not be reached
+)
+
+// Error is an authentication failure with a message safe to send to the client.
+type Error struct {
+	Kind    Kind
+	Message string
+	Cause   error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Cause }
+
+const invalidTokenMsg = "The security token included in the request is invalid."
+
+// KeyStore is the part of the store authentication reads.
+type KeyStore interface {
+	GetAccessKey(ctx context.Context, accessKeyID string) (store.AccessKey, error)
+	GetUserByID(ctx context.Context, userID string) (store.User, error)
+	RecordAccessKeyUse(ctx context.Context, accessKeyID string, at time.Time, service, region string) error
+}
+
+// Options tunes the authenticator.
+type Options struct {
+	// CacheTTL bounds how stale a cached long-term key may be on this node (other nodes' changes
+	// to a key become visible within it; changes made through this node are seen at once).
+	CacheTTL time.Duration
+	// CacheSize bounds the number of cached keys.
+	CacheSize int
+	// UseRecordInterval throttles last-used writes to one per key per interval.
+	UseRecordInterval time.Duration
+	Now               func() time.Time
+	Logger            *slog.Logger
+}
+
+// Authenticator verifies SigV4 requests.
+type Authenticator struct {
+	store  KeyStore
+	master *keys.MasterKey
+	opts   Options
+
+	mu    sync.Mutex
+	cache map[string]*cachedKey
+}
+
+type cachedKey struct {
+	secret     string
+	status     string
+	principal  principal.Principal
+	loadedAt   time.Time
+	recordedAt time.Time
+}
+
+// New builds an authenticator.
+func New(st KeyStore, master *keys.MasterKey, opts Options) *Authenticator {
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = 5 * time.Second
+	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = 10000
+	}
+	if opts.UseRecordInterval == 0 {
+		opts.UseRecordInterval = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Authenticator{store: st, master: master, opts: opts, cache: map[string]*cachedKey{}}
+}
+
+// Authenticate verifies req for the given signing service ("sts", "iam", …). region is the
+// region of the credential scope, for last-used records and responses.
+func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request, service string) (p *principal.Principal, region string, err error) {
+	auth, perr := sigv4.Parse(req)
+	if perr != nil {
+		return nil, "", fromSigV4(perr)
+	}
+	if auth == nil {
+		return nil, "", &Error{Kind: Missing, Message: "Request is missing Authentication Token"}
+	}
+	now := a.opts.Now()
+	if err := auth.CheckScope(service, now); err != nil {
+		return nil, "", fromSigV4(err)
+	}
+	if strings.HasPrefix(auth.AccessKeyID, "ASIA") {
+		// Temporary credentials arrive with the session-token issue; until then no ASIA key exists.
+		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+	}
+	if auth.SecurityToken != "" {
+		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+	}
+	ck, err := a.lookup(ctx, auth.AccessKeyID, now)
+	if err != nil {
+		return nil, "", err
+	}
+	if ck.status != "Active" {
+		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+	}
+	if err := auth.Verify(req, ck.secret); err != nil {
+		return nil, "", fromSigV4(err)
+	}
+	a.recordUse(ctx, auth.AccessKeyID, ck, now, service, auth.Region)
+	pr := ck.principal
+	return &pr, auth.Region, nil
+}
+
+func (a *Authenticator) lookup(ctx context.Context, keyID string, now time.Time) (*cachedKey, error) {
+	a.mu.Lock()
+	ck, ok := a.cache[keyID]
+	a.mu.Unlock()
+	if ok && now.Sub(ck.loadedAt) < a.opts.CacheTTL {
+		return ck, nil
+	}
+	k, err := a.store.GetAccessKey(ctx, keyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+	}
+	if err != nil {
+		return nil, &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
+	}
+	secret, err := a.master.Open(k.SecretCiphertext, SecretAAD(k.AccessKeyID))
+	if err != nil {
+		return nil, &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
+	}
+	p := principal.Principal{AccountID: k.AccountID, AccessKeyID: keyID}
+	if k.UserID == "" {
+		p.Kind, p.ARN, p.UserID = principal.Root, principal.RootARN(k.AccountID), k.AccountID
+	} else {
+		u, err := a.store.GetUserByID(ctx, k.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		}
+		if err != nil {
+			return nil, &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
+		}
+		p.Kind, p.ARN, p.UserID, p.UserName = principal.User, principal.UserARN(u.AccountID, u.Path, u.UserName), u.UserID, u.UserName
+	}
+	ck = &cachedKey{secret: string(secret), status: k.Status, principal: p, loadedAt: now}
+	if k.LastUsedAt != nil {
+		ck.recordedAt = *k.LastUsedAt
+	}
+	a.mu.Lock()
+	if len(a.cache) >= a.opts.CacheSize {
+		// Dropping everything is crude but bounded and rare; a full cache means a key flood.
+		a.cache = map[string]*cachedKey{}
+	}
+	a.cache[keyID] = ck
+	a.mu.Unlock()
+	return ck, nil
+}
+
+func (a *Authenticator) recordUse(ctx context.Context, keyID string, ck *cachedKey, now time.Time, service, region string) {
+	a.mu.Lock()
+	due := now.Sub(ck.recordedAt) >= a.opts.UseRecordInterval
+	if due {
+		ck.recordedAt = now
+	}
+	a.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := a.store.RecordAccessKeyUse(ctx, keyID, now, service, region); err != nil {
+		a.opts.Logger.Warn("recording access key use failed", "access_key_id", keyID, "err", err)
+	}
+}
+
+// Invalidate drops a cached key so changes made through this node apply to the next request.
+func (a *Authenticator) Invalidate(accessKeyID string) {
+	a.mu.Lock()
+	delete(a.cache, accessKeyID)
+	a.mu.Unlock()
+}
+
+// InvalidateAll drops every cached key (a user was renamed or deleted).
+func (a *Authenticator) InvalidateAll() {
+	a.mu.Lock()
+	a.cache = map[string]*cachedKey{}
+	a.mu.Unlock()
+}
+
+// SecretAAD binds a sealed secret to its access key id.
+func SecretAAD(accessKeyID string) []byte { return []byte("access-key-secret:" + accessKeyID) }
+
+// EqualSecrets compares secrets in constant time.
+func EqualSecrets(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+func fromSigV4(err error) *Error {
+	var se *sigv4.Error
+	if !errors.As(err, &se) {
+		return &Error{Kind: Incomplete, Message: err.Error()}
+	}
+	switch se.Kind {
+	case sigv4.KindMismatch:
+		return &Error{Kind: Mismatch, Message: se.Message}
+	case sigv4.KindExpired:
+		return &Error{Kind: Skewed, Message: se.Message}
+	default:
+		return &Error{Kind: Incomplete, Message: se.Message}
+	}
+}

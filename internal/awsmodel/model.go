@@ -1,0 +1,356 @@
+package awsmodel
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+//go:embed models/*.json
+var modelFS embed.FS
+
+// Service is one loaded service model.
+type Service struct {
+	ID           string // file name: sts, iam, cognito-identity, quicksight
+	Protocol     string // query, json, rest-json
+	APIVersion   string
+	SigningName  string
+	XMLNamespace string
+	TargetPrefix string
+	Operations   map[string]*Operation
+	Shapes       map[string]*Shape
+}
+
+// Operation is one API operation of a service.
+type Operation struct {
+	Name          string
+	HTTPMethod    string
+	RequestURI    string
+	Input         *Shape // nil when the operation takes no input
+	Output        *Shape // nil when the operation returns no output
+	ResultWrapper string
+	// Unsigned is true for the model's noAuth operations, which clients send without SigV4.
+	Unsigned bool
+	Errors   []*Shape
+}
+
+// Shape is a model shape with its constraints.
+type Shape struct {
+	Name      string
+	Type      string // structure, string, list, map, integer, long, boolean, timestamp, blob, double, float
+	Members   []*Member
+	Required  map[string]bool
+	Min, Max  *float64
+	Pattern   string
+	Enum      []string
+	Member    *Member // list element
+	Key       *Member // map key
+	Value     *Member // map value
+	Sensitive bool
+	Union     bool
+	Error     *ErrorTrait
+
+	memberIndex map[string]*Member
+	patternOnce sync.Once
+	patternRe   *regexp.Regexp
+}
+
+// ErrorTrait describes an exception shape as it appears on the wire.
+type ErrorTrait struct {
+	Code       string
+	HTTPStatus int
+	Sender     bool
+}
+
+// Member is a structure member (or the element/key/value of a list or map).
+type Member struct {
+	Name         string
+	Shape        *Shape
+	Location     string // "", uri, querystring, header, statusCode
+	LocationName string
+}
+
+// MemberByName finds a structure member.
+func (s *Shape) MemberByName(name string) *Member { return s.memberIndex[name] }
+
+// PatternRegexp compiles the model's pattern (Java syntax) into an anchored RE2 expression.
+// Patterns that RE2 cannot express are skipped rather than failing every request.
+func (s *Shape) PatternRegexp() *regexp.Regexp {
+	s.patternOnce.Do(func() {
+		if s.Pattern == "" {
+			return
+		}
+		re, err := regexp.Compile(`^(?:` + javaToRE2(s.Pattern) + `)$`)
+		if err == nil {
+			s.patternRe = re
+		}
+	})
+	return s.patternRe
+}
+
+var javaEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+
+// javaToRE2 rewrites the Java-only \uXXXX escapes the models use into RE2's \x{XXXX}.
+func javaToRE2(p string) string {
+	return javaEscape.ReplaceAllString(p, `\x{$1}`)
+}
+
+type rawModel struct {
+	Metadata struct {
+		APIVersion   string `json:"apiVersion"`
+		EndpointPref string `json:"endpointPrefix"`
+		SigningName  string `json:"signingName"`
+		Protocol     string `json:"protocol"`
+		XMLNamespace string `json:"xmlNamespace"`
+		TargetPrefix string `json:"targetPrefix"`
+	} `json:"metadata"`
+	Operations map[string]struct {
+		Name string `json:"name"`
+		HTTP struct {
+			Method     string `json:"method"`
+			RequestURI string `json:"requestUri"`
+		} `json:"http"`
+		Input *struct {
+			Shape string `json:"shape"`
+		} `json:"input"`
+		Output *struct {
+			Shape         string `json:"shape"`
+			ResultWrapper string `json:"resultWrapper"`
+		} `json:"output"`
+		Errors []struct {
+			Shape string `json:"shape"`
+		} `json:"errors"`
+		Auth     []string `json:"auth"`
+		AuthType string   `json:"authtype"`
+	} `json:"operations"`
+	Shapes map[string]json.RawMessage `json:"shapes"`
+}
+
+type rawMember struct {
+	Shape        string `json:"shape"`
+	Location     string `json:"location"`
+	LocationName string `json:"locationName"`
+}
+
+type rawShape struct {
+	Type      string               `json:"type"`
+	Members   map[string]rawMember `json:"members"`
+	Required  []string             `json:"required"`
+	Min       *float64             `json:"min"`
+	Max       *float64             `json:"max"`
+	Pattern   string               `json:"pattern"`
+	Enum      []string             `json:"enum"`
+	Member    *rawMember           `json:"member"`
+	Key       *rawMember           `json:"key"`
+	Value     *rawMember           `json:"value"`
+	Sensitive bool                 `json:"sensitive"`
+	Union     bool                 `json:"union"`
+	Exception bool                 `json:"exception"`
+	Error     *struct {
+		Code        string `json:"code"`
+		HTTPStatus  int    `json:"httpStatusCode"`
+		SenderFault bool   `json:"senderFault"`
+	} `json:"error"`
+	Fault bool `json:"fault"`
+}
+
+var (
+	loadOnce sync.Once
+	services map[string]*Service
+	loadErr  error
+)
+
+// Load returns the embedded model of a service ("sts", "iam", "cognito-identity", "quicksight").
+// The models are parsed once per process.
+func Load(id string) (*Service, error) {
+	loadOnce.Do(func() {
+		services = map[string]*Service{}
+		for _, name := range []string{"sts", "iam", "cognito-identity", "quicksight"} {
+			data, err := modelFS.ReadFile("models/" + name + ".json")
+			if err != nil {
+				loadErr = err
+				return
+			}
+			svc, err := parse(name, data)
+			if err != nil {
+				loadErr = fmt.Errorf("model %s: %w", name, err)
+				return
+			}
+			services[name] = svc
+		}
+	})
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	svc, ok := services[id]
+	if !ok {
+		return nil, fmt.Errorf("no model named %q", id)
+	}
+	return svc, nil
+}
+
+// MustLoad is Load for package initialisation, where a missing embedded model is a build defect.
+func MustLoad(id string) *Service {
+	s, err := Load(id)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func parse(id string, data []byte) (*Service, error) {
+	var rm rawModel
+	if err := json.Unmarshal(data, &rm); err != nil {
+		return nil, err
+	}
+	svc := &Service{
+		ID:           id,
+		Protocol:     rm.Metadata.Protocol,
+		APIVersion:   rm.Metadata.APIVersion,
+		SigningName:  rm.Metadata.SigningName,
+		XMLNamespace: rm.Metadata.XMLNamespace,
+		TargetPrefix: rm.Metadata.TargetPrefix,
+		Operations:   map[string]*Operation{},
+		Shapes:       map[string]*Shape{},
+	}
+	if svc.SigningName == "" {
+		svc.SigningName = rm.Metadata.EndpointPref
+	}
+	raws := map[string]rawShape{}
+	for name, raw := range rm.Shapes {
+		var rs rawShape
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			return nil, fmt.Errorf("shape %s: %w", name, err)
+		}
+		raws[name] = rs
+		svc.Shapes[name] = &Shape{Name: name}
+	}
+	resolve := func(rm *rawMember, name string) (*Member, error) {
+		if rm == nil {
+			return nil, nil
+		}
+		target, ok := svc.Shapes[rm.Shape]
+		if !ok {
+			return nil, fmt.Errorf("unknown shape %q", rm.Shape)
+		}
+		return &Member{Name: name, Shape: target, Location: rm.Location, LocationName: rm.LocationName}, nil
+	}
+	for name, rs := range raws {
+		s := svc.Shapes[name]
+		s.Type, s.Min, s.Max, s.Pattern, s.Enum = rs.Type, rs.Min, rs.Max, rs.Pattern, rs.Enum
+		s.Sensitive, s.Union = rs.Sensitive, rs.Union
+		if rs.Exception || rs.Error != nil {
+			et := &ErrorTrait{Code: name, Sender: !rs.Fault}
+			if rs.Error != nil {
+				if rs.Error.Code != "" {
+					et.Code = rs.Error.Code
+				}
+				et.HTTPStatus = rs.Error.HTTPStatus
+				et.Sender = rs.Error.SenderFault || !rs.Fault
+			}
+			if et.HTTPStatus == 0 {
+				et.HTTPStatus = 400
+				if rs.Fault {
+					et.HTTPStatus = 500
+				}
+			}
+			s.Error = et
+		}
+		var err error
+		if s.Member, err = resolve(rs.Member, "member"); err != nil {
+			return nil, err
+		}
+		if s.Key, err = resolve(rs.Key, "key"); err != nil {
+			return nil, err
+		}
+		if s.Value, err = resolve(rs.Value, "value"); err != nil {
+			return nil, err
+		}
+		if rs.Type == "structure" {
+			order, err := memberOrder(rm.Shapes[name])
+			if err != nil {
+				return nil, fmt.Errorf("shape %s: %w", name, err)
+			}
+			s.memberIndex = map[string]*Member{}
+			s.Required = map[string]bool{}
+			for _, r := range rs.Required {
+				s.Required[r] = true
+			}
+			for _, mn := range order {
+				rmem := rs.Members[mn]
+				m, err := resolve(&rmem, mn)
+				if err != nil {
+					return nil, fmt.Errorf("shape %s member %s: %w", name, mn, err)
+				}
+				s.Members = append(s.Members, m)
+				s.memberIndex[mn] = m
+			}
+		}
+	}
+	for name, ro := range rm.Operations {
+		op := &Operation{Name: name, HTTPMethod: ro.HTTP.Method, RequestURI: ro.HTTP.RequestURI}
+		if ro.Input != nil {
+			op.Input = svc.Shapes[ro.Input.Shape]
+		}
+		if ro.Output != nil {
+			op.Output = svc.Shapes[ro.Output.Shape]
+			op.ResultWrapper = ro.Output.ResultWrapper
+		}
+		for _, e := range ro.Errors {
+			if es := svc.Shapes[e.Shape]; es != nil {
+				op.Errors = append(op.Errors, es)
+			}
+		}
+		op.Unsigned = ro.AuthType == "none"
+		for _, a := range ro.Auth {
+			if a == "smithy.api#noAuth" {
+				op.Unsigned = true
+			}
+		}
+		svc.Operations[name] = op
+	}
+	return svc, nil
+}
+
+// memberOrder reads the member names of a structure shape in document order; encoding/json maps
+// lose it, and responses list members in model order like AWS does.
+func memberOrder(raw json.RawMessage) ([]string, error) {
+	var probe struct {
+		Members json.RawMessage `json:"members"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil || len(probe.Members) == 0 {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(probe.Members))
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	var names []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		names = append(names, name)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+// ErrorShape finds an exception shape by its wire code.
+func (s *Service) ErrorShape(code string) *Shape {
+	for _, sh := range s.Shapes {
+		if sh.Error != nil && strings.EqualFold(sh.Error.Code, code) {
+			return sh
+		}
+	}
+	return nil
+}

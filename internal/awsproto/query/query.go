@@ -1,0 +1,311 @@
+// Package query is the awsQuery codec used by STS and IAM: it turns flattened form parameters
+// (`Tags.member.1.Key=…`) into the model's value tree, and value trees or errors into the XML
+// envelopes both SDKs parse. It knows nothing about what the operations mean.
+package query
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/awsmodel"
+	"github.com/latchkey/latchkey/internal/awsproto/scalar"
+)
+
+// maxListMembers bounds how far a list is read, so `X.member.999999999=` costs nothing.
+const maxListMembers = 1000
+
+// Params is a parsed parameter set. Only the first value of a repeated key counts.
+type Params map[string]string
+
+// ParseParams merges the query string and, for form bodies, the body. Body values win on clashes.
+func ParseParams(rawQuery string, contentType string, body []byte) (Params, error) {
+	p := Params{}
+	if rawQuery != "" {
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return nil, fmt.Errorf("the query string is malformed")
+		}
+		for k, v := range q {
+			p[k] = v[0]
+		}
+	}
+	if len(body) > 0 && isForm(contentType) {
+		f, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, fmt.Errorf("the form body is malformed")
+		}
+		for k, v := range f {
+			p[k] = v[0]
+		}
+	}
+	return p, nil
+}
+
+func isForm(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded") || contentType == ""
+}
+
+// Decode builds the input value tree of a shape from flattened parameters. A value that does not
+// parse as its model type is reported as a validation message in AWS's wording.
+func Decode(shape *awsmodel.Shape, p Params) (map[string]any, error) {
+	if shape == nil {
+		return map[string]any{}, nil
+	}
+	prefixes := make(map[string]struct{}, len(p)*2)
+	for k := range p {
+		for i := 0; i < len(k); i++ {
+			if k[i] == '.' {
+				prefixes[k[:i]] = struct{}{}
+			}
+		}
+	}
+	d := decoder{p: p, prefixes: prefixes}
+	out := d.structure(shape, "")
+	if len(d.errs) > 0 {
+		return nil, awserr.New("ValidationError", http.StatusBadRequest, "%s", awsmodel.ValidationMessage(d.errs))
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out, nil
+}
+
+type decoder struct {
+	p        Params
+	prefixes map[string]struct{}
+	errs     []string
+}
+
+func (d *decoder) has(key string) bool {
+	if _, ok := d.p[key]; ok {
+		return true
+	}
+	_, ok := d.prefixes[key]
+	return ok
+}
+
+func join(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "." + name
+}
+
+func (d *decoder) structure(shape *awsmodel.Shape, prefix string) map[string]any {
+	var out map[string]any
+	for _, m := range shape.Members {
+		name := m.Name
+		if m.LocationName != "" {
+			name = m.LocationName
+		}
+		key := join(prefix, name)
+		if !d.has(key) {
+			continue
+		}
+		if v := d.value(m.Shape, key); v != nil {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[m.Name] = v
+		}
+	}
+	return out
+}
+
+func (d *decoder) value(shape *awsmodel.Shape, key string) any {
+	switch shape.Type {
+	case "structure":
+		s := d.structure(shape, key)
+		if s == nil {
+			s = map[string]any{}
+		}
+		return s
+	case "list":
+		items := []any{}
+		for i := 1; i <= maxListMembers; i++ {
+			ik := key + ".member." + strconv.Itoa(i)
+			if !d.has(ik) {
+				break
+			}
+			items = append(items, d.value(shape.Member.Shape, ik))
+		}
+		return items
+	case "map":
+		entries := map[string]any{}
+		for i := 1; i <= maxListMembers; i++ {
+			ek := key + ".entry." + strconv.Itoa(i)
+			if !d.has(ek) {
+				break
+			}
+			k, ok := d.p[ek+".key"]
+			if !ok {
+				continue
+			}
+			entries[k] = d.value(shape.Value.Shape, ek+".value")
+		}
+		return entries
+	default:
+		raw, ok := d.p[key]
+		if !ok {
+			return nil
+		}
+		v, err := scalar.FromText(shape.Type, raw)
+		if err != nil {
+			d.errs = append(d.errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member %s", raw, lowerPath(key), err.Error()))
+			return nil
+		}
+		return v
+	}
+}
+
+// lowerPath turns `Tags.member.1.Key` into AWS's `tags.1.member.key` path form.
+func lowerPath(key string) string {
+	parts := strings.Split(key, ".")
+	var out []string
+	for i := 0; i < len(parts); i++ {
+		if parts[i] == "member" && i+1 < len(parts) {
+			out = append(out, parts[i+1], "member")
+			i++
+			continue
+		}
+		p := parts[i]
+		if p != "" {
+			p = strings.ToLower(p[:1]) + p[1:]
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ".")
+}
+
+// WriteResponse renders a successful awsQuery response.
+func WriteResponse(w http.ResponseWriter, svc *awsmodel.Service, op *awsmodel.Operation, out map[string]any, requestID string) {
+	var b bytes.Buffer
+	b.WriteString(`<` + op.Name + `Response xmlns="` + svc.XMLNamespace + `">`)
+	if op.Output != nil {
+		wrapper := op.ResultWrapper
+		if wrapper == "" {
+			wrapper = op.Name + "Result"
+		}
+		b.WriteString("<" + wrapper + ">")
+		writeMembers(&b, op.Output, out)
+		b.WriteString("</" + wrapper + ">")
+	}
+	b.WriteString(`<ResponseMetadata><RequestId>` + requestID + `</RequestId></ResponseMetadata>`)
+	b.WriteString(`</` + op.Name + `Response>`)
+	h := w.Header()
+	h.Set("Content-Type", "text/xml")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b.Bytes())
+}
+
+func writeMembers(b *bytes.Buffer, shape *awsmodel.Shape, v map[string]any) {
+	for _, m := range shape.Members {
+		val, ok := v[m.Name]
+		if !ok || val == nil {
+			continue
+		}
+		name := m.Name
+		if m.LocationName != "" {
+			name = m.LocationName
+		}
+		writeValue(b, name, m.Shape, val)
+	}
+}
+
+func writeValue(b *bytes.Buffer, name string, shape *awsmodel.Shape, v any) {
+	switch shape.Type {
+	case "structure":
+		m, _ := v.(map[string]any)
+		b.WriteString("<" + name + ">")
+		writeMembers(b, shape, m)
+		b.WriteString("</" + name + ">")
+	case "list":
+		items, _ := v.([]any)
+		if len(items) == 0 {
+			b.WriteString("<" + name + "/>")
+			return
+		}
+		b.WriteString("<" + name + ">")
+		elem := "member"
+		if shape.Member.LocationName != "" {
+			elem = shape.Member.LocationName
+		}
+		for _, item := range items {
+			writeValue(b, elem, shape.Member.Shape, item)
+		}
+		b.WriteString("</" + name + ">")
+	case "map":
+		entries, _ := v.(map[string]any)
+		keys := make([]string, 0, len(entries))
+		for k := range entries {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("<" + name + ">")
+		for _, k := range keys {
+			b.WriteString("<entry>")
+			writeValue(b, "key", shape.Key.Shape, k)
+			writeValue(b, "value", shape.Value.Shape, entries[k])
+			b.WriteString("</entry>")
+		}
+		b.WriteString("</" + name + ">")
+	default:
+		b.WriteString("<" + name + ">")
+		writeText(b, scalarText(v))
+		b.WriteString("</" + name + ">")
+	}
+}
+
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case time.Time:
+		return scalar.ISO8601(x)
+	case []byte:
+		return base64.StdEncoding.EncodeToString(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func writeText(b *bytes.Buffer, s string) {
+	_ = xml.EscapeText(b, []byte(s))
+}
+
+// WriteError renders the awsQuery ErrorResponse envelope.
+func WriteError(w http.ResponseWriter, namespace string, e *awserr.Error, requestID string) {
+	var b bytes.Buffer
+	b.WriteString(`<ErrorResponse xmlns="` + namespace + `"><Error><Type>`)
+	if e.Sender() {
+		b.WriteString("Sender")
+	} else {
+		b.WriteString("Receiver")
+	}
+	b.WriteString(`</Type><Code>`)
+	writeText(&b, e.Code)
+	b.WriteString(`</Code><Message>`)
+	writeText(&b, e.Message)
+	b.WriteString(`</Message></Error><RequestId>` + requestID + `</RequestId></ErrorResponse>`)
+	h := w.Header()
+	h.Set("Content-Type", "text/xml")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(e.HTTPStatus)
+	_, _ = w.Write(b.Bytes())
+}

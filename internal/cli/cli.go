@@ -1,0 +1,225 @@
+// Package cli defines the latchkey command line: serve, migrate, accounts and version. Each
+// command reads the same configuration (YAML file, then LATCHKEY_* environment, then flags).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"regexp"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X github.com/latchkey/latchkey/internal/cli.Version=…".
+var Version = "dev"
+
+type globalFlags struct {
+	configFile string
+	addr       string
+	dataDir    string
+}
+
+// NewRoot builds the command tree.
+func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:           "latchkey",
+		Short:         "A self-hosted AWS STS, IAM subset, Cognito Identity and QuickSight identity-context server",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.configFile, "config", os.Getenv("LATCHKEY_CONFIG"), "optional YAML config file (env LATCHKEY_CONFIG)")
+	root.PersistentFlags().StringVar(&g.addr, "addr", "", "listen address (overrides LATCHKEY_ADDR)")
+	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data directory (overrides LATCHKEY_DATA_DIR)")
+	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), versionCmd())
+	return root
+}
+
+func (g *globalFlags) load() (config.Config, error) {
+	cfg, err := config.Load(g.configFile, os.LookupEnv)
+	if err != nil {
+		return cfg, err
+	}
+	if g.addr != "" {
+		cfg.Addr = g.addr
+	}
+	if g.dataDir != "" {
+		cfg.DataDir = g.dataDir
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serveCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server in the foreground",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			logger := newLogger(cfg, cmd.ErrOrStderr())
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			a, err := app.New(ctx, cfg, app.Options{Logger: logger})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{
+				Handler:           a.Handler,
+				ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout:       60 * time.Second,
+				WriteTimeout:      60 * time.Second,
+				IdleTimeout:       120 * time.Second,
+				MaxHeaderBytes:    64 << 10,
+				ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+			}
+			logger.Info("latchkey listening", "addr", ln.Addr().String(), "version", Version, "account", cfg.AccountID, "region", cfg.Region, "database", redactURL(cfg.DatabaseURL))
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			logger.Info("shutting down")
+			shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+}
+
+var urlPassword = regexp.MustCompile(`://([^:/@]+):[^@]*@`)
+
+// redactURL keeps database passwords out of the log.
+func redactURL(u string) string { return urlPassword.ReplaceAllString(u, "://$1:***@") }
+
+func migrateCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the store's schema migrations and exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")
+			return nil
+		},
+	}
+}
+
+func accountsCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "accounts", Short: "Manage accounts"}
+	var id string
+	create := &cobra.Command{
+		Use:   "create --id 111111111111",
+		Short: "Add an account and print its root credentials",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(id) {
+				return fmt.Errorf("--id %q: want exactly 12 digits", id)
+			}
+			st, mk, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			now := time.Now()
+			if err := st.CreateAccount(cmd.Context(), store.Account{ID: id, CreatedAt: now.UTC().Truncate(time.Second)}); err != nil {
+				if errors.Is(err, store.ErrAlreadyExists) {
+					return fmt.Errorf("account %s already exists", id)
+				}
+				return err
+			}
+			keyID, secret, err := app.CreateRootKey(cmd.Context(), st, mk, id, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", id, keyID, secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&id, "id", "", "the 12-digit account id")
+	_ = create.MarkFlagRequired("id")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List accounts",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			accts, err := st.ListAccounts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, a := range accts {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", a.ID, a.CreatedAt.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "latchkey", Version)
+		},
+	}
+}

@@ -1,0 +1,208 @@
+// Package config builds Latchkey's typed configuration from, in rising precedence, an optional YAML
+// file, LATCHKEY_* environment variables and command-line flags, and validates it before anything
+// starts, so a bad setting is a clear start-up error rather than a surprise at the first request.
+package config
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole server configuration. YAML keys mirror the environment variable names
+// without the LATCHKEY_ prefix, in lower case (e.g. `addr`, `data_dir`).
+type Config struct {
+	Addr                string `yaml:"addr"`
+	DataDir             string `yaml:"data_dir"`
+	DatabaseURL         string `yaml:"database_url"`
+	AccountID           string `yaml:"account_id"`
+	Region              string `yaml:"region"`
+	RootAccessKeyID     string `yaml:"root_access_key_id"`
+	RootSecretAccessKey string `yaml:"root_secret_access_key"`
+	// MasterKey is the base64 text of the 32-byte key that seals every secret at rest.
+	MasterKey        string `yaml:"master_key"`
+	IssuerURL        string `yaml:"issuer_url"`
+	OIDCCAFile       string `yaml:"oidc_ca_file"`
+	AllowHTTPIssuers bool   `yaml:"allow_http_issuers"`
+	LogLevel         string `yaml:"log_level"`
+	LogFormat        string `yaml:"log_format"`
+	// MaxQueryBodyBytes bounds awsQuery bodies (IAM accepts SAML metadata of up to 10,000,000
+	// characters, which form-encoding can nearly double); MaxJSONBodyBytes bounds JSON bodies.
+	MaxQueryBodyBytes int64 `yaml:"max_query_body_bytes"`
+	MaxJSONBodyBytes  int64 `yaml:"max_json_body_bytes"`
+}
+
+// Defaults returns the documented defaults.
+func Defaults() Config {
+	return Config{
+		Addr:              "127.0.0.1:8855",
+		DataDir:           "./latchkey-data",
+		AccountID:         "000000000000",
+		Region:            "us-east-1",
+		LogLevel:          "info",
+		LogFormat:         "text",
+		MaxQueryBodyBytes: 24 << 20,
+		MaxJSONBodyBytes:  1 << 20,
+	}
+}
+
+// Env lists every environment variable Latchkey reads, with the field it sets.
+var envVars = []struct {
+	name string
+	set  func(c *Config, v string) error
+}{
+	{"LATCHKEY_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"LATCHKEY_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"LATCHKEY_DATABASE_URL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"LATCHKEY_ACCOUNT_ID", func(c *Config, v string) error { c.AccountID = v; return nil }},
+	{"LATCHKEY_REGION", func(c *Config, v string) error { c.Region = v; return nil }},
+	{"LATCHKEY_ROOT_ACCESS_KEY_ID", func(c *Config, v string) error { c.RootAccessKeyID = v; return nil }},
+	{"LATCHKEY_ROOT_SECRET_ACCESS_KEY", func(c *Config, v string) error { c.RootSecretAccessKey = v; return nil }},
+	{"LATCHKEY_MASTER_KEY", func(c *Config, v string) error { c.MasterKey = v; return nil }},
+	{"LATCHKEY_ISSUER_URL", func(c *Config, v string) error { c.IssuerURL = v; return nil }},
+	{"LATCHKEY_OIDC_CA_FILE", func(c *Config, v string) error { c.OIDCCAFile = v; return nil }},
+	{"LATCHKEY_ALLOW_HTTP_ISSUERS", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("LATCHKEY_ALLOW_HTTP_ISSUERS: want true or false, got %q", v)
+		}
+		c.AllowHTTPIssuers = b
+		return nil
+	}},
+	{"LATCHKEY_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"LATCHKEY_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"LATCHKEY_MAX_QUERY_BODY_BYTES", func(c *Config, v string) error {
+		return setInt(&c.MaxQueryBodyBytes, "LATCHKEY_MAX_QUERY_BODY_BYTES", v)
+	}},
+	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},
+}
+
+func setInt(dst *int64, name, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s: want an integer, got %q", name, v)
+	}
+	*dst = n
+	return nil
+}
+
+// Load reads the optional YAML file (strictly: unknown keys are errors), then the environment.
+// lookup is os.LookupEnv in production and a map in tests.
+func Load(file string, lookup func(string) (string, bool)) (Config, error) {
+	c := Defaults()
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config file %s: %w", file, err)
+		}
+	}
+	for _, ev := range envVars {
+		if v, ok := lookup(ev.name); ok {
+			if err := ev.set(&c, v); err != nil {
+				return c, err
+			}
+		}
+	}
+	return c, nil
+}
+
+var (
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
+	keyIDRe   = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+)
+
+// Validate checks every setting and fills the derived default of DatabaseURL.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("LATCHKEY_ADDR %q: want host:port", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("LATCHKEY_DATA_DIR must not be empty"))
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "latchkey.db")
+	}
+	if !accountRe.MatchString(c.AccountID) {
+		errs = append(errs, fmt.Errorf("LATCHKEY_ACCOUNT_ID %q: want exactly 12 digits", c.AccountID))
+	}
+	if !regionRe.MatchString(c.Region) {
+		errs = append(errs, fmt.Errorf("LATCHKEY_REGION %q: want a region name such as us-east-1", c.Region))
+	}
+	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
+		errs = append(errs, errors.New("LATCHKEY_ROOT_ACCESS_KEY_ID and LATCHKEY_ROOT_SECRET_ACCESS_KEY must be set together"))
+	}
+	if c.RootAccessKeyID != "" {
+		if !keyIDRe.MatchString(c.RootAccessKeyID) || strings.HasPrefix(c.RootAccessKeyID, "ASIA") {
+			errs = append(errs, errors.New("LATCHKEY_ROOT_ACCESS_KEY_ID: want 16-128 upper-case letters and digits, not starting with ASIA (e.g. AKIA…)"))
+		}
+		if len(c.RootSecretAccessKey) < 16 || len(c.RootSecretAccessKey) > 128 {
+			errs = append(errs, errors.New("LATCHKEY_ROOT_SECRET_ACCESS_KEY: want 16 to 128 characters"))
+		}
+	}
+	if c.MasterKey != "" {
+		if _, err := c.MasterKeyBytes(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.IssuerURL != "" {
+		u, err := url.Parse(c.IssuerURL)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			errs = append(errs, fmt.Errorf("LATCHKEY_ISSUER_URL %q: want an absolute https URL", c.IssuerURL))
+		case u.Scheme == "http" && !c.AllowHTTPIssuers:
+			errs = append(errs, fmt.Errorf("LATCHKEY_ISSUER_URL %q: http issuers need LATCHKEY_ALLOW_HTTP_ISSUERS=true", c.IssuerURL))
+		case u.RawQuery != "" || u.Fragment != "":
+			errs = append(errs, fmt.Errorf("LATCHKEY_ISSUER_URL %q: must not have a query or fragment", c.IssuerURL))
+		}
+	}
+	if c.OIDCCAFile != "" {
+		pem, err := os.ReadFile(c.OIDCCAFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LATCHKEY_OIDC_CA_FILE: %w", err))
+		} else if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			errs = append(errs, fmt.Errorf("LATCHKEY_OIDC_CA_FILE %s: no PEM certificate found", c.OIDCCAFile))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LATCHKEY_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("LATCHKEY_LOG_FORMAT %q: want text or json", c.LogFormat))
+	}
+	if c.MaxQueryBodyBytes < 64<<10 || c.MaxJSONBodyBytes < 64<<10 {
+		errs = append(errs, errors.New("body limits must be at least 65536 bytes"))
+	}
+	return errors.Join(errs...)
+}
+
+// MasterKeyBytes decodes MasterKey.
+func (c *Config) MasterKeyBytes() ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.MasterKey))
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("LATCHKEY_MASTER_KEY: want the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)")
+	}
+	return k, nil
+}

@@ -1,0 +1,393 @@
+// Package iam is the IAM domain service: users, access keys and (in later issues) roles, policies
+// and identity providers. It enforces AWS's semantic rules — quotas, reserved tag keys, delete
+// conflicts, who may act on which key — and authorizes every call; it never sees HTTP.
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Quotas from shared/spec/iam.md §3.
+const (
+	MaxAccessKeysPerOwner = 2
+	MaxTagsPerResource    = 50
+	DefaultMaxItems       = 100
+)
+
+// Store is the part of the store the IAM service uses.
+type Store interface {
+	CreateUser(ctx context.Context, u store.User) error
+	GetUser(ctx context.Context, accountID, userName string) (store.User, error)
+	GetUserByID(ctx context.Context, userID string) (store.User, error)
+	UpdateUser(ctx context.Context, u store.User) error
+	DeleteUser(ctx context.Context, accountID, userID string) error
+	ListUsers(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.UserPage, error)
+	GetAccount(ctx context.Context, id string) (store.Account, error)
+	CreateAccessKey(ctx context.Context, k store.AccessKey, maxPerOwner int) error
+	GetAccessKey(ctx context.Context, accessKeyID string) (store.AccessKey, error)
+	ListAccessKeys(ctx context.Context, accountID, userID string) ([]store.AccessKey, error)
+	UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
+	DeleteAccessKey(ctx context.Context, accessKeyID string) error
+}
+
+// KeyCache is told when a key or its owner changes, so authentication on this node sees it at once.
+type KeyCache interface {
+	Invalidate(accessKeyID string)
+	InvalidateAll()
+}
+
+// Service is the IAM domain service.
+type Service struct {
+	Store  Store
+	Authz  authz.Authorizer
+	Master *keys.MasterKey
+	Cache  KeyCache
+	IDs    ids.Minter
+	Now    func() time.Time
+	// SecretAAD binds sealed secrets to their key id; shared with authentication.
+	SecretAAD func(accessKeyID string) []byte
+}
+
+// User is a user as IAM reports it.
+type User struct {
+	store.User
+	ARN              string
+	PasswordLastUsed *time.Time
+	Root             bool
+}
+
+func userView(u store.User) User {
+	return User{User: u, ARN: principal.UserARN(u.AccountID, u.Path, u.UserName)}
+}
+
+func noSuchUser(name string) *awserr.Error {
+	return awserr.New("NoSuchEntity", http.StatusNotFound, "The user with name %s cannot be found.", name)
+}
+
+func (s *Service) storeErr(err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+	}
+	return awserr.Internal("ServiceFailure", err)
+}
+
+func (s *Service) authorize(ctx context.Context, caller *principal.Principal, action, resource string) error {
+	return s.Authz.Authorize(ctx, caller, action, resource, caller.AccountID)
+}
+
+// userResource is the ARN IAM authorizes user actions against; for a user that does not exist
+// yet the request's own path and name describe it.
+func userResource(account, path, name string) string {
+	if path == "" {
+		path = "/"
+	}
+	return principal.UserARN(account, path, name)
+}
+
+// CreateUserInput is the CreateUser request.
+type CreateUserInput struct {
+	UserName            string
+	Path                string
+	PermissionsBoundary string
+	Tags                []store.Tag
+}
+
+// CreateUser adds an IAM user to the caller's account.
+func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, in CreateUserInput) (User, error) {
+	path := in.Path
+	if path == "" {
+		path = "/"
+	}
+	if err := s.authorize(ctx, caller, "iam:CreateUser", userResource(caller.AccountID, path, in.UserName)); err != nil {
+		return User{}, err
+	}
+	if err := validatePath(path); err != nil {
+		return User{}, err
+	}
+	tags, err := mergeTags(nil, in.Tags, true)
+	if err != nil {
+		return User{}, err
+	}
+	if in.PermissionsBoundary != "" {
+		// Managed policies arrive with the policy issue; until then no boundary policy can exist.
+		return User{}, awserr.New("NoSuchEntity", http.StatusNotFound, "Scope ARN: %s does not exist or is not attachable.", in.PermissionsBoundary)
+	}
+	u := store.User{
+		AccountID: caller.AccountID,
+		UserID:    s.IDs.UniqueID(ids.PrefixUser),
+		UserName:  in.UserName,
+		Path:      path,
+		Tags:      tags,
+		CreatedAt: s.Now().UTC().Truncate(time.Second),
+	}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return User{}, awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.UserName)
+		}
+		return User{}, s.storeErr(err)
+	}
+	return userView(u), nil
+}
+
+// lookupUser finds a user of the caller's account by name.
+func (s *Service) lookupUser(ctx context.Context, caller *principal.Principal, name string) (store.User, error) {
+	u, err := s.Store.GetUser(ctx, caller.AccountID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, noSuchUser(name)
+	}
+	if err != nil {
+		return u, s.storeErr(err)
+	}
+	return u, nil
+}
+
+// GetUser returns a user, or the caller itself when name is empty.
+func (s *Service) GetUser(ctx context.Context, caller *principal.Principal, name string) (User, error) {
+	if name == "" {
+		switch caller.Kind {
+		case principal.Root:
+			acct, err := s.Store.GetAccount(ctx, caller.AccountID)
+			if err != nil {
+				return User{}, s.storeErr(err)
+			}
+			return User{User: store.User{AccountID: caller.AccountID, UserID: caller.AccountID, CreatedAt: acct.CreatedAt}, ARN: caller.ARN, Root: true}, nil
+		case principal.User:
+			name = caller.UserName
+		default:
+			return User{}, awserr.New("ValidationError", http.StatusBadRequest, "Must specify userName when calling with non-User credentials")
+		}
+	}
+	if err := s.authorize(ctx, caller, "iam:GetUser", userResource(caller.AccountID, "/", name)); err != nil {
+		return User{}, err
+	}
+	u, err := s.lookupUser(ctx, caller, name)
+	if err != nil {
+		return User{}, err
+	}
+	return userView(u), nil
+}
+
+// Page is a page of results with IAM's Marker convention.
+type Page[T any] struct {
+	Items       []T
+	IsTruncated bool
+	Marker      string
+}
+
+// ListUsers lists users under a path prefix.
+func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, pathPrefix, marker string, maxItems int) (Page[User], error) {
+	if err := s.authorize(ctx, caller, "iam:ListUsers", "arn:aws:iam::"+caller.AccountID+":user/"); err != nil {
+		return Page[User]{}, err
+	}
+	if pathPrefix == "" {
+		pathPrefix = "/"
+	}
+	if maxItems == 0 {
+		maxItems = DefaultMaxItems
+	}
+	after, err := decodeMarker(marker)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	page, err := s.Store.ListUsers(ctx, caller.AccountID, pathPrefix, after, maxItems)
+	if err != nil {
+		return Page[User]{}, s.storeErr(err)
+	}
+	out := Page[User]{IsTruncated: page.Next != "", Marker: encodeMarker(page.Next)}
+	for _, u := range page.Users {
+		out.Items = append(out.Items, userView(u))
+	}
+	return out, nil
+}
+
+// UpdateUserInput renames or moves a user.
+type UpdateUserInput struct {
+	UserName    string
+	NewPath     string
+	NewUserName string
+}
+
+// UpdateUser changes a user's name and/or path.
+func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, in UpdateUserInput) error {
+	if err := s.authorize(ctx, caller, "iam:UpdateUser", userResource(caller.AccountID, "/", in.UserName)); err != nil {
+		return err
+	}
+	u, err := s.lookupUser(ctx, caller, in.UserName)
+	if err != nil {
+		return err
+	}
+	if in.NewPath != "" {
+		if err := validatePath(in.NewPath); err != nil {
+			return err
+		}
+		u.Path = in.NewPath
+	}
+	if in.NewUserName != "" {
+		u.UserName = in.NewUserName
+	}
+	if err := s.Store.UpdateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.NewUserName)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return noSuchUser(in.UserName)
+		}
+		return s.storeErr(err)
+	}
+	// Cached principals carry the user's ARN, which just changed.
+	s.Cache.InvalidateAll()
+	return nil
+}
+
+// DeleteUser removes a user that no longer owns anything.
+func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, name string) error {
+	if err := s.authorize(ctx, caller, "iam:DeleteUser", userResource(caller.AccountID, "/", name)); err != nil {
+		return err
+	}
+	u, err := s.lookupUser(ctx, caller, name)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteUser(ctx, caller.AccountID, u.UserID); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must delete access keys first.")
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return noSuchUser(name)
+		}
+		return s.storeErr(err)
+	}
+	s.Cache.InvalidateAll()
+	return nil
+}
+
+// TagUser adds or replaces tags; user tag keys compare case-insensitively.
+func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
+	if err := s.authorize(ctx, caller, "iam:TagUser", userResource(caller.AccountID, "/", name)); err != nil {
+		return err
+	}
+	u, err := s.lookupUser(ctx, caller, name)
+	if err != nil {
+		return err
+	}
+	merged, err := mergeTags(u.Tags, tags, true)
+	if err != nil {
+		return err
+	}
+	u.Tags = merged
+	if err := s.Store.UpdateUser(ctx, u); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// UntagUser removes tags by key (case-insensitively); absent keys are ignored, as in AWS.
+func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
+	if err := s.authorize(ctx, caller, "iam:UntagUser", userResource(caller.AccountID, "/", name)); err != nil {
+		return err
+	}
+	u, err := s.lookupUser(ctx, caller, name)
+	if err != nil {
+		return err
+	}
+	drop := map[string]bool{}
+	for _, k := range keys {
+		drop[strings.ToLower(k)] = true
+	}
+	kept := u.Tags[:0:0]
+	for _, t := range u.Tags {
+		if !drop[strings.ToLower(t.Key)] {
+			kept = append(kept, t)
+		}
+	}
+	u.Tags = kept
+	if err := s.Store.UpdateUser(ctx, u); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// ListUserTags pages through a user's tags.
+func (s *Service) ListUserTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[store.Tag], error) {
+	if err := s.authorize(ctx, caller, "iam:ListUserTags", userResource(caller.AccountID, "/", name)); err != nil {
+		return Page[store.Tag]{}, err
+	}
+	u, err := s.lookupUser(ctx, caller, name)
+	if err != nil {
+		return Page[store.Tag]{}, err
+	}
+	return paginate(u.Tags, marker, maxItems)
+}
+
+func validatePath(p string) error {
+	if p != "/" && (!strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || len(p) < 2) {
+		return awserr.New("ValidationError", http.StatusBadRequest, "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
+	}
+	return nil
+}
+
+// mergeTags applies add onto existing with IAM's rules: reserved aws: prefix, duplicate keys in one
+// request, the 50-tag quota, and (for users and roles) case-insensitive keys.
+func mergeTags(existing, add []store.Tag, caseInsensitive bool) ([]store.Tag, error) {
+	norm := func(k string) string {
+		if caseInsensitive {
+			return strings.ToLower(k)
+		}
+		return k
+	}
+	seen := map[string]bool{}
+	for _, t := range add {
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return nil, awserr.New("InvalidInput", http.StatusBadRequest, "User-defined tag keys can't start with 'aws:'. This prefix is reserved for AWS use.")
+		}
+		if seen[norm(t.Key)] {
+			return nil, awserr.New("InvalidInput", http.StatusBadRequest, "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[norm(t.Key)] = true
+	}
+	out := make([]store.Tag, 0, len(existing)+len(add))
+	for _, t := range existing {
+		if !seen[norm(t.Key)] {
+			out = append(out, t)
+		}
+	}
+	out = append(out, add...)
+	if len(out) > MaxTagsPerResource {
+		return nil, awserr.New("LimitExceeded", http.StatusConflict, "The number of tags has reached the maximum limit of %d.", MaxTagsPerResource)
+	}
+	return out, nil
+}
+
+// paginate serves in-memory lists with an opaque numeric marker.
+func paginate[T any](all []T, marker string, maxItems int) (Page[T], error) {
+	if maxItems == 0 {
+		maxItems = DefaultMaxItems
+	}
+	start := 0
+	if marker != "" {
+		after, err := decodeMarker(marker)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		if _, err := fmt.Sscanf(after, "%d", &start); err != nil || start < 0 || start > len(all) {
+			return Page[T]{}, invalidMarker()
+		}
+	}
+	end := start + maxItems
+	if end >= len(all) {
+		return Page[T]{Items: all[start:]}, nil
+	}
+	return Page[T]{Items: all[start:end], IsTruncated: true, Marker: encodeMarker(fmt.Sprint(end))}, nil
+}

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/latchkey/latchkey/internal/authn"
+	"github.com/latchkey/latchkey/internal/awserr"
+)
+
+// family holds the error codes that differ between the query services (STS, IAM), the JSON
+// service (Cognito Identity) and the REST service (QuickSight) for the same condition
+// (shared/spec/limits-and-errors.md §B.1).
+type family struct {
+	auth           map[authn.Kind]codeStatus
+	validation     codeStatus
+	internal       string
+	unknownOp      codeStatus
+	tooLarge       codeStatus
+	notImplemented codeStatus
+}
+
+type codeStatus struct {
+	code   string
+	status int
+}
+
+func (f *family) authError(e *authn.Error) *awserr.Error {
+	cs, ok := f.auth[e.Kind]
+	if !ok {
+		return awserr.Internal(f.internal, e)
+	}
+	return &awserr.Error{Code: cs.code, Message: e.Message, HTTPStatus: cs.status, Cause: e.Cause}
+}
+
+func (f *family) err(cs codeStatus, msg string) *awserr.Error {
+	return &awserr.Error{Code: cs.code, Message: msg, HTTPStatus: cs.status}
+}
+
+var unavailable = codeStatus{"ServiceUnavailable", http.StatusServiceUnavailable}
+
+func queryFamily(internal string) *family {
+	return &family{
+		auth: map[authn.Kind]codeStatus{
+			authn.Missing:      {"MissingAuthenticationToken", http.StatusForbidden},
+			authn.Incomplete:   {"IncompleteSignature", http.StatusBadRequest},
+			authn.Mismatch:     {"SignatureDoesNotMatch", http.StatusForbidden},
+			authn.Skewed:       {"SignatureDoesNotMatch", http.StatusForbidden},
+			authn.InvalidToken: {"InvalidClientTokenId", http.StatusForbidden},
+			authn.ExpiredToken: {"ExpiredToken", http.StatusForbidden},
+			authn.Unavailable:  unavailable,
+		},
+		validation:     codeStatus{"ValidationError", http.StatusBadRequest},
+		internal:       internal,
+		unknownOp:      codeStatus{"InvalidAction", http.StatusBadRequest},
+		tooLarge:       codeStatus{"RequestEntityTooLarge", http.StatusRequestEntityTooLarge},
+		notImplemented: codeStatus{"NotImplemented", http.StatusNotImplemented},
+	}
+}
+
+var (
+	stsFamily = queryFamily("InternalFailure")
+	iamFamily = queryFamily("ServiceFailure")
+
+	cognitoFamily = &family{
+		auth: map[authn.Kind]codeStatus{
+			authn.Missing:      {"MissingAuthenticationTokenException", http.StatusForbidden},
+			authn.Incomplete:   {"IncompleteSignatureException", http.StatusBadRequest},
+			authn.Mismatch:     {"InvalidSignatureException", http.StatusBadRequest},
+			authn.Skewed:       {"InvalidSignatureException", http.StatusBadRequest},
+			authn.InvalidToken: {"UnrecognizedClientException", http.StatusBadRequest},
+			authn.ExpiredToken: {"ExpiredTokenException", http.StatusBadRequest},
+			authn.Unavailable:  unavailable,
+		},
+		validation:     codeStatus{"InvalidParameterException", http.StatusBadRequest},
+		internal:       "InternalErrorException",
+		unknownOp:      codeStatus{"UnknownOperationException", http.StatusBadRequest},
+		tooLarge:       codeStatus{"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},
+		notImplemented: codeStatus{"NotImplementedException", http.StatusNotImplemented},
+	}
+
+	quicksightFamily = &family{
+		auth: map[authn.Kind]codeStatus{
+			authn.Missing:      {"MissingAuthenticationTokenException", http.StatusForbidden},
+			authn.Incomplete:   {"IncompleteSignatureException", http.StatusForbidden},
+			authn.Mismatch:     {"InvalidSignatureException", http.StatusForbidden},
+			authn.Skewed:       {"InvalidSignatureException", http.StatusForbidden},
+			authn.InvalidToken: {"UnrecognizedClientException", http.StatusForbidden},
+			authn.ExpiredToken: {"ExpiredTokenException", http.StatusForbidden},
+			authn.Unavailable:  unavailable,
+		},
+		validation:     codeStatus{"InvalidParameterValueException", http.StatusBadRequest},
+		internal:       "InternalFailureException",
+		unknownOp:      codeStatus{"UnknownOperationException", http.StatusNotFound},
+		tooLarge:       codeStatus{"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},
+		notImplemented: codeStatus{"NotImplementedException", http.StatusNotImplemented},
+	}
+)

@@ -1,0 +1,164 @@
+package sigv4
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	msgTerminator = "Credential should be scoped with a valid terminator: 'aws4_request'"
+	msgService    = "Credential should be scoped to correct service: '"
+	msgScopeDate  = "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP"
+	// AWS (S3) wording for a declared payload hash that the body does not match.
+	msgPayloadHash = "The provided 'x-amz-content-sha256' header does not match what was computed."
+)
+
+// CheckScope runs the checks of sigv4.md §2 steps 1-6 that need no secret, in that order. They run
+// before the HMAC so that a stale or misdirected request never reaches signature comparison. Any
+// region string is accepted (clients sign with whatever region they are configured with).
+func (a *Auth) CheckScope(expectedService string, now time.Time) error {
+	if a.Terminator != Terminator {
+		return mismatch(msgTerminator)
+	}
+	if a.Service != expectedService {
+		return mismatch(msgService + expectedService + "'")
+	}
+	if len(a.AmzDate) < 8 || a.Date != a.AmzDate[:8] {
+		return mismatch(msgScopeDate)
+	}
+	// Whole seconds, like X-Amz-Date, so the bounds in the messages read exactly as compared.
+	now = now.UTC().Truncate(time.Second)
+	t := a.Time
+	switch a.Mode {
+	case ModeHeader:
+		if t.Before(now.Add(-MaxSkew)) {
+			return expired("Signature expired: " + a.AmzDate + " is now earlier than " +
+				now.Add(-MaxSkew).Format(TimeFormat) + " (" + now.Format(TimeFormat) + " - 15 min.)")
+		}
+	case ModeQuery:
+		if a.Expires < time.Second || a.Expires > MaxExpires {
+			return incomplete(msgExpires)
+		}
+		if t.Before(now.Add(-a.Expires)) {
+			return expired("Signature expired: " + a.AmzDate + " is now earlier than " +
+				now.Add(-a.Expires).Format(TimeFormat) + " (" + now.Format(TimeFormat) + " - " +
+				strconv.FormatInt(int64(a.Expires/time.Second), 10) + " sec.)")
+		}
+	default:
+		return incomplete("Unknown signature mode")
+	}
+	if t.After(now.Add(MaxSkew)) {
+		return expired("Signature not yet current: " + a.AmzDate + " is still later than " +
+			now.Add(MaxSkew).Format(TimeFormat) + " (" + now.Format(TimeFormat) + " + 15 min.)")
+	}
+	return nil
+}
+
+// Verify recomputes the signature with secret and compares it in constant time. It checks only the
+// signature: the caller must run CheckScope first and must compare SecurityToken with the token
+// issued for the access key itself.
+func (a *Auth) Verify(req *Request, secret string) error {
+	var provided [sha256.Size]byte
+	if len(a.Signature) != 2*len(provided) {
+		return incomplete(msgSignature)
+	}
+	if _, err := hex.Decode(provided[:], []byte(a.Signature)); err != nil {
+		return incomplete(msgSignature)
+	}
+	payload := bodySHA256(req.Body)
+	if declared := req.Header.Get(hdrContentSHA256); declared != "" {
+		// The header need not be signed, so a declared hash must be checked against the body;
+		// otherwise anyone could replay a signature with a different body by declaring the old hash.
+		if declared != UnsignedPayload && !strings.EqualFold(declared, payload) {
+			return mismatch(msgPayloadHash)
+		}
+		payload = declared
+	}
+	var b strings.Builder
+	writeCanonicalRequest(&b, req, a, payload)
+	sts := StringToSign(a, b.String())
+
+	mac := hmac.New(sha256.New, defaultKeyCache.get(secret, a.Date, a.Region, a.Service))
+	mac.Write([]byte(sts))
+	var sum [sha256.Size]byte
+	if !hmac.Equal(mac.Sum(sum[:0]), provided[:]) {
+		return mismatch(MismatchMessage)
+	}
+	return nil
+}
+
+// SigningKey derives kSigning = HMAC chain over date, region, service and "aws4_request".
+func SigningKey(secret, date, region, service string) []byte {
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	return hmacSHA256(k, Terminator)
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// keyCache memoises signing keys. It is keyed by SHA-256 of the secret rather than by access key
+// id, so a rotated or changed secret can never be served a key derived from the old one.
+type keyCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[keyCacheKey][sha256.Size]byte
+}
+
+type keyCacheKey struct {
+	secret                [sha256.Size]byte
+	date, region, service string
+}
+
+// Region and service come from the request; capping their length keeps one cache entry small, so
+// the cache stays bounded in bytes and not only in entries.
+const maxCachedScopeField = 64
+
+const defaultKeyCacheSize = 1024
+
+var defaultKeyCache = newKeyCache(defaultKeyCacheSize)
+
+func newKeyCache(max int) *keyCache {
+	return &keyCache{max: max, m: make(map[keyCacheKey][sha256.Size]byte)}
+}
+
+func (c *keyCache) get(secret, date, region, service string) []byte {
+	if len(date) > maxCachedScopeField || len(region) > maxCachedScopeField || len(service) > maxCachedScopeField {
+		return SigningKey(secret, date, region, service)
+	}
+	k := keyCacheKey{secret: sha256.Sum256([]byte(secret)), date: date, region: region, service: service}
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return v[:]
+	}
+	key := SigningKey(secret, date, region, service)
+	copy(v[:], key)
+	c.mu.Lock()
+	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
+		// Map iteration starts at a random entry, which makes this a cheap random eviction.
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return key
+}
+
+func (c *keyCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}

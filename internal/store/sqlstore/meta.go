@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+func (s *Store) GetMeta(ctx context.Context, key string) ([]byte, error) {
+	op := fmt.Sprintf("sqlstore: get meta %q", key)
+	var v string
+	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
+	if err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	b, err := decodeBytes(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return b, nil
+}
+
+func (s *Store) PutMetaIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error) {
+	op := fmt.Sprintf("sqlstore: put meta %q", key)
+	// ON CONFLICT DO NOTHING lets concurrent nodes race to initialise a key without a lock: one
+	// insert wins and every caller reads the winner back in the same transaction.
+	var v string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
+			key, encodeBytes(value)); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
+	})
+	if err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	b, err := decodeBytes(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return b, nil
+}
+
+func (s *Store) CreateAccount(ctx context.Context, a store.Account) error {
+	err := s.retry(ctx, func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, created_at) VALUES ($1, $2)`,
+			a.ID, encodeTime(a.CreatedAt))
+		return err
+	})
+	return s.mapErr(fmt.Sprintf("sqlstore: create account %q", a.ID), err, nil)
+}
+
+func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	var created int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT created_at FROM accounts WHERE id = $1`, id).Scan(&created)
+	if err != nil {
+		return store.Account{}, s.mapErr(fmt.Sprintf("sqlstore: get account %q", id), err, nil)
+	}
+	return store.Account{ID: id, CreatedAt: decodeTime(created)}, nil
+}
+
+func (s *Store) ListAccounts(ctx context.Context) ([]store.Account, error) {
+	const op = "sqlstore: list accounts"
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, created_at FROM accounts ORDER BY id`+s.dialect.textOrder)
+	if err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		var (
+			a       store.Account
+			created int64
+		)
+		if err := rows.Scan(&a.ID, &created); err != nil {
+			return nil, s.mapErr(op, err, nil)
+		}
+		a.CreatedAt = decodeTime(created)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	return out, nil
+}

@@ -1,0 +1,158 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+const userColumns = `account_id, user_id, user_name, path, permissions_boundary, tags, created_at`
+
+// lowerName is the case-folded form the unique constraint and the ListUsers order use. IAM names
+// are ASCII, for which strings.ToLower and SQL lower() agree, but folding in Go keeps the database
+// out of it.
+func lowerName(name string) string { return strings.ToLower(name) }
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanUser(r rowScanner) (store.User, error) {
+	var (
+		u       store.User
+		tags    string
+		created int64
+	)
+	if err := r.Scan(&u.AccountID, &u.UserID, &u.UserName, &u.Path, &u.PermissionsBoundary, &tags, &created); err != nil {
+		return store.User{}, err
+	}
+	var err error
+	if u.Tags, err = decodeTags(tags); err != nil {
+		return store.User{}, err
+	}
+	u.CreatedAt = decodeTime(created)
+	return u, nil
+}
+
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	op := fmt.Sprintf("sqlstore: create user %q in account %q", u.UserName, u.AccountID)
+	tags, err := encodeTags(u.Tags)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	err = s.retry(ctx, func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, user_name_lower)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			u.AccountID, u.UserID, u.UserName, u.Path, u.PermissionsBoundary, tags,
+			encodeTime(u.CreatedAt), lowerName(u.UserName))
+		return err
+	})
+	// A foreign-key failure here means the account does not exist.
+	return s.mapErr(op, err, store.ErrNotFound)
+}
+
+func (s *Store) GetUser(ctx context.Context, accountID, userName string) (store.User, error) {
+	u, err := scanUser(s.rdb.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE account_id = $1 AND user_name_lower = $2`,
+		accountID, lowerName(userName)))
+	if err != nil {
+		return store.User{}, s.mapErr(fmt.Sprintf("sqlstore: get user %q in account %q", userName, accountID), err, nil)
+	}
+	return u, nil
+}
+
+func (s *Store) GetUserByID(ctx context.Context, userID string) (store.User, error) {
+	u, err := scanUser(s.rdb.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE user_id = $1`, userID))
+	if err != nil {
+		return store.User{}, s.mapErr(fmt.Sprintf("sqlstore: get user by id %q", userID), err, nil)
+	}
+	return u, nil
+}
+
+func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
+	op := fmt.Sprintf("sqlstore: update user %q", u.UserID)
+	tags, err := encodeTags(u.Tags)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var n int64
+	err = s.retry(ctx, func(ctx context.Context) error {
+		res, err := s.db.ExecContext(ctx, `UPDATE users
+			SET user_name = $2, user_name_lower = $3, path = $4, permissions_boundary = $5, tags = $6
+			WHERE user_id = $1`,
+			u.UserID, u.UserName, lowerName(u.UserName), u.Path, u.PermissionsBoundary, tags)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return s.mapErr(op, err, nil)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (s *Store) DeleteUser(ctx context.Context, accountID, userID string) error {
+	op := fmt.Sprintf("sqlstore: delete user %q in account %q", userID, accountID)
+	var n int64
+	err := s.retry(ctx, func(ctx context.Context) error {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE account_id = $1 AND user_id = $2`, accountID, userID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		// The access keys' foreign key refused the delete: the user still owns keys.
+		return s.mapErr(op, err, store.ErrConflict)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+// ListUsers treats limit <= 0 as no limit.
+func (s *Store) ListUsers(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.UserPage, error) {
+	op := fmt.Sprintf("sqlstore: list users in account %q", accountID)
+	if limit <= 0 || limit >= math.MaxInt32 {
+		limit = math.MaxInt32 - 1
+	}
+	// The prefix test compares a substring rather than using LIKE: LIKE would need its
+	// metacharacters escaped and is case-insensitive on SQLite but not on PostgreSQL. substr and
+	// length count characters on both, hence the rune count. One row beyond limit tells whether
+	// another page exists.
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+		WHERE account_id = $1 AND substr(path, 1, $2) = $3 AND user_name_lower > $4
+		ORDER BY user_name_lower`+s.dialect.textOrder+`
+		LIMIT $5`,
+		accountID, utf8.RuneCountInString(pathPrefix), pathPrefix, lowerName(after), limit+1)
+	if err != nil {
+		return store.UserPage{}, s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var page store.UserPage
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return store.UserPage{}, s.mapErr(op, err, nil)
+		}
+		page.Users = append(page.Users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return store.UserPage{}, s.mapErr(op, err, nil)
+	}
+	if len(page.Users) > limit {
+		page.Users = page.Users[:limit]
+		page.Next = lowerName(page.Users[limit-1].UserName)
+	}
+	return page, nil
+}

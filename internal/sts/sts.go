@@ -1,0 +1,61 @@
+// Package sts is the STS domain service. This first part answers who the caller is
+// (GetCallerIdentity) and which account owns an access key (GetAccessKeyInfo); the credential
+// operations arrive with the session-token issue.
+package sts
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// KeyStore finds long-term keys whose id does not embed an account (operator-chosen root keys).
+type KeyStore interface {
+	GetAccessKey(ctx context.Context, accessKeyID string) (store.AccessKey, error)
+}
+
+// Service is the STS domain service.
+type Service struct {
+	Store KeyStore
+	Authz authz.Authorizer
+}
+
+// Identity is GetCallerIdentity's answer.
+type Identity struct {
+	UserID  string
+	Account string
+	ARN     string
+}
+
+// GetCallerIdentity needs no permission and cannot be denied, even by an explicit Deny.
+func (s *Service) GetCallerIdentity(_ context.Context, caller *principal.Principal) Identity {
+	return Identity{UserID: caller.UserID, Account: caller.AccountID, ARN: caller.ARN}
+}
+
+// GetAccessKeyInfo reports the account that owns a key. Key ids minted by Latchkey (and AWS's
+// current ones) embed it; others are looked up.
+func (s *Service) GetAccessKeyInfo(ctx context.Context, caller *principal.Principal, keyID string) (string, error) {
+	if err := s.Authz.Authorize(ctx, caller, "sts:GetAccessKeyInfo", "*", ""); err != nil {
+		return "", err
+	}
+	if acct, ok := ids.AccountFromAccessKeyID(keyID); ok {
+		return acct, nil
+	}
+	k, err := s.Store.GetAccessKey(ctx, keyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", awserr.New("InvalidParameterValue", http.StatusBadRequest, "The access key ID %s does not exist.", keyID)
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrUnavailable) {
+			return "", awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+		}
+		return "", awserr.Internal("InternalFailure", err)
+	}
+	return k.AccountID, nil
+}

@@ -211,11 +211,11 @@ func parseAuthorization(v string) (cred, signed, sig string, err error) {
 		return "", "", "", incomplete(msgHeaderAlgorithm)
 	}
 	var seen uint8
-	rest = trimOWS(rest)
-	for comp := range strings.SplitSeq(rest, ",") {
-		if rest == "" {
-			break
-		}
+	var comps []string
+	if rest = trimOWS(rest); rest != "" {
+		comps = strings.Split(rest, ",")
+	}
+	for _, comp := range comps {
 		comp = trimOWS(comp)
 		key, value, ok := strings.Cut(comp, "=")
 		if !ok {

@@ -337,16 +337,21 @@ func (d *decoder) skipOpened() error {
 }
 
 // integer accepts integral numbers in any JSON spelling (7, 7.0, 7e0) because some clients format
-// every number as a double, but refuses fractions and values the model type cannot hold.
+// every number as a double, but refuses fractions and values the model type cannot hold. A fraction
+// or exponent form is only trusted below 2^53, where float64 is exact; beyond that the digits a
+// client sent and the value decoded could differ, so the number must be written plainly.
 func integer(typ string, n json.Number, path string) (any, error) {
 	s := n.String()
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
+		if !strings.ContainsAny(s, ".eE") {
+			return nil, serialization("The number %s at '%s' is out of range.", abbreviate(s), path)
+		}
 		f, ferr := strconv.ParseFloat(s, 64)
 		switch {
 		case ferr == nil && f != math.Trunc(f):
-			return nil, serialization("Expected an integer at '%s' but found %s.", path, s)
-		case ferr != nil || f < -(1<<63) || f >= 1<<63:
+			return nil, serialization("Expected an integer at '%s' but found %s.", path, abbreviate(s))
+		case ferr != nil || math.Abs(f) >= 1<<53:
 			return nil, serialization("The number %s at '%s' is out of range.", abbreviate(s), path)
 		}
 		v = int64(f)

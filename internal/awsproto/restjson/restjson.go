@@ -52,10 +52,7 @@ func Decode(op *awsmodel.Operation, labels map[string]string, rawQuery string, h
 		}
 	}
 	for _, m := range shape.Members {
-		name := m.LocationName
-		if name == "" {
-			name = m.Name
-		}
+		name := wireName(m)
 		switch m.Location {
 		case "uri":
 			if raw, ok := labels[name]; ok {
@@ -118,7 +115,7 @@ func queryMap(shape *awsmodel.Shape, m *awsmodel.Member, query url.Values) any {
 	claimed := map[string]bool{}
 	for _, o := range shape.Members {
 		if o.Location == "querystring" && o != m {
-			claimed[o.LocationName] = true
+			claimed[wireName(o)] = true
 		}
 	}
 	entries := map[string]any{}
@@ -175,6 +172,13 @@ func headerScalar(typ, s string) (any, error) {
 		}
 	}
 	return scalar.FromText(typ, s)
+}
+
+func wireName(m *awsmodel.Member) string {
+	if m.LocationName != "" {
+		return m.LocationName
+	}
+	return m.Name
 }
 
 func lowerFirst(s string) string {

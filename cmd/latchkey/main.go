@@ -1,4 +1,3 @@
-// Command latchkey is the Latchkey server and its administration commands.
 package main
 
 import (

@@ -1,0 +1,2 @@
+// Command latchkey is the Latchkey server and its administration commands.
+package main

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsValidate(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8855" || c.AccountID != "000000000000" || c.Region != "us-east-1" || c.DatabaseURL != filepath.Join("latchkey-data", "latchkey.db") {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestEnvWinsOverFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(f, []byte("addr: 127.0.0.1:9000\nregion: eu-west-1\naccount_id: \"111111111111\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(f, env(map[string]string{"LATCHKEY_REGION": "ap-south-1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || c.Region != "ap-south-1" || c.AccountID != "111111111111" {
+		t.Fatalf("merged: %+v", c)
+	}
+	if err := os.WriteFile(f, []byte("adr: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(f, env(nil)); err == nil {
+		t.Fatal("unknown YAML key accepted")
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	_ = os.WriteFile(caFile, []byte("not a certificate"), 0o600)
+	cases := map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"account":         {map[string]string{"LATCHKEY_ACCOUNT_ID": "12345"}, "LATCHKEY_ACCOUNT_ID"},
+		"region":          {map[string]string{"LATCHKEY_REGION": "Mars"}, "LATCHKEY_REGION"},
+		"addr":            {map[string]string{"LATCHKEY_ADDR": "8855"}, "LATCHKEY_ADDR"},
+		"half root":       {map[string]string{"LATCHKEY_ROOT_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}, "set together"},
+		"temp root key":   {map[string]string{"LATCHKEY_ROOT_ACCESS_KEY_ID": "ASIAIOSFODNN7EXAMPLE", "LATCHKEY_ROOT_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, "ASIA"},
+		"short secret":    {map[string]string{"LATCHKEY_ROOT_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "LATCHKEY_ROOT_SECRET_ACCESS_KEY": "short"}, "SECRET"},
+		"master key":      {map[string]string{"LATCHKEY_MASTER_KEY": "c2hvcnQ="}, "32 bytes"},
+		"http issuer":     {map[string]string{"LATCHKEY_ISSUER_URL": "http://issuer.test"}, "LATCHKEY_ALLOW_HTTP_ISSUERS"},
+		"relative issuer": {map[string]string{"LATCHKEY_ISSUER_URL": "/x"}, "absolute"},
+		"ca file":         {map[string]string{"LATCHKEY_OIDC_CA_FILE": caFile}, "no PEM"},
+		"missing ca":      {map[string]string{"LATCHKEY_OIDC_CA_FILE": "/nonexistent/ca.pem"}, "LATCHKEY_OIDC_CA_FILE"},
+		"log level":       {map[string]string{"LATCHKEY_LOG_LEVEL": "loud"}, "LATCHKEY_LOG_LEVEL"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, err := Load("", env(tc.env))
+			if err == nil {
+				err = c.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error mentioning %q, got %v", tc.want, err)
+			}
+		})
+	}
+	if _, err := Load("", env(map[string]string{"LATCHKEY_ALLOW_HTTP_ISSUERS": "maybe"})); err == nil {
+		t.Fatal("bad boolean accepted")
+	}
+	c, _ := Load("", env(map[string]string{"LATCHKEY_ISSUER_URL": "http://127.0.0.1:9/", "LATCHKEY_ALLOW_HTTP_ISSUERS": "true", "LATCHKEY_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}))
+	if err := c.Validate(); err != nil {
+		t.Fatalf("http issuer with the flag: %v", err)
+	}
+}

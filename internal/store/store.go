@@ -86,7 +86,8 @@ type Store interface {
 	GetUserByID(ctx context.Context, userID string) (User, error)
 	// UpdateUser replaces name, path, boundary and tags of the user with u.UserID.
 	UpdateUser(ctx context.Context, u User) error
-	// DeleteUser fails with ErrConflict while the user still owns access keys.
+	// DeleteUser fails with ErrConflict while the user still owns access keys, inline policies,
+	// attached policies or an assigned MFA device.
 	DeleteUser(ctx context.Context, accountID, userID string) error
 	// ListUsers returns users whose path starts with pathPrefix, ordered by lower-cased name,
 	// starting after the marker `after` (a lower-cased name, "" for the first page).
@@ -105,4 +106,10 @@ type Store interface {
 	PutRootAccessKey(ctx context.Context, k AccessKey) error
 	// RecordAccessKeyUse stores the last-used time, service and region. Best effort: callers ignore its error.
 	RecordAccessKeyUse(ctx context.Context, accessKeyID string, at time.Time, service, region string) error
+
+	RoleStore
+	PolicyStore
+	MFAStore
+	KeyRingStore
+	OrgStore
 }

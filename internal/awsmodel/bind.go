@@ -20,7 +20,8 @@ func Bind(tree map[string]any, dst any) error {
 }
 
 // Unbind turns a typed output struct into a value tree for the codecs. Nil pointers, nil slices,
-// empty strings and zero times are left out, as AWS leaves out absent members.
+// empty strings and zero times are left out, as AWS leaves out absent members. A non-nil *string
+// is present even when empty: empty is a real value for members such as tag values (min 0).
 func Unbind(src any) map[string]any {
 	if src == nil {
 		return nil
@@ -61,7 +62,9 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 			if tag == "-" {
 				continue
 			}
-			name = strings.Split(tag, ",")[0]
+			if n, _, _ := strings.Cut(tag, ","); n != "" {
+				name = n
+			}
 		}
 		fields = append(fields, fieldInfo{name: name, index: i})
 	}
@@ -119,16 +122,24 @@ func bindValue(v any, dst reflect.Value) error {
 		if !ok {
 			return fmt.Errorf("want integer, got %T", v)
 		}
+		if dst.OverflowInt(n) {
+			return fmt.Errorf("integer %d does not fit in %s", n, dst.Type())
+		}
 		dst.SetInt(n)
 	case reflect.Float64, reflect.Float32:
+		var f float64
 		switch n := v.(type) {
 		case float64:
-			dst.SetFloat(n)
+			f = n
 		case int64:
-			dst.SetFloat(float64(n))
+			f = float64(n)
 		default:
 			return fmt.Errorf("want number, got %T", v)
 		}
+		if dst.OverflowFloat(f) {
+			return fmt.Errorf("number %v does not fit in %s", f, dst.Type())
+		}
+		dst.SetFloat(f)
 	case reflect.Slice:
 		if dst.Type().Elem().Kind() == reflect.Uint8 {
 			b, ok := v.([]byte)
@@ -157,6 +168,10 @@ func bindValue(v any, dst reflect.Value) error {
 		if !ok {
 			return fmt.Errorf("want map, got %T", v)
 		}
+		keyType := dst.Type().Key()
+		if keyType.Kind() != reflect.String {
+			return fmt.Errorf("map key type %s is not a string", keyType)
+		}
 		out := reflect.MakeMapWithSize(dst.Type(), len(entries))
 		for k, ev := range entries {
 			ev2 := reflect.New(dst.Type().Elem()).Elem()
@@ -165,7 +180,7 @@ func bindValue(v any, dst reflect.Value) error {
 					return fmt.Errorf("[%s]: %w", k, err)
 				}
 			}
-			out.SetMapIndex(reflect.ValueOf(k), ev2)
+			out.SetMapIndex(reflect.ValueOf(k).Convert(keyType), ev2)
 		}
 		dst.Set(out)
 	case reflect.Struct:
@@ -184,6 +199,9 @@ func unbindValue(rv reflect.Value) any {
 	if rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
 		if rv.IsNil() {
 			return nil
+		}
+		if e := rv.Elem(); rv.Kind() == reflect.Pointer && e.Kind() == reflect.String {
+			return e.String()
 		}
 		return unbindValue(rv.Elem())
 	}

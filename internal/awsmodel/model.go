@@ -55,8 +55,11 @@ type Shape struct {
 	Error     *ErrorTrait
 
 	memberIndex map[string]*Member
-	patternOnce sync.Once
-	patternRe   *regexp.Regexp
+	// holdsSensitive is true when the shape or anything nested in it is sensitive, so that a
+	// constraint failure on a whole list or map does not echo a token inside it.
+	holdsSensitive bool
+	patternOnce    sync.Once
+	patternRe      *regexp.Regexp
 }
 
 // ErrorTrait describes an exception shape as it appears on the wire.
@@ -92,11 +95,66 @@ func (s *Shape) PatternRegexp() *regexp.Regexp {
 	return s.patternRe
 }
 
-var javaEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
-
-// javaToRE2 rewrites the Java-only \uXXXX escapes the models use into RE2's \x{XXXX}.
+// javaToRE2 rewrites the Java regex constructs RE2 spells differently. \uXXXX takes exactly four hex
+// digits, as in Java, so the models' `\u10000-\u10FFFF` reads as `\u1000`, `0-\u10FF`, `FF` there
+// and here alike. Java's \s includes the vertical tab and RE2's does not; RE2's POSIX [:space:]
+// matches Java's set exactly. \Q…\E is copied untouched because nothing inside it is special.
 func javaToRE2(p string) string {
-	return javaEscape.ReplaceAllString(p, `\x{$1}`)
+	var b strings.Builder
+	inClass := 0
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			n := p[i+1]
+			switch {
+			case n == 'u' && i+6 <= len(p) && isHex(p[i+2:i+6]):
+				b.WriteString(`\x{` + p[i+2:i+6] + `}`)
+				i += 5
+			case n == 's' || n == 'S':
+				cls := "[:space:]"
+				if n == 'S' {
+					cls = "[:^space:]"
+				}
+				if inClass == 0 {
+					cls = "[" + cls + "]"
+				}
+				b.WriteString(cls)
+				i++
+			case n == 'Q':
+				end := strings.Index(p[i+2:], `\E`)
+				if end < 0 {
+					b.WriteString(p[i:])
+					return b.String()
+				}
+				b.WriteString(p[i : i+2+end+2])
+				i += 2 + end + 1
+			default:
+				b.WriteByte(c)
+				b.WriteByte(n)
+				i++
+			}
+		case c == '[':
+			inClass++
+			b.WriteByte(c)
+		case c == ']' && inClass > 0:
+			inClass--
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 type rawModel struct {
@@ -244,13 +302,12 @@ func parse(id string, data []byte) (*Service, error) {
 		s.Type, s.Min, s.Max, s.Pattern, s.Enum = rs.Type, rs.Min, rs.Max, rs.Pattern, rs.Enum
 		s.Sensitive, s.Union = rs.Sensitive, rs.Union
 		if rs.Exception || rs.Error != nil {
-			et := &ErrorTrait{Code: name, Sender: !rs.Fault}
+			et := &ErrorTrait{Code: name}
 			if rs.Error != nil {
 				if rs.Error.Code != "" {
 					et.Code = rs.Error.Code
 				}
 				et.HTTPStatus = rs.Error.HTTPStatus
-				et.Sender = rs.Error.SenderFault || !rs.Fault
 			}
 			if et.HTTPStatus == 0 {
 				et.HTTPStatus = 400
@@ -258,6 +315,9 @@ func parse(id string, data []byte) (*Service, error) {
 					et.HTTPStatus = 500
 				}
 			}
+			// Some 5xx shapes carry neither senderFault nor fault (IAM ServiceFailure,
+			// QuickSight ResourceUnavailable), so the status decides when the model is silent.
+			et.Sender = rs.Error != nil && rs.Error.SenderFault || !rs.Fault && et.HTTPStatus < 500
 			s.Error = et
 		}
 		var err error
@@ -291,6 +351,7 @@ func parse(id string, data []byte) (*Service, error) {
 			}
 		}
 	}
+	markSensitive(svc.Shapes)
 	for name, ro := range rm.Operations {
 		op := &Operation{Name: name, HTTPMethod: ro.HTTP.Method, RequestURI: ro.HTTP.RequestURI}
 		if ro.Input != nil {
@@ -314,6 +375,29 @@ func parse(id string, data []byte) (*Service, error) {
 		svc.Operations[name] = op
 	}
 	return svc, nil
+}
+
+// markSensitive iterates to a fixed point rather than recursing, so recursive shapes need no care.
+func markSensitive(shapes map[string]*Shape) {
+	for _, s := range shapes {
+		s.holdsSensitive = s.Sensitive
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range shapes {
+			if s.holdsSensitive {
+				continue
+			}
+			children := []*Member{s.Member, s.Key, s.Value}
+			children = append(children, s.Members...)
+			for _, m := range children {
+				if m != nil && m.Shape.holdsSensitive {
+					s.holdsSensitive, changed = true, true
+					break
+				}
+			}
+		}
+	}
 }
 
 // memberOrder reads the member names of a structure shape in document order; encoding/json maps

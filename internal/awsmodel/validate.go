@@ -39,7 +39,7 @@ func ValidationMessage(errs []string) string {
 }
 
 func (v *validator) fail(path string, shape *Shape, value any, constraint string) {
-	if shape != nil && shape.Sensitive {
+	if shape != nil && (shape.Sensitive || shape.holdsSensitive) {
 		v.errs = append(v.errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", path, constraint))
 		return
 	}
@@ -47,21 +47,40 @@ func (v *validator) fail(path string, shape *Shape, value any, constraint string
 }
 
 func render(value any) string {
-	switch x := value.(type) {
-	case nil:
+	if value == nil {
 		return "null"
+	}
+	return "'" + plain(value) + "'"
+}
+
+func plain(value any) string {
+	switch x := value.(type) {
 	case string:
-		return "'" + x + "'"
+		return x
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = strings.Trim(render(e), "'")
+			parts[i] = plain(e)
 		}
-		return "'[" + strings.Join(parts, ", ") + "]'"
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		// Java's Map.toString form, which is what AWS's messages show, with keys sorted for stability.
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + plain(x[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
 	case time.Time:
-		return "'" + x.UTC().Format(time.RFC3339) + "'"
+		return x.UTC().Format(time.RFC3339)
+	case nil:
+		return "null"
 	default:
-		return fmt.Sprintf("'%v'", x)
+		return fmt.Sprint(x)
 	}
 }
 
@@ -134,7 +153,11 @@ func (v *validator) value(shape *Shape, value any, path string) {
 			var kv validator
 			kv.value(shape.Key.Shape, k, path)
 			if len(kv.errs) > 0 {
-				v.errs = append(v.errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [%s]", k, path, constraintsOnly(kv.errs)))
+				if shape.Key.Shape.Sensitive || shape.Key.Shape.holdsSensitive {
+					v.errs = append(v.errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [%s]", path, constraintsOnly(kv.errs)))
+				} else {
+					v.errs = append(v.errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [%s]", k, path, constraintsOnly(kv.errs)))
+				}
 			}
 			if ev := entries[k]; ev != nil {
 				v.value(shape.Value.Shape, ev, path+"."+k+".member")

@@ -1,6 +1,3 @@
-// Package query is the awsQuery codec used by STS and IAM: it turns flattened form parameters
-// (`Tags.member.1.Key=…`) into the model's value tree, and value trees or errors into the XML
-// envelopes both SDKs parse. It knows nothing about what the operations mean.
 package query
 
 import (
@@ -61,15 +58,14 @@ func Decode(shape *awsmodel.Shape, p Params) (map[string]any, error) {
 	if shape == nil {
 		return map[string]any{}, nil
 	}
-	prefixes := make(map[string]struct{}, len(p)*2)
+	// Sorted keys answer "is anything nested under X" by binary search. Indexing every dotted prefix
+	// instead costs the square of a key's length, which one long `a.a.a…` key turns into a DoS.
+	keys := make([]string, 0, len(p))
 	for k := range p {
-		for i := 0; i < len(k); i++ {
-			if k[i] == '.' {
-				prefixes[k[:i]] = struct{}{}
-			}
-		}
+		keys = append(keys, k)
 	}
-	d := decoder{p: p, prefixes: prefixes}
+	sort.Strings(keys)
+	d := decoder{p: p, keys: keys}
 	out := d.structure(shape, "")
 	if len(d.errs) > 0 {
 		return nil, awserr.New("ValidationError", http.StatusBadRequest, "%s", awsmodel.ValidationMessage(d.errs))
@@ -81,17 +77,19 @@ func Decode(shape *awsmodel.Shape, p Params) (map[string]any, error) {
 }
 
 type decoder struct {
-	p        Params
-	prefixes map[string]struct{}
-	errs     []string
+	p    Params
+	keys []string // the keys of p, sorted
+	errs []string
 }
 
+// has reports whether key is a parameter or the dotted parent of one.
 func (d *decoder) has(key string) bool {
 	if _, ok := d.p[key]; ok {
 		return true
 	}
-	_, ok := d.prefixes[key]
-	return ok
+	prefix := key + "."
+	i := sort.SearchStrings(d.keys, prefix)
+	return i < len(d.keys) && strings.HasPrefix(d.keys[i], prefix)
 }
 
 func join(prefix, name string) string {
@@ -161,7 +159,11 @@ func (d *decoder) value(shape *awsmodel.Shape, key string) any {
 		}
 		v, err := scalar.FromText(shape.Type, raw)
 		if err != nil {
-			d.errs = append(d.errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member %s", raw, lowerPath(key), err.Error()))
+			if shape.Sensitive {
+				d.errs = append(d.errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member %s", lowerPath(key), err.Error()))
+			} else {
+				d.errs = append(d.errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member %s", raw, lowerPath(key), err.Error()))
+			}
 			return nil
 		}
 		return v
@@ -200,11 +202,15 @@ func WriteResponse(w http.ResponseWriter, svc *awsmodel.Service, op *awsmodel.Op
 		writeMembers(&b, op.Output, out)
 		b.WriteString("</" + wrapper + ">")
 	}
-	b.WriteString(`<ResponseMetadata><RequestId>` + requestID + `</RequestId></ResponseMetadata>`)
+	b.WriteString(`<ResponseMetadata><RequestId>`)
+	writeText(&b, requestID)
+	b.WriteString(`</RequestId></ResponseMetadata>`)
 	b.WriteString(`</` + op.Name + `Response>`)
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	// SDK Go v2 takes the request id from this header only, never from the XML body.
+	h.Set("x-amzn-RequestId", requestID)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b.Bytes())
 }
@@ -242,7 +248,10 @@ func writeValue(b *bytes.Buffer, name string, shape *awsmodel.Shape, v any) {
 			elem = shape.Member.LocationName
 		}
 		for _, item := range items {
-			writeValue(b, elem, shape.Member.Shape, item)
+			// XML has no null; an empty <member/> would read back as "" or fail to parse as a number.
+			if item != nil {
+				writeValue(b, elem, shape.Member.Shape, item)
+			}
 		}
 		b.WriteString("</" + name + ">")
 	case "map":
@@ -254,6 +263,9 @@ func writeValue(b *bytes.Buffer, name string, shape *awsmodel.Shape, v any) {
 		sort.Strings(keys)
 		b.WriteString("<" + name + ">")
 		for _, k := range keys {
+			if entries[k] == nil {
+				continue
+			}
 			b.WriteString("<entry>")
 			writeValue(b, "key", shape.Key.Shape, k)
 			writeValue(b, "value", shape.Value.Shape, entries[k])
@@ -302,10 +314,14 @@ func WriteError(w http.ResponseWriter, namespace string, e *awserr.Error, reques
 	writeText(&b, e.Code)
 	b.WriteString(`</Code><Message>`)
 	writeText(&b, e.Message)
-	b.WriteString(`</Message></Error><RequestId>` + requestID + `</RequestId></ErrorResponse>`)
+	b.WriteString(`</Message></Error><RequestId>`)
+	writeText(&b, requestID)
+	b.WriteString(`</RequestId></ErrorResponse>`)
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	// SDK Go v2 takes the request id from this header only, never from the XML body.
+	h.Set("x-amzn-RequestId", requestID)
 	w.WriteHeader(e.HTTPStatus)
 	_, _ = w.Write(b.Bytes())
 }

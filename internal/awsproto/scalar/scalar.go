@@ -1,5 +1,3 @@
-// Package scalar converts model scalars between their wire text and the decoded value tree. The
-// three protocol codecs share it so an integer or a timestamp parses the same way everywhere.
 package scalar
 
 import (
@@ -17,7 +15,12 @@ func FromText(typ, s string) (any, error) {
 	case "string":
 		return s, nil
 	case "integer", "long":
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		// A model integer is 32 bits (Java int); accepting more would let a value wrap when bound.
+		bits := 64
+		if typ == "integer" {
+			bits = 32
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, bits)
 		if err != nil {
 			return nil, fmt.Errorf("must be an integer")
 		}
@@ -54,11 +57,18 @@ func ParseTimestamp(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
+	// The bounds keep int64 conversion defined and the result inside years 1..9999, which every
+	// timestamp format can render; NaN fails both comparisons.
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= minEpoch && f <= maxEpoch {
 		return EpochToTime(f), nil
 	}
 	return time.Time{}, fmt.Errorf("must be an ISO 8601 timestamp")
 }
+
+const (
+	minEpoch = -62135596800 // 0001-01-01T00:00:00Z
+	maxEpoch = 253402300799 // 9999-12-31T23:59:59Z
+)
 
 // EpochToTime converts fractional epoch seconds (the JSON protocols' timestamp form).
 func EpochToTime(f float64) time.Time {

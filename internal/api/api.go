@@ -17,6 +17,8 @@ type Call struct {
 	RequestID string
 	SourceIP  string
 	UserAgent string
+	// Output is set once the handler succeeded (read by the audit log).
+	Output map[string]any
 }
 
 // Handler runs one operation and returns its output tree (nil for operations without output).

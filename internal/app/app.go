@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/api/iamapi"
 	"github.com/latchkey/latchkey/internal/api/stsapi"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authn"
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/config"
@@ -22,6 +24,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
 	"github.com/latchkey/latchkey/internal/sts"
+	"github.com/latchkey/latchkey/internal/token"
 )
 
 // App is an assembled node.
@@ -33,6 +36,8 @@ type App struct {
 	Logger  *slog.Logger
 	// RootCredentialsFile is set when this start generated root credentials.
 	RootCredentialsFile string
+	SessionKeys         *keys.Ring
+	closers             []io.Closer
 }
 
 // Options are the process-level collaborators.
@@ -91,10 +96,22 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	authenticator := authn.New(st, mk, authn.Options{Now: now, Logger: logger})
-	az := authz.Default{}
-	iamSvc := &iam.Service{Store: st, Authz: az, Master: mk, Cache: authenticator, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD}
-	stsSvc := &sts.Service{Store: st, Authz: az}
+	a.SessionKeys = SessionRing(st, mk, now)
+	if _, err := a.SessionKeys.Signer(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("loading session-token keys: %w", err)
+	}
+	sealer := &token.Sealer{Ring: a.SessionKeys}
+	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
+	engine := &authz.Engine{Source: st, Now: now}
+	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD}
+	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Now: now}
+	auditLog, err := openAudit(cfg.AuditLog)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.closers = append(a.closers, auditLog)
 	h, err := server.New(server.Deps{
 		Store:             st,
 		Authn:             authenticator,
@@ -106,6 +123,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		MaxQueryBodyBytes: cfg.MaxQueryBodyBytes,
 		MaxJSONBodyBytes:  cfg.MaxJSONBodyBytes,
 		Logger:            logger,
+		Restrict:          sts.SessionRestriction,
+		Audit:             audit.New(auditLog),
 	})
 	if err != nil {
 		st.Close()
@@ -115,8 +134,67 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close releases the store and the audit log.
+func (a *App) Close() error {
+	for _, c := range a.closers {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+	return a.Store.Close()
+}
+
+// SessionTokenLifetime is the longest any session token lives (GetSessionToken and
+// GetFederationToken allow 36 hours); retired sealing keys verify at least this long.
+const SessionTokenLifetime = 36 * time.Hour
+
+// SessionRing is the key ring that seals session tokens.
+func SessionRing(st store.Store, mk *keys.MasterKey, now func() time.Time) *keys.Ring {
+	return keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})
+}
+
+// RotateOnSchedule rotates the session-token ring whenever its signing key is older than the
+// configured period, checking hourly until ctx ends.
+func (a *App) RotateOnSchedule(ctx context.Context) {
+	check := func() {
+		rotated, err := a.SessionKeys.RotateIfOlderThan(ctx, a.Config.KeyRotation, SessionTokenLifetime+time.Hour)
+		if err != nil {
+			a.Logger.Warn("scheduled key rotation failed", "ring", "session-token", "err", err)
+		} else if rotated {
+			a.Logger.Info("rotated the session-token key ring on schedule")
+		}
+	}
+	check()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			check()
+		}
+	}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// openAudit opens the audit destination: a file (appended, mode 0600), "stderr", or nothing.
+func openAudit(dest string) (io.WriteCloser, error) {
+	switch dest {
+	case "":
+		return nil, nil
+	case "stderr":
+		return nopCloser{os.Stderr}, nil
+	}
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening LATCHKEY_AUDIT_LOG: %w", err)
+	}
+	return f, nil
+}
 
 // bootstrap makes sure the default account exists and has root credentials.
 func (a *App) bootstrap(ctx context.Context, now func() time.Time) error {

@@ -2,7 +2,6 @@ package authn
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sigv4"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
 )
 
 // Kind classifies an authentication failure independently of the protocol.
@@ -47,6 +47,11 @@ type KeyStore interface {
 	RecordAccessKeyUse(ctx context.Context, accessKeyID string, at time.Time, service, region string) error
 }
 
+// SessionOpener opens sealed session tokens.
+type SessionOpener interface {
+	Open(ctx context.Context, accessKeyID, token string) (*principal.Principal, string, error)
+}
+
 // Options tunes the authenticator.
 type Options struct {
 	// CacheTTL bounds how stale a cached long-term key may be on this node (other nodes' changes
@@ -62,9 +67,10 @@ type Options struct {
 
 // Authenticator verifies SigV4 requests.
 type Authenticator struct {
-	store  KeyStore
-	master *keys.MasterKey
-	opts   Options
+	store    KeyStore
+	master   *keys.MasterKey
+	sessions SessionOpener
+	opts     Options
 
 	mu    sync.Mutex
 	cache map[string]*cachedKey
@@ -79,7 +85,7 @@ type cachedKey struct {
 }
 
 // New builds an authenticator.
-func New(st KeyStore, master *keys.MasterKey, opts Options) *Authenticator {
+func New(st KeyStore, master *keys.MasterKey, sessions SessionOpener, opts Options) *Authenticator {
 	if opts.CacheTTL == 0 {
 		opts.CacheTTL = 5 * time.Second
 	}
@@ -95,7 +101,7 @@ func New(st KeyStore, master *keys.MasterKey, opts Options) *Authenticator {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Authenticator{store: st, master: master, opts: opts, cache: map[string]*cachedKey{}}
+	return &Authenticator{store: st, master: master, sessions: sessions, opts: opts, cache: map[string]*cachedKey{}}
 }
 
 // Authenticate verifies req for the given signing service ("sts", "iam", …). region is the
@@ -113,8 +119,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request, se
 		return nil, "", fromSigV4(err)
 	}
 	if strings.HasPrefix(auth.AccessKeyID, "ASIA") {
-		// Temporary credentials arrive with the session-token issue; until then no ASIA key exists.
-		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		return a.authenticateSession(ctx, req, auth, now)
 	}
 	if auth.SecurityToken != "" {
 		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
@@ -132,6 +137,27 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request, se
 	a.recordUse(ctx, auth.AccessKeyID, ck, now, service, auth.Region)
 	pr := ck.principal
 	return &pr, auth.Region, nil
+}
+
+// authenticateSession verifies temporary credentials from the sealed token alone: no store read.
+func (a *Authenticator) authenticateSession(ctx context.Context, req *sigv4.Request, auth *sigv4.Auth, now time.Time) (*principal.Principal, string, error) {
+	if auth.SecurityToken == "" || a.sessions == nil {
+		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+	}
+	p, secret, err := a.sessions.Open(ctx, auth.AccessKeyID, auth.SecurityToken)
+	if err != nil {
+		if errors.Is(err, token.ErrInvalid) {
+			return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		}
+		return nil, "", &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
+	}
+	if !now.Before(p.Expires) {
+		return nil, "", &Error{Kind: ExpiredToken, Message: "The security token included in the request is expired"}
+	}
+	if err := auth.Verify(req, secret); err != nil {
+		return nil, "", fromSigV4(err)
+	}
+	return p, auth.Region, nil
 }
 
 func (a *Authenticator) lookup(ctx context.Context, keyID string, now time.Time) (*cachedKey, error) {
@@ -210,9 +236,6 @@ func (a *Authenticator) InvalidateAll() {
 
 // SecretAAD binds a sealed secret to its access key id.
 func SecretAAD(accessKeyID string) []byte { return []byte("access-key-secret:" + accessKeyID) }
-
-// EqualSecrets compares secrets in constant time.
-func EqualSecrets(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 func fromSigV4(err error) *Error {
 	var se *sigv4.Error

@@ -2,26 +2,353 @@ package authz
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
 )
+
+// Request is one authorization question.
+type Request struct {
+	Caller          *principal.Principal
+	Action          string
+	Resource        string
+	ResourceAccount string // "" when the resource is not bound to an account (e.g. "*")
+	// Context adds operation-specific condition keys (sts:ExternalId, aws:RequestTag/…, …).
+	Context map[string][]string
+	// ResourcePolicy is the resource's own policy (a role's trust policy for AssumeRole*).
+	ResourcePolicy *policy.Policy
+	// ResourceTags are the target's tags, exposed as aws:ResourceTag/<key>.
+	ResourceTags []store.Tag
+}
 
 // Authorizer answers one authorization question.
 type Authorizer interface {
-	Authorize(ctx context.Context, caller *principal.Principal, action, resource, resourceAccount string) error
+	Authorize(ctx context.Context, req Request) error
 }
 
-// Default implements AWS's decision for an account whose principals have no policies attached.
-type Default struct{}
+// RequestInfo is what the server knows about the HTTP request that global condition keys need.
+type RequestInfo struct {
+	SourceIP  string
+	UserAgent string
+	Region    string
+	Secure    bool
+	Time      time.Time
+}
 
-// Authorize allows root in its own account and denies everyone else with AWS's wording.
-func (Default) Authorize(_ context.Context, caller *principal.Principal, action, resource, resourceAccount string) error {
-	if caller.Kind == principal.Root && (resourceAccount == "" || resourceAccount == caller.AccountID) {
+type infoKey struct{}
+
+// WithRequestInfo attaches request facts for the condition context.
+func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
+	return context.WithValue(ctx, infoKey{}, ri)
+}
+
+// Info returns the request facts attached by the server (zero when absent).
+func Info(ctx context.Context) RequestInfo {
+	ri, _ := ctx.Value(infoKey{}).(RequestInfo)
+	return ri
+}
+
+// PolicySource is the part of the store the engine reads principals' policies from.
+type PolicySource interface {
+	GetUserByID(ctx context.Context, userID string) (store.User, error)
+	GetRoleByID(ctx context.Context, roleID string) (store.Role, error)
+	ListInlinePolicies(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.InlinePolicy, error)
+	ListAttachments(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.Attachment, error)
+	GetManagedPolicy(ctx context.Context, arn string) (store.ManagedPolicy, error)
+	GetPolicyVersion(ctx context.Context, arn, versionID string) (store.PolicyVersion, error)
+}
+
+// Engine authorizes requests with the policy evaluator over the principal's stored policies.
+type Engine struct {
+	Source PolicySource
+	Now    func() time.Time
+
+	mu     sync.Mutex
+	parsed map[[32]byte]*policy.Policy
+}
+
+const parsedCacheSize = 4096
+
+// Parse parses a stored document once; documents are immutable once stored, so the cache is keyed
+// by content and never goes stale.
+func (e *Engine) Parse(id, doc string, kind policy.Kind) (*policy.Policy, error) {
+	key := sha256.Sum256([]byte(strconv.Itoa(int(kind)) + "\x00" + id + "\x00" + doc))
+	e.mu.Lock()
+	if p, ok := e.parsed[key]; ok {
+		e.mu.Unlock()
+		return p, nil
+	}
+	e.mu.Unlock()
+	p, err := policy.Parse(id, doc, kind)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.parsed == nil || len(e.parsed) >= parsedCacheSize {
+		e.parsed = map[[32]byte]*policy.Policy{}
+	}
+	e.parsed[key] = p
+	e.mu.Unlock()
+	return p, nil
+}
+
+// PrincipalPolicies are the policies that bound what a principal may do.
+type PrincipalPolicies struct {
+	IsRoot        bool
+	Identity      []*policy.Policy
+	Boundary      *policy.Policy
+	Session       []*policy.Policy
+	HasSession    bool
+	FederatedUser bool
+}
+
+// Load collects the caller's identity, boundary and session policies.
+func (e *Engine) Load(ctx context.Context, p *principal.Principal) (PrincipalPolicies, error) {
+	var out PrincipalPolicies
+	var kind store.PrincipalKind
+	var ownerID, boundary string
+	switch p.Kind {
+	case principal.Root:
+		out.IsRoot = true
+	case principal.User:
+		u, err := e.Source.GetUserByID(ctx, p.UserID)
+		if err != nil {
+			return out, err
+		}
+		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+	case principal.AssumedRole:
+		if p.RoleID == "" { // AssumeRoot sessions act as root, scoped by their task policy
+			out.IsRoot = true
+			break
+		}
+		r, err := e.Source.GetRoleByID(ctx, p.RoleID)
+		if err != nil {
+			return out, err
+		}
+		kind, ownerID, boundary = store.KindRole, r.RoleID, r.PermissionsBoundary
+	case principal.FederatedUser:
+		out.FederatedUser = true
+		if p.BaseUserID == "" {
+			out.IsRoot = true
+			break
+		}
+		u, err := e.Source.GetUserByID(ctx, p.BaseUserID)
+		if err != nil {
+			return out, err
+		}
+		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+	}
+	if p.Kind == principal.User && p.Source == "GetSessionToken" && p.BaseUserID == "" {
+		out.IsRoot = true
+	}
+	if ownerID != "" {
+		inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
+		if err != nil {
+			return out, err
+		}
+		for _, ip := range inline {
+			pol, err := e.Parse(string(kind)+":"+ip.PolicyName, ip.Document, policy.Identity)
+			if err != nil {
+				continue // stored documents were validated on write; never let one grant if it no longer parses
+			}
+			out.Identity = append(out.Identity, pol)
+		}
+		atts, err := e.Source.ListAttachments(ctx, kind, ownerID)
+		if err != nil {
+			return out, err
+		}
+		for _, a := range atts {
+			pol, err := e.managed(ctx, a.PolicyARN)
+			if err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				return out, err
+			}
+			out.Identity = append(out.Identity, pol)
+		}
+		if boundary != "" {
+			pol, err := e.managed(ctx, boundary)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return out, err
+			}
+			if pol == nil {
+				// A boundary that cannot be read allows nothing (fail closed).
+				pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
+			}
+			out.Boundary = pol
+		}
+	}
+	if p.HasSessionPolicies || p.TaskPolicyARN != "" {
+		out.HasSession = true
+		if p.SessionPolicy != "" {
+			pol, err := e.Parse("session", p.SessionPolicy, policy.Identity)
+			if err == nil {
+				out.Session = append(out.Session, pol)
+			}
+		}
+		arns := p.SessionPolicyARNs
+		if p.TaskPolicyARN != "" {
+			arns = append(append([]string{}, arns...), p.TaskPolicyARN)
+		}
+		for _, arn := range arns {
+			pol, err := e.managed(ctx, arn)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return out, err
+			}
+			if pol != nil {
+				out.Session = append(out.Session, pol)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) managed(ctx context.Context, arn string) (*policy.Policy, error) {
+	mp, err := e.Source.GetManagedPolicy(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.Source.GetPolicyVersion(ctx, arn, mp.DefaultVersionID)
+	if err != nil {
+		return nil, err
+	}
+	return e.Parse(arn, v.Document, policy.Identity)
+}
+
+// PolicyPrincipal describes a caller for Principal matching.
+func PolicyPrincipal(p *principal.Principal) policy.Principal {
+	pp := policy.Principal{Type: "AWS", Account: p.AccountID, ARNs: []string{p.ARN}}
+	if p.Kind == principal.AssumedRole && p.RoleARN != "" {
+		pp.ARNs = append(pp.ARNs, p.RoleARN)
+	}
+	return pp
+}
+
+// Context builds the global condition keys for a caller (iam.md §5.5).
+func (e *Engine) Context(ctx context.Context, p *principal.Principal) *policy.Context {
+	c := policy.NewContext()
+	ri := Info(ctx)
+	now := ri.Time
+	if now.IsZero() {
+		now = e.now()
+	}
+	c.Set("aws:CurrentTime", now.UTC().Format(time.RFC3339))
+	c.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	if ri.SourceIP != "" {
+		c.Set("aws:SourceIp", ri.SourceIP)
+	}
+	if ri.UserAgent != "" {
+		c.Set("aws:UserAgent", ri.UserAgent)
+	}
+	if ri.Region != "" {
+		c.Set("aws:RequestedRegion", ri.Region)
+	}
+	c.Set("aws:SecureTransport", strconv.FormatBool(ri.Secure))
+	c.Set("aws:ViaAWSService", "false")
+	c.Set("aws:PrincipalIsAWSService", "false")
+	c.Set("aws:PrincipalAccount", p.AccountID)
+	c.Set("aws:PrincipalType", p.Kind.String())
+	c.Set("aws:userid", p.UserID)
+	switch p.Kind {
+	case principal.User:
+		c.Set("aws:username", p.UserName)
+		c.Set("aws:PrincipalArn", p.ARN)
+	case principal.AssumedRole:
+		if p.RoleARN != "" {
+			c.Set("aws:PrincipalArn", p.RoleARN)
+		} else {
+			c.Set("aws:PrincipalArn", p.ARN)
+		}
+	default:
+		c.Set("aws:PrincipalArn", p.ARN)
+	}
+	for _, t := range p.Tags {
+		c.Set("aws:PrincipalTag/"+t.Key, t.Value)
+	}
+	if p.Temporary {
+		c.Set("aws:MultiFactorAuthPresent", strconv.FormatBool(p.MFAAuthenticated))
+		c.Set("aws:TokenIssueTime", p.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if p.MFAAuthenticated && !p.MFAAuthTime.IsZero() {
+		c.Set("aws:MultiFactorAuthAge", strconv.FormatInt(int64(now.Sub(p.MFAAuthTime).Seconds()), 10))
+	}
+	if p.SourceIdentity != "" {
+		c.Set("aws:SourceIdentity", p.SourceIdentity)
+	}
+	if p.FederatedProvider != "" {
+		c.Set("aws:FederatedProvider", p.FederatedProvider)
+	}
+	return c
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Decide evaluates req completely and returns the engine's output.
+func (e *Engine) Decide(ctx context.Context, req Request) (policy.Output, error) {
+	pp, err := e.Load(ctx, req.Caller)
+	if err != nil {
+		return policy.Output{}, err
+	}
+	c := e.Context(ctx, req.Caller)
+	for k, v := range req.Context {
+		c.Set(k, v...)
+	}
+	for _, t := range req.ResourceTags {
+		c.Set("aws:ResourceTag/"+t.Key, t.Value)
+	}
+	in := &policy.Input{
+		Request: policy.Request{
+			Principal: PolicyPrincipal(req.Caller),
+			Action:    req.Action,
+			Resource:  req.Resource,
+			Context:   c,
+		},
+		IsRoot:             pp.IsRoot,
+		PrincipalAccount:   req.Caller.AccountID,
+		ResourceAccount:    req.ResourceAccount,
+		Identity:           pp.Identity,
+		Boundary:           pp.Boundary,
+		HasSessionPolicies: pp.HasSession,
+		Session:            pp.Session,
+		FederatedUser:      pp.FederatedUser,
+		ResourcePolicy:     req.ResourcePolicy,
+	}
+	return policy.Decide(in), nil
+}
+
+// Authorize allows or answers AWS's AccessDenied.
+func (e *Engine) Authorize(ctx context.Context, req Request) error {
+	out, err := e.Decide(ctx, req)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// The caller's user or role is gone: its sessions keep no permissions.
+			return Denied(req.Caller, req.Action, req.Resource, "no identity-based policy allows the "+req.Action+" action")
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+		}
+		return awserr.Internal("InternalFailure", fmt.Errorf("authorizing %s: %w", req.Action, err))
+	}
+	if out.Decision == policy.Allow {
 		return nil
 	}
-	return Denied(caller, action, resource, "no identity-based policy allows the "+action+" action")
+	return Denied(req.Caller, req.Action, req.Resource, out.Reason)
 }
 
 // Denied builds AWS's AccessDenied message: "User: ARN is not authorized to perform: ACTION on
@@ -29,7 +356,15 @@ func (Default) Authorize(_ context.Context, caller *principal.Principal, action,
 func Denied(caller *principal.Principal, action, resource, reason string) *awserr.Error {
 	msg := "User: " + caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource
 	if reason != "" {
-		msg += " because " + reason
+		msg += " " + strings.TrimSpace(becauseOrWith(reason))
 	}
 	return awserr.New("AccessDenied", http.StatusForbidden, "%s", msg)
+}
+
+// becauseOrWith follows AWS's phrasing: "because no … allows …" and "with an explicit deny in …".
+func becauseOrWith(reason string) string {
+	if strings.HasPrefix(reason, "with ") || strings.HasPrefix(reason, "because ") {
+		return reason
+	}
+	return "because " + reason
 }

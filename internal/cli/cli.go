@@ -44,7 +44,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configFile, "config", os.Getenv("LATCHKEY_CONFIG"), "optional YAML config file (env LATCHKEY_CONFIG)")
 	root.PersistentFlags().StringVar(&g.addr, "addr", "", "listen address (overrides LATCHKEY_ADDR)")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data directory (overrides LATCHKEY_DATA_DIR)")
-	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), versionCmd())
+	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), keysCmd(g), versionCmd())
 	return root
 }
 
@@ -108,6 +108,7 @@ func serveCmd(g *globalFlags) *cobra.Command {
 			logger.Info("latchkey listening", "addr", ln.Addr().String(), "version", Version, "account", cfg.AccountID, "region", cfg.Region, "database", redactURL(cfg.DatabaseURL))
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
+			go a.RotateOnSchedule(ctx)
 			select {
 			case err := <-errc:
 				return err
@@ -209,6 +210,33 @@ func accountsCmd(g *globalFlags) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func keysCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage key rings"}
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Rotate the session-token key ring now (old keys keep verifying until their tokens expire)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			st, mk, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			id, err := app.SessionRing(st, mk, time.Now).Rotate(cmd.Context(), app.SessionTokenLifetime+time.Hour)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "session-token key ring rotated; new signing key %s\n", id)
+			return nil
+		},
+	}
+	cmd.AddCommand(rotate)
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -39,6 +40,10 @@ type Config struct {
 	// characters, which form-encoding can nearly double); MaxJSONBodyBytes bounds JSON bodies.
 	MaxQueryBodyBytes int64 `yaml:"max_query_body_bytes"`
 	MaxJSONBodyBytes  int64 `yaml:"max_json_body_bytes"`
+	// AuditLog is where credential events go: a file path, "stderr", or "" for none.
+	AuditLog string `yaml:"audit_log"`
+	// KeyRotation is how old the signing key of a key ring may get before it is rotated.
+	KeyRotation time.Duration `yaml:"key_rotation"`
 }
 
 // Defaults returns the documented defaults.
@@ -52,6 +57,7 @@ func Defaults() Config {
 		LogFormat:         "text",
 		MaxQueryBodyBytes: 24 << 20,
 		MaxJSONBodyBytes:  1 << 20,
+		KeyRotation:       30 * 24 * time.Hour,
 	}
 }
 
@@ -82,6 +88,15 @@ var envVars = []struct {
 	{"LATCHKEY_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
 	{"LATCHKEY_MAX_QUERY_BODY_BYTES", func(c *Config, v string) error {
 		return setInt(&c.MaxQueryBodyBytes, "LATCHKEY_MAX_QUERY_BODY_BYTES", v)
+	}},
+	{"LATCHKEY_AUDIT_LOG", func(c *Config, v string) error { c.AuditLog = v; return nil }},
+	{"LATCHKEY_KEY_ROTATION", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("LATCHKEY_KEY_ROTATION: want a duration such as 720h, got %q", v)
+		}
+		c.KeyRotation = d
+		return nil
 	}},
 	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},
 }
@@ -188,6 +203,9 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("LATCHKEY_LOG_FORMAT %q: want text or json", c.LogFormat))
+	}
+	if c.KeyRotation < time.Hour {
+		errs = append(errs, errors.New("LATCHKEY_KEY_ROTATION must be at least 1h"))
 	}
 	if c.MaxQueryBodyBytes < 64<<10 || c.MaxJSONBodyBytes < 64<<10 {
 		errs = append(errs, errors.New("body limits must be at least 65536 bytes"))

@@ -37,6 +37,9 @@ type Store interface {
 	ListAccessKeys(ctx context.Context, accountID, userID string) ([]store.AccessKey, error)
 	UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
+	store.RoleStore
+	store.PolicyStore
+	store.MFAStore
 }
 
 // KeyCache is told when a key or its owner changes, so authentication on this node sees it at once.
@@ -81,7 +84,7 @@ func (s *Service) storeErr(err error) error {
 }
 
 func (s *Service) authorize(ctx context.Context, caller *principal.Principal, action, resource string) error {
-	return s.Authz.Authorize(ctx, caller, action, resource, caller.AccountID)
+	return s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID})
 }
 
 // userResource is the ARN IAM authorizes user actions against; for a user that does not exist
@@ -118,16 +121,18 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 		return User{}, err
 	}
 	if in.PermissionsBoundary != "" {
-		// Managed policies arrive with the policy issue; until then no boundary policy can exist.
-		return User{}, awserr.New("NoSuchEntity", http.StatusNotFound, "Scope ARN: %s does not exist or is not attachable.", in.PermissionsBoundary)
+		if err := s.checkBoundary(ctx, in.PermissionsBoundary); err != nil {
+			return User{}, err
+		}
 	}
 	u := store.User{
-		AccountID: caller.AccountID,
-		UserID:    s.IDs.UniqueID(ids.PrefixUser),
-		UserName:  in.UserName,
-		Path:      path,
-		Tags:      tags,
-		CreatedAt: s.Now().UTC().Truncate(time.Second),
+		AccountID:           caller.AccountID,
+		UserID:              s.IDs.UniqueID(ids.PrefixUser),
+		UserName:            in.UserName,
+		Path:                path,
+		PermissionsBoundary: in.PermissionsBoundary,
+		Tags:                tags,
+		CreatedAt:           s.Now().UTC().Truncate(time.Second),
 	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -299,17 +304,7 @@ func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, na
 	if err != nil {
 		return err
 	}
-	drop := map[string]bool{}
-	for _, k := range keys {
-		drop[strings.ToLower(k)] = true
-	}
-	kept := u.Tags[:0:0]
-	for _, t := range u.Tags {
-		if !drop[strings.ToLower(t.Key)] {
-			kept = append(kept, t)
-		}
-	}
-	u.Tags = kept
+	u.Tags = dropTags(u.Tags, keys, true)
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return s.storeErr(err)
 	}

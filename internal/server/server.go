@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authn"
+	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/awsmodel"
 	"github.com/latchkey/latchkey/internal/awsproto/jsonrpc"
@@ -51,6 +53,19 @@ type Deps struct {
 	MaxJSONBodyBytes  int64
 	Logger            *slog.Logger
 	Registry          *prometheus.Registry
+	// Restrict refuses calls a kind of session may never make, before any policy is read.
+	Restrict func(p *principal.Principal, service, operation string) error
+	// Audit records credential-issuing calls; nil records nothing.
+	Audit *audit.Logger
+}
+
+// auditedOps issue or refuse credentials; each call writes one audit event.
+var auditedOps = map[string]bool{
+	"sts:AssumeRole": true, "sts:AssumeRoleWithWebIdentity": true, "sts:AssumeRoleWithSAML": true,
+	"sts:GetSessionToken": true, "sts:GetFederationToken": true, "sts:AssumeRoot": true,
+	"sts:GetWebIdentityToken": true, "sts:GetDelegatedAccessToken": true,
+	"cognito-identity:GetCredentialsForIdentity": true, "cognito-identity:GetOpenIdToken": true,
+	"cognito-identity:GetOpenIdTokenForDeveloperIdentity": true, "quicksight:GetIdentityContext": true,
 }
 
 type service struct {
@@ -120,6 +135,7 @@ type request struct {
 	svc     *service
 	op      string
 	errCode string
+	errMsg  string
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -298,6 +314,10 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 	f := svc.family
 	ctx := rq.r.Context()
 	call := &api.Call{RequestID: rq.id, Region: s.deps.Region, UserAgent: rq.r.UserAgent(), SourceIP: sourceIP(rq.r)}
+	audited := auditedOps[svc.model.SigningName+":"+op.Name]
+	if audited {
+		defer s.audit(rq, call)
+	}
 	if !op.Unsigned {
 		sreq := &sigv4.Request{Method: rq.r.Method, RawPath: rq.r.URL.EscapedPath(), RawQuery: rq.r.URL.RawQuery, Host: rq.r.Host, Header: rq.r.Header, Body: body}
 		caller, region, err := s.deps.Authn.Authenticate(ctx, sreq, svc.model.SigningName)
@@ -311,7 +331,14 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 			return
 		}
 		call.Caller, call.Region = caller, region
+		if s.deps.Restrict != nil {
+			if err := s.deps.Restrict(caller, svc.model.SigningName, op.Name); err != nil {
+				s.fail(rq, err)
+				return
+			}
+		}
 	}
+	ctx = authz.WithRequestInfo(ctx, authz.RequestInfo{SourceIP: call.SourceIP, UserAgent: call.UserAgent, Region: call.Region, Secure: rq.r.TLS != nil, Time: rq.start})
 	input, err := decode()
 	if err != nil {
 		if ae, ok := awserr.As(err); ok && ae.Code == "ValidationError" && f != stsFamily && f != iamFamily {
@@ -335,7 +362,20 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 		s.fail(rq, err)
 		return
 	}
+	call.Output = out
 	write(out)
+}
+
+func (s *Server) audit(rq *request, call *api.Call) {
+	if s.deps.Audit == nil {
+		return
+	}
+	ev := audit.Event{
+		Time: rq.start, Service: rq.svc.model.SigningName, Operation: rq.op, Region: call.Region,
+		SourceIP: call.SourceIP, UserAgent: call.UserAgent, RequestID: rq.id, Caller: call.Caller,
+		Request: call.Input, Response: call.Output, ErrorCode: rq.errCode, ErrorMsg: rq.errMsg,
+	}
+	s.deps.Audit.Record(ev)
 }
 
 func sourceIP(r *http.Request) string {
@@ -364,7 +404,7 @@ func (s *Server) fail(rq *request, err error) {
 	if ae.Cause != nil || ae.HTTPStatus >= 500 {
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
 	}
-	rq.errCode = ae.Code
+	rq.errCode, rq.errMsg = ae.Code, ae.Message
 	switch svc.model.Protocol {
 	case "query":
 		query.WriteError(rq.w, svc.model.XMLNamespace, ae, rq.id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
@@ -19,8 +20,12 @@ type KeyStore interface {
 
 // Service is the STS domain service.
 type Service struct {
-	Store KeyStore
-	Authz authz.Authorizer
+	Store  KeyStore
+	Roles  RoleStore
+	Engine Decider
+	Issuer *Issuer
+	MFA    MFAVerifier
+	Now    func() time.Time
 }
 
 // Identity is GetCallerIdentity's answer.
@@ -38,7 +43,7 @@ func (s *Service) GetCallerIdentity(_ context.Context, caller *principal.Princip
 // GetAccessKeyInfo reports the account that owns a key. Key ids minted by Latchkey (and AWS's
 // current ones) embed it; others are looked up.
 func (s *Service) GetAccessKeyInfo(ctx context.Context, caller *principal.Principal, keyID string) (string, error) {
-	if err := s.Authz.Authorize(ctx, caller, "sts:GetAccessKeyInfo", "*", ""); err != nil {
+	if err := s.Engine.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:GetAccessKeyInfo", Resource: "*"}); err != nil {
 		return "", err
 	}
 	if acct, ok := ids.AccountFromAccessKeyID(keyID); ok {

@@ -149,6 +149,17 @@ type (
 
 // Table builds the IAM operation table.
 func Table(svc *iam.Service) api.Table {
+	t := userTable(svc)
+	roleTable(svc, t)
+	inlineTable(svc, t, store.KindRole)
+	inlineTable(svc, t, store.KindUser)
+	policyTable(svc, t)
+	mfaTable(svc, t)
+	simulateTable(svc, t)
+	return t
+}
+
+func userTable(svc *iam.Service) api.Table {
 	return api.Table{
 		"CreateUser": api.Op(func(ctx context.Context, c *api.Call, in *createUserIn) (*userOutput, error) {
 			u, err := svc.CreateUser(ctx, c.Caller, iam.CreateUserInput{UserName: in.UserName, Path: in.Path, PermissionsBoundary: in.PermissionsBoundary, Tags: toStoreTags(in.Tags)})

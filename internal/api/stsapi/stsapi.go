@@ -2,8 +2,12 @@ package stsapi
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sts"
 )
 
@@ -15,7 +19,91 @@ type (
 	}
 	accessKeyInfoIn  struct{ AccessKeyId string }
 	accessKeyInfoOut struct{ Account string }
+
+	policyDescriptor struct {
+		Arn string `aws:"arn"`
+	}
+	tag struct {
+		Key   string
+		Value string
+	}
+	providedContext struct {
+		ProviderArn      string
+		ContextAssertion string
+	}
+	credentials struct {
+		AccessKeyId     string
+		SecretAccessKey string
+		SessionToken    string
+		Expiration      time.Time
+	}
+	assumeRoleIn struct {
+		RoleArn           string
+		RoleSessionName   string
+		PolicyArns        []policyDescriptor
+		Policy            string
+		DurationSeconds   int
+		Tags              []tag
+		TransitiveTagKeys []string
+		ExternalId        string
+		SerialNumber      string
+		TokenCode         string
+		SourceIdentity    string
+		ProvidedContexts  []providedContext
+	}
+	assumedRoleUser struct {
+		AssumedRoleId string
+		Arn           string
+	}
+	assumeRoleOut struct {
+		Credentials      credentials
+		AssumedRoleUser  assumedRoleUser
+		PackedPolicySize *int
+		SourceIdentity   string
+	}
+	sessionTokenIn struct {
+		DurationSeconds int
+		SerialNumber    string
+		TokenCode       string
+	}
+	sessionTokenOut struct{ Credentials credentials }
+	federationIn    struct {
+		Name            string
+		Policy          string
+		PolicyArns      []policyDescriptor
+		DurationSeconds int
+		Tags            []tag
+	}
+	federatedUser struct {
+		FederatedUserId string
+		Arn             string
+	}
+	federationOut struct {
+		Credentials      credentials
+		FederatedUser    federatedUser
+		PackedPolicySize *int
+	}
 )
+
+func wireCreds(c sts.Credentials) credentials {
+	return credentials{AccessKeyId: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration}
+}
+
+func sessionPolicies(policy string, arns []policyDescriptor) sts.SessionPolicies {
+	sp := sts.SessionPolicies{Policy: policy}
+	for _, a := range arns {
+		sp.PolicyARNs = append(sp.PolicyARNs, a.Arn)
+	}
+	return sp
+}
+
+func sessionTags(in []tag) []sts.SessionTag {
+	out := make([]sts.SessionTag, len(in))
+	for i, t := range in {
+		out[i] = principal.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
 
 // Table builds the STS operation table.
 func Table(svc *sts.Service) api.Table {
@@ -30,6 +118,47 @@ func Table(svc *sts.Service) api.Table {
 				return nil, err
 			}
 			return &accessKeyInfoOut{Account: acct}, nil
+		}),
+		"AssumeRole": api.Op(func(ctx context.Context, c *api.Call, in *assumeRoleIn) (*assumeRoleOut, error) {
+			if len(in.ProvidedContexts) > 0 {
+				return nil, awserr.New("NotImplemented", http.StatusNotImplemented, "Latchkey does not accept ProvidedContexts yet; identity-enhanced sessions arrive with QuickSight identity context support.")
+			}
+			rs, err := svc.AssumeRole(ctx, c.Caller, sts.AssumeRoleInput{
+				RoleARN: in.RoleArn, RoleSessionName: in.RoleSessionName, DurationSeconds: in.DurationSeconds,
+				ExternalID: in.ExternalId, SerialNumber: in.SerialNumber, TokenCode: in.TokenCode,
+				SourceIdentity: in.SourceIdentity, Session: sessionPolicies(in.Policy, in.PolicyArns),
+				Tags: sessionTags(in.Tags), TransitiveTagKeys: in.TransitiveTagKeys,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return &assumeRoleOut{
+				Credentials:      wireCreds(rs.Credentials),
+				AssumedRoleUser:  assumedRoleUser{AssumedRoleId: rs.AssumedRoleID, Arn: rs.ARN},
+				PackedPolicySize: rs.PackedPolicySize,
+				SourceIdentity:   rs.SourceIdentity,
+			}, nil
+		}),
+		"GetSessionToken": api.Op(func(ctx context.Context, c *api.Call, in *sessionTokenIn) (*sessionTokenOut, error) {
+			creds, err := svc.GetSessionToken(ctx, c.Caller, sts.GetSessionTokenInput{DurationSeconds: in.DurationSeconds, SerialNumber: in.SerialNumber, TokenCode: in.TokenCode})
+			if err != nil {
+				return nil, err
+			}
+			return &sessionTokenOut{Credentials: wireCreds(creds)}, nil
+		}),
+		"GetFederationToken": api.Op(func(ctx context.Context, c *api.Call, in *federationIn) (*federationOut, error) {
+			fs, err := svc.GetFederationToken(ctx, c.Caller, sts.GetFederationTokenInput{
+				Name: in.Name, DurationSeconds: in.DurationSeconds,
+				Session: sessionPolicies(in.Policy, in.PolicyArns), Tags: sessionTags(in.Tags),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return &federationOut{
+				Credentials:      wireCreds(fs.Credentials),
+				FederatedUser:    federatedUser{FederatedUserId: fs.FederatedUserID, Arn: fs.ARN},
+				PackedPolicySize: fs.PackedPolicySize,
+			}, nil
 		}),
 	}
 }

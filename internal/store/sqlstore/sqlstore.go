@@ -112,7 +112,8 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 //   - journal_mode(WAL): readers do not block the writer or each other.
 //   - synchronous(FULL): a commit is fsynced before it is acknowledged, so it survives kill -9 and
 //     power loss (NORMAL may lose the last commits on power loss in WAL mode).
-//   - foreign_keys(1): SQLite leaves foreign keys off by default, and DeleteUser relies on them.
+//   - foreign_keys(1): SQLite leaves foreign keys off by default, and the ownership rules of the
+//     schema (what keeps a user, role or managed policy from being deleted) rely on them.
 //   - busy_timeout(10000): wait for another process's lock instead of failing at once.
 //   - _txlock=immediate: a write transaction takes the write lock at BEGIN, so it can never fail
 //     halfway when it upgrades from reading to writing (SQLITE_BUSY_SNAPSHOT in WAL mode).

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -99,33 +100,39 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
+// DeleteUser counts what still references the user in the deleting transaction, so the error says
+// what remains; the foreign keys of access_keys, inline_policies, attachments and mfa_devices
+// refuse the delete regardless.
 func (s *Store) DeleteUser(ctx context.Context, accountID, userID string) error {
 	op := fmt.Sprintf("sqlstore: delete user %q in account %q", userID, accountID)
-	var n int64
-	err := s.retry(ctx, func(ctx context.Context) error {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE account_id = $1 AND user_id = $2`, accountID, userID)
-		if err != nil {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE account_id = $1 AND user_id = $2`,
+			accountID, userID).Scan(&one); err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if err := checkReferences(ctx, tx, "user", userID, userReferences); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE account_id = $1 AND user_id = $2`, accountID, userID)
 		return err
 	})
-	if err != nil {
-		// The access keys' foreign key refused the delete: the user still owns keys.
-		return s.mapErr(op, err, store.ErrConflict)
+	// sql.ErrNoRows becomes ErrNotFound; a foreign-key failure means a reference appeared anyway.
+	return s.mapErr(op, err, store.ErrConflict)
+}
+
+// pageLimit treats limit <= 0 as no limit and keeps limit+1 (the look-ahead row) in range.
+func pageLimit(limit int) int {
+	if limit <= 0 || limit >= math.MaxInt32 {
+		return math.MaxInt32 - 1
 	}
-	if n == 0 {
-		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
-	}
-	return nil
+	return limit
 }
 
 // ListUsers treats limit <= 0 as no limit.
 func (s *Store) ListUsers(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.UserPage, error) {
 	op := fmt.Sprintf("sqlstore: list users in account %q", accountID)
-	if limit <= 0 || limit >= math.MaxInt32 {
-		limit = math.MaxInt32 - 1
-	}
+	limit = pageLimit(limit)
 	// The prefix test compares a substring rather than using LIKE: LIKE would need its
 	// metacharacters escaped and is case-insensitive on SQLite but not on PostgreSQL. substr and
 	// length count characters on both, hence the rune count. One row beyond limit tells whether

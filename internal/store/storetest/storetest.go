@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PutRootAccessKey", testPutRootAccessKey},
 		{"RecordAccessKeyUse", testRecordAccessKeyUse},
 	}
+	tests = append(tests, iamTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))

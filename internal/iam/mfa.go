@@ -1,0 +1,352 @@
+package iam
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"net/http"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// TOTP parameters of AWS virtual MFA devices (RFC 6238: SHA-1, 30 s, 6 digits).
+const (
+	totpPeriod = 30
+	// verifySkew accepts the neighbouring steps, for clocks a little apart.
+	verifySkew = 1
+	// enableWindow is how far from now EnableMFADevice looks for the two consecutive codes.
+	enableWindow = 10
+	resyncWindow = 60
+)
+
+var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+func mfaARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":mfa" + path + name
+}
+
+func mfaAAD(serial string) []byte { return []byte("mfa-seed:" + serial) }
+
+// VirtualMFA is CreateVirtualMFADevice's answer; the seed is returned only then.
+type VirtualMFA struct {
+	store.MFADevice
+	Base32Seed string
+	QRCodePNG  []byte
+}
+
+// CreateVirtualMFADevice makes a device with a fresh TOTP seed.
+func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.Principal, name, path string, tags []store.Tag) (VirtualMFA, error) {
+	if path == "" {
+		path = "/"
+	}
+	serial := mfaARN(caller.AccountID, path, name)
+	if err := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: "iam:CreateVirtualMFADevice", Resource: serial, ResourceAccount: caller.AccountID, Context: tagContext(tags)}); err != nil {
+		return VirtualMFA{}, err
+	}
+	if err := validatePath(path); err != nil {
+		return VirtualMFA{}, err
+	}
+	merged, err := mergeTags(nil, tags, false)
+	if err != nil {
+		return VirtualMFA{}, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Latchkey", AccountName: name + "@" + caller.AccountID, Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return VirtualMFA{}, awserr.Internal("ServiceFailure", err)
+	}
+	img, err := key.Image(200, 200)
+	if err != nil {
+		return VirtualMFA{}, awserr.Internal("ServiceFailure", err)
+	}
+	var qr bytes.Buffer
+	if err := png.Encode(&qr, img); err != nil {
+		return VirtualMFA{}, awserr.Internal("ServiceFailure", err)
+	}
+	d := store.MFADevice{
+		SerialNumber: serial, AccountID: caller.AccountID, Path: path, Name: name,
+		SeedCiphertext: s.Master.Seal([]byte(key.Secret()), mfaAAD(serial)),
+		Tags:           merged, CreatedAt: s.Now().UTC().Truncate(time.Second),
+	}
+	if err := s.Store.CreateMFADevice(ctx, d); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return VirtualMFA{}, awserr.New("EntityAlreadyExists", http.StatusConflict, "MFADevice entity at the same path and name already exists.")
+		}
+		return VirtualMFA{}, s.storeErr(err)
+	}
+	return VirtualMFA{MFADevice: d, Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
+}
+
+func (s *Service) device(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, string, error) {
+	d, err := s.Store.GetMFADevice(ctx, serial)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.AccountID != caller.AccountID) {
+		return d, "", awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s does not exist.", serial)
+	}
+	if err != nil {
+		return d, "", s.storeErr(err)
+	}
+	seed, err := s.Master.Open(d.SeedCiphertext, mfaAAD(serial))
+	if err != nil {
+		return d, "", awserr.Internal("ServiceFailure", err)
+	}
+	return d, string(seed), nil
+}
+
+func codeAt(seed string, step int64) string {
+	code, err := totp.GenerateCodeCustom(seed, time.Unix(step*totpPeriod, 0), totpOpts)
+	if err != nil {
+		return ""
+	}
+	return code
+}
+
+// consecutiveStep finds the step whose code is c1 and whose successor's code is c2.
+func consecutiveStep(seed string, now time.Time, c1, c2 string, window int64) (int64, bool) {
+	cur := now.Unix() / totpPeriod
+	for d := int64(0); d <= window; d++ {
+		for _, st := range []int64{cur - d, cur + d} {
+			if codeAt(seed, st) == c1 && codeAt(seed, st+1) == c2 {
+				return st + 1, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func invalidCode() *awserr.Error {
+	return awserr.New("InvalidAuthenticationCode", http.StatusForbidden, "Authentication code for device is not valid.")
+}
+
+// EnableMFADevice assigns a virtual device to a user after two consecutive codes prove possession.
+func (s *Service) EnableMFADevice(ctx context.Context, caller *principal.Principal, userName, serial, code1, code2 string) error {
+	uid, _, err := s.owner(ctx, caller, store.KindUser, userName, "iam:EnableMFADevice", nil)
+	if err != nil {
+		return err
+	}
+	d, seed, err := s.device(ctx, caller, serial)
+	if err != nil {
+		return err
+	}
+	if d.UserID != "" {
+		return awserr.New("EntityAlreadyExists", http.StatusConflict, "MFA Device is already in use.")
+	}
+	step, ok := consecutiveStep(seed, s.Now(), code1, code2, enableWindow)
+	if !ok {
+		return invalidCode()
+	}
+	err = s.Store.EnableMFADevice(ctx, serial, uid, s.Now().UTC().Truncate(time.Second), step)
+	if errors.Is(err, store.ErrConflict) {
+		return awserr.New("EntityAlreadyExists", http.StatusConflict, "MFA Device is already in use.")
+	}
+	if err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// ResyncMFADevice realigns a device whose clock drifted (a wider window than EnableMFADevice).
+func (s *Service) ResyncMFADevice(ctx context.Context, caller *principal.Principal, userName, serial, code1, code2 string) error {
+	uid, _, err := s.owner(ctx, caller, store.KindUser, userName, "iam:ResyncMFADevice", nil)
+	if err != nil {
+		return err
+	}
+	d, seed, err := s.device(ctx, caller, serial)
+	if err != nil {
+		return err
+	}
+	if d.UserID != uid {
+		return awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s is not assigned to user %s.", serial, userName)
+	}
+	step, ok := consecutiveStep(seed, s.Now(), code1, code2, resyncWindow)
+	if !ok {
+		return invalidCode()
+	}
+	if err := s.Store.UseMFAStep(ctx, serial, step); err != nil && !errors.Is(err, store.ErrConflict) {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// DeactivateMFADevice unassigns a device from its user.
+func (s *Service) DeactivateMFADevice(ctx context.Context, caller *principal.Principal, userName, serial string) error {
+	name := userName
+	if name == "" && caller.Kind == principal.User {
+		name = caller.UserName
+	}
+	uid, _, err := s.owner(ctx, caller, store.KindUser, name, "iam:DeactivateMFADevice", nil)
+	if err != nil {
+		return err
+	}
+	d, _, err := s.device(ctx, caller, serial)
+	if err != nil {
+		return err
+	}
+	if d.UserID != uid {
+		return awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s is not assigned to user %s.", serial, name)
+	}
+	if err := s.Store.DeactivateMFADevice(ctx, serial); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// DeleteVirtualMFADevice deletes an unassigned device.
+func (s *Service) DeleteVirtualMFADevice(ctx context.Context, caller *principal.Principal, serial string) error {
+	if err := s.authorize(ctx, caller, "iam:DeleteVirtualMFADevice", serial); err != nil {
+		return err
+	}
+	if _, _, err := s.device(ctx, caller, serial); err != nil {
+		return err
+	}
+	err := s.Store.DeleteMFADevice(ctx, serial)
+	if errors.Is(err, store.ErrConflict) {
+		return awserr.New("DeleteConflict", http.StatusConflict, "MFA VirtualDevice in use. Must deactivate first.")
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// ListMFADevices lists the devices assigned to a user (the caller when no name is given).
+func (s *Service) ListMFADevices(ctx context.Context, caller *principal.Principal, userName, marker string, maxItems int) (Page[store.MFADevice], string, error) {
+	name := userName
+	if name == "" {
+		if caller.Kind != principal.User {
+			if err := s.authorize(ctx, caller, "iam:ListMFADevices", caller.ARN); err != nil {
+				return Page[store.MFADevice]{}, "", err
+			}
+			return Page[store.MFADevice]{}, "", nil
+		}
+		name = caller.UserName
+	}
+	uid, uname, err := s.owner(ctx, caller, store.KindUser, name, "iam:ListMFADevices", nil)
+	if err != nil {
+		return Page[store.MFADevice]{}, "", err
+	}
+	ds, err := s.Store.ListMFADevices(ctx, caller.AccountID, uid)
+	if err != nil {
+		return Page[store.MFADevice]{}, "", s.storeErr(err)
+	}
+	page, err := paginate(ds, marker, maxItems)
+	return page, uname, err
+}
+
+// ListVirtualMFADevices lists the account's virtual devices by assignment status.
+func (s *Service) ListVirtualMFADevices(ctx context.Context, caller *principal.Principal, status, marker string, maxItems int) (Page[store.MFADevice], error) {
+	if err := s.authorize(ctx, caller, "iam:ListVirtualMFADevices", "*"); err != nil {
+		return Page[store.MFADevice]{}, err
+	}
+	ds, err := s.Store.ListMFADevices(ctx, caller.AccountID, "")
+	if err != nil {
+		return Page[store.MFADevice]{}, s.storeErr(err)
+	}
+	kept := ds[:0]
+	for _, d := range ds {
+		switch {
+		case status == "Assigned" && d.UserID == "":
+		case status == "Unassigned" && d.UserID != "":
+		default:
+			kept = append(kept, d)
+		}
+	}
+	return paginate(kept, marker, maxItems)
+}
+
+// GetMFADevice returns one device.
+func (s *Service) GetMFADevice(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, error) {
+	if err := s.authorize(ctx, caller, "iam:GetMFADevice", serial); err != nil {
+		return store.MFADevice{}, err
+	}
+	d, _, err := s.device(ctx, caller, serial)
+	return d, err
+}
+
+// TagMFADevice, UntagMFADevice and ListMFADeviceTags manage device tags (case-sensitive keys).
+func (s *Service) TagMFADevice(ctx context.Context, caller *principal.Principal, serial string, tags []store.Tag) error {
+	if err := s.authorize(ctx, caller, "iam:TagMFADevice", serial); err != nil {
+		return err
+	}
+	d, _, err := s.device(ctx, caller, serial)
+	if err != nil {
+		return err
+	}
+	merged, err := mergeTags(d.Tags, tags, false)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.UpdateMFADeviceTags(ctx, serial, merged); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+func (s *Service) UntagMFADevice(ctx context.Context, caller *principal.Principal, serial string, keys []string) error {
+	if err := s.authorize(ctx, caller, "iam:UntagMFADevice", serial); err != nil {
+		return err
+	}
+	d, _, err := s.device(ctx, caller, serial)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.UpdateMFADeviceTags(ctx, serial, dropTags(d.Tags, keys, false)); err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+func (s *Service) ListMFADeviceTags(ctx context.Context, caller *principal.Principal, serial, marker string, maxItems int) (Page[store.Tag], error) {
+	if err := s.authorize(ctx, caller, "iam:ListMFADeviceTags", serial); err != nil {
+		return Page[store.Tag]{}, err
+	}
+	d, _, err := s.device(ctx, caller, serial)
+	if err != nil {
+		return Page[store.Tag]{}, err
+	}
+	return paginate(d.Tags, marker, maxItems)
+}
+
+// VerifyMFA checks a TOTP code for STS: the device must be assigned to the calling user, the code
+// must be current (±1 step) and not replayed.
+func (s *Service) VerifyMFA(ctx context.Context, caller *principal.Principal, serial, code string) error {
+	fail := awserr.New("AccessDenied", http.StatusForbidden, "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+	d, err := s.Store.GetMFADevice(ctx, serial)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fail
+		}
+		return s.storeErr(err)
+	}
+	owner := caller.UserID
+	if caller.BaseUserID != "" {
+		owner = caller.BaseUserID
+	}
+	if caller.Kind == principal.AssumedRole || d.AccountID != caller.AccountID || d.UserID == "" || d.UserID != owner {
+		return fail
+	}
+	seed, err := s.Master.Open(d.SeedCiphertext, mfaAAD(serial))
+	if err != nil {
+		return awserr.Internal("InternalFailure", err)
+	}
+	cur := s.Now().Unix() / totpPeriod
+	for st := cur - verifySkew; st <= cur+verifySkew; st++ {
+		if codeAt(string(seed), st) != code {
+			continue
+		}
+		if err := s.Store.UseMFAStep(ctx, serial, st); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return fail // replayed code
+			}
+			return s.storeErr(err)
+		}
+		return nil
+	}
+	return fail
+}

@@ -1,0 +1,313 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// ContextEntry is a simulated condition key.
+type ContextEntry struct {
+	Key    string
+	Values []string
+	Type   string
+}
+
+// SimulationInput is shared by SimulateCustomPolicy and SimulatePrincipalPolicy.
+type SimulationInput struct {
+	PolicySourceARN  string // SimulatePrincipalPolicy only
+	Policies         []string
+	BoundaryPolicies []string
+	Actions          []string
+	Resources        []string
+	ResourcePolicy   string
+	ResourceOwner    string
+	CallerARN        string
+	Context          []ContextEntry
+	Marker           string
+	MaxItems         int
+}
+
+// SimulatedStatement is a matched statement with its source.
+type SimulatedStatement struct {
+	SourcePolicyID   string
+	SourcePolicyType string
+	Start, End       policy.Position
+}
+
+// EvaluationResult is one action × resource answer.
+type EvaluationResult struct {
+	Action          string
+	Resource        string
+	Decision        string
+	Matched         []SimulatedStatement
+	Missing         []string
+	BoundaryAllowed *bool
+}
+
+type simPolicy struct {
+	pol  *policy.Policy
+	kind string // SourcePolicyType
+}
+
+func (s *Service) parseSim(id, doc, kind string, pk policy.Kind) (simPolicy, error) {
+	p, err := policy.Parse(id, doc, pk)
+	if err != nil {
+		return simPolicy{}, malformed(err)
+	}
+	return simPolicy{pol: p, kind: kind}, nil
+}
+
+// SimulateCustomPolicy evaluates caller-supplied policies against actions and resources.
+func (s *Service) SimulateCustomPolicy(ctx context.Context, caller *principal.Principal, in SimulationInput) (Page[EvaluationResult], error) {
+	if err := s.authorize(ctx, caller, "iam:SimulateCustomPolicy", "*"); err != nil {
+		return Page[EvaluationResult]{}, err
+	}
+	return s.simulate(ctx, caller, in, nil)
+}
+
+// SimulatePrincipalPolicy evaluates a user's or role's policies (plus optional extra ones).
+func (s *Service) SimulatePrincipalPolicy(ctx context.Context, caller *principal.Principal, in SimulationInput) (Page[EvaluationResult], error) {
+	if err := s.authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN); err != nil {
+		return Page[EvaluationResult]{}, err
+	}
+	loaded, err := s.principalPolicies(ctx, caller, in.PolicySourceARN)
+	if err != nil {
+		return Page[EvaluationResult]{}, err
+	}
+	return s.simulate(ctx, caller, in, loaded)
+}
+
+type loadedPrincipal struct {
+	identity []simPolicy
+	boundary *simPolicy
+	account  string
+	arns     []string
+}
+
+// principalPolicies loads the policies of the user or role named by arn.
+func (s *Service) principalPolicies(ctx context.Context, caller *principal.Principal, arn string) (*loadedPrincipal, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "iam" || parts[4] != caller.AccountID {
+		return nil, awserr.New("NoSuchEntity", http.StatusNotFound, "The policy source %s cannot be found.", arn)
+	}
+	res := parts[5]
+	name := res[strings.LastIndex(res, "/")+1:]
+	var kind store.PrincipalKind
+	var ownerID, boundary string
+	switch {
+	case strings.HasPrefix(res, "user/"):
+		u, err := s.lookupUser(ctx, caller, name)
+		if err != nil {
+			return nil, err
+		}
+		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+	case strings.HasPrefix(res, "role/"):
+		r, err := s.lookupRole(ctx, caller, name)
+		if err != nil {
+			return nil, err
+		}
+		kind, ownerID, boundary = store.KindRole, r.RoleID, r.PermissionsBoundary
+	default:
+		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "PolicySourceArn must be the ARN of a user or a role.")
+	}
+	out := &loadedPrincipal{account: caller.AccountID, arns: []string{arn}}
+	inline, err := s.Store.ListInlinePolicies(ctx, kind, ownerID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	for _, ip := range inline {
+		sp, err := s.parseSim(ip.PolicyName, ip.Document, string(kind), policy.Identity)
+		if err != nil {
+			continue
+		}
+		out.identity = append(out.identity, sp)
+	}
+	atts, err := s.Store.ListAttachments(ctx, kind, ownerID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	for _, a := range atts {
+		sp, err := s.managedSim(ctx, a.PolicyARN)
+		if err != nil {
+			return nil, err
+		}
+		if sp != nil {
+			out.identity = append(out.identity, *sp)
+		}
+	}
+	if boundary != "" {
+		sp, err := s.managedSim(ctx, boundary)
+		if err != nil {
+			return nil, err
+		}
+		out.boundary = sp
+	}
+	return out, nil
+}
+
+func (s *Service) managedSim(ctx context.Context, arn string) (*simPolicy, error) {
+	mp, err := s.Store.GetManagedPolicy(ctx, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	v, err := s.Store.GetPolicyVersion(ctx, arn, mp.DefaultVersionID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	kind := "user-managed"
+	if mp.AccountID == AWSManagedPolicyAccount {
+		kind = "aws-managed"
+	}
+	sp, err := s.parseSim(arn, v.Document, kind, policy.Identity)
+	if err != nil {
+		return nil, nil
+	}
+	return &sp, nil
+}
+
+func (s *Service) simulate(ctx context.Context, caller *principal.Principal, in SimulationInput, lp *loadedPrincipal) (Page[EvaluationResult], error) {
+	var identity []simPolicy
+	var boundary *simPolicy
+	account := caller.AccountID
+	callerARNs := []string{caller.ARN}
+	if lp != nil {
+		identity, boundary, account, callerARNs = lp.identity, lp.boundary, lp.account, lp.arns
+	}
+	for i, doc := range in.Policies {
+		sp, err := s.parseSim(fmt.Sprintf("PolicyInputList.%d", i+1), doc, "IAM Policy", policy.Identity)
+		if err != nil {
+			return Page[EvaluationResult]{}, err
+		}
+		identity = append(identity, sp)
+	}
+	if len(in.BoundaryPolicies) > 1 {
+		return Page[EvaluationResult]{}, awserr.New("InvalidInput", http.StatusBadRequest, "Only one permissions boundary policy can be simulated.")
+	}
+	if len(in.BoundaryPolicies) == 1 {
+		sp, err := s.parseSim("PermissionsBoundaryPolicyInputList.1", in.BoundaryPolicies[0], "IAM Policy", policy.Identity)
+		if err != nil {
+			return Page[EvaluationResult]{}, err
+		}
+		boundary = &sp
+	}
+	var resourcePolicy *simPolicy
+	if in.ResourcePolicy != "" {
+		sp, err := s.parseSim("ResourcePolicy", in.ResourcePolicy, "resource", policy.Resource)
+		if err != nil {
+			return Page[EvaluationResult]{}, err
+		}
+		resourcePolicy = &sp
+	}
+	if in.CallerARN != "" {
+		callerARNs = []string{in.CallerARN}
+		if parts := strings.SplitN(in.CallerARN, ":", 6); len(parts) == 6 && parts[4] != "" {
+			account = parts[4]
+		}
+	}
+	kinds := map[string]string{}
+	var ids []*policy.Policy
+	for _, sp := range identity {
+		kinds[sp.pol.ID] = sp.kind
+		ids = append(ids, sp.pol)
+	}
+	resourceAccount := ""
+	if in.ResourceOwner != "" {
+		if parts := strings.SplitN(in.ResourceOwner, ":", 6); len(parts) == 6 {
+			resourceAccount = parts[4]
+		}
+	}
+	pctx := policy.NewContext()
+	for _, e := range in.Context {
+		pctx.Set(e.Key, e.Values...)
+	}
+	resources := in.Resources
+	if len(resources) == 0 {
+		resources = []string{"*"}
+	}
+	var results []EvaluationResult
+	for _, action := range in.Actions {
+		for _, res := range resources {
+			req := policy.Request{
+				Principal: policy.Principal{Type: "AWS", Account: account, ARNs: callerARNs},
+				Action:    action, Resource: res, Context: pctx,
+			}
+			pin := &policy.Input{Request: req, PrincipalAccount: account, ResourceAccount: resourceAccount, Identity: ids}
+			if boundary != nil {
+				pin.Boundary = boundary.pol
+				kinds[boundary.pol.ID] = boundary.kind
+			}
+			if resourcePolicy != nil {
+				pin.ResourcePolicy = resourcePolicy.pol
+				kinds[resourcePolicy.pol.ID] = resourcePolicy.kind
+			}
+			out := policy.Decide(pin)
+			r := EvaluationResult{Action: action, Resource: res, Decision: out.Decision.String(), Missing: out.Missing}
+			for _, m := range out.Matched {
+				r.Matched = append(r.Matched, SimulatedStatement{SourcePolicyID: m.PolicyID, SourcePolicyType: kinds[m.PolicyID], Start: m.Start, End: m.End})
+			}
+			if boundary != nil {
+				allowed := boundary.pol.Evaluate(&req).Decision == policy.Allow
+				r.BoundaryAllowed = &allowed
+			}
+			results = append(results, r)
+		}
+	}
+	return paginate(results, in.Marker, in.MaxItems)
+}
+
+// GetContextKeysForCustomPolicy lists the condition keys the given policies use.
+func (s *Service) GetContextKeysForCustomPolicy(ctx context.Context, caller *principal.Principal, docs []string) ([]string, error) {
+	if err := s.authorize(ctx, caller, "iam:GetContextKeysForCustomPolicy", "*"); err != nil {
+		return nil, err
+	}
+	return s.contextKeys(docs, nil)
+}
+
+// GetContextKeysForPrincipalPolicy lists the condition keys a user's or role's policies use.
+func (s *Service) GetContextKeysForPrincipalPolicy(ctx context.Context, caller *principal.Principal, arn string, docs []string) ([]string, error) {
+	if err := s.authorize(ctx, caller, "iam:GetContextKeysForPrincipalPolicy", arn); err != nil {
+		return nil, err
+	}
+	lp, err := s.principalPolicies(ctx, caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	var pols []*policy.Policy
+	for _, sp := range lp.identity {
+		pols = append(pols, sp.pol)
+	}
+	return s.contextKeys(docs, pols)
+}
+
+func (s *Service) contextKeys(docs []string, pols []*policy.Policy) ([]string, error) {
+	for i, doc := range docs {
+		p, err := policy.Parse(fmt.Sprintf("PolicyInputList.%d", i+1), doc, policy.Identity)
+		if err != nil {
+			return nil, malformed(err)
+		}
+		pols = append(pols, p)
+	}
+	seen := map[string]bool{}
+	keys := []string{}
+	for _, p := range pols {
+		for _, k := range p.ContextKeys() {
+			lk := strings.ToLower(k)
+			if !seen[lk] {
+				seen[lk] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys, nil
+}

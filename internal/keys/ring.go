@@ -1,0 +1,225 @@
+package keys
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// RingStore is the part of the store a key ring uses.
+type RingStore interface {
+	AddSigningKey(ctx context.Context, k store.SigningKey) error
+	ListSigningKeys(ctx context.Context, purpose string) ([]store.SigningKey, error)
+	RetireSigningKeys(ctx context.Context, purpose, keepID string, at, verifyUntil time.Time) error
+	DeleteExpiredSigningKeys(ctx context.Context, purpose string, now time.Time) error
+}
+
+// RingOptions tunes a key ring.
+type RingOptions struct {
+	// Refresh bounds how long this node may miss a key another node added: the ring reloads at
+	// least this often, and at most once per Refresh on an unknown key id.
+	Refresh time.Duration
+	// Generate makes new key material (e.g. 32 random bytes, or a PEM private key).
+	Generate func() ([]byte, error)
+	Now      func() time.Time
+}
+
+// Ring is a rotating set of keys of one purpose. The newest active key signs; every key that has
+// not passed its VerifyUntil verifies, so tokens outlive the rotation that retired their key.
+type Ring struct {
+	purpose string
+	st      RingStore
+	master  *MasterKey
+	opts    RingOptions
+
+	mu         sync.Mutex
+	keys       map[string]Key
+	signer     *Key
+	loadedAt   time.Time
+	lastReload time.Time
+}
+
+// Key is a decrypted ring key.
+type Key struct {
+	ID          string
+	Material    []byte
+	ActiveFrom  time.Time
+	RetireAt    *time.Time
+	VerifyUntil *time.Time
+	CreatedAt   time.Time
+}
+
+// NewRing builds a ring; keys are loaded lazily.
+func NewRing(purpose string, st RingStore, master *MasterKey, opts RingOptions) *Ring {
+	if opts.Refresh == 0 {
+		opts.Refresh = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Generate == nil {
+		opts.Generate = func() ([]byte, error) {
+			b := make([]byte, 32)
+			_, err := rand.Read(b)
+			return b, err
+		}
+	}
+	return &Ring{purpose: purpose, st: st, master: master, opts: opts}
+}
+
+func (r *Ring) aad(id string) []byte { return []byte("signing-key:" + r.purpose + ":" + id) }
+
+// load reads every key of the ring. Callers hold r.mu.
+func (r *Ring) load(ctx context.Context) error {
+	now := r.opts.Now()
+	r.lastReload = now
+	stored, err := r.st.ListSigningKeys(ctx, r.purpose)
+	if err != nil {
+		return err
+	}
+	keys := make(map[string]Key, len(stored))
+	var signer *Key
+	for _, sk := range stored {
+		mat, err := r.master.Open(sk.Material, r.aad(sk.ID))
+		if err != nil {
+			return fmt.Errorf("key %s of ring %s does not open with the master key: %w", sk.ID, r.purpose, err)
+		}
+		k := Key{ID: sk.ID, Material: mat, ActiveFrom: sk.ActiveFrom, RetireAt: sk.RetireAt, VerifyUntil: sk.VerifyUntil, CreatedAt: sk.CreatedAt}
+		if k.VerifyUntil != nil && now.After(*k.VerifyUntil) {
+			continue
+		}
+		keys[k.ID] = k
+		if k.RetireAt == nil && !k.ActiveFrom.After(now) && (signer == nil || k.ActiveFrom.After(signer.ActiveFrom) || (k.ActiveFrom.Equal(signer.ActiveFrom) && k.ID > signer.ID)) {
+			kk := k
+			signer = &kk
+		}
+	}
+	r.keys, r.signer, r.loadedAt = keys, signer, now
+	return nil
+}
+
+// Signer returns the key that signs now, creating the ring's first key when it has none.
+func (r *Ring) Signer(ctx context.Context) (Key, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil || r.opts.Now().Sub(r.loadedAt) >= r.opts.Refresh {
+		if err := r.load(ctx); err != nil {
+			return Key{}, err
+		}
+	}
+	if r.signer != nil {
+		return *r.signer, nil
+	}
+	if _, err := r.addKey(ctx); err != nil {
+		return Key{}, err
+	}
+	if err := r.load(ctx); err != nil {
+		return Key{}, err
+	}
+	if r.signer == nil {
+		return Key{}, errors.New("key ring has no active key after creating one")
+	}
+	return *r.signer, nil
+}
+
+// Lookup finds a verification key by id. An unknown id reloads the ring at most once per Refresh,
+// so a flood of made-up ids never becomes a flood of store reads.
+func (r *Ring) Lookup(ctx context.Context, id string) (Key, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.opts.Now()
+	if r.keys == nil || now.Sub(r.loadedAt) >= r.opts.Refresh {
+		if err := r.load(ctx); err != nil {
+			return Key{}, false, err
+		}
+	}
+	if k, ok := r.keys[id]; ok {
+		if k.VerifyUntil != nil && now.After(*k.VerifyUntil) {
+			return Key{}, false, nil
+		}
+		return k, true, nil
+	}
+	if now.Sub(r.lastReload) < r.opts.Refresh {
+		return Key{}, false, nil
+	}
+	if err := r.load(ctx); err != nil {
+		return Key{}, false, err
+	}
+	k, ok := r.keys[id]
+	return k, ok, nil
+}
+
+// Keys returns every key that still verifies, newest first (for publishing a JWKS).
+func (r *Ring) Keys(ctx context.Context) ([]Key, error) {
+	if _, err := r.Signer(ctx); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Key, 0, len(r.keys))
+	for _, k := range r.keys {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ActiveFrom.After(out[j].ActiveFrom) })
+	return out, nil
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func (r *Ring) addKey(ctx context.Context) (string, error) {
+	mat, err := r.opts.Generate()
+	if err != nil {
+		return "", err
+	}
+	raw := make([]byte, 5)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	id := strings.ToLower(idEncoding.EncodeToString(raw))
+	now := r.opts.Now()
+	err = r.st.AddSigningKey(ctx, store.SigningKey{
+		ID: id, Purpose: r.purpose, Material: r.master.Seal(mat, r.aad(id)),
+		ActiveFrom: now, CreatedAt: now,
+	})
+	return id, err
+}
+
+// Rotate adds a new signing key and retires the others; they keep verifying for verifyFor, which
+// must cover the longest lifetime of anything they signed.
+func (r *Ring) Rotate(ctx context.Context, verifyFor time.Duration) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, err := r.addKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := r.opts.Now()
+	if err := r.st.RetireSigningKeys(ctx, r.purpose, id, now, now.Add(verifyFor)); err != nil {
+		return "", err
+	}
+	if err := r.st.DeleteExpiredSigningKeys(ctx, r.purpose, now); err != nil {
+		return "", err
+	}
+	return id, r.load(ctx)
+}
+
+// RotateIfOlderThan rotates when the signing key is older than age (the automatic schedule).
+func (r *Ring) RotateIfOlderThan(ctx context.Context, age, verifyFor time.Duration) (bool, error) {
+	k, err := r.Signer(ctx)
+	if err != nil {
+		return false, err
+	}
+	if r.opts.Now().Sub(k.ActiveFrom) < age {
+		return false, nil
+	}
+	_, err = r.Rotate(ctx, verifyFor)
+	return err == nil, err
+}

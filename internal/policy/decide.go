@@ -1,0 +1,164 @@
+package policy
+
+// Input is one request together with every policy that bears on it (doc "Policy evaluation
+// logic", "Cross-account policy evaluation logic"; iam.md §6.2–6.4).
+type Input struct {
+	Request
+	// IsRoot: the caller uses the account root's long-term (or GetSessionToken) credentials,
+	// which may do everything in their own account; Organizations SCPs are out of scope.
+	IsRoot           bool
+	PrincipalAccount string
+	// ResourceAccount owns the resource; "" means the principal's own account.
+	ResourceAccount string
+	// Identity: the principal's identity policies (the user's, or the role's for a role session,
+	// or the IAM user's for a federated user).
+	Identity []*Policy
+	// Boundary is the permissions boundary, nil if none.
+	Boundary *Policy
+	// HasSessionPolicies: the caller is a session created with session policies (inline or
+	// managed); Session holds them.
+	HasSessionPolicies bool
+	Session            []*Policy
+	// FederatedUser: a GetFederationToken session, which has no identity-based permissions at all
+	// unless it carries session policies.
+	FederatedUser bool
+	// ResourcePolicy is the resource-based policy (the role trust policy for AssumeRole*), nil
+	// for identity-only checks.
+	ResourcePolicy *Policy
+}
+
+// Output is the combined decision.
+type Output struct {
+	Decision Decision
+	// Reason is AWS's phrasing fragment for the AccessDenied message ("User: … is not authorized
+	// to perform: … on resource: … because <Reason>"); empty when allowed.
+	Reason string
+	// Matched lists the Deny statements for ExplicitDeny and the Allow statements of every policy
+	// that allowed for Allow.
+	Matched []MatchedStatement
+	// Missing lists the condition keys the request lacked, across all policies.
+	Missing []string
+}
+
+type setResult struct {
+	allow, deny bool
+	allows      []MatchedStatement
+	denies      []MatchedStatement
+}
+
+func (s *setResult) add(r Result) {
+	switch r.Decision {
+	case Allow:
+		s.allow = true
+		s.allows = append(s.allows, r.Matched...)
+	case ExplicitDeny:
+		s.deny = true
+		s.denies = append(s.denies, r.Matched...)
+	}
+}
+
+// Decide combines the policy types as AWS does:
+//  1. an explicit Deny in any policy wins;
+//  2. root in its own account is allowed;
+//  3. the identity side is identity ∩ permissions boundary ∩ session policies (a federated user
+//     without session policies has no identity side);
+//  4. in the resource's own account, the identity side alone suffices; so does a resource-based
+//     policy that names the caller's exact user, session or federated-user ARN; one that names the
+//     caller's role ARN is still limited by the boundary and session policies; one that matches
+//     only through the account or "*" grants nothing by itself;
+//  5. across accounts, both the resource-based policy and the identity side must allow.
+func Decide(in *Input) Output {
+	req := &in.Request
+	var missing []string
+	eval := func(s *setResult, p *Policy) Result {
+		if p == nil {
+			return Result{}
+		}
+		r := p.Evaluate(req)
+		missing = append(missing, r.MissingContextKeys...)
+		s.add(r)
+		return r
+	}
+	var id, bd, sess, rp setResult
+	for _, p := range in.Identity {
+		eval(&id, p)
+	}
+	eval(&bd, in.Boundary)
+	for _, p := range in.Session {
+		eval(&sess, p)
+	}
+	rpRes := eval(&rp, in.ResourcePolicy)
+	out := Output{Missing: dedupFold(missing)}
+	action := req.Action
+
+	if id.deny || rp.deny || bd.deny || sess.deny {
+		out.Decision = ExplicitDeny
+		switch {
+		case id.deny:
+			out.Reason = "with an explicit deny in an identity-based policy"
+		case rp.deny:
+			out.Reason = "with an explicit deny in a resource-based policy"
+		case bd.deny:
+			out.Reason = "with an explicit deny in a permissions boundary"
+		default:
+			out.Reason = "with an explicit deny in a session policy"
+		}
+		for _, s := range []*setResult{&id, &rp, &bd, &sess} {
+			out.Matched = append(out.Matched, s.denies...)
+		}
+		return out
+	}
+
+	sameAccount := in.ResourceAccount == "" || in.ResourceAccount == in.PrincipalAccount
+	identityAllow := in.IsRoot || id.allow
+	federatedWithoutPolicy := in.FederatedUser && !in.HasSessionPolicies
+	if federatedWithoutPolicy {
+		identityAllow = false
+	}
+	boundaryAllow := in.Boundary == nil || bd.allow
+	sessionAllow := !in.HasSessionPolicies || sess.allow
+	identitySide := identityAllow && boundaryAllow && sessionAllow
+	rpAllow := rp.allow
+
+	allowed := false
+	if sameAccount {
+		switch {
+		case identitySide:
+			allowed = true
+		case rpAllow && rpRes.PrincipalMatch == PrincipalExact:
+			allowed = true
+		case rpAllow && rpRes.PrincipalMatch == PrincipalRole:
+			allowed = boundaryAllow && sessionAllow
+		}
+	} else {
+		allowed = rpAllow && identitySide
+	}
+	if allowed {
+		out.Decision = Allow
+		for _, s := range []*setResult{&id, &rp, &bd, &sess} {
+			out.Matched = append(out.Matched, s.allows...)
+		}
+		return out
+	}
+
+	out.Decision = ImplicitDeny
+	noIdentity := len(in.Identity) == 0 && in.Boundary == nil && !in.HasSessionPolicies && !in.IsRoot && !in.FederatedUser
+	switch {
+	case sameAccount && rpAllow && rpRes.PrincipalMatch == PrincipalRole && !boundaryAllow:
+		out.Reason = "no permissions boundary allows the " + action + " action"
+	case sameAccount && rpAllow && rpRes.PrincipalMatch == PrincipalRole:
+		out.Reason = "no session policy allows the " + action + " action"
+	case !rpAllow && (identitySide || (noIdentity && in.ResourcePolicy != nil)):
+		out.Reason = "no resource-based policy allows the " + action + " action"
+	case federatedWithoutPolicy && id.allow:
+		// The user's policies would allow; what is missing is a session policy.
+		out.Reason = "no session policy allows the " + action + " action"
+	case !identityAllow:
+		out.Reason = "no identity-based policy allows the " + action + " action"
+	case !boundaryAllow:
+		out.Reason = "no permissions boundary allows the " + action + " action"
+	default:
+		out.Reason = "no session policy allows the " + action + " action"
+	}
+	return out
+}

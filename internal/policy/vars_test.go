@@ -1,0 +1,143 @@
+package policy
+
+import (
+	"slices"
+	"testing"
+)
+
+// Policy variables (doc "IAM policy elements: Variables and tags").
+func TestVariablesInResource(t *testing.T) {
+	const bucket = "arn:aws:s3:::amzn-s3-demo-bucket/"
+	res := func(version, pattern string) string {
+		v := ""
+		if version != "" {
+			v = `"Version":"` + version + `",`
+		}
+		return `{` + v + `"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"` + pattern + `"}}`
+	}
+	bob := ctxOf("aws:username", "bob")
+	cases := []struct {
+		name     string
+		doc      string
+		ctx      *Context
+		resource string
+		want     bool
+	}{
+		{"username substituted", res("2012-10-17", bucket+"${aws:username}/*"), bob, bucket + "bob/photo.jpg", true},
+		{"other user's prefix", res("2012-10-17", bucket+"${aws:username}/*"), bob, bucket + "alice/photo.jpg", false},
+		{"key name case-insensitive", res("2012-10-17", bucket+"${AWS:UserName}/*"), bob, bucket + "bob/x", true},
+		// iam.md §8 case 6: a role session has no aws:username.
+		{"missing variable matches nothing", res("2012-10-17", bucket+"${aws:username}/*"), ctxOf("aws:userid", "AROAEXAMPLE:s"), bucket + "/x", false},
+		{"missing variable literal does not match", res("2012-10-17", bucket+"${aws:username}/*"), nil, bucket + "${aws:username}/x", false},
+		{"2008 keeps text literal", res("2008-10-17", bucket+"${aws:username}/*"), bob, bucket + "${aws:username}/x", true},
+		{"2008 does not substitute", res("2008-10-17", bucket+"${aws:username}/*"), bob, bucket + "bob/x", false},
+		{"no version keeps text literal", res("", bucket+"${aws:username}/*"), bob, bucket + "${aws:username}/x", true},
+		{"default used", res("2012-10-17", bucket+"${aws:PrincipalTag/team, 'company-wide'}/*"), nil, bucket + "company-wide/x", true},
+		{"default not used when present", res("2012-10-17", bucket+"${aws:PrincipalTag/team, 'company-wide'}/*"), ctxOf("aws:PrincipalTag/team", "eng"), bucket + "company-wide/x", false},
+		{"tag value substituted", res("2012-10-17", bucket+"${aws:PrincipalTag/team, 'company-wide'}/*"), ctxOf("aws:PrincipalTag/team", "eng"), bucket + "eng/x", true},
+		{"escape star is literal", res("2012-10-17", bucket+"${*}"), nil, bucket + "*", true},
+		{"escape star not wildcard", res("2012-10-17", bucket+"${*}"), nil, bucket + "anything", false},
+		{"escape question literal", res("2012-10-17", bucket+"a${?}"), nil, bucket + "a?", true},
+		{"escape question not wildcard", res("2012-10-17", bucket+"a${?}"), nil, bucket + "ab", false},
+		{"escape dollar", res("2012-10-17", bucket+"${$}{x}"), nil, bucket + "${x}", true},
+		{"substituted star stays literal", res("2012-10-17", bucket+"${aws:username}"), ctxOf("aws:username", "*"), bucket + "alice", false},
+		{"substituted star matches itself", res("2012-10-17", bucket+"${aws:username}"), ctxOf("aws:username", "*"), bucket + "*", true},
+		{"multi-valued key not substituted", res("2012-10-17", bucket+"${aws:TagKeys}"), ctxOf("aws:TagKeys", []string{"a", "b"}), bucket + "a", false},
+		{"unterminated stays literal", res("2012-10-17", bucket+"${aws:username"), bob, bucket + "${aws:username", true},
+		{"cognito sub", res("2012-10-17", "arn:aws:s3:::bucket-name/cognito/application-name/${cognito-identity.amazonaws.com:sub}/*"), ctxOf("cognito-identity.amazonaws.com:sub", "us-east-1:1234"), "arn:aws:s3:::bucket-name/cognito/application-name/us-east-1:1234/f", true},
+		{"two variables", res("2012-10-17", "arn:aws:s3:::${aws:PrincipalAccount}-data/${aws:userid}/*"), ctxOf("aws:PrincipalAccount", "111122223333", "aws:userid", "AIDAEXAMPLE"), "arn:aws:s3:::111122223333-data/AIDAEXAMPLE/x", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustParse(t, Identity, tc.doc)
+			got := p.Evaluate(&Request{Action: "s3:GetObject", Resource: tc.resource, Context: tc.ctx}).Decision == Allow
+			if got != tc.want {
+				t.Fatalf("got %v want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Variables in condition values (doc "Variables and tags": "Where you can use policy variables";
+// "Policy variables with no value").
+func TestVariablesInConditions(t *testing.T) {
+	cases := []condCase{
+		{"string equals variable", "", `{"StringEquals":{"ec2:ResourceTag/VolumeUser":"${aws:username}"}}`, ctxOf("ec2:ResourceTag/VolumeUser", "bob", "aws:username", "bob"), true, false},
+		{"string equals variable differs", "", `{"StringEquals":{"ec2:ResourceTag/VolumeUser":"${aws:username}"}}`, ctxOf("ec2:ResourceTag/VolumeUser", "bob", "aws:username", "eve"), false, false},
+		{"missing variable positive false", "", `{"StringEquals":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), false, false},
+		{"missing variable negated true", "", `{"StringNotEquals":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), true, false},
+		{"missing variable with other value", "", `{"StringEquals":{"k":["${aws:username}","bob"]}}`, ctxOf("k", "bob"), true, false},
+		{"like prefix with variable", "", `{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}`, ctxOf("s3:prefix", "home/bob/docs", "aws:username", "bob"), true, false},
+		{"like other user's prefix", "", `{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}`, ctxOf("s3:prefix", "home/eve/docs", "aws:username", "bob"), false, false},
+		{"like value with star is literal", "", `{"StringLike":{"k":"${aws:username}"}}`, ctxOf("k", "anything", "aws:username", "*"), false, false},
+		{"default in condition", "", `{"StringEquals":{"k":"${aws:PrincipalTag/team, 'none'}"}}`, ctxOf("k", "none"), true, false},
+		{"2008 condition literal", "2008-10-17", `{"StringEquals":{"k":"${aws:username}"}}`, ctxOf("k", "${aws:username}", "aws:username", "bob"), true, false},
+		{"numeric variable", "", `{"NumericLessThanEquals":{"k":"${aws:MultiFactorAuthAge}"}}`, ctxOf("k", "5", "aws:MultiFactorAuthAge", "10"), true, false},
+		{"numeric variable not a number", "", `{"NumericEquals":{"k":"${aws:username}"}}`, ctxOf("k", "5", "aws:username", "bob"), false, true},
+		{"arn variable", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t", "aws:PrincipalAccount", "111122223333"), true, false},
+		{"arn variable other account", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:999999999999:t", "aws:PrincipalAccount", "111122223333"), false, false},
+		{"ip variable", "", `{"IpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "10.0.0.0/8"), true, false},
+		{"ignore case variable", "", `{"StringEqualsIgnoreCase":{"k":"${aws:username}"}}`, ctxOf("k", "BOB", "aws:username", "bob"), true, false},
+	}
+	runCondCases(t, cases)
+}
+
+// NotResource with an unresolvable variable would otherwise widen the statement to everything.
+func TestNotResourceUnresolvedVariableFailsClosed(t *testing.T) {
+	for _, eff := range []string{"Allow", "Deny"} {
+		p := mustParse(t, Identity, identityDoc(`"Effect":"`+eff+`","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
+		r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"})
+		if eff == "Allow" && r.Decision != ImplicitDeny {
+			t.Fatalf("Allow NotResource with missing variable applied: %v", r.Decision)
+		}
+		if eff == "Deny" && r.Decision != ExplicitDeny {
+			t.Fatalf("Deny NotResource with missing variable did not apply: %v", r.Decision)
+		}
+		if !slices.Equal(r.MissingContextKeys, []string{"aws:username"}) {
+			t.Fatalf("missing %v", r.MissingContextKeys)
+		}
+	}
+	// With the variable present NotResource works normally.
+	p := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
+	if p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x", Context: ctxOf("aws:username", "bob")}).Decision != Allow {
+		t.Fatal("NotResource with variable present")
+	}
+	if p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::private/bob/x", Context: ctxOf("aws:username", "bob")}).Decision != ImplicitDeny {
+		t.Fatal("NotResource excluded resource allowed")
+	}
+}
+
+func TestParseTemplate(t *testing.T) {
+	cases := []struct {
+		in    string
+		parts int
+		keys  []string
+	}{
+		{"plain", 0, nil},
+		{"${aws:username}", 1, []string{"aws:username"}},
+		{"a/${aws:username}/b", 3, []string{"aws:username"}},
+		{"${aws:PrincipalTag/team, 'company-wide'}", 1, []string{"aws:PrincipalTag/team"}},
+		{"${ k , 'd}x' }", 1, []string{"k"}},
+		{"${*}${?}${$}", 3, nil},
+		{"${}", 0, nil},
+		{"${k, nodefaultquotes}", 0, nil},
+		{"${a${b}", 3, []string{"b"}},
+		{"$${k}", 2, []string{"k"}},
+		{"${k", 0, nil},
+	}
+	for _, tc := range cases {
+		tm := parseTemplate(tc.in)
+		if len(tm) != tc.parts && !(tc.parts == 0 && tm == nil) {
+			t.Errorf("%q: %d parts %+v", tc.in, len(tm), tm)
+			continue
+		}
+		if got := tm.keys(nil); !slices.Equal(got, tc.keys) {
+			t.Errorf("%q keys %v want %v", tc.in, got, tc.keys)
+		}
+	}
+	tm := parseTemplate("${ k , 'd}x' }")
+	s, _, ok := tm.resolveString(nil)
+	if !ok || s != "d}x" {
+		t.Fatalf("default %q %v", s, ok)
+	}
+}

@@ -1,0 +1,184 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+const roleColumns = `account_id, role_id, role_name, path, assume_role_policy_document, description,
+	max_session_duration, permissions_boundary, tags, created_at, last_used_at, last_used_region`
+
+func scanRole(r rowScanner) (store.Role, error) {
+	var (
+		ro       store.Role
+		tags     string
+		created  int64
+		lastUsed sql.NullInt64
+	)
+	if err := r.Scan(&ro.AccountID, &ro.RoleID, &ro.RoleName, &ro.Path, &ro.AssumeRolePolicyDocument,
+		&ro.Description, &ro.MaxSessionDuration, &ro.PermissionsBoundary, &tags, &created,
+		&lastUsed, &ro.LastUsedRegion); err != nil {
+		return store.Role{}, err
+	}
+	var err error
+	if ro.Tags, err = decodeTags(tags); err != nil {
+		return store.Role{}, err
+	}
+	ro.CreatedAt = decodeTime(created)
+	ro.LastUsedAt = decodeOptionalTime(lastUsed)
+	return ro, nil
+}
+
+func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
+	op := fmt.Sprintf("sqlstore: create role %q in account %q", r.RoleName, r.AccountID)
+	tags, err := encodeTags(r.Tags)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	err = s.retry(ctx, func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, role_name_lower)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.AccountID, r.RoleID, r.RoleName, r.Path, r.AssumeRolePolicyDocument, r.Description,
+			r.MaxSessionDuration, r.PermissionsBoundary, tags, encodeTime(r.CreatedAt),
+			encodeOptionalTime(r.LastUsedAt), r.LastUsedRegion, lowerName(r.RoleName))
+		return err
+	})
+	// A foreign-key failure here means the account does not exist.
+	return s.mapErr(op, err, store.ErrNotFound)
+}
+
+func (s *Store) GetRole(ctx context.Context, accountID, roleName string) (store.Role, error) {
+	r, err := scanRole(s.rdb.QueryRowContext(ctx,
+		`SELECT `+roleColumns+` FROM roles WHERE account_id = $1 AND role_name_lower = $2`,
+		accountID, lowerName(roleName)))
+	if err != nil {
+		return store.Role{}, s.mapErr(fmt.Sprintf("sqlstore: get role %q in account %q", roleName, accountID), err, nil)
+	}
+	return r, nil
+}
+
+func (s *Store) GetRoleByID(ctx context.Context, roleID string) (store.Role, error) {
+	r, err := scanRole(s.rdb.QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE role_id = $1`, roleID))
+	if err != nil {
+		return store.Role{}, s.mapErr(fmt.Sprintf("sqlstore: get role by id %q", roleID), err, nil)
+	}
+	return r, nil
+}
+
+// UpdateRole leaves the name, path, creation time and last-used record alone: the first three
+// never change, and the last belongs to RecordRoleUse.
+func (s *Store) UpdateRole(ctx context.Context, r store.Role) error {
+	op := fmt.Sprintf("sqlstore: update role %q", r.RoleID)
+	tags, err := encodeTags(r.Tags)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return s.execOne(ctx, op, `UPDATE roles
+		SET assume_role_policy_document = $2, description = $3, max_session_duration = $4,
+			permissions_boundary = $5, tags = $6
+		WHERE role_id = $1`,
+		r.RoleID, r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration, r.PermissionsBoundary, tags)
+}
+
+// DeleteRole counts what still references the role in the deleting transaction, so the error says
+// what remains; the foreign keys of inline_policies and attachments refuse the delete regardless.
+func (s *Store) DeleteRole(ctx context.Context, accountID, roleID string) error {
+	op := fmt.Sprintf("sqlstore: delete role %q in account %q", roleID, accountID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM roles WHERE account_id = $1 AND role_id = $2`,
+			accountID, roleID).Scan(&one); err != nil {
+			return err
+		}
+		if err := checkReferences(ctx, tx, "role", roleID, roleReferences); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE account_id = $1 AND role_id = $2`, accountID, roleID)
+		return err
+	})
+	// sql.ErrNoRows becomes ErrNotFound; a foreign-key failure means a reference appeared anyway.
+	return s.mapErr(op, err, store.ErrConflict)
+}
+
+// reference is one kind of row that keeps a user or role from being deleted.
+type reference struct {
+	what  string // plural noun for the error message
+	query string // counts the rows; $1 is the owner id
+}
+
+var roleReferences = []reference{
+	{"inline policies", `SELECT COUNT(*) FROM inline_policies WHERE role_id = $1`},
+	{"attached managed policies", `SELECT COUNT(*) FROM attachments WHERE role_id = $1`},
+}
+
+var userReferences = []reference{
+	{"access keys", `SELECT COUNT(*) FROM access_keys WHERE user_id = $1`},
+	{"inline policies", `SELECT COUNT(*) FROM inline_policies WHERE user_id = $1`},
+	{"attached managed policies", `SELECT COUNT(*) FROM attachments WHERE user_id = $1`},
+	{"assigned MFA devices", `SELECT COUNT(*) FROM mfa_devices WHERE user_id = $1`},
+}
+
+// checkReferences returns ErrConflict naming every kind of reference that remains.
+func checkReferences(ctx context.Context, tx *sql.Tx, kind, id string, refs []reference) error {
+	var remaining []any
+	format := ""
+	for _, ref := range refs {
+		var n int
+		if err := tx.QueryRowContext(ctx, ref.query, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			if format != "" {
+				format += ", "
+			}
+			format += "%s (%d)"
+			remaining = append(remaining, ref.what, n)
+		}
+	}
+	if remaining == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: the %s still has "+format, append([]any{store.ErrConflict, kind}, remaining...)...)
+}
+
+// ListRoles treats limit <= 0 as no limit; the path prefix and marker work as in ListUsers.
+func (s *Store) ListRoles(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.RolePage, error) {
+	op := fmt.Sprintf("sqlstore: list roles in account %q", accountID)
+	limit = pageLimit(limit)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+roleColumns+` FROM roles
+		WHERE account_id = $1 AND substr(path, 1, $2) = $3 AND role_name_lower > $4
+		ORDER BY role_name_lower`+s.dialect.textOrder+`
+		LIMIT $5`,
+		accountID, utf8.RuneCountInString(pathPrefix), pathPrefix, lowerName(after), limit+1)
+	if err != nil {
+		return store.RolePage{}, s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var page store.RolePage
+	for rows.Next() {
+		r, err := scanRole(rows)
+		if err != nil {
+			return store.RolePage{}, s.mapErr(op, err, nil)
+		}
+		page.Roles = append(page.Roles, r)
+	}
+	if err := rows.Err(); err != nil {
+		return store.RolePage{}, s.mapErr(op, err, nil)
+	}
+	if len(page.Roles) > limit {
+		page.Roles = page.Roles[:limit]
+		page.Next = lowerName(page.Roles[limit-1].RoleName)
+	}
+	return page, nil
+}
+
+func (s *Store) RecordRoleUse(ctx context.Context, roleID string, at time.Time, region string) error {
+	return s.execOne(ctx, fmt.Sprintf("sqlstore: record use of role %q", roleID),
+		`UPDATE roles SET last_used_at = $2, last_used_region = $3 WHERE role_id = $1`,
+		roleID, encodeTime(at), region)
+}

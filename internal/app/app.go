@@ -104,8 +104,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	sealer := &token.Sealer{Ring: a.SessionKeys}
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now}
-	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD}
-	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Now: now}
+	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD}
+	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Now: now}
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		st.Close()
@@ -201,6 +201,9 @@ func (a *App) bootstrap(ctx context.Context, now func() time.Time) error {
 	cfg := a.Config
 	if err := a.Store.CreateAccount(ctx, store.Account{ID: cfg.AccountID, CreatedAt: now().UTC().Truncate(time.Second)}); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 		return fmt.Errorf("creating default account: %w", err)
+	}
+	if err := iam.SeedAWSManagedPolicies(ctx, a.Store, now()); err != nil {
+		return fmt.Errorf("creating AWS managed policies: %w", err)
 	}
 	if cfg.RootAccessKeyID != "" {
 		k := store.AccessKey{

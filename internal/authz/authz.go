@@ -72,9 +72,27 @@ type PolicySource interface {
 type Engine struct {
 	Source PolicySource
 	Now    func() time.Time
+	// CacheTTL bounds how long this node may use a principal's policies after another node
+	// changed them (changes made through this node invalidate at once). Default 5 s.
+	CacheTTL time.Duration
 
 	mu     sync.Mutex
 	parsed map[[32]byte]*policy.Policy
+	loaded map[string]cachedPolicies
+}
+
+type cachedPolicies struct {
+	at time.Time
+	pp PrincipalPolicies
+}
+
+const loadedCacheSize = 10000
+
+// InvalidateAll forgets every cached principal's policies (IAM wrote something).
+func (e *Engine) InvalidateAll() {
+	e.mu.Lock()
+	e.loaded = nil
+	e.mu.Unlock()
 }
 
 const parsedCacheSize = 4096
@@ -110,10 +128,44 @@ type PrincipalPolicies struct {
 	Session       []*policy.Policy
 	HasSession    bool
 	FederatedUser bool
+	// Tags are the IAM user's tags, which are its principal tags (sessions carry theirs in the token).
+	Tags []store.Tag
 }
 
-// Load collects the caller's identity, boundary and session policies.
+// Load collects the caller's identity, boundary and session policies, through a short cache.
 func (e *Engine) Load(ctx context.Context, p *principal.Principal) (PrincipalPolicies, error) {
+	ttl := e.CacheTTL
+	if ttl == 0 {
+		ttl = 5 * time.Second
+	}
+	key := cacheKey(p)
+	now := e.now()
+	e.mu.Lock()
+	if c, ok := e.loaded[key]; ok && now.Sub(c.at) < ttl {
+		e.mu.Unlock()
+		return c.pp, nil
+	}
+	e.mu.Unlock()
+	pp, err := e.load(ctx, p)
+	if err != nil {
+		return pp, err
+	}
+	e.mu.Lock()
+	if e.loaded == nil || len(e.loaded) >= loadedCacheSize {
+		e.loaded = map[string]cachedPolicies{}
+	}
+	e.loaded[key] = cachedPolicies{at: now, pp: pp}
+	e.mu.Unlock()
+	return pp, nil
+}
+
+// cacheKey identifies everything Load reads: the principal's stored entity and its session policies.
+func cacheKey(p *principal.Principal) string {
+	return strings.Join([]string{strconv.Itoa(int(p.Kind)), p.AccountID, p.UserID, p.RoleID, p.BaseUserID, p.Source,
+		strconv.FormatBool(p.HasSessionPolicies), p.SessionPolicy, strings.Join(p.SessionPolicyARNs, ","), p.TaskPolicyARN}, "\x00")
+}
+
+func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPolicies, error) {
 	var out PrincipalPolicies
 	var kind store.PrincipalKind
 	var ownerID, boundary string
@@ -126,6 +178,7 @@ func (e *Engine) Load(ctx context.Context, p *principal.Principal) (PrincipalPol
 			return out, err
 		}
 		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+		out.Tags = u.Tags
 	case principal.AssumedRole:
 		if p.RoleID == "" { // AssumeRoot sessions act as root, scoped by their task policy
 			out.IsRoot = true
@@ -306,6 +359,9 @@ func (e *Engine) Decide(ctx context.Context, req Request) (policy.Output, error)
 		return policy.Output{}, err
 	}
 	c := e.Context(ctx, req.Caller)
+	for _, t := range pp.Tags {
+		c.Set("aws:PrincipalTag/"+t.Key, t.Value)
+	}
 	for k, v := range req.Context {
 		c.Set(k, v...)
 	}

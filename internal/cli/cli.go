@@ -152,9 +152,12 @@ func migrateCmd(g *globalFlags) *cobra.Command {
 
 func accountsCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "accounts", Short: "Manage accounts"}
-	var id string
+	var (
+		id     string
+		member bool
+	)
 	create := &cobra.Command{
-		Use:   "create --id 111111111111",
+		Use:   "create --id 111111111111 [--member]",
 		Short: "Add an account and print its root credentials",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
@@ -176,6 +179,11 @@ func accountsCmd(g *globalFlags) *cobra.Command {
 				}
 				return err
 			}
+			if member {
+				if err := st.SetManagementAccount(cmd.Context(), id, cfg.AccountID); err != nil {
+					return fmt.Errorf("making %s a member of %s's organization: %w", id, cfg.AccountID, err)
+				}
+			}
 			keyID, secret, err := app.CreateRootKey(cmd.Context(), st, mk, id, now)
 			if err != nil {
 				return err
@@ -185,6 +193,7 @@ func accountsCmd(g *globalFlags) *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&id, "id", "", "the 12-digit account id")
+	create.Flags().BoolVar(&member, "member", false, "make the account a member of the organization managed by the default account (for AssumeRoot)")
 	_ = create.MarkFlagRequired("id")
 	list := &cobra.Command{
 		Use:   "list",

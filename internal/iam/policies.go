@@ -88,6 +88,7 @@ func (s *Service) PutInlinePolicy(ctx context.Context, caller *principal.Princip
 	if err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -120,6 +121,7 @@ func (s *Service) DeleteInlinePolicy(ctx context.Context, caller *principal.Prin
 	if err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -300,6 +302,7 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *principal.Principal,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -317,6 +320,9 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Pri
 	}
 	if err != nil {
 		return v, s.storeErr(err)
+	}
+	if setDefault {
+		s.policiesChanged()
 	}
 	return v, nil
 }
@@ -383,6 +389,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *principal
 	if err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -468,6 +475,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 	case err != nil:
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -484,6 +492,7 @@ func (s *Service) DetachPolicy(ctx context.Context, caller *principal.Principal,
 	if err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -564,6 +573,7 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 		}
 		r.PermissionsBoundary = arn
 		_, err = s.saveRole(ctx, r)
+		s.policiesChanged()
 		return err
 	}
 	if _, _, err := s.owner(ctx, caller, kind, ownerName, act, extra); err != nil {
@@ -577,5 +587,6 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }

@@ -266,6 +266,7 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 		}
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 

@@ -58,6 +58,15 @@ type Service struct {
 	Now    func() time.Time
 	// SecretAAD binds sealed secrets to their key id; shared with authentication.
 	SecretAAD func(accessKeyID string) []byte
+	// Policies is told when anything that feeds authorization changed (policies, attachments,
+	// boundaries, user tags), so this node stops using cached copies at once.
+	Policies interface{ InvalidateAll() }
+}
+
+func (s *Service) policiesChanged() {
+	if s.Policies != nil {
+		s.Policies.InvalidateAll()
+	}
 }
 
 // User is a user as IAM reports it.
@@ -250,6 +259,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 	}
 	// Cached principals carry the user's ARN, which just changed.
 	s.Cache.InvalidateAll()
+	s.policiesChanged()
 	return nil
 }
 
@@ -272,6 +282,7 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 		return s.storeErr(err)
 	}
 	s.Cache.InvalidateAll()
+	s.policiesChanged()
 	return nil
 }
 
@@ -292,6 +303,7 @@ func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 
@@ -308,6 +320,7 @@ func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, na
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return s.storeErr(err)
 	}
+	s.policiesChanged()
 	return nil
 }
 

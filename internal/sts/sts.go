@@ -25,6 +25,7 @@ type Service struct {
 	Engine Decider
 	Issuer *Issuer
 	MFA    MFAVerifier
+	Orgs   OrgStore
 	Now    func() time.Time
 }
 

@@ -78,6 +78,15 @@ type (
 		FederatedUserId string
 		Arn             string
 	}
+	assumeRootIn struct {
+		TargetPrincipal string
+		TaskPolicyArn   policyDescriptor
+		DurationSeconds *int
+	}
+	assumeRootOut struct {
+		Credentials    credentials
+		SourceIdentity string
+	}
 	federationOut struct {
 		Credentials      credentials
 		FederatedUser    federatedUser
@@ -145,6 +154,13 @@ func Table(svc *sts.Service) api.Table {
 				return nil, err
 			}
 			return &sessionTokenOut{Credentials: wireCreds(creds)}, nil
+		}),
+		"AssumeRoot": api.Op(func(ctx context.Context, c *api.Call, in *assumeRootIn) (*assumeRootOut, error) {
+			creds, si, err := svc.AssumeRoot(ctx, c.Caller, in.TargetPrincipal, in.TaskPolicyArn.Arn, in.DurationSeconds)
+			if err != nil {
+				return nil, err
+			}
+			return &assumeRootOut{Credentials: wireCreds(creds), SourceIdentity: si}, nil
 		}),
 		"GetFederationToken": api.Op(func(ctx context.Context, c *api.Call, in *federationIn) (*federationOut, error) {
 			fs, err := svc.GetFederationToken(ctx, c.Caller, sts.GetFederationTokenInput{

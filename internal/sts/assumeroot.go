@@ -1,0 +1,79 @@
+package sts
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/principal"
+)
+
+// RootTaskPolicies are the only task policies AssumeRoot accepts (sts.md §11.11).
+var RootTaskPolicies = map[string]bool{
+	"arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials":  true,
+	"arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword":    true,
+	"arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials": true,
+	"arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy":         true,
+	"arn:aws:iam::aws:policy/root-task/SQSUnlockQueuePolicy":         true,
+}
+
+// OrgStore tells which organization an account belongs to.
+type OrgStore interface {
+	ManagementAccount(ctx context.Context, accountID string) (string, error)
+}
+
+const defaultRootSession = 900
+
+var targetAccount = regexp.MustCompile(`^(?:arn:aws:iam::)?([0-9]{12})(?::root)?$`)
+
+// AssumeRoot issues short root credentials of a member account, scoped by one task policy, to a
+// principal of the organization's management account.
+func (s *Service) AssumeRoot(ctx context.Context, caller *principal.Principal, target, taskPolicy string, durationSeconds *int) (Credentials, string, error) {
+	if caller.Kind == principal.Root {
+		return Credentials{}, "", accessDenied("AssumeRoot cannot be called with root user credentials.")
+	}
+	m := targetAccount.FindStringSubmatch(target)
+	if m == nil {
+		return Credentials{}, "", validation("TargetPrincipal must be a member account id or its root ARN.")
+	}
+	member := m[1]
+	resource := principal.RootARN(member)
+	if !RootTaskPolicies[taskPolicy] {
+		return Credentials{}, "", validation("TaskPolicyArn must be one of the root task policies arn:aws:iam::aws:policy/root-task/….")
+	}
+	if err := s.Engine.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:AssumeRoot", Resource: resource, ResourceAccount: caller.AccountID,
+		Context: map[string][]string{"sts:TaskPolicyArn": {taskPolicy}}}); err != nil {
+		return Credentials{}, "", err
+	}
+	mgmt, err := s.Orgs.ManagementAccount(ctx, member)
+	if err != nil {
+		return Credentials{}, "", s.storeErr(err)
+	}
+	if mgmt == "" || mgmt != caller.AccountID {
+		return Credentials{}, "", awserr.New("AccessDenied", http.StatusForbidden, "User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because the account is not a member of the caller's organization", caller.ARN, resource)
+	}
+	duration := defaultRootSession
+	if durationSeconds != nil {
+		duration = *durationSeconds
+	}
+	now := s.now()
+	p := &principal.Principal{
+		Kind:           principal.Root,
+		AccountID:      member,
+		ARN:            resource,
+		UserID:         member,
+		Expires:        now.Add(time.Duration(duration) * time.Second).Truncate(time.Second),
+		IssuedAt:       now,
+		Source:         "AssumeRoot",
+		TaskPolicyARN:  taskPolicy,
+		SourceIdentity: caller.SourceIdentity,
+	}
+	creds, err := s.Issuer.Issue(ctx, p)
+	if err != nil {
+		return Credentials{}, "", awserr.Internal("InternalFailure", err)
+	}
+	return creds, caller.SourceIdentity, nil
+}

@@ -103,9 +103,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	sealer := &token.Sealer{Ring: a.SessionKeys}
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
-	engine := &authz.Engine{Source: st, Now: now}
+	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD}
-	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Now: now}
+	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now}
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		st.Close()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
@@ -75,6 +76,8 @@ type Engine struct {
 	// CacheTTL bounds how long this node may use a principal's policies after another node
 	// changed them (changes made through this node invalidate at once). Default 5 s.
 	CacheTTL time.Duration
+	// Messages, when set, seals an encoded authorization message into every denial.
+	Messages *keys.MasterKey
 
 	mu     sync.Mutex
 	parsed map[[32]byte]*policy.Policy
@@ -352,11 +355,34 @@ func (e *Engine) now() time.Time {
 	return time.Now()
 }
 
-// Decide evaluates req completely and returns the engine's output.
-func (e *Engine) Decide(ctx context.Context, req Request) (policy.Output, error) {
+// Check evaluates req and returns the engine's output, and the refusal (AccessDenied with an
+// encoded authorization message) when it is not allowed.
+func (e *Engine) Check(ctx context.Context, req Request) (policy.Output, error) {
+	out, c, err := e.decide(ctx, req)
+	if err != nil {
+		return out, e.failure(req, err)
+	}
+	if out.Decision != policy.Allow {
+		return out, e.Denial(req, c, out)
+	}
+	return out, nil
+}
+
+func (e *Engine) failure(req Request, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		// The caller's user or role is gone: its sessions keep no permissions.
+		return Denied(req.Caller, req.Action, req.Resource, "no identity-based policy allows the "+req.Action+" action")
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+	}
+	return awserr.Internal("InternalFailure", fmt.Errorf("authorizing %s: %w", req.Action, err))
+}
+
+func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *policy.Context, error) {
 	pp, err := e.Load(ctx, req.Caller)
 	if err != nil {
-		return policy.Output{}, err
+		return policy.Output{}, nil, err
 	}
 	c := e.Context(ctx, req.Caller)
 	for _, t := range pp.Tags {
@@ -385,26 +411,24 @@ func (e *Engine) Decide(ctx context.Context, req Request) (policy.Output, error)
 		FederatedUser:      pp.FederatedUser,
 		ResourcePolicy:     req.ResourcePolicy,
 	}
-	return policy.Decide(in), nil
+	return policy.Decide(in), c, nil
 }
 
 // Authorize allows or answers AWS's AccessDenied.
 func (e *Engine) Authorize(ctx context.Context, req Request) error {
-	out, err := e.Decide(ctx, req)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			// The caller's user or role is gone: its sessions keep no permissions.
-			return Denied(req.Caller, req.Action, req.Resource, "no identity-based policy allows the "+req.Action+" action")
+	_, err := e.Check(ctx, req)
+	return err
+}
+
+// Denial phrases a refusal, with an encoded authorization message when the engine has a key.
+func (e *Engine) Denial(req Request, c *policy.Context, out policy.Output) *awserr.Error {
+	d := Denied(req.Caller, req.Action, req.Resource, out.Reason)
+	if e.Messages != nil && c != nil {
+		if enc := encodeMessage(e.Messages, req.Caller, req.Action, req.Resource, c, out); enc != "" {
+			d.Message += ". Encoded authorization failure message: " + enc
 		}
-		if errors.Is(err, store.ErrUnavailable) {
-			return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
-		}
-		return awserr.Internal("InternalFailure", fmt.Errorf("authorizing %s: %w", req.Action, err))
 	}
-	if out.Decision == policy.Allow {
-		return nil
-	}
-	return Denied(req.Caller, req.Action, req.Resource, out.Reason)
+	return d
 }
 
 // Denied builds AWS's AccessDenied message: "User: ARN is not authorized to perform: ACTION on

@@ -154,18 +154,11 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	}
 	roleARNWithPath := principal.RoleARNOf(role.AccountID, role.Path, role.RoleName)
 	for _, act := range actions {
-		out, err := s.Engine.Decide(ctx, authz.Request{
+		if _, err := s.Engine.Check(ctx, authz.Request{
 			Caller: caller, Action: act, Resource: roleARNWithPath, ResourceAccount: role.AccountID,
 			Context: reqCtx, ResourcePolicy: trust, ResourceTags: storeTags,
-		})
-		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return RoleSession{}, authz.Denied(caller, act, roleARNWithPath, "")
-			}
-			return RoleSession{}, s.storeErr(err)
-		}
-		if out.Decision != policy.Allow {
-			return RoleSession{}, authz.Denied(caller, act, roleARNWithPath, out.Reason)
+		}); err != nil {
+			return RoleSession{}, err
 		}
 	}
 

@@ -46,7 +46,7 @@ type RoleStore interface {
 // Decider is the policy engine as STS uses it.
 type Decider interface {
 	authz.Authorizer
-	Decide(ctx context.Context, req authz.Request) (policy.Output, error)
+	Check(ctx context.Context, req authz.Request) (policy.Output, error)
 	Parse(id, doc string, kind policy.Kind) (*policy.Policy, error)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -26,6 +27,8 @@ type Service struct {
 	Issuer *Issuer
 	MFA    MFAVerifier
 	Orgs   OrgStore
+	// Messages opens the encoded authorization messages that denials carry.
+	Messages *keys.MasterKey
 	Now    func() time.Time
 }
 

@@ -148,3 +148,35 @@ func TestAuditLog(t *testing.T) {
 		t.Fatalf("refused event %v", refused)
 	}
 }
+
+func TestDecodeAuthorizationMessage(t *testing.T) {
+	ts := startServer(t)
+	id, secret := createUserWithKey(t, ts, "alice")
+	_, err := ts.iam(id, secret).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trustUsers(userARN("alice")))})
+	wantAPIError(t, err, "AccessDenied", 403)
+	const marker = "Encoded authorization failure message: "
+	i := strings.Index(err.Error(), marker)
+	if i < 0 {
+		t.Fatalf("no encoded message in %v", err)
+	}
+	encoded := strings.Fields(err.Error()[i+len(marker):])[0]
+	out, err := ts.rootSTS().DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded struct {
+		Allowed bool `json:"allowed"`
+		Context struct {
+			Principal struct{ Arn string } `json:"principal"`
+			Action    string               `json:"action"`
+		} `json:"context"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.DecodedMessage)), &decoded); err != nil || decoded.Allowed || decoded.Context.Action != "iam:CreateRole" || decoded.Context.Principal.Arn != userARN("alice") {
+		t.Fatalf("decoded %s %v", aws.ToString(out.DecodedMessage), err)
+	}
+	// The denied user may not decode it without the permission; nobody may decode garbage.
+	_, err = ts.sts(id, secret).DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
+	wantAPIError(t, err, "AccessDenied", 403)
+	_, err = ts.rootSTS().DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded[:len(encoded)-4] + "AAAA")})
+	wantAPIError(t, err, "InvalidAuthorizationMessageException", 400)
+}

@@ -87,6 +87,8 @@ type (
 		Credentials    credentials
 		SourceIdentity string
 	}
+	decodeIn      struct{ EncodedMessage string }
+	decodeOut     struct{ DecodedMessage string }
 	federationOut struct {
 		Credentials      credentials
 		FederatedUser    federatedUser
@@ -161,6 +163,13 @@ func Table(svc *sts.Service) api.Table {
 				return nil, err
 			}
 			return &assumeRootOut{Credentials: wireCreds(creds), SourceIdentity: si}, nil
+		}),
+		"DecodeAuthorizationMessage": api.Op(func(ctx context.Context, c *api.Call, in *decodeIn) (*decodeOut, error) {
+			msg, err := svc.DecodeAuthorizationMessage(ctx, c.Caller, in.EncodedMessage)
+			if err != nil {
+				return nil, err
+			}
+			return &decodeOut{DecodedMessage: msg}, nil
 		}),
 		"GetFederationToken": api.Op(func(ctx context.Context, c *api.Call, in *federationIn) (*federationOut, error) {
 			fs, err := svc.GetFederationToken(ctx, c.Caller, sts.GetFederationTokenInput{

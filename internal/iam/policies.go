@@ -160,8 +160,8 @@ func noSuchPolicy(arn string) *awserr.Error {
 }
 
 func validateManagedPolicy(doc string) error {
-	if err := validateIdentityPolicy(doc); err != nil {
-		return err
+	if _, err := policy.Parse("policy", doc, policy.Managed); err != nil {
+		return malformed(err)
 	}
 	if policy.SizeWithoutWhitespace(doc) > MaxManagedPolicySize {
 		return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for PolicySize: %d", MaxManagedPolicySize)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -43,15 +44,59 @@ func malformed(err error) error {
 	return awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "Syntax errors in policy.")
 }
 
-// validateTrust checks a trust policy for grammar and the ACLSizePerRole quota.
-func validateTrust(doc string) error {
-	if _, err := policy.Parse("trust", doc, policy.Trust); err != nil {
+// validateTrust checks a trust policy for grammar, the ACLSizePerRole quota, and that every IAM
+// user or role it names exists, as IAM does when the policy is saved.
+func (s *Service) validateTrust(ctx context.Context, doc string) error {
+	p, err := policy.Parse("trust", doc, policy.Trust)
+	if err != nil {
 		return malformed(err)
 	}
 	if policy.SizeWithoutWhitespace(doc) > MaxTrustPolicySize {
 		return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for ACLSizePerRole: %d", MaxTrustPolicySize)
 	}
+	for _, ref := range p.Principals() {
+		if ref.Type != "AWS" {
+			continue
+		}
+		exists, err := s.principalExists(ctx, ref.Value)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return awserr.New("MalformedPolicyDocument", http.StatusBadRequest, `Invalid principal in policy: "AWS":"%s"`, ref.Value)
+		}
+	}
 	return nil
+}
+
+var iamEntityARN = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):(user|role)(/(?:[\x21-\x7E]*/)?)([\w+=,.@-]+)$`)
+
+// principalExists reports whether an IAM user or role ARN names an existing entity. Other
+// principal forms (accounts, root, sessions, wildcards) are not entities that must exist.
+func (s *Service) principalExists(ctx context.Context, arn string) (bool, error) {
+	m := iamEntityARN.FindStringSubmatch(arn)
+	if m == nil {
+		return true, nil
+	}
+	account, kind, path, name := m[1], m[2], m[3], m[4]
+	var err error
+	var gotPath string
+	if kind == "user" {
+		var u store.User
+		u, err = s.Store.GetUser(ctx, account, name)
+		gotPath = u.Path
+	} else {
+		var r store.Role
+		r, err = s.Store.GetRole(ctx, account, name)
+		gotPath = r.Path
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, s.storeErr(err)
+	}
+	return gotPath == path, nil
 }
 
 func roleResource(account, path, name string) string {
@@ -99,7 +144,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 	if err := validatePath(path); err != nil {
 		return Role{}, err
 	}
-	if err := validateTrust(in.AssumeRolePolicyDocument); err != nil {
+	if err := s.validateTrust(ctx, in.AssumeRolePolicyDocument); err != nil {
 		return Role{}, err
 	}
 	tags, err := mergeTags(nil, in.Tags, true)
@@ -233,7 +278,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.
 	if err != nil {
 		return err
 	}
-	if err := validateTrust(doc); err != nil {
+	if err := s.validateTrust(ctx, doc); err != nil {
 		return err
 	}
 	r.AssumeRolePolicyDocument = doc

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 )
@@ -310,7 +311,7 @@ func matchOne(v *reqValue, o *operand, info opInfo) tri {
 	case famBool:
 		return triOf(v.b == o.b)
 	case famBinary:
-		return triOf(binaryEqual(v.bin, o.bin))
+		return triOf(bytes.Equal(v.bin, o.bin))
 	case famIP:
 		return triOf(o.pfx.Contains(v.ip))
 	case famArn:

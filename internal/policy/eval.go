@@ -191,16 +191,12 @@ func dedupFold(keys []string) []string {
 	if len(keys) == 0 {
 		return nil
 	}
-	out := keys[:0:0]
+	out := make([]string, 0, len(keys))
+	seen := make(map[string]struct{}, len(keys))
 	for _, k := range keys {
-		dup := false
-		for _, o := range out {
-			if strings.EqualFold(o, k) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
+		lk := strings.ToLower(k)
+		if _, dup := seen[lk]; !dup {
+			seen[lk] = struct{}{}
 			out = append(out, k)
 		}
 	}

@@ -388,9 +388,8 @@ func stringList(v *jvalue) []string {
 	return out
 }
 
-// scalarText is a condition value as text: JSON numbers and booleans keep their literal spelling.
-func scalarText(v *jvalue) string { return v.str }
-
+// scalarList returns the values of a condition key; JSON numbers and booleans keep their literal
+// spelling in str, so 10 and "10" compare alike.
 func scalarList(v *jvalue) []*jvalue {
 	if v.kind == jArray {
 		return v.arr
@@ -406,7 +405,7 @@ func legacyDatesOK(c *jvalue, vars bool) bool {
 		}
 		for _, k := range op.val.obj {
 			for _, e := range scalarList(k.val) {
-				s := scalarText(e)
+				s := e.str
 				if vars && parseTemplate(s) != nil {
 					continue
 				}
@@ -772,7 +771,7 @@ func compileConditions(c *jvalue, vars bool, keys *keySet) []condition {
 			cd := condition{known: true, info: info, qual: q, ifExists: ifExists, key: k.key, lkey: strings.ToLower(k.key)}
 			keys.add(k.key)
 			for _, e := range scalarList(k.val) {
-				o := newOperand(scalarText(e), info, vars)
+				o := newOperand(e.str, info, vars)
 				if o.tmpl != nil {
 					cd.hasVars = true
 					keys.addAll(o.tmpl.keys(nil))

@@ -32,8 +32,11 @@ func (e *ParseError) Error() string { return e.Message }
 type Decision int
 
 const (
+	// ImplicitDeny: nothing allowed the request (the default).
 	ImplicitDeny Decision = iota
+	// Allow: an Allow applied and no Deny did.
 	Allow
+	// ExplicitDeny: a Deny applied, which no Allow can override.
 	ExplicitDeny
 )
 

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/base64"
 	"net/netip"
 	"strconv"
@@ -292,8 +291,6 @@ func parseBinary(s string) ([]byte, bool) {
 	}
 	return nil, false
 }
-
-func binaryEqual(a, b []byte) bool { return bytes.Equal(a, b) }
 
 // parsePrefix accepts a CIDR or a bare address (/32 or /128). IPv4-mapped IPv6 is folded to IPv4
 // so ::ffff:10.0.0.1 cannot slip past a 10.0.0.0/8 NotIpAddress.

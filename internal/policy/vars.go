@@ -27,32 +27,41 @@ type tpart struct {
 type template []tpart
 
 // parseTemplate returns nil when s has nothing to substitute, so static strings keep their
-// pre-compiled form.
+// pre-compiled form. It runs in linear time: each "${" is paired with the first "}" after it, and
+// only the last "${" before that brace can open a variable, so no text is scanned twice however many
+// unmatched "${" a hostile document holds. (A default value therefore cannot contain "}".)
 func parseTemplate(s string) template {
 	if !strings.Contains(s, "${") {
 		return nil
 	}
 	var t template
 	found := false
+	text := func(x string) {
+		if x != "" {
+			t = append(t, tpart{kind: partText, text: x})
+		}
+	}
 	for len(s) > 0 {
 		i := strings.Index(s, "${")
 		if i < 0 {
-			t = append(t, tpart{kind: partText, text: s})
+			text(s)
 			break
 		}
-		p, n, ok := parseVariable(s[i:])
-		if !ok {
-			// Not a variable: keep "${" as text and look further on.
-			t = append(t, tpart{kind: partText, text: s[:i+2]})
-			s = s[i+2:]
-			continue
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			text(s)
+			break
 		}
-		if i > 0 {
-			t = append(t, tpart{kind: partText, text: s[:i]})
+		j += i
+		k := i + strings.LastIndex(s[i:j], "${")
+		if p, ok := parseVariable(s[k+2 : j]); ok {
+			text(s[:k])
+			t = append(t, p)
+			found = true
+		} else {
+			text(s[:j+1])
 		}
-		t = append(t, p)
-		found = true
-		s = s[i+n:]
+		s = s[j+1:]
 	}
 	if !found {
 		return nil
@@ -60,45 +69,26 @@ func parseTemplate(s string) template {
 	return t
 }
 
-// parseVariable parses "${...}" at the start of s and returns the part and its length.
-func parseVariable(s string) (tpart, int, bool) {
-	inQuote := false
-	end := -1
-	for i := 2; i < len(s); i++ {
-		switch s[i] {
-		case '\'':
-			inQuote = !inQuote
-		case '}':
-			if !inQuote {
-				end = i
-			}
-		}
-		if end >= 0 {
-			break
-		}
-	}
-	if end < 0 {
-		return tpart{}, 0, false
-	}
-	inner := s[2:end]
+// parseVariable parses the inside of "${...}".
+func parseVariable(inner string) (tpart, bool) {
 	switch inner {
 	case "*", "?", "$":
-		return tpart{kind: partEscape, text: inner}, end + 1, true
+		return tpart{kind: partEscape, text: inner}, true
 	}
 	key, def, hasDef := inner, "", false
 	if c := strings.IndexByte(inner, ','); c >= 0 {
 		key = inner[:c]
 		d := strings.TrimSpace(inner[c+1:])
 		if len(d) < 2 || d[0] != '\'' || d[len(d)-1] != '\'' {
-			return tpart{}, 0, false
+			return tpart{}, false
 		}
 		def, hasDef = d[1:len(d)-1], true
 	}
 	key = strings.TrimSpace(key)
 	if key == "" || strings.ContainsAny(key, "${}'") {
-		return tpart{}, 0, false
+		return tpart{}, false
 	}
-	return tpart{kind: partVar, key: key, lkey: strings.ToLower(key), def: def, hasDef: hasDef}, end + 1, true
+	return tpart{kind: partVar, key: key, lkey: strings.ToLower(key), def: def, hasDef: hasDef}, true
 }
 
 // varValue resolves one variable. Only a single-valued key can be substituted; a multi-valued

@@ -2,7 +2,9 @@ package policy
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Policy variables (doc "IAM policy elements: Variables and tags").
@@ -107,6 +109,24 @@ func TestNotResourceUnresolvedVariableFailsClosed(t *testing.T) {
 	}
 }
 
+// Unmatched "${" must not make parsing quadratic: IAM documents reach 131072 characters.
+func TestParseTemplateLinear(t *testing.T) {
+	hostile := strings.Repeat("${", 100000) + "}" + strings.Repeat("${x", 30000)
+	start := time.Now()
+	if tm := parseTemplate(hostile); tm != nil {
+		t.Fatalf("found a variable in %d parts", len(tm))
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("took %v", d)
+	}
+	doc := identityDoc(`"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/` + strings.Repeat("${", 60000) + `}"`)
+	start = time.Now()
+	mustParse(t, Identity, doc)
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Parse took %v", d)
+	}
+}
+
 func TestParseTemplate(t *testing.T) {
 	cases := []struct {
 		in    string
@@ -117,11 +137,12 @@ func TestParseTemplate(t *testing.T) {
 		{"${aws:username}", 1, []string{"aws:username"}},
 		{"a/${aws:username}/b", 3, []string{"aws:username"}},
 		{"${aws:PrincipalTag/team, 'company-wide'}", 1, []string{"aws:PrincipalTag/team"}},
-		{"${ k , 'd}x' }", 1, []string{"k"}},
+		{"${ k , 'd,x' }", 1, []string{"k"}},
+		{"${k, 'd}x'}", 0, nil}, // a default cannot contain "}"
 		{"${*}${?}${$}", 3, nil},
 		{"${}", 0, nil},
 		{"${k, nodefaultquotes}", 0, nil},
-		{"${a${b}", 3, []string{"b"}},
+		{"${a${b}", 2, []string{"b"}},
 		{"$${k}", 2, []string{"k"}},
 		{"${k", 0, nil},
 	}
@@ -135,9 +156,9 @@ func TestParseTemplate(t *testing.T) {
 			t.Errorf("%q keys %v want %v", tc.in, got, tc.keys)
 		}
 	}
-	tm := parseTemplate("${ k , 'd}x' }")
+	tm := parseTemplate("${ k , 'd,x' }")
 	s, _, ok := tm.resolveString(nil)
-	if !ok || s != "d}x" {
+	if !ok || s != "d,x" {
 		t.Fatalf("default %q %v", s, ok)
 	}
 }

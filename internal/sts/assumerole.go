@@ -206,8 +206,31 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	if err != nil {
 		return RoleSession{}, awserr.Internal("InternalFailure", err)
 	}
-	_ = s.Roles.RecordRoleUse(ctx, role.RoleID, now, authz.Info(ctx).Region)
+	s.recordRoleUse(ctx, role.RoleID, now)
 	return RoleSession{Credentials: creds, AssumedRoleID: p.UserID, ARN: p.ARN, PackedPolicySize: packed, SourceIdentity: sourceIdentity}, nil
+}
+
+// roleUseInterval throttles RoleLastUsed writes: AWS itself reports it with hours of delay, and a
+// write per AssumeRole would put a synchronous disk flush on the hot path.
+const roleUseInterval = time.Minute
+
+func (s *Service) recordRoleUse(ctx context.Context, roleID string, now time.Time) {
+	s.useMu.Lock()
+	if s.roleUse == nil {
+		s.roleUse = map[string]time.Time{}
+	}
+	last, seen := s.roleUse[roleID]
+	due := !seen || now.Sub(last) >= roleUseInterval
+	if due {
+		if len(s.roleUse) > 100000 {
+			s.roleUse = map[string]time.Time{}
+		}
+		s.roleUse[roleID] = now
+	}
+	s.useMu.Unlock()
+	if due {
+		_ = s.Roles.RecordRoleUse(ctx, roleID, now, authz.Info(ctx).Region)
+	}
 }
 
 func (s *Service) now() time.Time {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/authz"
@@ -29,7 +30,10 @@ type Service struct {
 	Orgs   OrgStore
 	// Messages opens the encoded authorization messages that denials carry.
 	Messages *keys.MasterKey
-	Now    func() time.Time
+	Now      func() time.Time
+
+	useMu   sync.Mutex
+	roleUse map[string]time.Time
 }
 
 // Identity is GetCallerIdentity's answer.

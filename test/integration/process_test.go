@@ -292,3 +292,21 @@ func TestVersionCommand(t *testing.T) {
 		t.Fatalf("version: %v %s", err, out)
 	}
 }
+
+func TestKeysRotateCommand(t *testing.T) {
+	dataDir := t.TempDir()
+	env := append(os.Environ(), "LATCHKEY_DATA_DIR="+dataDir)
+	var ids []string
+	for i := 0; i < 2; i++ {
+		cmd := exec.Command(latchkeyBinary(t), "keys", "rotate")
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "rotated; new signing key") {
+			t.Fatalf("keys rotate: %v\n%s", err, out)
+		}
+		ids = append(ids, strings.TrimSpace(string(out[strings.LastIndex(string(out), " "):])))
+	}
+	if ids[0] == ids[1] {
+		t.Fatalf("rotation kept the same key %s", ids[0])
+	}
+}

@@ -58,7 +58,7 @@ func TestPolicySimulation(t *testing.T) {
 	wantAPIError(t, err, "MalformedPolicyDocument", 400)
 
 	// A role's own policies.
-	mustRole(t, root, "worker", trustUsers(userARN("nobody")))
+	mustRole(t, root, "worker", trustUsers("arn:aws:iam::"+accountID+":root"))
 	if _, err := root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("worker"), PolicyName: aws.String("inline"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}

@@ -513,9 +513,14 @@ func TestKeyRotationKeepsOldSessions(t *testing.T) {
 func TestRolesAndPoliciesThroughIAM(t *testing.T) {
 	ts := startServer(t)
 	root := ts.rootIAM()
-	trust := trustUsers(userARN("nobody"))
+	_, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ghost"), AssumeRolePolicyDocument: aws.String(trustUsers(userARN("nobody")))})
+	wantAPIError(t, err, "MalformedPolicyDocument", 400)
+	if !strings.Contains(err.Error(), `Invalid principal in policy: "AWS":"`+userARN("nobody")+`"`) {
+		t.Fatalf("message: %v", err)
+	}
+	trust := trustUsers("arn:aws:iam::" + accountID + ":root")
 	role := mustRole(t, root, "App", trust)
-	_, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trust)})
+	_, err = root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trust)})
 	wantAPIError(t, err, "EntityAlreadyExists", 409)
 	got, err := root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("APP")})
 	if err != nil {

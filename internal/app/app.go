@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
@@ -16,7 +19,10 @@ import (
 	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authn"
 	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
+	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
@@ -37,6 +43,7 @@ type App struct {
 	// RootCredentialsFile is set when this start generated root credentials.
 	RootCredentialsFile string
 	SessionKeys         *keys.Ring
+	Issuer              *token.Issuer
 	closers             []io.Closer
 }
 
@@ -44,6 +51,10 @@ type App struct {
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// RootCAs overrides the trust roots for upstream IdPs (else LATCHKEY_OIDC_CA_FILE, else the system's).
+	RootCAs *x509.CertPool
+	// HTTPClient is the base client for fetching IdP keys (tests point it at in-process IdPs).
+	HTTPClient *http.Client
 }
 
 // OpenStore opens the configured store and proves the master key against it.
@@ -87,6 +98,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if opts.RootCAs == nil && cfg.OIDCCAFile != "" {
+		pem, err := os.ReadFile(cfg.OIDCCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("LATCHKEY_OIDC_CA_FILE: %w", err)
+		}
+		opts.RootCAs = x509.NewCertPool()
+		opts.RootCAs.AppendCertsFromPEM(pem)
+	}
 	st, mk, err := OpenStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -102,10 +121,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("loading session-token keys: %w", err)
 	}
 	sealer := &token.Sealer{Ring: a.SessionKeys}
+	a.Issuer = NewIssuer(st, mk, now, IssuerURL(cfg))
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
-	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD}
-	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now}
+	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
+		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: samlMetadata}
+	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
+	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now,
+		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, Now: now, HTTPClient: opts.HTTPClient})}
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		st.Close()
@@ -125,6 +148,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Logger:            logger,
 		Restrict:          sts.SessionRestriction,
 		Audit:             audit.New(auditLog),
+		Issuer:            a.Issuer,
 	})
 	if err != nil {
 		st.Close()
@@ -153,15 +177,61 @@ func SessionRing(st store.Store, mk *keys.MasterKey, now func() time.Time) *keys
 	return keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})
 }
 
-// RotateOnSchedule rotates the session-token ring whenever its signing key is older than the
-// configured period, checking hourly until ctx ends.
+// samlMetadata validates an IdP metadata document for IAM, answering InvalidInput as IAM does.
+func samlMetadata(doc string) (*time.Time, error) {
+	md, err := saml.ParseMetadata(doc)
+	if err != nil {
+		msg := "Could not parse metadata"
+		var se *saml.Error
+		if errors.As(err, &se) && se.Message != "" {
+			msg = se.Message
+		}
+		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "%s", msg)
+	}
+	return md.ValidUntil, nil
+}
+
+// IssuedTokenLifetime is the longest a JWT signed by Latchkey's issuer lives (a developer
+// identity token may last a day); retired issuer keys stay published at least this long.
+const IssuedTokenLifetime = 24 * time.Hour
+
+// IssuerURL is the configured issuer, or the listen address over http for local use.
+func IssuerURL(cfg config.Config) string {
+	if cfg.IssuerURL != "" {
+		return strings.TrimRight(cfg.IssuerURL, "/")
+	}
+	return "http://" + cfg.Addr
+}
+
+// NewIssuer builds Latchkey's OIDC issuer over its two key rings.
+func NewIssuer(st store.Store, mk *keys.MasterKey, now func() time.Time, url string) *token.Issuer {
+	return &token.Issuer{
+		URL:   url,
+		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
+		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384}),
+	}
+}
+
+// RotateOnSchedule rotates every key ring whose signing key is older than the configured period,
+// checking hourly until ctx ends.
 func (a *App) RotateOnSchedule(ctx context.Context) {
+	rings := []struct {
+		name   string
+		ring   *keys.Ring
+		verify time.Duration
+	}{
+		{"session-token", a.SessionKeys, SessionTokenLifetime + time.Hour},
+		{token.PurposeRS256, a.Issuer.RS256, IssuedTokenLifetime + time.Hour},
+		{token.PurposeES384, a.Issuer.ES384, IssuedTokenLifetime + time.Hour},
+	}
 	check := func() {
-		rotated, err := a.SessionKeys.RotateIfOlderThan(ctx, a.Config.KeyRotation, SessionTokenLifetime+time.Hour)
-		if err != nil {
-			a.Logger.Warn("scheduled key rotation failed", "ring", "session-token", "err", err)
-		} else if rotated {
-			a.Logger.Info("rotated the session-token key ring on schedule")
+		for _, r := range rings {
+			rotated, err := r.ring.RotateIfOlderThan(ctx, a.Config.KeyRotation, r.verify)
+			if err != nil {
+				a.Logger.Warn("scheduled key rotation failed", "ring", r.name, "err", err)
+			} else if rotated {
+				a.Logger.Info("rotated a key ring on schedule", "ring", r.name)
+			}
 		}
 	}
 	check()

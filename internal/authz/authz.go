@@ -30,6 +30,9 @@ type Request struct {
 	ResourcePolicy *policy.Policy
 	// ResourceTags are the target's tags, exposed as aws:ResourceTag/<key>.
 	ResourceTags []store.Tag
+	// Principal overrides how the caller is matched against Principal elements (federated
+	// callers match as "Federated" providers); nil derives it from Caller.
+	Principal *policy.Principal
 }
 
 // Authorizer answers one authorization question.
@@ -291,6 +294,13 @@ func PolicyPrincipal(p *principal.Principal) policy.Principal {
 	return pp
 }
 
+func requestPrincipal(req Request) policy.Principal {
+	if req.Principal != nil {
+		return *req.Principal
+	}
+	return PolicyPrincipal(req.Caller)
+}
+
 // Context builds the global condition keys for a caller (iam.md §5.5).
 func (e *Engine) Context(ctx context.Context, p *principal.Principal) *policy.Context {
 	c := policy.NewContext()
@@ -396,7 +406,7 @@ func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *polic
 	}
 	in := &policy.Input{
 		Request: policy.Request{
-			Principal: PolicyPrincipal(req.Caller),
+			Principal: requestPrincipal(req),
 			Action:    req.Action,
 			Resource:  req.Resource,
 			Context:   c,

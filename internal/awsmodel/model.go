@@ -13,6 +13,14 @@ import (
 //go:embed models/*.json
 var modelFS embed.FS
 
+// supplementFS holds operations the team's model subsets lack but Latchkey's issues require
+// (IAM ListPolicies and the outbound web identity federation operations). They are written in the
+// botocore format from the AWS API reference and the member tables of shared/spec/iam.md, and are
+// merged under the shipped model without overriding anything it defines.
+//
+//go:embed supplements/*.json
+var supplementFS embed.FS
+
 // Service is one loaded service model.
 type Service struct {
 	ID           string // file name: sts, iam, cognito-identity, quicksight
@@ -264,6 +272,22 @@ func parse(id string, data []byte) (*Service, error) {
 	var rm rawModel
 	if err := json.Unmarshal(data, &rm); err != nil {
 		return nil, err
+	}
+	if sup, err := supplementFS.ReadFile("supplements/" + id + ".json"); err == nil {
+		var sm rawModel
+		if err := json.Unmarshal(sup, &sm); err != nil {
+			return nil, fmt.Errorf("supplement: %w", err)
+		}
+		for name, op := range sm.Operations {
+			if _, ok := rm.Operations[name]; !ok {
+				rm.Operations[name] = op
+			}
+		}
+		for name, sh := range sm.Shapes {
+			if _, ok := rm.Shapes[name]; !ok {
+				rm.Shapes[name] = sh
+			}
+		}
 	}
 	svc := &Service{
 		ID:           id,

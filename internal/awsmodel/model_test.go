@@ -23,6 +23,21 @@ func rawOps(t *testing.T, id string) map[string]json.RawMessage {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
+	// Supplemented operations count too; they never override the shipped model's own.
+	if sup, err := supplementFS.ReadFile("supplements/" + id + ".json"); err == nil {
+		var sm struct {
+			Operations map[string]json.RawMessage `json:"operations"`
+		}
+		if err := json.Unmarshal(sup, &sm); err != nil {
+			t.Fatal(err)
+		}
+		for name, op := range sm.Operations {
+			if _, ok := m.Operations[name]; ok {
+				t.Errorf("supplement redefines %s, which the model has", name)
+			}
+			m.Operations[name] = op
+		}
+	}
 	return m.Operations
 }
 

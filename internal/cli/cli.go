@@ -18,6 +18,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -226,7 +227,7 @@ func keysCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage key rings"}
 	rotate := &cobra.Command{
 		Use:   "rotate",
-		Short: "Rotate the session-token key ring now (old keys keep verifying until their tokens expire)",
+		Short: "Rotate the session-token and issuer key rings now (old keys keep verifying until their tokens expire)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
@@ -241,6 +242,13 @@ func keysCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			iss := app.NewIssuer(st, mk, time.Now, app.IssuerURL(cfg))
+			for _, r := range []*keys.Ring{iss.RS256, iss.ES384} {
+				if _, err := r.Rotate(cmd.Context(), app.IssuedTokenLifetime+time.Hour); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "issuer key rings (RS256, ES384) rotated")
 			fmt.Fprintf(cmd.OutOrStdout(), "session-token key ring rotated; new signing key %s\n", id)
 			return nil
 		},

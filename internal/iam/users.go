@@ -40,6 +40,7 @@ type Store interface {
 	store.RoleStore
 	store.PolicyStore
 	store.MFAStore
+	store.FederationStore
 }
 
 // KeyCache is told when a key or its owner changes, so authentication on this node sees it at once.
@@ -61,6 +62,14 @@ type Service struct {
 	// Policies is told when anything that feeds authorization changed (policies, attachments,
 	// boundaries, user tags), so this node stops using cached copies at once.
 	Policies interface{ InvalidateAll() }
+	// Providers is told when identity providers change (the federation provider cache).
+	Providers interface{ InvalidateAll() }
+	// AllowHTTPIssuers permits http:// OIDC provider URLs (tests only).
+	AllowHTTPIssuers bool
+	// SAMLMetadata validates SAML IdP metadata documents.
+	SAMLMetadata SAMLMetadataParser
+	// IssuerURL is Latchkey's own OIDC issuer; outbound issuers live under it.
+	IssuerURL string
 }
 
 func (s *Service) policiesChanged() {

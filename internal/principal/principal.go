@@ -13,6 +13,10 @@ const (
 	User
 	AssumedRole
 	FederatedUser
+	// WebIdentity and SAMLUser describe an unsigned federated caller while STS evaluates a role's
+	// trust policy; no credentials ever carry these kinds.
+	WebIdentity
+	SAMLUser
 )
 
 func (k Kind) String() string {
@@ -25,6 +29,10 @@ func (k Kind) String() string {
 		return "AssumedRole"
 	case FederatedUser:
 		return "FederatedUser"
+	case WebIdentity:
+		return "WebIdentityUser"
+	case SAMLUser:
+		return "SAMLUser"
 	}
 	return "Unknown"
 }

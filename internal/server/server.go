@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -29,6 +32,7 @@ import (
 	"github.com/latchkey/latchkey/internal/awsproto/restjson"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sigv4"
+	"github.com/latchkey/latchkey/internal/token"
 )
 
 // Pinger reports whether the store is reachable.
@@ -57,6 +61,8 @@ type Deps struct {
 	Restrict func(p *principal.Principal, service, operation string) error
 	// Audit records credential-issuing calls; nil records nothing.
 	Audit *audit.Logger
+	// Issuer is Latchkey's OIDC issuer; its discovery document and keys are served unauthenticated.
+	Issuer *token.Issuer
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -159,6 +165,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.ready(w, r)
 	case path == "/metrics" && r.Method == http.MethodGet:
 		s.metricsH.ServeHTTP(w, r)
+	case r.Method == http.MethodGet && strings.Contains(path, "/.well-known/"):
+		s.serveWellKnown(w, r, path)
 	case strings.HasPrefix(path, "/accounts/"):
 		s.serveQuickSight(rq)
 	case r.Header.Get("X-Amz-Target") != "":
@@ -170,6 +178,59 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rq.op = "unknown"
 		s.fail(rq, s.quicksight.family.err(s.quicksight.family.unknownOp, "No operation matches "+r.Method+" "+path))
 	}
+}
+
+var outboundIssuer = regexp.MustCompile(`^/outbound/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// serveWellKnown publishes the issuer's discovery document and JWKS, for Latchkey's issuer URL and
+// for each account's outbound issuer under it.
+func (s *Server) serveWellKnown(w http.ResponseWriter, r *http.Request, path string) {
+	iss := s.deps.Issuer
+	if iss == nil {
+		http.NotFound(w, r)
+		return
+	}
+	base, err := url.Parse(iss.URL)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	basePath := strings.TrimRight(base.EscapedPath(), "/")
+	var prefix, doc string
+	switch {
+	case strings.HasSuffix(path, "/.well-known/openid-configuration"):
+		prefix, doc = strings.TrimSuffix(path, "/.well-known/openid-configuration"), "config"
+	case strings.HasSuffix(path, "/.well-known/jwks.json"):
+		prefix, doc = strings.TrimSuffix(path, "/.well-known/jwks.json"), "jwks"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	rest, ok := strings.CutPrefix(prefix, basePath)
+	if !ok || (rest != "" && !outboundIssuer.MatchString(rest)) {
+		http.NotFound(w, r)
+		return
+	}
+	var body any
+	if doc == "config" {
+		body = token.Discovery(strings.TrimRight(iss.URL, "/") + rest)
+	} else {
+		set, err := iss.JWKS(r.Context())
+		if err != nil {
+			s.deps.Logger.Error("publishing JWKS failed", "err", err)
+			writePlain(w, http.StatusServiceUnavailable, "keys unavailable\n")
+			return
+		}
+		body = set
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		writePlain(w, http.StatusInternalServerError, "internal error\n")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(b)
 }
 
 func writePlain(w http.ResponseWriter, status int, body string) {

@@ -112,4 +112,5 @@ type Store interface {
 	MFAStore
 	KeyRingStore
 	OrgStore
+	FederationStore
 }

@@ -143,7 +143,10 @@ func compactLen(doc string) int {
 	return len(b)
 }
 
-var reservedPrefix = regexp.MustCompile(`(?i)^aws:`)
+var (
+	reservedPrefix   = regexp.MustCompile(`(?i)^aws:`)
+	sourceIdentityRe = regexp.MustCompile(`^[\w+=,.@-]+$`)
+)
 
 // checkTags applies the session-tag rules of sts.md §6 and returns the tags' packed size.
 func checkTags(tags []SessionTag, transitive []string, incomingTransitive []string) (int, error) {

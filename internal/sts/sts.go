@@ -13,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
 )
 
 // KeyStore finds long-term keys whose id does not embed an account (operator-chosen root keys).
@@ -28,6 +29,16 @@ type Service struct {
 	Issuer *Issuer
 	MFA    MFAVerifier
 	Orgs   OrgStore
+	// Tokens is Latchkey's OIDC issuer; Outbound says which accounts may use it.
+	Tokens   *token.Issuer
+	Outbound OutboundStore
+	// Providers and WebIdentity verify federated callers.
+	Providers   ProviderStore
+	WebIdentity WebIdentityVerifier
+	// SAMLRecipients and SAMLAudiences are the accepted Recipient and Audience values.
+	SAMLRecipients []string
+	SAMLAudiences  []string
+	samlMetadata   metadataCache
 	// Messages opens the encoded authorization messages that denials carry.
 	Messages *keys.MasterKey
 	Now      func() time.Time

@@ -287,7 +287,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"unknown action", "Action=Frobnicate&Version=2011-06-15", "InvalidAction", 400},
 		{"unknown version", "Action=GetCallerIdentity&Version=2099-01-01", "InvalidAction", 400},
 		{"missing action", "Version=2011-06-15", "MissingAction", 400},
-		{"not yet implemented", "Action=GetWebIdentityToken&Version=2011-06-15&Audience.member.1=a&SigningAlgorithm=RS256", "NotImplemented", 501},
+		{"not yet implemented", "Action=GetDelegatedAccessToken&Version=2011-06-15&TradeInToken=abc", "NotImplemented", 501},
 		{"validation", "Action=CreateUser&Version=2010-05-08&UserName=has%20space", "ValidationError", 400},
 		{"missing required", "Action=CreateUser&Version=2010-05-08", "ValidationError", 400},
 		{"bad integer", "Action=ListUsers&Version=2010-05-08&MaxItems=lots", "ValidationError", 400},

@@ -47,6 +47,14 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	cfg.AccountID = accountID
 	cfg.RootAccessKeyID = rootKeyID
 	cfg.RootSecretAccessKey = rootSecret
+	// In-process IdPs serve plain http on loopback.
+	cfg.AllowHTTPIssuers = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr = ln.Addr().String()
+	cfg.IssuerURL = "http://" + cfg.Addr
 	ao := app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
 		o(&cfg, &ao)
@@ -55,10 +63,6 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 		t.Fatal(err)
 	}
 	a, err := app.New(context.Background(), cfg, ao)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,3 +71,45 @@ func TestPolicySimulation(t *testing.T) {
 		t.Fatalf("principal simulation %+v", p.EvaluationResults)
 	}
 }
+
+func TestListPolicies(t *testing.T) {
+	ts := startServer(t)
+	root := ts.rootIAM()
+	if _, err := root.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("mine"), Path: aws.String("/team/"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	local, err := root.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+	if err != nil || len(local.Policies) != 1 || aws.ToString(local.Policies[0].PolicyName) != "mine" {
+		t.Fatalf("local %+v %v", local, err)
+	}
+	awsOnly, err := root.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws})
+	if err != nil || len(awsOnly.Policies) < 4 {
+		t.Fatalf("aws %+v %v", awsOnly, err)
+	}
+	var names []string
+	var marker *string
+	for {
+		p, err := root.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(3), Marker: marker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pol := range p.Policies {
+			names = append(names, aws.ToString(pol.PolicyName))
+		}
+		if !p.IsTruncated {
+			break
+		}
+		marker = p.Marker
+	}
+	if len(names) != len(awsOnly.Policies)+1 {
+		t.Fatalf("paged %v", names)
+	}
+	attached, err := root.ListPolicies(ctx, &iam.ListPoliciesInput{OnlyAttached: true})
+	if err != nil || len(attached.Policies) != 0 {
+		t.Fatalf("attached %+v %v", attached, err)
+	}
+	team, err := root.ListPolicies(ctx, &iam.ListPoliciesInput{PathPrefix: aws.String("/team/")})
+	if err != nil || len(team.Policies) != 1 {
+		t.Fatalf("path prefix %+v %v", team, err)
+	}
+}

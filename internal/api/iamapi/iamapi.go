@@ -156,6 +156,7 @@ func Table(svc *iam.Service) api.Table {
 	policyTable(svc, t)
 	mfaTable(svc, t)
 	simulateTable(svc, t)
+	providerTable(svc, t)
 	return t
 }
 

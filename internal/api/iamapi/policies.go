@@ -32,7 +32,19 @@ type (
 		Description    string
 		Tags           []Tag
 	}
-	policyArnIn     struct{ PolicyArn string }
+	policyArnIn    struct{ PolicyArn string }
+	listPoliciesIn struct {
+		Scope        string
+		OnlyAttached bool
+		PathPrefix   string
+		Marker       string
+		MaxItems     int64
+	}
+	listPoliciesOut struct {
+		Policies    []policyWire
+		IsTruncated bool
+		Marker      string
+	}
 	policyVersionIn struct {
 		PolicyArn string
 		VersionId string
@@ -124,6 +136,17 @@ func policyTable(svc *iam.Service, t api.Table) {
 			return nil, err
 		}
 		return &policyOutput{Policy: policyOut(p, true)}, nil
+	})
+	t["ListPolicies"] = api.Op(func(ctx context.Context, c *api.Call, in *listPoliciesIn) (*listPoliciesOut, error) {
+		p, err := svc.ListPolicies(ctx, c.Caller, iam.ListPoliciesInput{Scope: in.Scope, OnlyAttached: in.OnlyAttached, PathPrefix: in.PathPrefix, Marker: in.Marker, MaxItems: int(in.MaxItems)})
+		if err != nil {
+			return nil, err
+		}
+		out := &listPoliciesOut{Policies: []policyWire{}, IsTruncated: p.IsTruncated, Marker: p.Marker}
+		for _, mp := range p.Items {
+			out.Policies = append(out.Policies, policyOut(mp, false))
+		}
+		return out, nil
 	})
 	t["DeletePolicy"] = api.Op(func(ctx context.Context, c *api.Call, in *policyArnIn) (*api.Empty, error) {
 		return nil, svc.DeletePolicy(ctx, c.Caller, in.PolicyArn)

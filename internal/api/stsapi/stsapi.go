@@ -87,6 +87,53 @@ type (
 		Credentials    credentials
 		SourceIdentity string
 	}
+	webTokenIn struct {
+		Audience         []string
+		DurationSeconds  int
+		SigningAlgorithm string
+		Tags             []tag
+	}
+	webTokenOut struct {
+		WebIdentityToken string
+		Expiration       time.Time
+	}
+	webIdentityIn struct {
+		RoleArn          string
+		RoleSessionName  string
+		WebIdentityToken string
+		ProviderId       string
+		PolicyArns       []policyDescriptor
+		Policy           string
+		DurationSeconds  int
+	}
+	webIdentityOut struct {
+		Credentials                 credentials
+		SubjectFromWebIdentityToken string
+		AssumedRoleUser             assumedRoleUser
+		PackedPolicySize            *int
+		Provider                    string
+		Audience                    string
+		SourceIdentity              string
+	}
+	samlIn struct {
+		RoleArn         string
+		PrincipalArn    string
+		SAMLAssertion   string
+		PolicyArns      []policyDescriptor
+		Policy          string
+		DurationSeconds int
+	}
+	samlOut struct {
+		Credentials      credentials
+		AssumedRoleUser  assumedRoleUser
+		PackedPolicySize *int
+		Subject          string
+		SubjectType      string
+		Issuer           string
+		Audience         string
+		NameQualifier    string
+		SourceIdentity   string
+	}
 	decodeIn      struct{ EncodedMessage string }
 	decodeOut     struct{ DecodedMessage string }
 	federationOut struct {
@@ -170,6 +217,41 @@ func Table(svc *sts.Service) api.Table {
 				return nil, err
 			}
 			return &decodeOut{DecodedMessage: msg}, nil
+		}),
+		"GetWebIdentityToken": api.Op(func(ctx context.Context, c *api.Call, in *webTokenIn) (*webTokenOut, error) {
+			tok, exp, err := svc.GetWebIdentityToken(ctx, c.Caller, sts.WebIdentityTokenInput{Audience: in.Audience, DurationSeconds: in.DurationSeconds, SigningAlgorithm: in.SigningAlgorithm, Tags: sessionTags(in.Tags)})
+			if err != nil {
+				return nil, err
+			}
+			return &webTokenOut{WebIdentityToken: tok, Expiration: exp}, nil
+		}),
+		"AssumeRoleWithWebIdentity": api.Op(func(ctx context.Context, c *api.Call, in *webIdentityIn) (*webIdentityOut, error) {
+			ws, err := svc.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{
+				RoleARN: in.RoleArn, RoleSessionName: in.RoleSessionName, Token: in.WebIdentityToken, ProviderID: in.ProviderId,
+				DurationSeconds: in.DurationSeconds, Session: sessionPolicies(in.Policy, in.PolicyArns),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return &webIdentityOut{
+				Credentials: wireCreds(ws.Credentials), SubjectFromWebIdentityToken: ws.Subject,
+				AssumedRoleUser:  assumedRoleUser{AssumedRoleId: ws.AssumedRoleID, Arn: ws.ARN},
+				PackedPolicySize: ws.PackedPolicySize, Provider: ws.Provider, Audience: ws.Audience, SourceIdentity: ws.SourceIdentity,
+			}, nil
+		}),
+		"AssumeRoleWithSAML": api.Op(func(ctx context.Context, c *api.Call, in *samlIn) (*samlOut, error) {
+			ss, err := svc.AssumeRoleWithSAML(ctx, sts.SAMLInput{
+				RoleARN: in.RoleArn, PrincipalARN: in.PrincipalArn, Assertion: in.SAMLAssertion,
+				DurationSeconds: in.DurationSeconds, Session: sessionPolicies(in.Policy, in.PolicyArns),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return &samlOut{
+				Credentials: wireCreds(ss.Credentials), AssumedRoleUser: assumedRoleUser{AssumedRoleId: ss.AssumedRoleID, Arn: ss.ARN},
+				PackedPolicySize: ss.PackedPolicySize, Subject: ss.Subject, SubjectType: ss.SubjectType, Issuer: ss.Issuer,
+				Audience: ss.Audience, NameQualifier: ss.NameQualifier, SourceIdentity: ss.SourceIdentity,
+			}, nil
 		}),
 		"GetFederationToken": api.Op(func(ctx context.Context, c *api.Call, in *federationIn) (*federationOut, error) {
 			fs, err := svc.GetFederationToken(ctx, c.Caller, sts.GetFederationTokenInput{

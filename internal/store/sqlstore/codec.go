@@ -86,3 +86,27 @@ func decodeTags(s string) ([]store.Tag, error) {
 	}
 	return out, nil
 }
+
+// encodeStrings stores a list of strings (OIDC client ids, thumbprints) as a JSON array, which keeps
+// order and duplicates. nil and empty lists are both stored as [] and read back as nil, as tags are.
+func encodeStrings(list []string) (string, error) {
+	if len(list) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: encode string list: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeStrings(s string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("sqlstore: corrupt string list column: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}

@@ -1,0 +1,345 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+func randomKid(t testing.TB) string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// TestUnknownKidRefetchBound: a flood of random kids within one interval costs at most one
+// extra JWKS fetch, whether the tokens arrive one by one or all at once.
+func TestUnknownKidRefetchBound(t *testing.T) {
+	f := newFixture(t, Options{RefetchInterval: time.Minute})
+	claims := baseClaims(f.idp.issuer())
+	if _, err := f.verify(t, sign(t, jose.RS256, rsaKey, "rsa1", claims)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.idp.jwksHits.Load(); got != 1 {
+		t.Fatalf("warm-up JWKS fetches = %d", got)
+	}
+	// Past the interval, so the first unknown kid may refetch once.
+	f.clock.Advance(time.Minute)
+
+	tokens := make([]string, 100)
+	for i := range tokens {
+		tokens[i] = sign(t, jose.RS256, rsaKey, randomKid(t), claims)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(tokens))
+	for i, tok := range tokens[:50] {
+		wg.Go(func() { _, errs[i] = f.verify(t, tok) })
+	}
+	wg.Wait()
+	for i, tok := range tokens[50:] {
+		_, errs[50+i] = f.verify(t, tok)
+		f.clock.Advance(time.Second / 2) // 25s in all: still inside the interval
+	}
+	for _, err := range errs {
+		wantErr(t, err, InvalidToken, MsgKeyRetrieval)
+	}
+	if got := f.idp.jwksHits.Load(); got != 2 {
+		t.Fatalf("JWKS fetches = %d, want 2 (warm-up + one refetch)", got)
+	}
+	// Known keys kept working throughout.
+	if _, err := f.verify(t, sign(t, jose.ES256, ecKey256, "ec256", claims)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The IdP rotates in a new key: inside the interval it is not seen, after it it is.
+	f.idp.setKeys(t, jwk(rsaKey, "rsa1", "RS256"), jwk(rsaKey2, "rotated", "RS256"))
+	rotated := sign(t, jose.RS256, rsaKey2, "rotated", claims)
+	_, err := f.verify(t, rotated)
+	wantErr(t, err, InvalidToken, MsgKeyRetrieval)
+	f.clock.Advance(time.Minute)
+	if _, err := f.verify(t, rotated); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.idp.jwksHits.Load(); got != 3 {
+		t.Fatalf("JWKS fetches = %d, want 3", got)
+	}
+	// The refetch replaced the set: keys the IdP dropped are gone.
+	_, err = f.verify(t, sign(t, jose.ES256, ecKey256, "ec256", claims))
+	wantErr(t, err, InvalidToken, MsgKeyRetrieval)
+}
+
+// TestColdCacheSharedFetch: concurrent first verifications of one issuer share one fetch.
+func TestColdCacheSharedFetch(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.idp.set(func() { f.idp.delay = 100 * time.Millisecond })
+	tok := sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer()))
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			if _, err := f.verify(t, tok); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if d, j := f.idp.discoHits.Load(), f.idp.jwksHits.Load(); d != 1 || j != 1 {
+		t.Fatalf("discovery %d, JWKS %d fetches; want 1 each", d, j)
+	}
+}
+
+func TestKeyTTL(t *testing.T) {
+	f := newFixture(t, Options{KeyTTL: 10 * time.Minute})
+	tok := sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer()))
+	for range 3 {
+		if _, err := f.verify(t, tok); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(4 * time.Minute)
+	}
+	// 12 minutes: the third verification (at 8 min) still used the first set.
+	if got := f.idp.jwksHits.Load(); got != 1 {
+		t.Fatalf("JWKS fetches = %d", got)
+	}
+	if _, err := f.verify(t, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.idp.jwksHits.Load(); got != 2 {
+		t.Fatalf("JWKS fetches after TTL = %d", got)
+	}
+	// A stale set is not used when the IdP stops answering: fail closed.
+	f.clock.Advance(11 * time.Minute)
+	f.idp.set(func() { f.idp.jwksStatus = http.StatusServiceUnavailable })
+	_, err := f.verify(t, tok)
+	wantErr(t, err, Communication, MsgCommunication)
+}
+
+func TestIdPDown(t *testing.T) {
+	testKeys(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := "https://" + ln.Addr().String()
+	ln.Close()
+	v := NewVerifier(Options{Now: newClock().Now, FetchTimeout: 2 * time.Second})
+	prov := Provider{URL: iss, ClientIDs: []string{testAud}}
+	_, err = v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(iss)), lookupOne(prov))
+	wantErr(t, err, Communication, MsgCommunication)
+}
+
+func TestIdPSlow(t *testing.T) {
+	f := newFixture(t, Options{FetchTimeout: 300 * time.Millisecond})
+	f.idp.set(func() { f.idp.delay = 10 * time.Second })
+	start := time.Now()
+	_, err := f.verify(t, sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer())))
+	wantErr(t, err, Communication, MsgCommunication)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("took %v with a 300ms fetch timeout", el)
+	}
+}
+
+// TestCallerCancellation: a caller that gives up returns at once; the shared fetch carries on
+// for whoever else needs it.
+func TestCallerCancellation(t *testing.T) {
+	f := newFixture(t, Options{FetchTimeout: 5 * time.Second})
+	f.idp.set(func() { f.idp.delay = 500 * time.Millisecond })
+	tok := sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer()))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := f.v.Verify(ctx, tok, lookupOne(f.prov))
+	wantErr(t, err, Communication, MsgCommunication)
+	if el := time.Since(start); el > 400*time.Millisecond {
+		t.Fatalf("cancelled caller waited %v", el)
+	}
+	// The detached fetch completes and warms the cache.
+	if _, err := f.verify(t, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.idp.jwksHits.Load(); got != 1 {
+		t.Fatalf("JWKS fetches = %d", got)
+	}
+}
+
+func TestFetchFailures(t *testing.T) {
+	bigJWKS := []byte(`{"keys":[],"pad":"` + strings.Repeat("x", 600<<10) + `"}`)
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, p *testIdP)
+		opts  Options
+		kind  ErrorKind
+		msg   string
+	}{
+		{name: "discovery 500", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.discoStatus = 500 }) }, kind: Communication, msg: MsgCommunication},
+		{name: "discovery 404", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.discoStatus = 404 }) }, kind: Communication, msg: MsgCommunication},
+		{name: "JWKS 503", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.jwksStatus = 503 }) }, kind: Communication, msg: MsgCommunication},
+		{name: "JWKS 302 to nowhere", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.jwksStatus = 302 }) }, kind: Communication, msg: MsgCommunication},
+		{name: "JWKS over the default 512 KiB", setup: func(t *testing.T, p *testIdP) { p.setJWKS(bigJWKS) }, kind: Communication, msg: MsgCommunication},
+		{name: "JWKS over a configured limit", setup: func(*testing.T, *testIdP) {}, opts: Options{MaxDocumentSize: 100}, kind: Communication, msg: MsgCommunication},
+		{name: "discovery issuer mismatch", setup: func(t *testing.T, p *testIdP) { s := "https://other.example"; p.set(func() { p.discoIssuer = &s }) }, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "discovery issuer with extra slash", setup: func(t *testing.T, p *testIdP) { s := p.issuer() + "/"; p.set(func() { p.discoIssuer = &s }) }, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "jwks_uri over http", setup: func(t *testing.T, p *testIdP) {
+			s := strings.Replace(p.srv.URL, "https", "http", 1) + "/keys"
+			p.set(func() { p.jwksURI = &s })
+		}, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "jwks_uri missing", setup: func(t *testing.T, p *testIdP) { s := ""; p.set(func() { p.jwksURI = &s }) }, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "JWKS not JSON", setup: func(t *testing.T, p *testIdP) { p.setJWKS([]byte("<html>")) }, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "JWKS empty", setup: func(t *testing.T, p *testIdP) { p.setJWKS([]byte(`{"keys":[]}`)) }, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "JWKS symmetric key only", setup: func(t *testing.T, p *testIdP) {
+			p.setJWKS([]byte(`{"keys":[{"kty":"oct","kid":"rsa1","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI"}]}`))
+		}, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "JWKS 1024-bit RSA only", setup: func(t *testing.T, p *testIdP) {
+			p.setKeys(t, jwk(rsaKey1024, "rsa1", "RS256"))
+		}, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "JWKS publishes the private key", setup: func(t *testing.T, p *testIdP) {
+			p.setKeys(t, jose.JSONWebKey{Key: rsaKey, KeyID: "rsa1", Algorithm: "RS256"})
+		}, kind: InvalidToken, msg: MsgKeyRetrieval},
+		{name: "JWKS key for encryption", setup: func(t *testing.T, p *testIdP) {
+			p.setKeys(t, jose.JSONWebKey{Key: &rsaKey.PublicKey, KeyID: "rsa1", Use: "enc"})
+		}, kind: InvalidToken, msg: MsgKeyRetrieval},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			testKeys(t)
+			p := newTLSIdP(t, "", jwk(rsaKey, "rsa1", "RS256"))
+			c.setup(t, p)
+			opts := c.opts
+			opts.RootCAs = rootsFor(p.srv)
+			opts.Now = newClock().Now
+			v := NewVerifier(opts)
+			prov := Provider{URL: p.issuer(), ClientIDs: []string{testAud}}
+			_, err := v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(p.issuer())), lookupOne(prov))
+			wantErr(t, err, c.kind, c.msg)
+		})
+	}
+}
+
+// TestBadKeysAreSkipped: unusable entries do not spoil the usable ones (RFC 7517 §5).
+func TestBadKeysAreSkipped(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.idp.setJWKS([]byte(`{"keys":[{"kty":"OKP","crv":"X448","x":"AA"},{"kty":"oct","k":"AAAA"},{"kty":"RSA","n":"!!"},` +
+		mustJSON(jwk(rsaKey, "rsa1", "RS256")) + `]}`))
+	if _, err := f.verify(t, sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer()))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFailureBackoff: a failing IdP is asked again only after FailureBackoff, not on every
+// request.
+func TestFailureBackoff(t *testing.T) {
+	f := newFixture(t, Options{FailureBackoff: 5 * time.Second})
+	f.idp.set(func() { f.idp.discoStatus = http.StatusBadGateway })
+	tok := sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer()))
+	for range 20 {
+		_, err := f.verify(t, tok)
+		wantErr(t, err, Communication, MsgCommunication)
+	}
+	if got := f.idp.discoHits.Load(); got != 1 {
+		t.Fatalf("discovery fetches = %d", got)
+	}
+	f.idp.set(func() { f.idp.discoStatus = 0 })
+	f.clock.Advance(5 * time.Second)
+	if _, err := f.verify(t, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.idp.discoHits.Load(); got != 2 {
+		t.Fatalf("discovery fetches = %d", got)
+	}
+}
+
+func TestHTTPIssuer(t *testing.T) {
+	testKeys(t)
+	p := newPlainIdP(t, "", jwk(rsaKey, "rsa1", "RS256"))
+	prov := Provider{URL: p.issuer(), ClientIDs: []string{testAud}}
+	tok := sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(p.issuer()))
+	_, err := NewVerifier(Options{Now: newClock().Now}).Verify(verifyCtx(t), tok, lookupOne(prov))
+	wantErr(t, err, InvalidToken, MsgKeyRetrieval)
+	if p.discoHits.Load() != 0 {
+		t.Fatal("an http issuer was contacted without AllowHTTP")
+	}
+	if _, err := NewVerifier(Options{Now: newClock().Now, AllowHTTP: true}).Verify(verifyCtx(t), tok, lookupOne(prov)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownIssuerIsNeverContacted(t *testing.T) {
+	f := newFixture(t, Options{})
+	_, err := f.v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(f.idp.issuer())),
+		func(string) (Provider, bool) { return Provider{}, false })
+	wantErr(t, err, InvalidToken, "No OpenIDConnect provider found in your account for "+f.idp.issuer())
+	if f.idp.discoHits.Load() != 0 {
+		t.Fatal("discovery was fetched for an unregistered issuer")
+	}
+}
+
+func TestIssuerURLShapes(t *testing.T) {
+	f := newFixture(t, Options{})
+	for _, iss := range []string{"ftp://x.example", "https://user@x.example", "https://x.example?q=1", "https://", "file:///etc/passwd"} {
+		prov := Provider{URL: iss, ClientIDs: []string{testAud}}
+		_, err := f.v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(iss)), lookupOne(prov))
+		wantErr(t, err, InvalidToken, MsgKeyRetrieval)
+	}
+}
+
+// TestCacheIsBounded: the number of cached issuers never exceeds MaxIssuers, and the least
+// recently used one goes first.
+func TestCacheIsBounded(t *testing.T) {
+	testKeys(t)
+	c := newClock()
+	v := NewVerifier(Options{MaxIssuers: 3, Now: c.Now, AllowHTTP: true})
+	var idps []*testIdP
+	for range 5 {
+		idps = append(idps, newPlainIdP(t, "", jwk(rsaKey, "rsa1", "RS256")))
+	}
+	verify := func(p *testIdP) {
+		t.Helper()
+		prov := Provider{URL: p.issuer(), ClientIDs: []string{testAud}}
+		if _, err := v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(p.issuer())), lookupOne(prov)); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(time.Second)
+	}
+	for _, p := range idps[:3] {
+		verify(p)
+	}
+	verify(idps[0]) // idps[1] is now the least recently used
+	verify(idps[3])
+	verify(idps[4])
+	v.mu.Lock()
+	n := len(v.entries)
+	_, has0 := v.entries[idps[0].issuer()]
+	_, has1 := v.entries[idps[1].issuer()]
+	v.mu.Unlock()
+	if n != 3 || !has0 || has1 {
+		t.Fatalf("entries = %d, has idp0 %v, has idp1 %v", n, has0, has1)
+	}
+	verify(idps[0])
+	if got := idps[0].jwksHits.Load(); got != 1 {
+		t.Fatalf("idp0 refetched %d times though it stayed cached", got)
+	}
+}
+
+// TestSchemelessIssuer: Google issues "accounts.google.com" without a scheme; discovery is
+// fetched over https and may publish the issuer with the scheme.
+func TestSchemelessIssuer(t *testing.T) {
+	f := newFixture(t, Options{})
+	iss := strings.TrimPrefix(f.idp.issuer(), "https://")
+	prov := Provider{URL: iss, ClientIDs: []string{testAud}}
+	c, err := f.v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(iss)), lookupOne(prov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != iss {
+		t.Fatalf("issuer = %q", c.Issuer)
+	}
+}

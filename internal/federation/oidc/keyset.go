@@ -1,0 +1,410 @@
+package oidc
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+type verificationKey struct {
+	kid string
+	alg string // the JWK's alg, "" when it has none
+	key any    // *rsa.PublicKey or *ecdsa.PublicKey
+}
+
+// cacheEntry is one issuer's key set, for one set of thumbprints: keys fetched under one
+// provider's thumbprints must not serve another account that registered the same issuer URL
+// without them (or with others), or a thumbprint-trusted MITM could poison both.
+type cacheEntry struct {
+	keys      []verificationKey
+	fetchedAt time.Time // when keys were fetched; zero when never
+	// lastAttempt is when the last fetch started, successful or not; it enforces the
+	// refetch interval.
+	lastAttempt time.Time
+	lastErr     *Error
+	lastErrAt   time.Time
+	lastUsed    time.Time
+	flight      *flight
+}
+
+// flight is one fetch in progress; everyone who needs it waits on done.
+type flight struct {
+	done chan struct{}
+	err  *Error
+}
+
+func cacheKey(iss string, thumbprints []string) string {
+	if len(thumbprints) == 0 {
+		return iss
+	}
+	t := make([]string, len(thumbprints))
+	for i, s := range thumbprints {
+		t[i] = strings.ToLower(s)
+	}
+	slices.Sort(t)
+	t = slices.Compact(t)
+	return iss + "\x00" + strings.Join(t, ",")
+}
+
+// issuerBase turns iss into the URL that discovery hangs off. Google issues tokens whose iss
+// has no scheme ("accounts.google.com"); those are fetched over https.
+func (v *Verifier) issuerBase(iss string, prov Provider) (*url.URL, error) {
+	raw := iss
+	if !strings.Contains(iss, "://") {
+		raw = "https://" + iss
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("issuer %q is not a usable URL", iss))
+	}
+	if err := v.checkScheme(u); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(prov.URL, "http://") && !v.opts.AllowHTTP {
+		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("provider URL %q is http and http issuers are not allowed", prov.URL))
+	}
+	return u, nil
+}
+
+func (v *Verifier) checkScheme(u *url.URL) *Error {
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && v.opts.AllowHTTP:
+		return nil
+	case u.Scheme == "http":
+		return invalid(MsgKeyRetrieval, fmt.Errorf("%s is http and http issuers are not allowed (LATCHKEY_ALLOW_HTTP_ISSUERS)", u.Redacted()))
+	}
+	return invalid(MsgKeyRetrieval, fmt.Errorf("%s: scheme %q is not supported", u.Redacted(), u.Scheme))
+}
+
+// keysFor returns the cached keys that could have signed a token with this kid and alg,
+// fetching the issuer's key set when it is missing or stale, and refetching it when the kid is
+// unknown only if the last fetch is at least RefetchInterval old.
+func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov Provider, kid, alg string) ([]verificationKey, error) {
+	key := cacheKey(iss, prov.Thumbprints)
+	waited := false
+	for {
+		v.mu.Lock()
+		now := v.opts.Now()
+		e := v.entryLocked(key, now)
+		if f := e.flight; f != nil {
+			v.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, &Error{Kind: Communication, Message: MsgCommunication, Cause: ctx.Err()}
+			}
+			if f.err != nil {
+				return nil, f.err
+			}
+			waited = true
+			continue
+		}
+		fresh := !e.fetchedAt.IsZero() && now.Sub(e.fetchedAt) < v.opts.KeyTTL
+		if fresh {
+			cands := matchKeys(e.keys, kid, alg)
+			if len(cands) > 0 {
+				v.mu.Unlock()
+				return cands, nil
+			}
+			if waited || now.Sub(e.lastAttempt) < v.opts.RefetchInterval {
+				v.mu.Unlock()
+				return nil, invalid(MsgKeyRetrieval, fmt.Errorf("no %s key with kid %q in the key set of %s", alg, kid, iss))
+			}
+		} else {
+			if waited {
+				// The fetch we waited for succeeded yet the set is already stale: only a
+				// KeyTTL shorter than the fetch itself does that.
+				v.mu.Unlock()
+				return nil, invalid(MsgKeyRetrieval, errors.New("key set expired as soon as it was fetched"))
+			}
+			if e.lastErr != nil && now.Sub(e.lastErrAt) < v.opts.FailureBackoff {
+				err := e.lastErr
+				v.mu.Unlock()
+				return nil, err
+			}
+		}
+		f := &flight{done: make(chan struct{})}
+		e.flight = f
+		e.lastAttempt = now
+		v.mu.Unlock()
+		// The fetch is detached from this caller's cancellation: other callers wait on it, and
+		// a result nobody awaits still warms the cache. FetchTimeout bounds it.
+		go v.runFetch(context.WithoutCancel(ctx), e, f, iss, base, prov)
+	}
+}
+
+// entryLocked finds or creates the cache entry, evicting the least recently used one when
+// the cache is full.
+func (v *Verifier) entryLocked(key string, now time.Time) *cacheEntry {
+	e, ok := v.entries[key]
+	if !ok {
+		if len(v.entries) >= v.opts.MaxIssuers {
+			var oldestKey string
+			var oldest *cacheEntry
+			for k, c := range v.entries {
+				if oldest == nil || c.lastUsed.Before(oldest.lastUsed) {
+					oldestKey, oldest = k, c
+				}
+			}
+			// An evicted entry's running fetch completes into the orphan; its waiters hold
+			// the flight and still get the result.
+			delete(v.entries, oldestKey)
+		}
+		e = &cacheEntry{}
+		v.entries[key] = e
+	}
+	e.lastUsed = now
+	return e
+}
+
+func (v *Verifier) runFetch(ctx context.Context, e *cacheEntry, f *flight, iss string, base *url.URL, prov Provider) {
+	ctx, cancel := context.WithTimeout(ctx, v.opts.FetchTimeout)
+	defer cancel()
+	keys, err := v.fetchKeys(ctx, iss, base, prov)
+	v.mu.Lock()
+	if err != nil {
+		// Keys still inside their TTL stay usable: a failed unknown-kid refetch must not
+		// take down tokens signed with known keys.
+		e.lastErr, e.lastErrAt = err, v.opts.Now()
+		f.err = err
+	} else {
+		e.keys, e.fetchedAt = keys, e.lastAttempt
+		e.lastErr = nil
+	}
+	e.flight = nil
+	v.mu.Unlock()
+	close(f.done)
+}
+
+func commErr(format string, args ...any) *Error {
+	return &Error{Kind: Communication, Message: MsgCommunication, Cause: fmt.Errorf(format, args...)}
+}
+
+func (v *Verifier) fetchKeys(ctx context.Context, iss string, base *url.URL, prov Provider) ([]verificationKey, *Error) {
+	disco := *base
+	disco.Path = strings.TrimSuffix(base.Path, "/") + "/.well-known/openid-configuration"
+	disco.RawPath = ""
+	body, ferr := v.get(ctx, &disco, prov.Thumbprints)
+	if ferr != nil {
+		return nil, ferr
+	}
+	var doc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("discovery document %s: %v", disco.Redacted(), err))
+	}
+	// A discovery document for another issuer must not vouch for this one's keys. An iss
+	// without a scheme was fetched over https and may be published with it.
+	if doc.Issuer != iss && doc.Issuer != base.String() {
+		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("discovery document names issuer %q, token has %q", doc.Issuer, iss))
+	}
+	jwksURL, err := url.Parse(doc.JWKSURI)
+	if err != nil || doc.JWKSURI == "" || jwksURL.Host == "" || jwksURL.User != nil || jwksURL.Fragment != "" {
+		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("discovery document has unusable jwks_uri %q", doc.JWKSURI))
+	}
+	if serr := v.checkScheme(jwksURL); serr != nil {
+		return nil, serr
+	}
+	body, ferr = v.get(ctx, jwksURL, prov.Thumbprints)
+	if ferr != nil {
+		return nil, ferr
+	}
+	keys, perr := parseJWKS(body)
+	if perr != nil {
+		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("JWKS %s: %v", jwksURL.Redacted(), perr))
+	}
+	return keys, nil
+}
+
+func (v *Verifier) get(ctx context.Context, u *url.URL, thumbprints []string) ([]byte, *Error) {
+	client := v.plainClient
+	if len(thumbprints) > 0 && v.baseTransport != nil {
+		t := v.thumbprintTransport(u.Hostname(), thumbprints)
+		defer t.CloseIdleConnections()
+		client = v.newClient(t)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, invalid(MsgKeyRetrieval, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		// An untrusted certificate will not fix itself on retry, so it is not the retryable
+		// IDPCommunicationError; AWS answers it with InvalidIdentityToken.
+		var certErr *tls.CertificateVerificationError
+		var untrusted *untrustedCertError
+		if errors.As(err, &certErr) || errors.As(err, &untrusted) {
+			return nil, invalid(MsgUntrustedCertificate, fmt.Errorf("GET %s: %w", u.Redacted(), err))
+		}
+		return nil, commErr("GET %s: %w", u.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, commErr("GET %s: HTTP status %d", u.Redacted(), resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, v.opts.MaxDocumentSize+1))
+	if err != nil {
+		return nil, commErr("GET %s: reading body: %w", u.Redacted(), err)
+	}
+	// A response racing the deadline can arrive truncated without a read error; past the
+	// deadline nothing read is trusted to be complete.
+	if err := ctx.Err(); err != nil {
+		return nil, commErr("GET %s: %w", u.Redacted(), err)
+	}
+	if int64(len(body)) > v.opts.MaxDocumentSize {
+		return nil, commErr("GET %s: body larger than %d bytes", u.Redacted(), v.opts.MaxDocumentSize)
+	}
+	return body, nil
+}
+
+func (v *Verifier) newClient(rt http.RoundTripper) *http.Client {
+	return &http.Client{
+		Transport: rt,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			// A redirect must not downgrade what the issuer check allowed.
+			if req.URL.Scheme != "https" && (req.URL.Scheme != "http" || !v.opts.AllowHTTP) {
+				return fmt.Errorf("redirect to %s refused", req.URL.Redacted())
+			}
+			return nil
+		},
+	}
+}
+
+// Private key members: a JWKS that publishes them is broken, and such a key proves nothing.
+var privateJWKMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"}
+
+// parseJWKS keeps the usable signature keys of a JWKS and skips the rest, as RFC 7517 §5
+// asks; it fails only when nothing usable is left.
+func parseJWKS(body []byte) ([]verificationKey, error) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &set); err != nil {
+		return nil, err
+	}
+	var keys []verificationKey
+	var skipped []string
+	for i, raw := range set.Keys {
+		if len(keys) == maxKeysPerSet {
+			skipped = append(skipped, fmt.Sprintf("keys after the first %d usable ones", maxKeysPerSet))
+			break
+		}
+		k, err := parseJWK(raw)
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("key %d: %v", i, err))
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		if len(set.Keys) == 0 {
+			return nil, errors.New("no keys")
+		}
+		return nil, fmt.Errorf("no usable keys (%s)", strings.Join(skipped, "; "))
+	}
+	return keys, nil
+}
+
+func parseJWK(raw json.RawMessage) (verificationKey, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return verificationKey{}, err
+	}
+	for _, m := range privateJWKMembers {
+		if _, ok := members[m]; ok {
+			return verificationKey{}, fmt.Errorf("contains private member %q", m)
+		}
+	}
+	var jwk jose.JSONWebKey
+	if err := json.Unmarshal(raw, &jwk); err != nil {
+		return verificationKey{}, err
+	}
+	if jwk.Use != "" && jwk.Use != "sig" {
+		return verificationKey{}, fmt.Errorf("use is %q", jwk.Use)
+	}
+	if ops, ok := members["key_ops"]; ok {
+		var list []string
+		if err := json.Unmarshal(ops, &list); err != nil || !slices.Contains(list, "verify") {
+			return verificationKey{}, errors.New("key_ops does not allow verify")
+		}
+	}
+	switch k := jwk.Key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < minRSABits {
+			return verificationKey{}, fmt.Errorf("RSA key of %d bits, fewer than %d", k.N.BitLen(), minRSABits)
+		}
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+		default:
+			return verificationKey{}, errors.New("unsupported curve")
+		}
+	default:
+		return verificationKey{}, fmt.Errorf("unsupported key type %T", jwk.Key)
+	}
+	return verificationKey{kid: jwk.KeyID, alg: jwk.Algorithm, key: jwk.Key}, nil
+}
+
+// matchKeys returns the keys that may verify a token. A token with a kid matches only keys
+// with that kid. A token without one is tried against every compatible key: AWS accepts
+// kid-less tokens when the JWKS holds the signing key, and maxKeysPerSet bounds the cost.
+// Compatibility ties the header's alg to the key's type and curve (and to the JWK's own alg
+// when it has one), so an RSA key can never be used as an HMAC secret or for ECDSA.
+func matchKeys(keys []verificationKey, kid, alg string) []verificationKey {
+	var out []verificationKey
+	for _, k := range keys {
+		if kid != "" && k.kid != kid {
+			continue
+		}
+		if compatible(k, alg) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func compatible(k verificationKey, alg string) bool {
+	if k.alg != "" && k.alg != alg {
+		return false
+	}
+	switch alg {
+	case "RS256", "RS384", "RS512":
+		_, ok := k.key.(*rsa.PublicKey)
+		return ok
+	case "ES256", "ES384", "ES512":
+		ec, ok := k.key.(*ecdsa.PublicKey)
+		if !ok {
+			return false
+		}
+		switch alg {
+		case "ES256":
+			return ec.Curve == elliptic.P256()
+		case "ES384":
+			return ec.Curve == elliptic.P384()
+		default:
+			return ec.Curve == elliptic.P521()
+		}
+	}
+	return false
+}

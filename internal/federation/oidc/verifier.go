@@ -1,0 +1,516 @@
+package oidc
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Provider is an IAM OIDC provider as the verifier needs it.
+type Provider struct {
+	// URL is the issuer URL as registered, e.g. "https://token.actions.githubusercontent.com"
+	// (http:// only when Options.AllowHTTP). A URL without a scheme is read as https.
+	URL string
+	// ClientIDs are the accepted audiences. An empty list accepts no token: the IAM model
+	// makes the list optional, but a provider with no client ids has nothing to match.
+	ClientIDs []string
+	// Thumbprints are lowercase hex SHA-1 digests of certificates; optional. They are only
+	// consulted when the IdP's certificate chain does not verify against the trusted roots.
+	Thumbprints []string
+}
+
+// Options configures a Verifier. Zero values take the documented defaults.
+type Options struct {
+	// HTTPClient supplies the base transport (proxy settings, dialer). Its Timeout, Jar and
+	// CheckRedirect are not used: the verifier bounds each fetch itself and refuses redirects
+	// to plain http. If its Transport is not an *http.Transport, RootCAs and thumbprints cannot
+	// be applied and the transport's own TLS verification decides (thumbprint-only chains fail).
+	HTTPClient *http.Client
+	// RootCAs comes from LATCHKEY_OIDC_CA_FILE; nil means the system roots.
+	RootCAs *x509.CertPool
+	// AllowHTTP (LATCHKEY_ALLOW_HTTP_ISSUERS) permits http:// issuers and jwks_uri values.
+	AllowHTTP bool
+	// FetchTimeout bounds discovery plus JWKS download together. Default 5s.
+	FetchTimeout time.Duration
+	// MaxDocumentSize bounds the discovery and JWKS bodies. Default 512 KiB.
+	MaxDocumentSize int64
+	// KeyTTL is how long a fetched key set is trusted. Default 1h.
+	KeyTTL time.Duration
+	// RefetchInterval is the minimum time between two fetches of one issuer's key set when a
+	// token names a kid the cached set lacks. Default 1 minute.
+	RefetchInterval time.Duration
+	// FailureBackoff is how long a failed fetch is remembered and answered from memory, so an
+	// unreachable IdP is not hammered by every incoming request. Default 5s.
+	FailureBackoff time.Duration
+	// MaxTokenSize is the largest token accepted, in bytes. Default 20000 (the model's maximum
+	// for WebIdentityToken).
+	MaxTokenSize int
+	// MaxIssuers bounds the key-set cache; the least recently used issuer is evicted. Default 1000.
+	MaxIssuers int
+	// Leeway is the clock skew tolerated for nbf and iat in the future. Default 5 minutes (the
+	// skew Cognito documents). exp gets no leeway: AWS reports a token as expired as soon as
+	// now >= exp, and its error message states exactly that comparison.
+	Leeway time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+const (
+	defaultFetchTimeout    = 5 * time.Second
+	defaultMaxDocumentSize = 512 << 10
+	defaultKeyTTL          = time.Hour
+	defaultRefetchInterval = time.Minute
+	defaultFailureBackoff  = 5 * time.Second
+	defaultMaxTokenSize    = 20000
+	defaultMaxIssuers      = 1000
+	defaultLeeway          = 5 * time.Minute
+
+	// maxKeysPerSet bounds the work a kid-less token can cause: it is tried against every
+	// compatible key, and real IdPs publish a handful.
+	maxKeysPerSet = 100
+	// minRSABits refuses keys too weak to trust, rather than accepting whatever an IdP serves.
+	minRSABits = 2048
+)
+
+// AWS error texts (observed unless noted).
+const (
+	MsgNotJWT            = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
+	MsgIncorrectAudience = "Incorrect token audience"
+	MsgKeyRetrieval      = "Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements"
+	// MsgUntrustedCertificate is AWS's answer when the IdP's certificate neither chains to a
+	// trusted CA nor matches a thumbprint (observed during the 2023 GitHub intermediate change).
+	MsgUntrustedCertificate = "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
+	msgNoProvider           = "No OpenIDConnect provider found in your account for "
+	msgMissingClaim         = "Missing a required claim: "
+	// The following wordings are not documented by AWS; they are latchkey's.
+	MsgInvalidSignature = "The ID Token signature is invalid"
+	MsgCommunication    = "Couldn't connect to your identity provider to retrieve its verification keys, please retry"
+)
+
+// ErrorKind says which AWS error a verification failure maps to.
+type ErrorKind int
+
+const (
+	// InvalidToken maps to InvalidIdentityToken.
+	InvalidToken ErrorKind = iota + 1
+	// Expired maps to ExpiredTokenException.
+	Expired
+	// Communication maps to IDPCommunicationError, which SDKs retry: use it only for failures
+	// that may go away (network, timeout, IdP status, oversized documents).
+	Communication
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case InvalidToken:
+		return "InvalidIdentityToken"
+	case Expired:
+		return "ExpiredTokenException"
+	case Communication:
+		return "IDPCommunicationError"
+	}
+	return "ErrorKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Error is a verification failure. Message is safe to return to the caller of the API;
+// Cause carries the detail for logs and audit events.
+type Error struct {
+	Kind    ErrorKind
+	Message string
+	Cause   error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Kind.String() + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return e.Kind.String() + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+func invalid(msg string, cause error) *Error {
+	return &Error{Kind: InvalidToken, Message: msg, Cause: cause}
+}
+
+func notJWT(format string, args ...any) *Error {
+	return invalid(MsgNotJWT, fmt.Errorf(format, args...))
+}
+
+// Claims are the verified claims of an ID token.
+type Claims struct {
+	Issuer    string
+	Subject   string
+	Audience  []string
+	AZP       string
+	Expiry    time.Time
+	NotBefore time.Time // zero when absent
+	IssuedAt  time.Time // zero when absent
+	AMR       []string
+	// Raw holds every claim as decoded with json.Decoder.UseNumber: numbers are json.Number,
+	// so large numeric ids survive intact.
+	Raw map[string]any
+}
+
+// Verifier verifies ID tokens. It is safe for concurrent use.
+type Verifier struct {
+	opts Options
+
+	// plainClient fetches when no thumbprints apply; sharing it keeps connections warm.
+	plainClient *http.Client
+	// baseTransport is cloned per fetch when thumbprints apply; nil when the caller's
+	// transport is not an *http.Transport.
+	baseTransport *http.Transport
+	customRT      http.RoundTripper
+
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+// NewVerifier returns a Verifier with opts' zero fields set to their defaults.
+func NewVerifier(opts Options) *Verifier {
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = defaultFetchTimeout
+	}
+	if opts.MaxDocumentSize <= 0 {
+		opts.MaxDocumentSize = defaultMaxDocumentSize
+	}
+	if opts.KeyTTL <= 0 {
+		opts.KeyTTL = defaultKeyTTL
+	}
+	if opts.RefetchInterval <= 0 {
+		opts.RefetchInterval = defaultRefetchInterval
+	}
+	if opts.FailureBackoff <= 0 {
+		opts.FailureBackoff = defaultFailureBackoff
+	}
+	if opts.MaxTokenSize <= 0 {
+		opts.MaxTokenSize = defaultMaxTokenSize
+	}
+	if opts.MaxIssuers <= 0 {
+		opts.MaxIssuers = defaultMaxIssuers
+	}
+	if opts.Leeway <= 0 {
+		opts.Leeway = defaultLeeway
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	v := &Verifier{opts: opts, entries: make(map[string]*cacheEntry)}
+	var rt http.RoundTripper
+	if opts.HTTPClient != nil {
+		rt = opts.HTTPClient.Transport
+	}
+	switch t := rt.(type) {
+	case nil:
+		v.baseTransport = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		v.baseTransport = t.Clone()
+	default:
+		v.customRT = t
+	}
+	if v.baseTransport != nil {
+		plain := v.baseTransport.Clone()
+		plain.TLSClientConfig = tlsConfigWithRoots(plain.TLSClientConfig, opts.RootCAs)
+		v.plainClient = v.newClient(plain)
+	} else {
+		v.plainClient = v.newClient(v.customRT)
+	}
+	return v
+}
+
+// Verify checks a compact JWS ID token. lookup maps the token's iss, exactly as it appears in
+// the token, to a registered provider; nothing is fetched for an issuer lookup does not know.
+func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss string) (Provider, bool)) (*Claims, error) {
+	if len(token) > v.opts.MaxTokenSize {
+		return nil, notJWT("token is %d bytes, more than %d", len(token), v.opts.MaxTokenSize)
+	}
+	pt, err := parseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	iss, err := stringClaim(pt.claims, "iss")
+	if err != nil {
+		return nil, err
+	}
+	if iss == "" {
+		return nil, invalid(msgMissingClaim+"iss", nil)
+	}
+	prov, ok := lookup(iss)
+	if !ok {
+		return nil, invalid(msgNoProvider+iss, nil)
+	}
+	base, err := v.issuerBase(iss, prov)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := v.keysFor(ctx, iss, base, prov, pt.kid, pt.alg)
+	if err != nil {
+		return nil, err
+	}
+	jws, perr := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(pt.alg)})
+	if perr != nil {
+		return nil, invalid(MsgNotJWT, perr)
+	}
+	verified := false
+	for _, k := range keys {
+		payload, verr := jws.Verify(k.key)
+		// The claims were parsed from our own decoding of the payload; insist that it is the
+		// payload go-jose verified, so no parser difference can slip unsigned claims through.
+		if verr == nil && bytes.Equal(payload, pt.payload) {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return nil, invalid(MsgInvalidSignature, fmt.Errorf("no key of %d candidates verifies the %s signature", len(keys), pt.alg))
+	}
+	return v.checkClaims(pt.claims, iss, prov)
+}
+
+func (v *Verifier) checkClaims(raw map[string]any, iss string, prov Provider) (*Claims, error) {
+	now := v.opts.Now()
+	c := &Claims{Issuer: iss, Raw: raw}
+	var err error
+	var ok bool
+	if c.Expiry, ok, err = timeClaim(raw, "exp"); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, invalid(msgMissingClaim+"exp", nil)
+	}
+	if !now.Before(c.Expiry) {
+		return nil, &Error{Kind: Expired, Message: fmt.Sprintf(
+			"Token expired: current date/time %d must be before the expiration date/time%d", now.Unix(), c.Expiry.Unix())}
+	}
+	if c.NotBefore, ok, err = timeClaim(raw, "nbf"); err != nil {
+		return nil, err
+	} else if ok && c.NotBefore.After(now.Add(v.opts.Leeway)) {
+		return nil, invalid(fmt.Sprintf("Token is not yet valid: current date/time %d must be at or after the not-before date/time %d",
+			now.Unix(), c.NotBefore.Unix()), nil)
+	}
+	if c.IssuedAt, ok, err = timeClaim(raw, "iat"); err != nil {
+		return nil, err
+	} else if ok && c.IssuedAt.After(now.Add(v.opts.Leeway)) {
+		return nil, invalid(fmt.Sprintf("Token issued in the future: current date/time %d must be at or after the issue date/time %d",
+			now.Unix(), c.IssuedAt.Unix()), nil)
+	}
+	if c.Subject, err = stringClaim(raw, "sub"); err != nil {
+		return nil, err
+	} else if c.Subject == "" {
+		return nil, invalid(msgMissingClaim+"sub", nil)
+	}
+	if c.Audience, err = stringsClaim(raw, "aud"); err != nil {
+		return nil, err
+	} else if len(c.Audience) == 0 {
+		return nil, invalid(msgMissingClaim+"aud", nil)
+	}
+	if _, present := raw["azp"]; present {
+		if c.AZP, err = stringClaim(raw, "azp"); err != nil {
+			return nil, err
+		}
+		// azp names the party the token was issued to; when present it, not aud, must be
+		// registered (aws-sdk-net#3071: aud registered, azp not, rejected).
+		if !slices.Contains(prov.ClientIDs, c.AZP) {
+			return nil, invalid(MsgIncorrectAudience, fmt.Errorf("azp %q is not a registered client id", c.AZP))
+		}
+	} else if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(prov.ClientIDs, a) }) {
+		return nil, invalid(MsgIncorrectAudience, fmt.Errorf("no aud %q is a registered client id", c.Audience))
+	}
+	if c.AMR, err = stringsClaim(raw, "amr"); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+type parsedToken struct {
+	alg     string
+	kid     string // "" when the header has none
+	payload []byte
+	claims  map[string]any
+}
+
+var allowedAlgs = map[string]bool{
+	"RS256": true, "RS384": true, "RS512": true,
+	"ES256": true, "ES384": true, "ES512": true,
+}
+
+func parseToken(token string) (*parsedToken, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		// Five parts is a JWE; anything else is not a token at all.
+		return nil, notJWT("token has %d parts, a compact JWS has 3", len(parts))
+	}
+	if parts[2] == "" {
+		return nil, notJWT("token has no signature")
+	}
+	hdrBytes, err := base64.RawURLEncoding.Strict().DecodeString(parts[0])
+	if err != nil {
+		return nil, notJWT("header: %v", err)
+	}
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
+	if err != nil {
+		return nil, notJWT("payload: %v", err)
+	}
+	if _, err := base64.RawURLEncoding.Strict().DecodeString(parts[2]); err != nil {
+		return nil, notJWT("signature: %v", err)
+	}
+	hdr, err := decodeObject(hdrBytes)
+	if err != nil {
+		return nil, notJWT("header: %v", err)
+	}
+	pt := &parsedToken{payload: payload}
+	if s, ok := hdr["alg"].(string); ok {
+		pt.alg = s
+	} else {
+		return nil, notJWT("header has no string alg")
+	}
+	if _, isJWE := hdr["enc"]; isJWE {
+		return nil, notJWT("header has enc: a JWE, not a JWS")
+	}
+	if !allowedAlgs[pt.alg] {
+		alg := pt.alg
+		if len(alg) > 32 {
+			alg = alg[:32] + "..."
+		}
+		return nil, invalid(fmt.Sprintf("Unsupported token signing algorithm %q: supported algorithms are RS256, RS384, RS512, ES256, ES384 and ES512", alg), nil)
+	}
+	// No extension is understood, so a critical one must fail; b64=false would change what
+	// the signature covers.
+	for _, h := range []string{"crit", "b64"} {
+		if _, ok := hdr[h]; ok {
+			return nil, notJWT("header parameter %q is not supported", h)
+		}
+	}
+	if k, present := hdr["kid"]; present {
+		s, ok := k.(string)
+		if !ok {
+			return nil, notJWT("header kid is not a string")
+		}
+		pt.kid = s
+	}
+	if pt.claims, err = decodeObject(payload); err != nil {
+		return nil, notJWT("payload: %v", err)
+	}
+	return pt, nil
+}
+
+// decodeObject decodes one JSON object, refusing duplicate member names (two parsers may pick
+// different duplicates) and trailing data.
+func decodeObject(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	out := make(map[string]any)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, errors.New("object member name is not a string")
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("duplicate member %q", name)
+		}
+		var val any
+		if err := dec.Decode(&val); err != nil {
+			return nil, err
+		}
+		out[name] = val
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after JSON object")
+	}
+	return out, nil
+}
+
+func stringClaim(raw map[string]any, name string) (string, error) {
+	v, ok := raw[name]
+	if !ok {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", invalid(MsgNotJWT, fmt.Errorf("claim %s is not a string", name))
+	}
+	return s, nil
+}
+
+// stringsClaim reads a claim that may be a string or an array of strings.
+func stringsClaim(raw map[string]any, name string) ([]string, error) {
+	switch v := raw[name].(type) {
+	case nil:
+		if _, present := raw[name]; present {
+			return nil, invalid(MsgNotJWT, fmt.Errorf("claim %s is null", name))
+		}
+		return nil, nil
+	case string:
+		if v == "" {
+			return nil, nil
+		}
+		return []string{v}, nil
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, invalid(MsgNotJWT, fmt.Errorf("claim %s has a non-string element", name))
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	default:
+		return nil, invalid(MsgNotJWT, fmt.Errorf("claim %s is neither a string nor an array", name))
+	}
+}
+
+// maxEpoch keeps times far inside what time.Time and the error messages can print.
+const maxEpoch = 1e15
+
+// timeClaim reads a NumericDate. AWS's model asks for integers; RFC 7519 allows fractions,
+// which are floored. Strings and other types are refused: "1700000000" is not a date.
+func timeClaim(raw map[string]any, name string) (time.Time, bool, error) {
+	v, present := raw[name]
+	if !present {
+		return time.Time{}, false, nil
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, false, invalid(MsgNotJWT, fmt.Errorf("claim %s is not a number", name))
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		if i > maxEpoch || i < -maxEpoch {
+			return time.Time{}, false, invalid(MsgNotJWT, fmt.Errorf("claim %s is out of range", name))
+		}
+		return time.Unix(i, 0), true, nil
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f > maxEpoch || f < -maxEpoch {
+		return time.Time{}, false, invalid(MsgNotJWT, fmt.Errorf("claim %s is not a usable number", name))
+	}
+	return time.Unix(int64(math.Floor(f)), 0), true, nil
+}

@@ -26,6 +26,8 @@ type Event struct {
 	Response  map[string]any
 	ErrorCode string
 	ErrorMsg  string
+	// Reason is Latchkey's own account of a refusal (which check failed), beyond AWS's message.
+	Reason string
 }
 
 // Logger writes events to w, one JSON object per line.
@@ -71,6 +73,9 @@ func (l *Logger) Record(ev Event) {
 		rec["errorCode"] = ev.ErrorCode
 		rec["errorMessage"] = ev.ErrorMsg
 		rec["responseElements"] = nil
+		if ev.Reason != "" {
+			rec["additionalEventData"] = map[string]any{"latchkeyRefusalReason": ev.Reason}
+		}
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {

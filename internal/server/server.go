@@ -134,14 +134,15 @@ func New(d Deps) (*Server, error) {
 
 // request is the per-request state the pipeline threads through.
 type request struct {
-	id      string
-	r       *http.Request
-	w       http.ResponseWriter
-	start   time.Time
-	svc     *service
-	op      string
-	errCode string
-	errMsg  string
+	id       string
+	r        *http.Request
+	w        http.ResponseWriter
+	start    time.Time
+	svc      *service
+	op       string
+	errCode  string
+	errMsg   string
+	errCause string
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -434,7 +435,7 @@ func (s *Server) audit(rq *request, call *api.Call) {
 	ev := audit.Event{
 		Time: rq.start, Service: rq.svc.model.SigningName, Operation: rq.op, Region: call.Region,
 		SourceIP: call.SourceIP, UserAgent: call.UserAgent, RequestID: rq.id, Caller: call.Caller,
-		Request: call.Input, Response: call.Output, ErrorCode: rq.errCode, ErrorMsg: rq.errMsg,
+		Request: call.Input, Response: call.Output, ErrorCode: rq.errCode, ErrorMsg: rq.errMsg, Reason: rq.errCause,
 	}
 	s.deps.Audit.Record(ev)
 }
@@ -466,6 +467,9 @@ func (s *Server) fail(rq *request, err error) {
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
 	}
 	rq.errCode, rq.errMsg = ae.Code, ae.Message
+	if ae.Cause != nil {
+		rq.errCause = ae.Cause.Error()
+	}
 	switch svc.model.Protocol {
 	case "query":
 		query.WriteError(rq.w, svc.model.XMLNamespace, ae, rq.id)

@@ -17,6 +17,9 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
 )
 
 // idp is an independent OIDC provider (mockoidc) registered in Latchkey, with a role that trusts it.
@@ -291,4 +294,50 @@ func TestGetWebIdentityTokenVerifiesWithGoOIDC(t *testing.T) {
 	}
 	_, err = ts.sts(id, secret).GetWebIdentityToken(ctx, &sts.GetWebIdentityTokenInput{Audience: []string{"a"}, SigningAlgorithm: aws.String("HS256")})
 	wantAPIError(t, err, "ValidationError", 400)
+}
+
+func TestWebIdentityRefusalIsAudited(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	ts := startServer(t, func(c *config.Config, _ *app.Options) { c.AuditLog = logPath })
+	p := startIdP(t, ts, "")
+	_, err := ts.anonSTS().AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(p.role), RoleSessionName: aws.String("gha-1"),
+		WebIdentityToken: aws.String(p.token(t, jwt.MapClaims{"sub": "repo:evil/x"}))})
+	wantAPIError(t, err, "AccessDenied", 403)
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(data)
+	if !strings.Contains(line, `"eventName":"AssumeRoleWithWebIdentity"`) || !strings.Contains(line, `"errorCode":"AccessDenied"`) || !strings.Contains(line, "latchkeyRefusalReason") {
+		t.Fatalf("audit: %s", line)
+	}
+	if strings.Contains(line, "webIdentityToken") {
+		t.Fatalf("the token reached the audit log: %s", line)
+	}
+}
+
+func BenchmarkAssumeRoleWithWebIdentity(b *testing.B) {
+	ts := startServer(b)
+	m, err := mockoidc.Run()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Shutdown()
+	prov, err := ts.rootIAM().CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(m.Issuer()), ClientIDList: []string{"sts.amazonaws.com"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	role, err := ts.rootIAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ci"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + aws.ToString(prov.OpenIDConnectProviderArn) + `"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, _ := m.Keypair.SignJWT(jwt.MapClaims{"iss": m.Issuer(), "aud": "sts.amazonaws.com", "sub": "repo:acme/app", "exp": time.Now().Add(time.Hour).Unix()})
+	c := ts.anonSTS()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("bench"), WebIdentityToken: aws.String(tok)}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

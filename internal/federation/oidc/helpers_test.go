@@ -11,6 +11,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -57,6 +59,8 @@ func testKeys(t testing.TB) {
 	})
 }
 
+var quietLog = log.New(io.Discard, "", 0)
+
 // fixedNow is well inside the validity of the test certificates, which are checked against
 // the real clock by crypto/tls.
 var fixedNow = time.Unix(1_800_000_000, 0)
@@ -102,7 +106,9 @@ type testIdP struct {
 func newTLSIdP(t testing.TB, issuerPath string, keys ...jose.JSONWebKey) *testIdP {
 	p := &testIdP{issuerPath: issuerPath}
 	p.setKeys(t, keys...)
-	p.srv = httptest.NewTLSServer(http.HandlerFunc(p.serve))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
+	p.srv.Config.ErrorLog = quietLog // refused handshakes are what several tests are about
+	p.srv.StartTLS()
 	t.Cleanup(p.srv.Close)
 	return p
 }

@@ -25,6 +25,7 @@ func newIdPWithCert(t *testing.T, cert tls.Certificate) *testIdP {
 	p.setKeys(t, jwk(rsaKey, "rsa1", "RS256"))
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
 	p.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	p.srv.Config.ErrorLog = quietLog
 	p.srv.StartTLS()
 	t.Cleanup(p.srv.Close)
 	return p

@@ -63,7 +63,8 @@ type Options struct {
 	MaxIssuers int
 	// Leeway is the clock skew tolerated for nbf and iat in the future. Default 5 minutes (the
 	// skew Cognito documents). exp gets no leeway: AWS reports a token as expired as soon as
-	// now >= exp, and its error message states exactly that comparison.
+	// now >= exp, and its error message states exactly that comparison. A negative value
+	// means no leeway at all.
 	Leeway time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -204,8 +205,11 @@ func NewVerifier(opts Options) *Verifier {
 	if opts.MaxIssuers <= 0 {
 		opts.MaxIssuers = defaultMaxIssuers
 	}
-	if opts.Leeway <= 0 {
+	switch {
+	case opts.Leeway == 0:
 		opts.Leeway = defaultLeeway
+	case opts.Leeway < 0:
+		opts.Leeway = 0
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -200,6 +200,12 @@ func TestLeewayIsConfigurable(t *testing.T) {
 	if _, err := f.verify(t, sign(t, jose.RS256, rsaKey, "rsa1", with(baseClaims(f.idp.issuer()), "nbf", now+20))); err != nil {
 		t.Fatal(err)
 	}
+	strict := newFixture(t, Options{Leeway: -1})
+	_, err = strict.verify(t, sign(t, jose.RS256, rsaKey, "rsa1", with(baseClaims(strict.idp.issuer()), "iat", now+1)))
+	wantErr(t, err, InvalidToken, "")
+	if _, err := strict.verify(t, sign(t, jose.RS256, rsaKey, "rsa1", with(baseClaims(strict.idp.issuer()), "iat", now))); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestNoClientIDs: a provider registered without client ids accepts nothing.

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// CognitoUserPoolProvider is one entry of an identity pool's CognitoIdentityProviders.
+type CognitoUserPoolProvider struct {
+	ProviderName         string
+	ClientID             string
+	ServerSideTokenCheck bool
+}
+
+// IdentityPool is a Cognito identity pool. ID is "<region>:<lowercase GUID>", globally unique.
+type IdentityPool struct {
+	ID                        string
+	AccountID                 string
+	Name                      string
+	AllowUnauthenticated      bool
+	AllowClassicFlow          *bool // nil: never set, which behaves as enabled
+	SupportedLoginProviders   map[string]string
+	DeveloperProviderName     string
+	OpenIDConnectProviderARNs []string
+	CognitoIdentityProviders  []CognitoUserPoolProvider
+	SAMLProviderARNs          []string
+	Tags                      map[string]string
+	// Roles maps "authenticated"/"unauthenticated" to role ARNs.
+	Roles map[string]string
+	// RoleMappings and PrincipalTagMaps are JSON documents the Cognito service owns; the store
+	// keeps them opaque.
+	RoleMappings     string
+	PrincipalTagMaps string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Identity is a Cognito identity. ID is "<region>:<lowercase GUID>", globally unique.
+type Identity struct {
+	ID        string
+	PoolID    string
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// IdentityLogin links a login (provider name, subject) to an identity. (PoolID, Provider, Subject)
+// is unique: the same login always maps to one identity of a pool.
+type IdentityLogin struct {
+	PoolID     string
+	IdentityID string
+	Provider   string
+	Subject    string
+	CreatedAt  time.Time
+}
+
+// CognitoStore keeps identity pools, identities and their logins.
+type CognitoStore interface {
+	// CreateIdentityPool fails with ErrLimitExceeded when the account has maxPerAccount pools.
+	CreateIdentityPool(ctx context.Context, p IdentityPool, maxPerAccount int) error
+	GetIdentityPool(ctx context.Context, id string) (IdentityPool, error)
+	// UpdateIdentityPool replaces every field of the pool with p.ID except ID, AccountID and CreatedAt.
+	UpdateIdentityPool(ctx context.Context, p IdentityPool) error
+	// DeleteIdentityPool removes the pool with its identities and logins.
+	DeleteIdentityPool(ctx context.Context, id string) error
+	// ListIdentityPools pages an account's pools ordered by ID; after is exclusive; next is ""
+	// on the last page.
+	ListIdentityPools(ctx context.Context, accountID, after string, limit int) (pools []IdentityPool, next string, err error)
+
+	// CreateIdentity inserts an identity and links logins to it in one transaction. When any
+	// login is already linked (to any identity) nothing is written and ErrAlreadyExists is
+	// returned, so concurrent first logins yield exactly one identity.
+	CreateIdentity(ctx context.Context, id Identity, logins []IdentityLogin) error
+	GetIdentity(ctx context.Context, id string) (Identity, error)
+	// ListIdentities pages a pool's identities ordered by ID.
+	ListIdentities(ctx context.Context, poolID string, hideDisabled bool, after string, limit int) (ids []Identity, next string, err error)
+	// DeleteIdentity removes an identity and its logins.
+	DeleteIdentity(ctx context.Context, id string) error
+
+	// FindLogin returns the link of a login, ErrNotFound when it is not linked.
+	FindLogin(ctx context.Context, poolID, provider, subject string) (IdentityLogin, error)
+	// ListLogins returns an identity's logins ordered by provider then subject.
+	ListLogins(ctx context.Context, identityID string) ([]IdentityLogin, error)
+	// LinkLogins links logins to an existing identity in one transaction: ErrAlreadyExists when
+	// one is linked to another identity; ErrConflict when onePerProvider lists a provider the
+	// identity already has a different subject for. Linking an already-linked login to the same
+	// identity is a no-op.
+	LinkLogins(ctx context.Context, identityID string, logins []IdentityLogin, onePerProvider []string) error
+	// UnlinkLogin removes one link; ErrNotFound when it does not exist.
+	UnlinkLogin(ctx context.Context, identityID, provider, subject string) error
+	// MergeIdentities moves every login of the losers to the winner and disables the losers, in
+	// one transaction.
+	MergeIdentities(ctx context.Context, winnerID string, loserIDs []string, at time.Time) error
+	// ListLoginSubjects pages the subjects one identity has for one provider (LookupDeveloperIdentity).
+	ListLoginSubjects(ctx context.Context, identityID, provider, after string, limit int) (subjects []string, next string, err error)
+}

@@ -40,6 +40,8 @@ type Config struct {
 	// characters, which form-encoding can nearly double); MaxJSONBodyBytes bounds JSON bodies.
 	MaxQueryBodyBytes int64 `yaml:"max_query_body_bytes"`
 	MaxJSONBodyBytes  int64 `yaml:"max_json_body_bytes"`
+	// CognitoIssuer is the iss of Cognito identity tokens; the keys are Latchkey's own.
+	CognitoIssuer string `yaml:"cognito_issuer"`
 	// AuditLog is where credential events go: a file path, "stderr", or "" for none.
 	AuditLog string `yaml:"audit_log"`
 	// KeyRotation is how old the signing key of a key ring may get before it is rotated.
@@ -58,6 +60,7 @@ func Defaults() Config {
 		MaxQueryBodyBytes: 24 << 20,
 		MaxJSONBodyBytes:  1 << 20,
 		KeyRotation:       30 * 24 * time.Hour,
+		CognitoIssuer:     "https://cognito-identity.amazonaws.com",
 	}
 }
 
@@ -89,6 +92,7 @@ var envVars = []struct {
 	{"LATCHKEY_MAX_QUERY_BODY_BYTES", func(c *Config, v string) error {
 		return setInt(&c.MaxQueryBodyBytes, "LATCHKEY_MAX_QUERY_BODY_BYTES", v)
 	}},
+	{"LATCHKEY_COGNITO_ISSUER", func(c *Config, v string) error { c.CognitoIssuer = v; return nil }},
 	{"LATCHKEY_AUDIT_LOG", func(c *Config, v string) error { c.AuditLog = v; return nil }},
 	{"LATCHKEY_KEY_ROTATION", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
@@ -203,6 +207,9 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("LATCHKEY_LOG_FORMAT %q: want text or json", c.LogFormat))
+	}
+	if u, err := url.Parse(c.CognitoIssuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		errs = append(errs, fmt.Errorf("LATCHKEY_COGNITO_ISSUER %q: want an absolute URL", c.CognitoIssuer))
 	}
 	if c.KeyRotation < time.Hour {
 		errs = append(errs, errors.New("LATCHKEY_KEY_ROTATION must be at least 1h"))

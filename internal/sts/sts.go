@@ -39,6 +39,11 @@ type Service struct {
 	SAMLRecipients []string
 	SAMLAudiences  []string
 	samlMetadata   metadataCache
+	// CognitoIssuer is the iss of Cognito identity tokens (LATCHKEY_COGNITO_ISSUER); such tokens
+	// are verified with Latchkey's issuer keys, and ClassicFlowAllowed tells whether their pool
+	// permits using them directly with AssumeRoleWithWebIdentity.
+	CognitoIssuer      string
+	ClassicFlowAllowed func(ctx context.Context, poolID string) (bool, error)
 	// Messages opens the encoded authorization messages that denials carry.
 	Messages *keys.MasterKey
 	Now      func() time.Time

@@ -89,6 +89,9 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	if in.ProviderID != "" {
 		return WebIdentitySession{}, awserr.New("InvalidParameterValue", http.StatusBadRequest, "ProviderId is only used with OAuth 2.0 access tokens from www.amazon.com or graph.facebook.com, which Latchkey cannot verify offline; register the issuer as an OpenID Connect provider instead.")
 	}
+	if s.CognitoIssuer != "" && tokenIssuer(in.Token) == s.CognitoIssuer {
+		return s.assumeWithCognitoToken(ctx, in)
+	}
 	account, path, name, ok := ParseRoleARN(in.RoleARN)
 	if !ok {
 		return WebIdentitySession{}, validation("Request ARN is invalid")

@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/api/cognitoapi"
 	"github.com/latchkey/latchkey/internal/api/iamapi"
 	"github.com/latchkey/latchkey/internal/api/stsapi"
 	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authn"
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/federation/saml"
@@ -129,6 +131,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now,
 		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, Now: now, HTTPClient: opts.HTTPClient})}
+	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, STS: stsSvc, Verifier: stsSvc.WebIdentity,
+		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
+	stsSvc.CognitoIssuer = cfg.CognitoIssuer
+	stsSvc.ClassicFlowAllowed = cognitoSvc.ClassicFlowAllowed
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		st.Close()
@@ -140,7 +146,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Authn:             authenticator,
 		STS:               stsapi.Table(stsSvc),
 		IAM:               iamapi.Table(iamSvc),
-		Cognito:           api.Table{},
+		Cognito:           cognitoapi.Table(cognitoSvc),
 		QuickSight:        api.Table{},
 		Region:            cfg.Region,
 		MaxQueryBodyBytes: cfg.MaxQueryBodyBytes,

@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
 )
 
 // Version is set at build time with -ldflags "-X github.com/latchkey/latchkey/internal/cli.Version=…".
@@ -140,9 +141,11 @@ func migrateCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			// Migrations need no master key: opening through app.OpenStore would generate one
+			// where none is configured and record it in a shared database before any node ran.
+			st, err := sqlstore.Open(cmd.Context(), cfg.DatabaseURL)
 			if err != nil {
-				return err
+				return fmt.Errorf("opening store: %w", err)
 			}
 			defer st.Close()
 			fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")

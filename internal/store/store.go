@@ -113,4 +113,5 @@ type Store interface {
 	KeyRingStore
 	OrgStore
 	FederationStore
+	CognitoStore
 }

@@ -516,3 +516,16 @@ func TestRootOwnKeysAndGetUser(t *testing.T) {
 		t.Fatalf("second root key %+v %v", out, err)
 	}
 }
+
+func TestDeletedKeyIsRefusedAtOnce(t *testing.T) {
+	ts := startServer(t)
+	id, secret := createUserWithKey(t, ts, "erin")
+	if _, err := ts.sts(id, secret).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.rootIAM().DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("erin"), AccessKeyId: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ts.sts(id, secret).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, "InvalidClientTokenId", 403)
+}

@@ -48,6 +48,8 @@ func ownerFilter(userID string) (clause string, args []any) {
 }
 
 func (s *Store) CreateAccessKey(ctx context.Context, k store.AccessKey, maxPerOwner int) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create access key %q for account %q user %q", k.AccessKeyID, k.AccountID, k.UserID)
 	filter, filterArgs := ownerFilter(k.UserID)
 	// Count and insert share one transaction, which is write-locked from BEGIN on SQLite and
@@ -72,7 +74,9 @@ func (s *Store) CreateAccessKey(ctx context.Context, k store.AccessKey, maxPerOw
 }
 
 func (s *Store) GetAccessKey(ctx context.Context, accessKeyID string) (store.AccessKey, error) {
-	k, err := scanAccessKey(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k, err := scanAccessKey(s.reads().QueryRowContext(ctx,
 		`SELECT `+accessKeyColumns+` FROM access_keys WHERE access_key_id = $1`, accessKeyID))
 	if err != nil {
 		return store.AccessKey{}, s.mapErr(fmt.Sprintf("sqlstore: get access key %q", accessKeyID), err, nil)
@@ -81,10 +85,12 @@ func (s *Store) GetAccessKey(ctx context.Context, accessKeyID string) (store.Acc
 }
 
 func (s *Store) ListAccessKeys(ctx context.Context, accountID, userID string) ([]store.AccessKey, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list access keys of account %q user %q", accountID, userID)
 	filter, filterArgs := ownerFilter(userID)
 	// access_key_id breaks ties so keys created in the same nanosecond still list in a stable order.
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys
 		WHERE account_id = $1 AND `+filter+`
 		ORDER BY created_at, access_key_id`+s.dialect.textOrder,
 		append([]any{accountID}, filterArgs...)...)
@@ -109,8 +115,8 @@ func (s *Store) ListAccessKeys(ctx context.Context, accountID, userID string) ([
 // execOne runs a single-row change and reports ErrNotFound when no row matched.
 func (s *Store) execOne(ctx context.Context, op, query string, args ...any) error {
 	var n int64
-	err := s.retry(ctx, func(ctx context.Context) error {
-		res, err := s.db.ExecContext(ctx, query, args...)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -127,16 +133,22 @@ func (s *Store) execOne(ctx context.Context, op, query string, args ...any) erro
 }
 
 func (s *Store) UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: set status of access key %q to %q", accessKeyID, status),
 		`UPDATE access_keys SET status = $2 WHERE access_key_id = $1`, accessKeyID, status)
 }
 
 func (s *Store) DeleteAccessKey(ctx context.Context, accessKeyID string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: delete access key %q", accessKeyID),
 		`DELETE FROM access_keys WHERE access_key_id = $1`, accessKeyID)
 }
 
 func (s *Store) PutRootAccessKey(ctx context.Context, k store.AccessKey) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: put root access key %q for account %q", k.AccessKeyID, k.AccountID)
 	if k.UserID != "" {
 		return fmt.Errorf("%s: the key names user %q; root keys have no user", op, k.UserID)
@@ -144,8 +156,8 @@ func (s *Store) PutRootAccessKey(ctx context.Context, k store.AccessKey) error {
 	// The WHERE on the update keeps an operator's configuration from taking over an id that already
 	// belongs to a user's key or to another account: such a conflict changes no row.
 	var n int64
-	err := s.retry(ctx, func(ctx context.Context) error {
-		res, err := s.db.ExecContext(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO access_keys (`+accessKeyColumns+`)
 			VALUES ($1, $2, NULL, $3, $4, $5, NULL, '', '')
 			ON CONFLICT (access_key_id) DO UPDATE
 				SET status = excluded.status, secret_ciphertext = excluded.secret_ciphertext
@@ -168,6 +180,8 @@ func (s *Store) PutRootAccessKey(ctx context.Context, k store.AccessKey) error {
 }
 
 func (s *Store) RecordAccessKeyUse(ctx context.Context, accessKeyID string, at time.Time, service, region string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: record use of access key %q", accessKeyID),
 		`UPDATE access_keys SET last_used_at = $2, last_used_service = $3, last_used_region = $4
 		WHERE access_key_id = $1`,

@@ -21,6 +21,10 @@ const (
 	// PostgreSQL) and running it again from the start is safe and expected to succeed.
 	kindRetryable
 	kindUnavailable
+	// kindReconnect: the database could not be reached, and the failure happened before anything
+	// reached the server (a refused or timed-out connection attempt), so running the operation
+	// again is safe. The store retries it a few times, then reports it as unavailable.
+	kindReconnect
 )
 
 // dialect holds everything that differs between backends, so that queries, migrations and the
@@ -39,9 +43,8 @@ type dialect struct {
 	// textOrder is appended to ORDER BY on text columns so every backend sorts by code point, as
 	// SQLite's BINARY collation does; PostgreSQL would otherwise use the database's locale.
 	textOrder string
-	// classify reads the driver's error codes. The PostgreSQL dialect will map SQLSTATE 23505 to
-	// kindUnique, 23503 to kindForeignKey, 40001 and 40P01 to kindRetryable and class 08 to
-	// kindUnavailable; everything else in the package is shared.
+	// classify reads the driver's error codes (see classifySQLite and classifyPostgres);
+	// everything else in the package is shared.
 	classify func(error) errKind
 }
 

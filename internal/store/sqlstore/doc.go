@@ -1,8 +1,12 @@
 // Package sqlstore implements store.Store on SQL databases with one schema and one set of queries:
-// SQLite through the pure-Go modernc driver is the embedded default, and PostgreSQL (with the
-// PostgreSQL-wire distributed databases) is meant to slot in as a second dialect. The SQL therefore
-// stays in the subset both accept: application-chosen text ids, integers for times, base64 text for
-// bytes, uniqueness and ownership as constraints rather than locks, and multi-row changes as
-// transactions retried when they lose a race. Migrations are embedded and applied by goose when the
-// store is opened, so a binary always runs against the schema it was built for.
+// SQLite through the pure-Go modernc driver is the embedded default, and PostgreSQL through pgx's
+// database/sql driver is the shared store of multi-node deployments. The SQL stays in the subset
+// both accept, which PostgreSQL-wire distributed databases accept too: application-chosen text
+// ids, integers for times, base64 text for bytes, uniqueness and ownership as constraints rather
+// than locks, and every write as a transaction (SERIALIZABLE on PostgreSQL) retried when it loses a
+// race or loses its connection before COMMIT; reads are retried when their connection fails.
+// Migrations are embedded and applied by goose when the store is opened — on PostgreSQL under a
+// lease row in a table, not an advisory lock — so a binary always runs against the schema it was
+// built for. Every operation on PostgreSQL is bounded in time, so a database that is down or
+// unreachable turns into store.ErrUnavailable rather than a hung request.
 package sqlstore

@@ -85,6 +85,8 @@ func encodeOIDCLists(p store.OIDCProvider) (clientIDs, thumbprints, tags string,
 }
 
 func (s *Store) CreateOIDCProvider(ctx context.Context, p store.OIDCProvider, maxPerAccount int) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create OIDC provider %q in account %q", p.ARN, p.AccountID)
 	clientIDs, thumbprints, tags, err := encodeOIDCLists(p)
 	if err != nil {
@@ -104,7 +106,9 @@ func (s *Store) CreateOIDCProvider(ctx context.Context, p store.OIDCProvider, ma
 }
 
 func (s *Store) GetOIDCProvider(ctx context.Context, arn string) (store.OIDCProvider, error) {
-	p, err := scanOIDCProvider(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	p, err := scanOIDCProvider(s.reads().QueryRowContext(ctx,
 		`SELECT `+oidcColumns+` FROM oidc_providers WHERE arn = $1`, arn))
 	if err != nil {
 		return store.OIDCProvider{}, s.mapErr(fmt.Sprintf("sqlstore: get OIDC provider %q", arn), err, nil)
@@ -114,8 +118,10 @@ func (s *Store) GetOIDCProvider(ctx context.Context, arn string) (store.OIDCProv
 
 // ListOIDCProviders returns an empty list for an account without providers, existing or not.
 func (s *Store) ListOIDCProviders(ctx context.Context, accountID string) ([]store.OIDCProvider, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list OIDC providers of account %q", accountID)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+oidcColumns+` FROM oidc_providers
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+oidcColumns+` FROM oidc_providers
 		WHERE account_id = $1
 		ORDER BY arn`+s.dialect.textOrder, accountID)
 	if err != nil {
@@ -138,6 +144,8 @@ func (s *Store) ListOIDCProviders(ctx context.Context, accountID string) ([]stor
 
 // UpdateOIDCProvider leaves the account, URL and creation time alone: they never change.
 func (s *Store) UpdateOIDCProvider(ctx context.Context, p store.OIDCProvider) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: update OIDC provider %q", p.ARN)
 	clientIDs, thumbprints, tags, err := encodeOIDCLists(p)
 	if err != nil {
@@ -149,6 +157,8 @@ func (s *Store) UpdateOIDCProvider(ctx context.Context, p store.OIDCProvider) er
 }
 
 func (s *Store) DeleteOIDCProvider(ctx context.Context, arn string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: delete OIDC provider %q", arn),
 		`DELETE FROM oidc_providers WHERE arn = $1`, arn)
 }
@@ -179,6 +189,8 @@ func scanSAMLProvider(r rowScanner) (store.SAMLProvider, error) {
 }
 
 func (s *Store) CreateSAMLProvider(ctx context.Context, p store.SAMLProvider, maxPerAccount int) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create SAML provider %q in account %q", p.ARN, p.AccountID)
 	tags, err := encodeTags(p.Tags)
 	if err != nil {
@@ -200,7 +212,9 @@ func (s *Store) CreateSAMLProvider(ctx context.Context, p store.SAMLProvider, ma
 }
 
 func (s *Store) GetSAMLProvider(ctx context.Context, arn string) (store.SAMLProvider, error) {
-	p, err := scanSAMLProvider(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	p, err := scanSAMLProvider(s.reads().QueryRowContext(ctx,
 		`SELECT `+samlColumns+` FROM saml_providers WHERE arn = $1`, arn))
 	if err != nil {
 		return store.SAMLProvider{}, s.mapErr(fmt.Sprintf("sqlstore: get SAML provider %q", arn), err, nil)
@@ -211,8 +225,10 @@ func (s *Store) GetSAMLProvider(ctx context.Context, arn string) (store.SAMLProv
 // ListSAMLProviders orders by ARN and returns whole providers, metadata documents included, as the
 // contract's type says; an empty list for an account without providers, existing or not.
 func (s *Store) ListSAMLProviders(ctx context.Context, accountID string) ([]store.SAMLProvider, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list SAML providers of account %q", accountID)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+samlColumns+` FROM saml_providers
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+samlColumns+` FROM saml_providers
 		WHERE account_id = $1
 		ORDER BY arn`+s.dialect.textOrder, accountID)
 	if err != nil {
@@ -235,6 +251,8 @@ func (s *Store) ListSAMLProviders(ctx context.Context, accountID string) ([]stor
 
 // UpdateSAMLProvider leaves the account, name, UUID and creation time alone: they never change.
 func (s *Store) UpdateSAMLProvider(ctx context.Context, p store.SAMLProvider) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: update SAML provider %q", p.ARN)
 	tags, err := encodeTags(p.Tags)
 	if err != nil {
@@ -247,6 +265,8 @@ func (s *Store) UpdateSAMLProvider(ctx context.Context, p store.SAMLProvider) er
 }
 
 func (s *Store) DeleteSAMLProvider(ctx context.Context, arn string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: delete SAML provider %q", arn),
 		`DELETE FROM saml_providers WHERE arn = $1`, arn)
 }
@@ -254,9 +274,11 @@ func (s *Store) DeleteSAMLProvider(ctx context.Context, arn string) error {
 // Outbound web identity federation.
 
 func (s *Store) GetOutboundFederation(ctx context.Context, accountID string) (store.OutboundFederation, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	f := store.OutboundFederation{AccountID: accountID}
 	var updated int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT issuer_identifier, enabled, updated_at
+	err := s.reads().QueryRowContext(ctx, `SELECT issuer_identifier, enabled, updated_at
 		FROM outbound_federation WHERE account_id = $1`, accountID).Scan(&f.IssuerIdentifier, &f.Enabled, &updated)
 	if err != nil {
 		return store.OutboundFederation{}, s.mapErr(fmt.Sprintf("sqlstore: get outbound federation of account %q", accountID), err, nil)
@@ -266,8 +288,10 @@ func (s *Store) GetOutboundFederation(ctx context.Context, accountID string) (st
 }
 
 func (s *Store) PutOutboundFederation(ctx context.Context, f store.OutboundFederation) error {
-	err := s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO outbound_federation
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbound_federation
 			(account_id, issuer_identifier, enabled, updated_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (account_id) DO UPDATE SET issuer_identifier = excluded.issuer_identifier,
 				enabled = excluded.enabled, updated_at = excluded.updated_at`,

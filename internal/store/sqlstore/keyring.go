@@ -34,8 +34,10 @@ func scanSigningKey(r rowScanner) (store.SigningKey, error) {
 }
 
 func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
-	err := s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO signing_keys (`+signingKeyColumns+`)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (`+signingKeyColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			k.ID, k.Purpose, encodeBytes(k.Material), encodeTime(k.ActiveFrom),
 			encodeOptionalTime(k.RetireAt), encodeOptionalTime(k.VerifyUntil), encodeTime(k.CreatedAt))
@@ -47,8 +49,10 @@ func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
 // ListSigningKeys returns every stored key of the ring, oldest (by CreatedAt, then id) first,
 // including retired keys whose VerifyUntil has passed until DeleteExpiredSigningKeys removes them.
 func (s *Store) ListSigningKeys(ctx context.Context, purpose string) ([]store.SigningKey, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list signing keys of ring %q", purpose)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
 		WHERE purpose = $1
 		ORDER BY created_at, id`+s.dialect.textOrder, purpose)
 	if err != nil {
@@ -73,6 +77,8 @@ func (s *Store) ListSigningKeys(ctx context.Context, purpose string) ([]store.Si
 // keys retired earlier keep their times. keepID must name a key of the ring, or nothing changes
 // and the call fails with ErrNotFound: retiring every key would leave the ring without a signer.
 func (s *Store) RetireSigningKeys(ctx context.Context, purpose, keepID string, at, verifyUntil time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: retire the keys of ring %q except %q", purpose, keepID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
@@ -94,8 +100,10 @@ func (s *Store) RetireSigningKeys(ctx context.Context, purpose, keepID string, a
 // DeleteExpiredSigningKeys removes keys whose VerifyUntil is strictly before now; keys without a
 // VerifyUntil are never expired.
 func (s *Store) DeleteExpiredSigningKeys(ctx context.Context, purpose string, now time.Time) error {
-	err := s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `DELETE FROM signing_keys
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM signing_keys
 			WHERE purpose = $1 AND verify_until IS NOT NULL AND verify_until < $2`,
 			purpose, encodeTime(now))
 		return err

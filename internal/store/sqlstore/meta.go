@@ -9,9 +9,11 @@ import (
 )
 
 func (s *Store) GetMeta(ctx context.Context, key string) ([]byte, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: get meta %q", key)
 	var v string
-	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
+	err := s.reads().QueryRowContext(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
 	if err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
@@ -23,6 +25,8 @@ func (s *Store) GetMeta(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (s *Store) PutMetaIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: put meta %q", key)
 	// ON CONFLICT DO NOTHING lets concurrent nodes race to initialise a key without a lock: one
 	// insert wins and every caller reads the winner back in the same transaction.
@@ -46,8 +50,10 @@ func (s *Store) PutMetaIfAbsent(ctx context.Context, key string, value []byte) (
 }
 
 func (s *Store) CreateAccount(ctx context.Context, a store.Account) error {
-	err := s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, created_at) VALUES ($1, $2)`,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, created_at) VALUES ($1, $2)`,
 			a.ID, encodeTime(a.CreatedAt))
 		return err
 	})
@@ -55,8 +61,10 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) error {
 }
 
 func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var created int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT created_at FROM accounts WHERE id = $1`, id).Scan(&created)
+	err := s.reads().QueryRowContext(ctx, `SELECT created_at FROM accounts WHERE id = $1`, id).Scan(&created)
 	if err != nil {
 		return store.Account{}, s.mapErr(fmt.Sprintf("sqlstore: get account %q", id), err, nil)
 	}
@@ -64,8 +72,10 @@ func (s *Store) GetAccount(ctx context.Context, id string) (store.Account, error
 }
 
 func (s *Store) ListAccounts(ctx context.Context) ([]store.Account, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const op = "sqlstore: list accounts"
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, created_at FROM accounts ORDER BY id`+s.dialect.textOrder)
+	rows, err := s.reads().QueryContext(ctx, `SELECT id, created_at FROM accounts ORDER BY id`+s.dialect.textOrder)
 	if err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}

@@ -40,13 +40,15 @@ func scanMFADevice(r rowScanner) (store.MFADevice, error) {
 // CreateMFADevice stores d as given; a device created already assigned must name a user of its
 // own account.
 func (s *Store) CreateMFADevice(ctx context.Context, d store.MFADevice) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create MFA device %q", d.SerialNumber)
 	tags, err := encodeTags(d.Tags)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO mfa_devices (`+mfaColumns+`)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO mfa_devices (`+mfaColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			d.SerialNumber, d.AccountID, d.Path, d.Name, encodeBytes(d.SeedCiphertext), ownerID(d.UserID),
 			encodeOptionalTime(d.EnabledAt), d.LastUsedStep, tags, encodeTime(d.CreatedAt))
@@ -57,7 +59,9 @@ func (s *Store) CreateMFADevice(ctx context.Context, d store.MFADevice) error {
 }
 
 func (s *Store) GetMFADevice(ctx context.Context, serial string) (store.MFADevice, error) {
-	d, err := scanMFADevice(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	d, err := scanMFADevice(s.reads().QueryRowContext(ctx,
 		`SELECT `+mfaColumns+` FROM mfa_devices WHERE serial_number = $1`, serial))
 	if err != nil {
 		return store.MFADevice{}, s.mapErr(fmt.Sprintf("sqlstore: get MFA device %q", serial), err, nil)
@@ -75,6 +79,8 @@ func deviceOwner(ctx context.Context, tx *sql.Tx, serial string) (sql.NullString
 // EnableMFADevice records step as the last used one, unless the device already recorded a later
 // step (a device deactivated and enabled again never goes back in time).
 func (s *Store) EnableMFADevice(ctx context.Context, serial, userID string, at time.Time, step int64) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: enable MFA device %q for user %q", serial, userID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		owner, err := deviceOwner(ctx, tx, serial)
@@ -98,11 +104,15 @@ func (s *Store) EnableMFADevice(ctx context.Context, serial, userID string, at t
 // DeactivateMFADevice keeps LastUsedStep, so codes used before cannot be replayed after the device
 // is enabled again. Deactivating an unassigned device changes nothing and succeeds.
 func (s *Store) DeactivateMFADevice(ctx context.Context, serial string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: deactivate MFA device %q", serial),
 		`UPDATE mfa_devices SET user_id = NULL, enabled_at = NULL WHERE serial_number = $1`, serial)
 }
 
 func (s *Store) DeleteMFADevice(ctx context.Context, serial string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: delete MFA device %q", serial)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		owner, err := deviceOwner(ctx, tx, serial)
@@ -120,12 +130,14 @@ func (s *Store) DeleteMFADevice(ctx context.Context, serial string) error {
 
 // ListMFADevices orders by serial number.
 func (s *Store) ListMFADevices(ctx context.Context, accountID, userID string) ([]store.MFADevice, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list MFA devices of account %q user %q", accountID, userID)
 	filter, args := "", []any{accountID}
 	if userID != "" {
 		filter, args = ` AND user_id = $2`, append(args, userID)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+mfaColumns+` FROM mfa_devices
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+mfaColumns+` FROM mfa_devices
 		WHERE account_id = $1`+filter+`
 		ORDER BY serial_number`+s.dialect.textOrder, args...)
 	if err != nil {
@@ -149,6 +161,8 @@ func (s *Store) ListMFADevices(ctx context.Context, accountID, userID string) ([
 // UseMFAStep is a conditional UPDATE: of concurrent callers presenting the same step, the database
 // lets exactly one change the row.
 func (s *Store) UseMFAStep(ctx context.Context, serial string, step int64) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: use step %d of MFA device %q", step, serial)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE mfa_devices SET last_used_step = $2
@@ -170,6 +184,8 @@ func (s *Store) UseMFAStep(ctx context.Context, serial string, step int64) error
 }
 
 func (s *Store) UpdateMFADeviceTags(ctx context.Context, serial string, tags []store.Tag) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: update tags of MFA device %q", serial)
 	encoded, err := encodeTags(tags)
 	if err != nil {

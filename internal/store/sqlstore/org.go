@@ -11,8 +11,10 @@ import (
 
 // SetManagementAccount creates or replaces the membership; both accounts must exist (ErrNotFound).
 func (s *Store) SetManagementAccount(ctx context.Context, accountID, managementID string) error {
-	err := s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO org_members (account_id, management_account_id)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO org_members (account_id, management_account_id)
 			VALUES ($1, $2)
 			ON CONFLICT (account_id) DO UPDATE SET management_account_id = excluded.management_account_id`,
 			accountID, managementID)
@@ -25,8 +27,10 @@ func (s *Store) SetManagementAccount(ctx context.Context, accountID, managementI
 
 // ManagementAccount answers "" for an account that is not a member, including one that does not exist.
 func (s *Store) ManagementAccount(ctx context.Context, accountID string) (string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var mgmt string
-	err := s.rdb.QueryRowContext(ctx, `SELECT management_account_id FROM org_members WHERE account_id = $1`, accountID).Scan(&mgmt)
+	err := s.reads().QueryRowContext(ctx, `SELECT management_account_id FROM org_members WHERE account_id = $1`, accountID).Scan(&mgmt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -59,6 +59,8 @@ func ownerAccount(ctx context.Context, tx *sql.Tx, kind store.PrincipalKind, id 
 // Inline policies.
 
 func (s *Store) PutInlinePolicy(ctx context.Context, p store.InlinePolicy, size func(doc string) int, maxAggregate int) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: put inline policy %q of %s %q", p.PolicyName, p.OwnerKind, p.OwnerID)
 	userID, roleID, err := ownerRefs(p.OwnerKind, p.OwnerID)
 	if err != nil {
@@ -116,8 +118,10 @@ func queryStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([
 }
 
 func (s *Store) GetInlinePolicy(ctx context.Context, kind store.PrincipalKind, ownerID, name string) (store.InlinePolicy, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	p := store.InlinePolicy{OwnerKind: kind, OwnerID: ownerID, PolicyName: name}
-	err := s.rdb.QueryRowContext(ctx, `SELECT document FROM inline_policies
+	err := s.reads().QueryRowContext(ctx, `SELECT document FROM inline_policies
 		WHERE owner_kind = $1 AND owner_id = $2 AND policy_name = $3`,
 		string(kind), ownerID, name).Scan(&p.Document)
 	if err != nil {
@@ -127,6 +131,8 @@ func (s *Store) GetInlinePolicy(ctx context.Context, kind store.PrincipalKind, o
 }
 
 func (s *Store) DeleteInlinePolicy(ctx context.Context, kind store.PrincipalKind, ownerID, name string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: delete inline policy %q of %s %q", name, kind, ownerID),
 		`DELETE FROM inline_policies WHERE owner_kind = $1 AND owner_id = $2 AND policy_name = $3`,
 		string(kind), ownerID, name)
@@ -134,8 +140,10 @@ func (s *Store) DeleteInlinePolicy(ctx context.Context, kind store.PrincipalKind
 
 // ListInlinePolicies returns an empty list for an owner without policies, existing or not.
 func (s *Store) ListInlinePolicies(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.InlinePolicy, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list inline policies of %s %q", kind, ownerID)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT policy_name, document FROM inline_policies
+	rows, err := s.reads().QueryContext(ctx, `SELECT policy_name, document FROM inline_policies
 		WHERE owner_kind = $1 AND owner_id = $2
 		ORDER BY policy_name`+s.dialect.textOrder,
 		string(kind), ownerID)
@@ -208,6 +216,8 @@ func versionNumber(id string) int {
 // an empty v.VersionID means "v1". p.DefaultVersionID is ignored, and p.NextVersion is raised
 // above v's number when it is not already, so later versions can never collide with v.
 func (s *Store) CreateManagedPolicy(ctx context.Context, p store.ManagedPolicy, v store.PolicyVersion) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create managed policy %q", p.ARN)
 	tags, err := encodeTags(p.Tags)
 	if err != nil {
@@ -247,7 +257,9 @@ func (s *Store) CreateManagedPolicy(ctx context.Context, p store.ManagedPolicy, 
 }
 
 func (s *Store) GetManagedPolicy(ctx context.Context, arn string) (store.ManagedPolicy, error) {
-	p, err := scanPolicy(s.rdb.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM managed_policies p WHERE p.arn = $1`, arn))
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	p, err := scanPolicy(s.reads().QueryRowContext(ctx, `SELECT `+policyColumns+` FROM managed_policies p WHERE p.arn = $1`, arn))
 	if err != nil {
 		return store.ManagedPolicy{}, s.mapErr(fmt.Sprintf("sqlstore: get managed policy %q", arn), err, nil)
 	}
@@ -257,13 +269,15 @@ func (s *Store) GetManagedPolicy(ctx context.Context, arn string) (store.Managed
 // ListManagedPolicies treats limit <= 0 as no limit; the path prefix and the marker (a lower-cased
 // name) work as in ListUsers. onlyAttached keeps policies attached to at least one user or role.
 func (s *Store) ListManagedPolicies(ctx context.Context, accountID, pathPrefix string, onlyAttached bool, after string, limit int) (store.PolicyPage, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list managed policies of account %q", accountID)
 	limit = pageLimit(limit)
 	attached := ""
 	if onlyAttached {
 		attached = ` AND EXISTS (SELECT 1 FROM attachments a WHERE a.policy_arn = p.arn)`
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+policyColumns+` FROM managed_policies p
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+policyColumns+` FROM managed_policies p
 		WHERE p.account_id = $1 AND substr(p.path, 1, $2) = $3 AND p.policy_name_lower > $4`+attached+`
 		ORDER BY p.policy_name_lower`+s.dialect.textOrder+`
 		LIMIT $5`,
@@ -301,6 +315,8 @@ const (
 // version and the policy. The foreign keys of attachments and policy_versions would refuse the
 // final delete anyway; permissions boundaries are plain ARNs and are only checked here.
 func (s *Store) DeleteManagedPolicy(ctx context.Context, arn string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: delete managed policy %q", arn)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var defaultVersion string
@@ -341,6 +357,8 @@ func (s *Store) DeleteManagedPolicy(ctx context.Context, arn string) error {
 // CreatePolicyVersion reads the counter, checks the limit, inserts and bumps the counter in one
 // write transaction, so concurrent creators get distinct ids and never pass the limit together.
 func (s *Store) CreatePolicyVersion(ctx context.Context, arn, document string, createdAt time.Time, setDefault bool, maxVersions int) (store.PolicyVersion, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create version of managed policy %q", arn)
 	var v store.PolicyVersion
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -391,7 +409,9 @@ func scanVersion(r rowScanner) (store.PolicyVersion, error) {
 }
 
 func (s *Store) GetPolicyVersion(ctx context.Context, arn, versionID string) (store.PolicyVersion, error) {
-	v, err := scanVersion(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	v, err := scanVersion(s.reads().QueryRowContext(ctx,
 		`SELECT `+versionColumns+` FROM policy_versions WHERE policy_arn = $1 AND version_id = $2`, arn, versionID))
 	if err != nil {
 		return store.PolicyVersion{}, s.mapErr(fmt.Sprintf("sqlstore: get version %q of managed policy %q", versionID, arn), err, nil)
@@ -402,9 +422,11 @@ func (s *Store) GetPolicyVersion(ctx context.Context, arn, versionID string) (st
 // ListPolicyVersions returns the versions oldest first (by version number), and ErrNotFound for a
 // policy that does not exist: every existing policy has at least its default version.
 func (s *Store) ListPolicyVersions(ctx context.Context, arn string) ([]store.PolicyVersion, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list versions of managed policy %q", arn)
 	// Ordering by length first sorts "v2" before "v10".
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+versionColumns+` FROM policy_versions
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+versionColumns+` FROM policy_versions
 		WHERE policy_arn = $1
 		ORDER BY length(version_id), version_id`+s.dialect.textOrder, arn)
 	if err != nil {
@@ -429,6 +451,8 @@ func (s *Store) ListPolicyVersions(ctx context.Context, arn string) ([]store.Pol
 }
 
 func (s *Store) DeletePolicyVersion(ctx context.Context, arn, versionID string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: delete version %q of managed policy %q", versionID, arn)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var defaultVersion string
@@ -461,6 +485,8 @@ func affectedSome(res sql.Result) error {
 // SetDefaultPolicyVersion runs in a write transaction so that, on a backend with real
 // concurrency, it serializes against DeletePolicyVersion of the same version.
 func (s *Store) SetDefaultPolicyVersion(ctx context.Context, arn, versionID string, updatedAt time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: set default version of managed policy %q to %q", arn, versionID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE managed_policies SET default_version_id = $2, updated_at = $3
@@ -475,6 +501,8 @@ func (s *Store) SetDefaultPolicyVersion(ctx context.Context, arn, versionID stri
 }
 
 func (s *Store) UpdateManagedPolicyTags(ctx context.Context, arn string, tags []store.Tag) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: update tags of managed policy %q", arn)
 	encoded, err := encodeTags(tags)
 	if err != nil {
@@ -489,6 +517,8 @@ func (s *Store) UpdateManagedPolicyTags(ctx context.Context, arn string, tags []
 // owner's: in AWS such a policy is invisible to the owner. a.PolicyName and a.OwnerName are not
 // stored; reads take them from the policy and the owner.
 func (s *Store) Attach(ctx context.Context, a store.Attachment, maxPerOwner int) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: attach %q to %s %q", a.PolicyARN, a.OwnerKind, a.OwnerID)
 	userID, roleID, err := ownerRefs(a.OwnerKind, a.OwnerID)
 	if err != nil {
@@ -535,6 +565,8 @@ func (s *Store) Attach(ctx context.Context, a store.Attachment, maxPerOwner int)
 }
 
 func (s *Store) Detach(ctx context.Context, a store.Attachment) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: detach %q from %s %q", a.PolicyARN, a.OwnerKind, a.OwnerID),
 		`DELETE FROM attachments WHERE policy_arn = $1 AND owner_kind = $2 AND owner_id = $3`,
 		a.PolicyARN, string(a.OwnerKind), a.OwnerID)
@@ -549,7 +581,7 @@ const attachmentSelect = `SELECT a.policy_arn, p.policy_name, a.owner_kind, a.ow
 	LEFT JOIN roles r ON r.role_id = a.role_id`
 
 func (s *Store) queryAttachments(ctx context.Context, op, query string, args ...any) ([]store.Attachment, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	rows, err := s.reads().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
@@ -575,6 +607,8 @@ func (s *Store) queryAttachments(ctx context.Context, op, query string, args ...
 // ListAttachments orders by lower-cased policy name, then ARN (an AWS managed and a customer
 // managed policy may share a name). An owner without attachments, existing or not, gets none.
 func (s *Store) ListAttachments(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.Attachment, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list policies attached to %s %q", kind, ownerID)
 	col, err := ownerColumn(kind)
 	if err != nil {
@@ -589,6 +623,8 @@ func (s *Store) ListAttachments(ctx context.Context, kind store.PrincipalKind, o
 // account are listed: an AWS managed policy is attached across accounts, so callers showing one
 // account's entities filter by owner. A policy without attachments, existing or not, gets none.
 func (s *Store) ListPolicyAttachments(ctx context.Context, arn string) ([]store.Attachment, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.queryAttachments(ctx, fmt.Sprintf("sqlstore: list attachments of managed policy %q", arn), attachmentSelect+`
 		WHERE a.policy_arn = $1
 		ORDER BY a.owner_kind`+s.dialect.textOrder+` DESC, COALESCE(u.user_name_lower, r.role_name_lower, '')`+s.dialect.textOrder+`,

@@ -3,29 +3,77 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
 
-// retryPolicy bounds how long a write keeps losing races before the store reports the database as
-// unavailable. On SQLite a loser has usually already waited busy_timeout inside the driver, so a
-// few attempts suffice; on PostgreSQL serialization failures (SQLSTATE 40001) are cheap to retry.
+// retryPolicy bounds how long an operation keeps losing races, or failing to reach the database,
+// before the store reports the database as unavailable. On SQLite a loser has usually already
+// waited busy_timeout inside the driver, so a few attempts suffice; on PostgreSQL serialization
+// failures (SQLSTATE 40001) are cheap to retry and more frequent (see pgRetry).
 type retryPolicy struct {
+	// attempts bounds the runs of an operation that keeps losing races (kindRetryable).
 	attempts int
-	base     time.Duration
-	max      time.Duration
+	// reconnects bounds the runs of an operation that keeps failing to reach the database in a
+	// way that is safe to repeat (kindReconnect, or a transaction cut off before its COMMIT).
+	reconnects int
+	base       time.Duration
+	max        time.Duration
 }
 
-var defaultRetry = retryPolicy{attempts: 5, base: 5 * time.Millisecond, max: 200 * time.Millisecond}
+var defaultRetry = retryPolicy{attempts: 5, reconnects: 1, base: 5 * time.Millisecond, max: 200 * time.Millisecond}
 
-// retry runs op until it succeeds, fails with an error the dialect does not call retryable, the
-// attempts are used up or ctx ends. op must be safe to run again from the start: a whole
-// transaction or a single autocommit statement, never a part of a transaction.
+// uncommitted marks a transaction error that happened before COMMIT was sent: whatever the
+// failure (even a dropped connection), the server rolled the transaction back, so running it again
+// is safe. An error of the COMMIT itself is not marked: the server may have committed.
+type uncommitted struct{ err error }
+
+func (e uncommitted) Error() string { return e.err.Error() }
+func (e uncommitted) Unwrap() error { return e.err }
+
+// retryKind says whether, and under which budget, err may be retried.
+func (s *Store) retryKind(err error) errKind {
+	k := s.dialect.classify(err)
+	var u uncommitted
+	if k == kindUnavailable && errors.As(err, &u) {
+		return kindReconnect
+	}
+	return k
+}
+
+// retry runs op until it succeeds, fails with an error that may not be repeated, a retry budget
+// is used up or ctx ends. op must be safe to run again from the start: a whole transaction or a
+// single autocommit statement, never a part of a transaction. A single statement whose connection
+// broke after it was sent is not retried (it may have been applied); database/sql itself retries
+// the statements that never left a broken pooled connection.
 func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
 	delay := s.retryPolicy.base
-	for attempt := 1; ; attempt++ {
+	races, reconnects := 0, 0
+	for {
 		err := op(ctx)
-		if err == nil || attempt >= s.retryPolicy.attempts || s.dialect.classify(err) != kindRetryable {
+		if err == nil {
+			return nil
+		}
+		switch s.retryKind(err) {
+		case kindRetryable:
+			races++
+			if races >= s.retryPolicy.attempts {
+				return err
+			}
+		case kindReconnect:
+			reconnects++
+			if reconnects >= s.retryPolicy.reconnects {
+				return err
+			}
+			// A connection the server ended usually means a restart or a failover, which
+			// ended every other connection of the pool too: open fresh ones rather than
+			// failing once on each stale one.
+			s.dropIdleConns()
+		default:
+			return err
+		}
+		if ctx.Err() != nil {
 			return err
 		}
 		// Full jitter, so that the writers that collided do not collide again in lockstep.
@@ -41,17 +89,91 @@ func (s *Store) retry(ctx context.Context, op func(context.Context) error) error
 }
 
 // inTx runs fn in a write transaction, retried as a whole. fn returns driver errors unwrapped so
-// that retry can classify them; the caller maps the final error.
+// that retry can classify them; the caller maps the final error. Every write of the store goes
+// through here, single statements included: a statement whose connection broke is then known not
+// to have been applied, unless the COMMIT itself was cut off.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return s.retry(ctx, func(ctx context.Context) error {
+	return stripMarker(s.retry(ctx, func(ctx context.Context) error {
 		tx, err := s.db.BeginTx(ctx, s.dialect.txOptions)
 		if err != nil {
-			return err
+			return uncommitted{err}
 		}
 		if err := fn(tx); err != nil {
 			_ = tx.Rollback()
-			return err
+			return uncommitted{err}
 		}
 		return tx.Commit()
+	}))
+}
+
+// read runs a read, retried from the start when its connection fails: reads change nothing, so
+// repeating one is always safe.
+func (s *Store) read(ctx context.Context, fn func(context.Context) error) error {
+	return stripMarker(s.retry(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return uncommitted{err}
+		}
+		return nil
+	}))
+}
+
+func stripMarker(err error) error {
+	if u, ok := err.(uncommitted); ok {
+		return u.err
+	}
+	return err
+}
+
+// readPool has the query methods of the read pool that the store's reads call, each retried as
+// read does. Errors met while iterating the rows of a query are not retried.
+type readPool struct{ s *Store }
+
+func (s *Store) reads() readPool { return readPool{s} }
+
+// QueryRowContext defers the query to Scan, as database/sql does, so that the retry covers it.
+func (p readPool) QueryRowContext(ctx context.Context, query string, args ...any) *retriedRow {
+	return &retriedRow{s: p.s, ctx: ctx, query: query, args: args}
+}
+
+func (p readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	var rows *sql.Rows
+	err := p.s.read(ctx, func(ctx context.Context) error {
+		var err error
+		rows, err = p.s.rdb.QueryContext(ctx, query, args...)
+		return err
 	})
+	return rows, err
+}
+
+type retriedRow struct {
+	s     *Store
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+func (r *retriedRow) Scan(dest ...any) error {
+	return r.s.read(r.ctx, func(ctx context.Context) error {
+		return r.s.rdb.QueryRowContext(ctx, r.query, r.args...).Scan(dest...)
+	})
+}
+
+// dropIdleConns closes the idle connections of the pools (only the PostgreSQL pool keeps a
+// configurable number of them).
+func (s *Store) dropIdleConns() {
+	if s.maxIdleConns <= 0 {
+		return
+	}
+	s.db.SetMaxIdleConns(0)
+	s.db.SetMaxIdleConns(s.maxIdleConns)
+}
+
+// bound limits one store operation, retries included, to the dialect's operation timeout, so that
+// a database that stops answering fails requests instead of holding them. The caller defers the
+// returned cancel.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.opTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.opTimeout)
 }

@@ -35,13 +35,15 @@ func scanRole(r rowScanner) (store.Role, error) {
 }
 
 func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create role %q in account %q", r.RoleName, r.AccountID)
 	tags, err := encodeTags(r.Tags)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, role_name_lower)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, role_name_lower)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			r.AccountID, r.RoleID, r.RoleName, r.Path, r.AssumeRolePolicyDocument, r.Description,
 			r.MaxSessionDuration, r.PermissionsBoundary, tags, encodeTime(r.CreatedAt),
@@ -53,7 +55,9 @@ func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
 }
 
 func (s *Store) GetRole(ctx context.Context, accountID, roleName string) (store.Role, error) {
-	r, err := scanRole(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	r, err := scanRole(s.reads().QueryRowContext(ctx,
 		`SELECT `+roleColumns+` FROM roles WHERE account_id = $1 AND role_name_lower = $2`,
 		accountID, lowerName(roleName)))
 	if err != nil {
@@ -63,7 +67,9 @@ func (s *Store) GetRole(ctx context.Context, accountID, roleName string) (store.
 }
 
 func (s *Store) GetRoleByID(ctx context.Context, roleID string) (store.Role, error) {
-	r, err := scanRole(s.rdb.QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE role_id = $1`, roleID))
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	r, err := scanRole(s.reads().QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE role_id = $1`, roleID))
 	if err != nil {
 		return store.Role{}, s.mapErr(fmt.Sprintf("sqlstore: get role by id %q", roleID), err, nil)
 	}
@@ -73,6 +79,8 @@ func (s *Store) GetRoleByID(ctx context.Context, roleID string) (store.Role, err
 // UpdateRole leaves the name, path, creation time and last-used record alone: the first three
 // never change, and the last belongs to RecordRoleUse.
 func (s *Store) UpdateRole(ctx context.Context, r store.Role) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: update role %q", r.RoleID)
 	tags, err := encodeTags(r.Tags)
 	if err != nil {
@@ -88,6 +96,8 @@ func (s *Store) UpdateRole(ctx context.Context, r store.Role) error {
 // DeleteRole counts what still references the role in the deleting transaction, so the error says
 // what remains; the foreign keys of inline_policies and attachments refuse the delete regardless.
 func (s *Store) DeleteRole(ctx context.Context, accountID, roleID string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: delete role %q in account %q", roleID, accountID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
@@ -148,9 +158,11 @@ func checkReferences(ctx context.Context, tx *sql.Tx, kind, id string, refs []re
 
 // ListRoles treats limit <= 0 as no limit; the path prefix and marker work as in ListUsers.
 func (s *Store) ListRoles(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.RolePage, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list roles in account %q", accountID)
 	limit = pageLimit(limit)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+roleColumns+` FROM roles
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+roleColumns+` FROM roles
 		WHERE account_id = $1 AND substr(path, 1, $2) = $3 AND role_name_lower > $4
 		ORDER BY role_name_lower`+s.dialect.textOrder+`
 		LIMIT $5`,
@@ -178,6 +190,8 @@ func (s *Store) ListRoles(ctx context.Context, accountID, pathPrefix, after stri
 }
 
 func (s *Store) RecordRoleUse(ctx context.Context, roleID string, at time.Time, region string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: record use of role %q", roleID),
 		`UPDATE roles SET last_used_at = $2, last_used_region = $3 WHERE role_id = $1`,
 		roleID, encodeTime(at), region)

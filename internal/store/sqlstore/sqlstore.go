@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -29,6 +30,11 @@ var ErrUnsupportedBackend = errors.New("sqlstore: unsupported database backend")
 type Store struct {
 	dialect     dialect
 	retryPolicy retryPolicy
+	// opTimeout bounds each operation (see bound); 0 leaves it to the caller's context.
+	opTimeout time.Duration
+	// maxIdleConns is the idle-connection limit of db that dropIdleConns restores; 0 for SQLite,
+	// whose connections cannot go stale.
+	maxIdleConns int
 	// db carries every write. On SQLite it holds a single connection: SQLite admits one writer at a
 	// time anyway, and queueing writers in the pool is fairer and faster than letting them poll the
 	// file lock through busy_timeout.
@@ -42,18 +48,18 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens the database named by databaseURL and applies pending migrations.
 //
-// databaseURL is a SQLite file path, sqlite://<path> or file:<path>; a missing parent directory is
-// created. postgres:// URLs are recognised but rejected with ErrUnsupportedBackend until the
-// PostgreSQL backend ships.
+// databaseURL is a SQLite file path, sqlite://<path> or file:<path> (a missing parent directory
+// is created), or a postgres:// or postgresql:// URL in libpq's form (its query parameters, such
+// as sslmode or connect_timeout, are the driver's). Several processes may open one PostgreSQL
+// database at once: migrations run under a table-based lock. Errors never contain the URL's
+// password.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	backend, path, err := parseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
 	if backend == "postgres" {
-		// The URL is deliberately not echoed: it usually carries a password.
-		return nil, fmt.Errorf("%w: the PostgreSQL backend arrives in a later release; "+
-			"use a SQLite database (a file path, sqlite://<path> or file:<path>) for now", ErrUnsupportedBackend)
+		return openPostgres(ctx, databaseURL)
 	}
 	return openSQLite(ctx, path)
 }
@@ -183,7 +189,7 @@ func parseDatabaseURL(raw string) (backend, path string, err error) {
 		}
 	case strings.Contains(raw, "://"):
 		scheme, _, _ := strings.Cut(raw, "://")
-		return "", "", fmt.Errorf("%w: %q (use a SQLite file path, sqlite://<path> or file:<path>)", ErrUnsupportedBackend, scheme)
+		return "", "", fmt.Errorf("%w: %q (use a SQLite file path, sqlite://<path>, file:<path>, or a postgres:// URL)", ErrUnsupportedBackend, scheme)
 	default:
 		path = raw
 	}
@@ -201,7 +207,8 @@ func parseDatabaseURL(raw string) (backend, path string, err error) {
 }
 
 // Migrate applies every embedded migration not yet applied. Open calls it; it is exported for an
-// explicit `latchkey migrate`, which is a no-op once Open has run.
+// explicit `latchkey migrate`, which is a no-op once Open has run. On PostgreSQL it holds the
+// migration lock row of goose_lock while it runs, so concurrent callers apply each migration once.
 func (s *Store) Migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
@@ -209,7 +216,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	// The global registry holds Go migrations registered by any imported package; this store's
 	// schema must be exactly the embedded SQL.
-	p, err := goose.NewProvider(s.dialect.goose, s.db, fsys, goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect.name == pgDialect.name {
+		// Nodes starting together take turns; SQLite needs no lock, its migrations run in
+		// write transactions that already exclude each other.
+		locker, err := postgresLocker()
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrations: %w", err)
+		}
+		opts = append(opts, goose.WithLocker(locker))
+	}
+	p, err := goose.NewProvider(s.dialect.goose, s.db, fsys, opts...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrations: %w", err)
 	}
@@ -221,6 +238,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // Ping reports ErrUnavailable when either pool cannot reach the database.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	for _, db := range s.pools() {
 		if err := db.PingContext(ctx); err != nil {
 			return fmt.Errorf("sqlstore: ping: %w: %w", store.ErrUnavailable, err)
@@ -268,7 +287,7 @@ func (s *Store) mapErr(op string, err error, fkErr error) error {
 		if fkErr != nil {
 			return fmt.Errorf("%s: %w: %w", op, fkErr, err)
 		}
-	case kindRetryable, kindUnavailable:
+	case kindRetryable, kindUnavailable, kindReconnect:
 		// A write still losing races after every retry means the database is effectively unavailable.
 		return fmt.Errorf("%s: %w: %w", op, store.ErrUnavailable, err)
 	}

@@ -36,22 +36,6 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
-func TestOpenPostgresNotYetSupported(t *testing.T) {
-	for _, u := range []string{"postgres://latchkey:s3cret@db.internal:5432/latchkey?sslmode=require", "postgresql://db/latchkey"} {
-		s, err := Open(t.Context(), u)
-		if err == nil {
-			s.Close()
-			t.Fatalf("Open(%q) succeeded", u)
-		}
-		if !errors.Is(err, ErrUnsupportedBackend) || !strings.Contains(err.Error(), "PostgreSQL backend arrives in a later release") {
-			t.Errorf("Open(%q) = %v, want the not-yet-supported error", u, err)
-		}
-		if strings.Contains(err.Error(), "s3cret") {
-			t.Errorf("error leaks the password: %v", err)
-		}
-	}
-}
-
 func TestOpenURLForms(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ url, file string }{

@@ -38,13 +38,15 @@ func scanUser(r rowScanner) (store.User, error) {
 }
 
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: create user %q in account %q", u.UserName, u.AccountID)
 	tags, err := encodeTags(u.Tags)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, user_name_lower)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, user_name_lower)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			u.AccountID, u.UserID, u.UserName, u.Path, u.PermissionsBoundary, tags,
 			encodeTime(u.CreatedAt), lowerName(u.UserName))
@@ -55,7 +57,9 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 }
 
 func (s *Store) GetUser(ctx context.Context, accountID, userName string) (store.User, error) {
-	u, err := scanUser(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	u, err := scanUser(s.reads().QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE account_id = $1 AND user_name_lower = $2`,
 		accountID, lowerName(userName)))
 	if err != nil {
@@ -65,7 +69,9 @@ func (s *Store) GetUser(ctx context.Context, accountID, userName string) (store.
 }
 
 func (s *Store) GetUserByID(ctx context.Context, userID string) (store.User, error) {
-	u, err := scanUser(s.rdb.QueryRowContext(ctx,
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	u, err := scanUser(s.reads().QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE user_id = $1`, userID))
 	if err != nil {
 		return store.User{}, s.mapErr(fmt.Sprintf("sqlstore: get user by id %q", userID), err, nil)
@@ -74,14 +80,16 @@ func (s *Store) GetUserByID(ctx context.Context, userID string) (store.User, err
 }
 
 func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: update user %q", u.UserID)
 	tags, err := encodeTags(u.Tags)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	var n int64
-	err = s.retry(ctx, func(ctx context.Context) error {
-		res, err := s.db.ExecContext(ctx, `UPDATE users
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users
 			SET user_name = $2, user_name_lower = $3, path = $4, permissions_boundary = $5, tags = $6
 			WHERE user_id = $1`,
 			u.UserID, u.UserName, lowerName(u.UserName), u.Path, u.PermissionsBoundary, tags)
@@ -104,6 +112,8 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 // what remains; the foreign keys of access_keys, inline_policies, attachments and mfa_devices
 // refuse the delete regardless.
 func (s *Store) DeleteUser(ctx context.Context, accountID, userID string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: delete user %q in account %q", userID, accountID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
@@ -131,13 +141,15 @@ func pageLimit(limit int) int {
 
 // ListUsers treats limit <= 0 as no limit.
 func (s *Store) ListUsers(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.UserPage, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	op := fmt.Sprintf("sqlstore: list users in account %q", accountID)
 	limit = pageLimit(limit)
 	// The prefix test compares a substring rather than using LIKE: LIKE would need its
 	// metacharacters escaped and is case-insensitive on SQLite but not on PostgreSQL. substr and
 	// length count characters on both, hence the rune count. One row beyond limit tells whether
 	// another page exists.
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+userColumns+` FROM users
 		WHERE account_id = $1 AND substr(path, 1, $2) = $3 AND user_name_lower > $4
 		ORDER BY user_name_lower`+s.dialect.textOrder+`
 		LIMIT $5`,

@@ -1,0 +1,179 @@
+package cognito
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// LookupInput is the LookupDeveloperIdentity request.
+type LookupInput struct {
+	PoolID     string
+	IdentityID string
+	User       string
+	MaxResults int
+	NextToken  string
+}
+
+// LookupResult is LookupDeveloperIdentity's answer.
+type LookupResult struct {
+	IdentityID string
+	Users      []string
+	NextToken  string
+}
+
+func (s *Service) developerPool(ctx context.Context, caller *principal.Principal, op, poolID, provider string) (store.IdentityPool, error) {
+	p, err := s.signedPool(ctx, caller, op, poolID, nil)
+	if err != nil {
+		return p, err
+	}
+	if provider != "" && provider != p.DeveloperProviderName {
+		return p, invalidParameter("'%s' is not the developer provider of identity pool '%s'.", provider, p.ID)
+	}
+	return p, nil
+}
+
+// findDeveloperUser returns the identity a developer user is linked to.
+func (s *Service) findDeveloperUser(ctx context.Context, p store.IdentityPool, user string) (string, error) {
+	if p.DeveloperProviderName == "" {
+		return "", resourceNotFound("Developer user identifier '%s' not found.", user)
+	}
+	lk, err := s.Store.FindLogin(ctx, p.ID, p.DeveloperProviderName, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", resourceNotFound("Developer user identifier '%s' not found.", user)
+	}
+	if err != nil {
+		return "", s.storeErr(err)
+	}
+	return lk.IdentityID, nil
+}
+
+// poolIdentity loads an identity that must belong to the pool.
+func (s *Service) poolIdentity(ctx context.Context, p store.IdentityPool, identityID string) (store.Identity, error) {
+	id, err := s.Store.GetIdentity(ctx, identityID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && id.PoolID != p.ID) {
+		return id, identityNotFound(identityID)
+	}
+	if err != nil {
+		return id, s.storeErr(err)
+	}
+	return id, nil
+}
+
+// LookupDeveloperIdentity finds the identity of a developer user, or the developer users of an
+// identity; given both, they must match.
+func (s *Service) LookupDeveloperIdentity(ctx context.Context, caller *principal.Principal, in LookupInput) (LookupResult, error) {
+	p, err := s.developerPool(ctx, caller, "LookupDeveloperIdentity", in.PoolID, "")
+	if err != nil {
+		return LookupResult{}, err
+	}
+	if in.IdentityID == "" && in.User == "" {
+		return LookupResult{}, invalidParameter("Either IdentityId or DeveloperUserIdentifier must be provided.")
+	}
+	if in.User != "" {
+		owner, err := s.findDeveloperUser(ctx, p, in.User)
+		if err != nil {
+			return LookupResult{}, err
+		}
+		if in.IdentityID != "" && in.IdentityID != owner {
+			return LookupResult{}, resourceConflict("Developer user identifier '%s' is not linked to identity '%s'.", in.User, in.IdentityID)
+		}
+		return LookupResult{IdentityID: owner, Users: []string{in.User}}, nil
+	}
+	id, err := s.poolIdentity(ctx, p, in.IdentityID)
+	if err != nil {
+		return LookupResult{}, err
+	}
+	after, err := decodeToken("developer", in.NextToken)
+	if err != nil {
+		return LookupResult{}, err
+	}
+	out := LookupResult{IdentityID: id.ID, Users: []string{}}
+	if p.DeveloperProviderName == "" {
+		return out, nil
+	}
+	users, next, err := s.Store.ListLoginSubjects(ctx, id.ID, p.DeveloperProviderName, after, listLimit(in.MaxResults))
+	if err != nil {
+		return LookupResult{}, s.storeErr(err)
+	}
+	out.Users, out.NextToken = append(out.Users, users...), encodeToken("developer", next)
+	return out, nil
+}
+
+// MergeDeveloperIdentities moves every login of the source user's identity to the destination
+// user's identity and disables the source identity.
+func (s *Service) MergeDeveloperIdentities(ctx context.Context, caller *principal.Principal, poolID, provider, source, destination string) (string, error) {
+	p, err := s.developerPool(ctx, caller, "MergeDeveloperIdentities", poolID, provider)
+	if err != nil {
+		return "", err
+	}
+	src, err := s.findDeveloperUser(ctx, p, source)
+	if err != nil {
+		return "", err
+	}
+	dst, err := s.findDeveloperUser(ctx, p, destination)
+	if err != nil {
+		return "", err
+	}
+	if src == dst {
+		return dst, nil
+	}
+	srcLogins, err := s.Store.ListLogins(ctx, src)
+	if err != nil {
+		return "", s.storeErr(err)
+	}
+	dstLogins, err := s.Store.ListLogins(ctx, dst)
+	if err != nil {
+		return "", s.storeErr(err)
+	}
+	if n := len(srcLogins) + len(dstLogins); n > MaxLinkedLoginsAfterMerge {
+		return "", invalidParameter("The merged identity would have %d linked logins; at most %d are allowed.", n, MaxLinkedLoginsAfterMerge)
+	}
+	for _, a := range srcLogins {
+		if a.Provider == p.DeveloperProviderName {
+			continue
+		}
+		if slices.ContainsFunc(dstLogins, func(b store.IdentityLogin) bool { return b.Provider == a.Provider && b.Subject != a.Subject }) {
+			return "", resourceConflict("Both users have a different login of %s; they cannot be merged.", a.Provider)
+		}
+	}
+	err = s.Store.MergeIdentities(ctx, dst, []string{src}, s.now().UTC().Truncate(time.Second))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", resourceNotFound("Developer user identifier '%s' not found.", source)
+	}
+	if err != nil {
+		return "", s.storeErr(err)
+	}
+	return dst, nil
+}
+
+// UnlinkDeveloperIdentity removes a developer user from an identity.
+func (s *Service) UnlinkDeveloperIdentity(ctx context.Context, caller *principal.Principal, poolID, identityID, provider, user string) error {
+	p, err := s.developerPool(ctx, caller, "UnlinkDeveloperIdentity", poolID, provider)
+	if err != nil {
+		return err
+	}
+	id, err := s.poolIdentity(ctx, p, identityID)
+	if err != nil {
+		return err
+	}
+	owner, err := s.findDeveloperUser(ctx, p, user)
+	if err != nil {
+		return err
+	}
+	if owner != id.ID {
+		return resourceConflict("Developer user identifier '%s' is not linked to identity '%s'.", user, id.ID)
+	}
+	err = s.Store.UnlinkLogin(ctx, id.ID, p.DeveloperProviderName, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return resourceNotFound("Developer user identifier '%s' not found.", user)
+	}
+	if err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}

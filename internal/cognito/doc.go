@@ -1,0 +1,7 @@
+// Package cognito is the Cognito Identity domain service: identity pools, identities and their
+// linked logins, the OpenID tokens of the basic (classic) flow, the enhanced flow's role
+// resolution and credentials, principal tags and developer-authenticated identities. It verifies
+// every login it is given (OIDC issuers and Cognito user pools through the federation verifier,
+// SAML providers through the SAML verifier), authorizes every signed operation by policy, and
+// never sees HTTP.
+package cognito

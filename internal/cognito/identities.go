@@ -1,0 +1,362 @@
+package cognito
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// linkAttempts bounds the retries when concurrent calls race to link the same login: each retry
+// re-reads the links the database settled on.
+const linkAttempts = 8
+
+// linkRequest says how link treats the identity it is given.
+type linkRequest struct {
+	pool   store.IdentityPool
+	target *store.Identity // nil: find or create the identity the logins belong to
+	logins []login
+	// proofRequired: an authenticated target must have at least one of the logins already
+	// linked (unsigned calls). The signed developer API and a Cognito token prove ownership.
+	proofRequired bool
+	// developer is the developer login whose identity must be target (DeveloperUserAlreadyRegistered).
+	developer *login
+}
+
+// onePerProvider lists the providers an identity may have a single subject of: every provider
+// but the developer provider, which may link several developer users.
+func onePerProvider(logins []login) []string {
+	var out []string
+	for _, l := range logins {
+		if l.Kind != kindDeveloper && !slices.Contains(out, l.Provider) {
+			out = append(out, l.Provider)
+		}
+	}
+	return out
+}
+
+func conflictErr(provider string) error {
+	return resourceConflict("The login for %s is already linked to another identity.", provider)
+}
+
+// link makes every login belong to one identity and returns its id. The uniqueness of
+// (pool, provider, subject) in the store settles races: a losing CreateIdentity or LinkLogins
+// answers ErrAlreadyExists and the links are read again.
+func (s *Service) link(ctx context.Context, r linkRequest) (string, error) {
+	for attempt := 0; attempt < linkAttempts; attempt++ {
+		id, retry, err := s.linkOnce(ctx, r)
+		if !retry {
+			return id, err
+		}
+	}
+	return "", resourceConflict("The logins are being linked concurrently; please retry.")
+}
+
+func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry bool, err error) {
+	owners := make([]string, len(r.logins))
+	var distinct []string
+	for i, l := range r.logins {
+		lk, err := s.Store.FindLogin(ctx, r.pool.ID, l.Provider, l.Subject)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return "", false, s.storeErr(err)
+		default:
+			owners[i] = lk.IdentityID
+			if !slices.Contains(distinct, lk.IdentityID) {
+				distinct = append(distinct, lk.IdentityID)
+			}
+		}
+	}
+	var unlinked []store.IdentityLogin
+	winner := ""
+	switch {
+	case r.target == nil:
+		if len(distinct) > 1 {
+			for i, o := range owners {
+				if o != "" && o != distinct[0] {
+					return "", false, conflictErr(r.logins[i].Provider)
+				}
+			}
+		}
+		if len(distinct) == 0 {
+			now := s.now().UTC().Truncate(time.Second)
+			newID := s.newID()
+			links := make([]store.IdentityLogin, len(r.logins))
+			for i, l := range r.logins {
+				links[i] = l.storeLogin(r.pool.ID, newID)
+				links[i].CreatedAt = now
+			}
+			err := s.Store.CreateIdentity(ctx, store.Identity{ID: newID, PoolID: r.pool.ID, CreatedAt: now, UpdatedAt: now}, links)
+			if errors.Is(err, store.ErrAlreadyExists) {
+				return "", true, nil // another call linked one of the logins first
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return "", false, poolNotFound(r.pool.ID) // deleted meanwhile
+			}
+			if err != nil {
+				return "", false, s.storeErr(err)
+			}
+			return newID, false, nil
+		}
+		winner = distinct[0]
+	default:
+		target := r.target.ID
+		if r.developer != nil {
+			for i, l := range r.logins {
+				if l.Provider == r.developer.Provider && l.Subject == r.developer.Subject && owners[i] != "" && owners[i] != target {
+					return "", false, developerAlreadyRegistered(l.Subject)
+				}
+			}
+		}
+		var targetLogins []store.IdentityLogin
+		if r.proofRequired || len(distinct) > 0 {
+			if targetLogins, err = s.Store.ListLogins(ctx, target); err != nil {
+				return "", false, s.storeErr(err)
+			}
+		}
+		if r.proofRequired && len(targetLogins) > 0 && !slices.Contains(owners, target) {
+			return "", false, notAuthorized(msgLoginsDontMatch)
+		}
+		winner = target
+		var others []string
+		for _, d := range distinct {
+			if d != target {
+				others = append(others, d)
+			}
+		}
+		if len(others) > 0 {
+			// A guest identity whose login already belongs to one identity is merged into it (the
+			// returned IdentityId then differs); logins of two authenticated identities never merge.
+			if len(targetLogins) > 0 || len(others) > 1 || r.developer != nil {
+				for i, o := range owners {
+					if o != "" && o != target {
+						return "", false, conflictErr(r.logins[i].Provider)
+					}
+				}
+			}
+			winner = others[0]
+			if err := s.Store.MergeIdentities(ctx, winner, []string{target}, s.now().UTC().Truncate(time.Second)); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return "", true, nil
+				}
+				return "", false, s.storeErr(err)
+			}
+		}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	for i, l := range r.logins {
+		if owners[i] == "" {
+			lk := l.storeLogin(r.pool.ID, winner)
+			lk.CreatedAt = now
+			unlinked = append(unlinked, lk)
+		}
+	}
+	if len(unlinked) == 0 {
+		return winner, false, nil
+	}
+	err = s.Store.LinkLogins(ctx, winner, unlinked, onePerProvider(r.logins))
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return "", true, nil // linked elsewhere meanwhile: read the links again
+	case errors.Is(err, store.ErrConflict):
+		return "", false, resourceConflict("The identity already has a different login for one of these providers; an identity can have one login per provider.")
+	case errors.Is(err, store.ErrNotFound):
+		return "", false, identityNotFound(winner)
+	case err != nil:
+		return "", false, s.storeErr(err)
+	}
+	return winner, false, nil
+}
+
+func developerAlreadyRegistered(user string) error {
+	return awsErr("DeveloperUserAlreadyRegisteredException", "Developer user identifier '%s' is already registered with a different identity ID.", user)
+}
+
+// GetId returns the identity of the logins (creating it, or linking new logins to it), or a new
+// guest identity when there are no logins and the pool allows guests.
+func (s *Service) GetId(ctx context.Context, poolID, accountID string, logins map[string]string) (string, error) {
+	p, err := s.publicPool(ctx, poolID)
+	if err != nil {
+		return "", err
+	}
+	if accountID != "" && accountID != p.AccountID {
+		return "", poolNotFound(poolID)
+	}
+	if len(logins) == 0 {
+		if !p.AllowUnauthenticated {
+			return "", notAuthorized(msgUnauthDisabled)
+		}
+		now := s.now().UTC().Truncate(time.Second)
+		for attempt := 0; ; attempt++ {
+			id := store.Identity{ID: s.newID(), PoolID: p.ID, CreatedAt: now, UpdatedAt: now}
+			err := s.Store.CreateIdentity(ctx, id, nil)
+			if errors.Is(err, store.ErrAlreadyExists) && attempt < 3 {
+				continue
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return "", poolNotFound(p.ID)
+			}
+			if err != nil {
+				return "", s.storeErr(err)
+			}
+			return id.ID, nil
+		}
+	}
+	verified, _, err := s.verifyLogins(ctx, p, logins, false)
+	if err != nil {
+		return "", err
+	}
+	return s.link(ctx, linkRequest{pool: p, logins: verified, proofRequired: true})
+}
+
+// IdentityDescription is DescribeIdentity's answer.
+type IdentityDescription struct {
+	ID        string
+	Logins    []string // provider names
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (s *Service) describe(ctx context.Context, id store.Identity) (IdentityDescription, error) {
+	links, err := s.Store.ListLogins(ctx, id.ID)
+	if err != nil {
+		return IdentityDescription{}, s.storeErr(err)
+	}
+	d := IdentityDescription{ID: id.ID, Logins: []string{}, CreatedAt: id.CreatedAt, UpdatedAt: id.UpdatedAt}
+	for _, l := range links {
+		if !slices.Contains(d.Logins, l.Provider) {
+			d.Logins = append(d.Logins, l.Provider)
+		}
+	}
+	sort.Strings(d.Logins)
+	return d, nil
+}
+
+// DescribeIdentity returns an identity's linked providers and dates.
+func (s *Service) DescribeIdentity(ctx context.Context, caller *principal.Principal, identityID string) (IdentityDescription, error) {
+	id, _, err := s.signedIdentity(ctx, caller, "DescribeIdentity", identityID)
+	if err != nil {
+		return IdentityDescription{}, err
+	}
+	return s.describe(ctx, id)
+}
+
+// IdentityPage is one page of ListIdentities.
+type IdentityPage struct {
+	PoolID     string
+	Identities []IdentityDescription
+	NextToken  string
+}
+
+// ListIdentities pages a pool's identities; hideDisabled leaves out the losers of merges.
+func (s *Service) ListIdentities(ctx context.Context, caller *principal.Principal, poolID string, maxResults int, nextToken string, hideDisabled bool) (IdentityPage, error) {
+	p, err := s.signedPool(ctx, caller, "ListIdentities", poolID, nil)
+	if err != nil {
+		return IdentityPage{}, err
+	}
+	after, err := decodeToken("identities", nextToken)
+	if err != nil {
+		return IdentityPage{}, err
+	}
+	ids, next, err := s.Store.ListIdentities(ctx, p.ID, hideDisabled, after, listLimit(maxResults))
+	if err != nil {
+		return IdentityPage{}, s.storeErr(err)
+	}
+	page := IdentityPage{PoolID: p.ID, Identities: make([]IdentityDescription, 0, len(ids)), NextToken: encodeToken("identities", next)}
+	for _, id := range ids {
+		d, err := s.describe(ctx, id)
+		if err != nil {
+			return IdentityPage{}, err
+		}
+		page.Identities = append(page.Identities, d)
+	}
+	return page, nil
+}
+
+// UnprocessedIdentity is an identity DeleteIdentities could not delete.
+type UnprocessedIdentity struct {
+	ID        string
+	ErrorCode string // AccessDenied or InternalServerError
+}
+
+// DeleteIdentities deletes identities; unknown ones are skipped, refused ones reported.
+func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Principal, identityIDs []string) ([]UnprocessedIdentity, error) {
+	allowed := map[string]bool{}
+	var out []UnprocessedIdentity
+	for _, iid := range identityIDs {
+		id, err := s.Store.GetIdentity(ctx, iid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "InternalServerError"})
+			continue
+		}
+		ok, seen := allowed[id.PoolID]
+		if !seen {
+			_, perr := s.signedPool(ctx, caller, "DeleteIdentities", id.PoolID, nil)
+			ok = perr == nil
+			allowed[id.PoolID] = ok
+		}
+		if !ok {
+			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "AccessDenied"})
+			continue
+		}
+		if err := s.Store.DeleteIdentity(ctx, iid); err != nil && !errors.Is(err, store.ErrNotFound) {
+			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "InternalServerError"})
+		}
+	}
+	return out, nil
+}
+
+// UnlinkIdentity removes public-provider logins from an identity; the caller proves ownership
+// with valid tokens of logins linked to it.
+func (s *Service) UnlinkIdentity(ctx context.Context, identityID string, logins map[string]string, remove []string) error {
+	id, p, err := s.publicIdentity(ctx, identityID)
+	if err != nil {
+		return err
+	}
+	verified, _, err := s.verifyLogins(ctx, p, logins, false)
+	if err != nil {
+		return err
+	}
+	if len(verified) == 0 {
+		return notAuthorized(msgLoginsDontMatch)
+	}
+	for _, l := range verified {
+		lk, err := s.Store.FindLogin(ctx, p.ID, l.Provider, l.Subject)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && lk.IdentityID != id.ID) {
+			return notAuthorized(msgLoginsDontMatch)
+		}
+		if err != nil {
+			return s.storeErr(err)
+		}
+	}
+	links, err := s.Store.ListLogins(ctx, id.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	for _, provider := range remove {
+		if p.DeveloperProviderName != "" && provider == p.DeveloperProviderName {
+			return invalidParameter("Developer user identifiers are unlinked with UnlinkDeveloperIdentity.")
+		}
+		found := false
+		for _, l := range links {
+			if l.Provider == provider {
+				found = true
+				if err := s.Store.UnlinkLogin(ctx, id.ID, l.Provider, l.Subject); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return s.storeErr(err)
+				}
+			}
+		}
+		if !found {
+			return resourceConflict("No login of %s is linked to identity '%s'.", provider, id.ID)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,335 @@
+package cognito
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Public login providers a pool may list in SupportedLoginProviders (model doc).
+const (
+	providerGoogle   = "accounts.google.com"
+	providerApple    = "appleid.apple.com"
+	providerFacebook = "graph.facebook.com"
+	providerAmazon   = "www.amazon.com"
+	providerTwitter  = "api.twitter.com"
+	providerDigits   = "www.digits.com"
+)
+
+var socialProviders = map[string]bool{
+	providerGoogle: true, providerApple: true, providerFacebook: true,
+	providerAmazon: true, providerTwitter: true, providerDigits: true,
+}
+
+var (
+	oidcProviderARN = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):oidc-provider/(.+)$`)
+	samlProviderARN = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):saml-provider/([\w._-]{1,128})$`)
+	poolARNRe       = regexp.MustCompile(`^arn:aws:cognito-identity:([a-z0-9-]+):([0-9]{12}):identitypool/([\w-]+:[0-9a-f-]+)$`)
+	userPoolName    = regexp.MustCompile(`^cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[\w-]+$`)
+)
+
+// PoolInput is the configuration of CreateIdentityPool and UpdateIdentityPool.
+type PoolInput struct {
+	ID                        string // UpdateIdentityPool only
+	Name                      string
+	AllowUnauthenticated      bool
+	AllowClassicFlow          *bool
+	SupportedLoginProviders   map[string]string
+	DeveloperProviderName     string
+	OpenIDConnectProviderARNs []string
+	CognitoIdentityProviders  []store.CognitoUserPoolProvider
+	SAMLProviderARNs          []string
+	// Tags is nil when the request has no IdentityPoolTags.
+	Tags map[string]string
+}
+
+// requestTagContext is the aws:RequestTag/… and aws:TagKeys context of a tagging request.
+func requestTagContext(tags map[string]string, keys []string) map[string][]string {
+	if len(tags) == 0 && len(keys) == 0 {
+		return nil
+	}
+	ctx := map[string][]string{}
+	for k, v := range tags {
+		ctx["aws:RequestTag/"+k] = []string{v}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ctx["aws:TagKeys"] = keys
+	return ctx
+}
+
+func validateTags(tags map[string]string) error {
+	if len(tags) > MaxTagsPerPool {
+		return invalidParameter("An identity pool can have at most %d tags.", MaxTagsPerPool)
+	}
+	for k := range tags {
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return invalidParameter("Tag keys can't start with 'aws:'. This prefix is reserved for AWS use.")
+		}
+	}
+	return nil
+}
+
+func dedupe(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkConfig validates a pool configuration: provider keys, user-pool providers and the IAM
+// providers, which must exist in the caller's account.
+func (s *Service) checkConfig(ctx context.Context, caller *principal.Principal, in *PoolInput) error {
+	for k := range in.SupportedLoginProviders {
+		if !socialProviders[k] {
+			return invalidParameter("Invalid login provider '%s': SupportedLoginProviders accepts %s, %s, %s, %s, %s and %s; register other OpenID Connect issuers in IAM and list them in OpenIdConnectProviderARNs.",
+				k, providerFacebook, providerGoogle, providerApple, providerAmazon, providerTwitter, providerDigits)
+		}
+	}
+	if len(in.CognitoIdentityProviders) > MaxUserPoolProviders {
+		return limitExceeded("An identity pool can have at most %d Cognito user pool providers.", MaxUserPoolProviders)
+	}
+	var ups []store.CognitoUserPoolProvider
+	for _, p := range in.CognitoIdentityProviders {
+		if p.ProviderName == "" || p.ClientID == "" {
+			return invalidParameter("Each CognitoIdentityProvider needs a ProviderName and a ClientId.")
+		}
+		if !userPoolName.MatchString(p.ProviderName) {
+			return invalidParameter("Invalid Cognito user pool provider name '%s': want cognito-idp.<region>.amazonaws.com/<user pool id>.", p.ProviderName)
+		}
+		dup := false
+		for i, q := range ups {
+			if q.ProviderName == p.ProviderName && q.ClientID == p.ClientID {
+				ups[i].ServerSideTokenCheck = ups[i].ServerSideTokenCheck || p.ServerSideTokenCheck
+				dup = true
+			}
+		}
+		if !dup {
+			ups = append(ups, p)
+		}
+	}
+	in.CognitoIdentityProviders = ups
+	in.OpenIDConnectProviderARNs = dedupe(in.OpenIDConnectProviderARNs)
+	for _, arn := range in.OpenIDConnectProviderARNs {
+		m := oidcProviderARN.FindStringSubmatch(arn)
+		if m == nil {
+			return invalidParameter("Invalid OpenIdConnectProviderARN '%s'.", arn)
+		}
+		p, err := s.Store.GetOIDCProvider(ctx, arn)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && p.AccountID != caller.AccountID) {
+			return invalidParameter("OpenIdConnectProviderARN '%s' does not exist in IAM.", arn)
+		}
+		if err != nil {
+			return s.storeErr(err)
+		}
+	}
+	in.SAMLProviderARNs = dedupe(in.SAMLProviderARNs)
+	for _, arn := range in.SAMLProviderARNs {
+		if samlProviderARN.FindStringSubmatch(arn) == nil {
+			return invalidParameter("Invalid SamlProviderARN '%s'.", arn)
+		}
+		p, err := s.Store.GetSAMLProvider(ctx, arn)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && p.AccountID != caller.AccountID) {
+			return invalidParameter("SamlProviderARN '%s' does not exist in IAM.", arn)
+		}
+		if err != nil {
+			return s.storeErr(err)
+		}
+	}
+	if in.Tags != nil {
+		if err := validateTags(in.Tags); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateIdentityPool creates a pool with a new REGION:GUID id.
+func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Principal, in PoolInput) (store.IdentityPool, error) {
+	if err := s.authorize(ctx, caller, "CreateIdentityPool", "*", nil, requestTagContext(in.Tags, nil)); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if err := s.checkConfig(ctx, caller, &in); err != nil {
+		return store.IdentityPool{}, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	p := store.IdentityPool{
+		AccountID: caller.AccountID, Name: in.Name, AllowUnauthenticated: in.AllowUnauthenticated, AllowClassicFlow: in.AllowClassicFlow,
+		SupportedLoginProviders: in.SupportedLoginProviders, DeveloperProviderName: in.DeveloperProviderName,
+		OpenIDConnectProviderARNs: in.OpenIDConnectProviderARNs, CognitoIdentityProviders: in.CognitoIdentityProviders,
+		SAMLProviderARNs: in.SAMLProviderARNs, Tags: in.Tags, CreatedAt: now, UpdatedAt: now,
+	}
+	for attempt := 0; ; attempt++ {
+		p.ID = s.newID()
+		err := s.Store.CreateIdentityPool(ctx, p, MaxPoolsPerAccount)
+		switch {
+		case err == nil:
+			return p, nil
+		case errors.Is(err, store.ErrLimitExceeded):
+			return store.IdentityPool{}, limitExceeded("Cannot exceed the quota of %d identity pools per account.", MaxPoolsPerAccount)
+		case errors.Is(err, store.ErrAlreadyExists) && attempt < 3:
+			continue
+		default:
+			return store.IdentityPool{}, s.storeErr(err)
+		}
+	}
+}
+
+// DescribeIdentityPool returns a pool's configuration.
+func (s *Service) DescribeIdentityPool(ctx context.Context, caller *principal.Principal, poolID string) (store.IdentityPool, error) {
+	return s.signedPool(ctx, caller, "DescribeIdentityPool", poolID, nil)
+}
+
+// UpdateIdentityPool replaces a pool's configuration: a field left out takes its default. The
+// developer provider name cannot change once set (left out, it is kept), and tags left out are
+// kept (TagResource and UntagResource manage them).
+func (s *Service) UpdateIdentityPool(ctx context.Context, caller *principal.Principal, in PoolInput) (store.IdentityPool, error) {
+	p, err := s.signedPool(ctx, caller, "UpdateIdentityPool", in.ID, requestTagContext(in.Tags, nil))
+	if err != nil {
+		return p, err
+	}
+	if p.DeveloperProviderName != "" {
+		if in.DeveloperProviderName != "" && in.DeveloperProviderName != p.DeveloperProviderName {
+			return store.IdentityPool{}, invalidParameter("The DeveloperProviderName of an identity pool cannot be changed once it is set (it is '%s').", p.DeveloperProviderName)
+		}
+		in.DeveloperProviderName = p.DeveloperProviderName
+	}
+	if err := s.checkConfig(ctx, caller, &in); err != nil {
+		return store.IdentityPool{}, err
+	}
+	p.Name, p.AllowUnauthenticated, p.AllowClassicFlow = in.Name, in.AllowUnauthenticated, in.AllowClassicFlow
+	p.SupportedLoginProviders, p.DeveloperProviderName = in.SupportedLoginProviders, in.DeveloperProviderName
+	p.OpenIDConnectProviderARNs, p.CognitoIdentityProviders, p.SAMLProviderARNs = in.OpenIDConnectProviderARNs, in.CognitoIdentityProviders, in.SAMLProviderARNs
+	if in.Tags != nil {
+		p.Tags = in.Tags
+	}
+	p.UpdatedAt = s.now().UTC().Truncate(time.Second)
+	if err := s.updatePool(ctx, p); err != nil {
+		return store.IdentityPool{}, err
+	}
+	return p, nil
+}
+
+func (s *Service) updatePool(ctx context.Context, p store.IdentityPool) error {
+	err := s.Store.UpdateIdentityPool(ctx, p)
+	if errors.Is(err, store.ErrNotFound) {
+		return poolNotFound(p.ID)
+	}
+	if err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// DeleteIdentityPool removes a pool with its identities.
+func (s *Service) DeleteIdentityPool(ctx context.Context, caller *principal.Principal, poolID string) error {
+	if _, err := s.signedPool(ctx, caller, "DeleteIdentityPool", poolID, nil); err != nil {
+		return err
+	}
+	err := s.Store.DeleteIdentityPool(ctx, poolID)
+	if errors.Is(err, store.ErrNotFound) {
+		return poolNotFound(poolID)
+	}
+	if err != nil {
+		return s.storeErr(err)
+	}
+	return nil
+}
+
+// PoolPage is one page of ListIdentityPools.
+type PoolPage struct {
+	Pools     []store.IdentityPool
+	NextToken string
+}
+
+// ListIdentityPools pages the caller's account's pools.
+func (s *Service) ListIdentityPools(ctx context.Context, caller *principal.Principal, maxResults int, nextToken string) (PoolPage, error) {
+	if err := s.authorize(ctx, caller, "ListIdentityPools", "*", nil, nil); err != nil {
+		return PoolPage{}, err
+	}
+	after, err := decodeToken("pools", nextToken)
+	if err != nil {
+		return PoolPage{}, err
+	}
+	pools, next, err := s.Store.ListIdentityPools(ctx, caller.AccountID, after, listLimit(maxResults))
+	if err != nil {
+		return PoolPage{}, s.storeErr(err)
+	}
+	return PoolPage{Pools: pools, NextToken: encodeToken("pools", next)}, nil
+}
+
+// poolFromARN authorizes op on the pool an ARN names and loads it.
+func (s *Service) poolFromARN(ctx context.Context, caller *principal.Principal, op, arn string, extra map[string][]string) (store.IdentityPool, error) {
+	m := poolARNRe.FindStringSubmatch(arn)
+	if m == nil {
+		return store.IdentityPool{}, invalidParameter("Invalid ResourceArn '%s': want arn:aws:cognito-identity:<region>:<account>:identitypool/<IdentityPoolId>.", arn)
+	}
+	if m[2] != caller.AccountID || m[1] != regionOf(m[3]) {
+		if err := s.authorize(ctx, caller, op, arn, nil, extra); err != nil {
+			return store.IdentityPool{}, err
+		}
+		return store.IdentityPool{}, poolNotFound(m[3])
+	}
+	return s.signedPool(ctx, caller, op, m[3], extra)
+}
+
+// TagResource adds or replaces tags of a pool.
+func (s *Service) TagResource(ctx context.Context, caller *principal.Principal, arn string, tags map[string]string) error {
+	p, err := s.poolFromARN(ctx, caller, "TagResource", arn, requestTagContext(tags, nil))
+	if err != nil {
+		return err
+	}
+	merged := make(map[string]string, len(p.Tags)+len(tags))
+	for k, v := range p.Tags {
+		merged[k] = v
+	}
+	for k, v := range tags {
+		merged[k] = v
+	}
+	if err := validateTags(merged); err != nil {
+		return err
+	}
+	p.Tags = merged
+	return s.updatePool(ctx, p)
+}
+
+// UntagResource removes tags of a pool; absent keys are ignored.
+func (s *Service) UntagResource(ctx context.Context, caller *principal.Principal, arn string, keys []string) error {
+	p, err := s.poolFromARN(ctx, caller, "UntagResource", arn, requestTagContext(nil, slices.Clone(keys)))
+	if err != nil {
+		return err
+	}
+	tags := make(map[string]string, len(p.Tags))
+	for k, v := range p.Tags {
+		if !slices.Contains(keys, k) {
+			tags[k] = v
+		}
+	}
+	p.Tags = tags
+	return s.updatePool(ctx, p)
+}
+
+// ListTagsForResource returns a pool's tags.
+func (s *Service) ListTagsForResource(ctx context.Context, caller *principal.Principal, arn string) (map[string]string, error) {
+	p, err := s.poolFromARN(ctx, caller, "ListTagsForResource", arn, nil)
+	if err != nil {
+		return nil, err
+	}
+	if p.Tags == nil {
+		return map[string]string{}, nil
+	}
+	return p.Tags, nil
+}

@@ -1,0 +1,328 @@
+package cognito
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/sts"
+)
+
+// Quotas and defaults (shared/spec/cognito-identity.md §2, §10).
+const (
+	MaxPoolsPerAccount        = 1000
+	MaxTagsPerPool            = 50
+	MaxUserPoolProviders      = 50
+	MaxRulesPerMapping        = 25
+	MaxLinkedLoginsAfterMerge = 20
+	MaxDeveloperUserIDLength  = 1024
+	DefaultListResults        = 60
+	// OpenIDTokenLifetime is GetOpenIdToken's token lifetime (model doc: 10 minutes).
+	OpenIDTokenLifetime = 10 * time.Minute
+	// DefaultDeveloperTokenDuration is GetOpenIdTokenForDeveloperIdentity's default TokenDuration.
+	DefaultDeveloperTokenDuration = 15 * time.Minute
+)
+
+// CognitoProvider is the Logins key of a token this service issued, and the federated principal
+// roles trust for Cognito identities.
+const CognitoProvider = sts.CognitoProvider
+
+// Store is the part of the store the service uses: its own aggregate and the IAM identity
+// providers pools refer to.
+type Store interface {
+	store.CognitoStore
+	GetOIDCProvider(ctx context.Context, arn string) (store.OIDCProvider, error)
+	GetSAMLProvider(ctx context.Context, arn string) (store.SAMLProvider, error)
+}
+
+// TokenIssuer signs the OpenID tokens and verifies the ones it signed (token.Issuer).
+type TokenIssuer interface {
+	Sign(ctx context.Context, alg string, claims map[string]any) (string, error)
+	Verify(ctx context.Context, tok string) (map[string]any, error)
+}
+
+// WebIdentityVerifier verifies upstream ID tokens (oidc.Verifier).
+type WebIdentityVerifier interface {
+	Verify(ctx context.Context, token string, lookup func(iss string) (oidc.Provider, bool)) (*oidc.Claims, error)
+}
+
+// RoleAssumer is STS's internal AssumeRoleWithWebIdentity of the enhanced flow.
+type RoleAssumer interface {
+	AssumeRoleForCognito(ctx context.Context, r sts.CognitoRequest) (sts.Credentials, error)
+}
+
+// Service is the Cognito Identity domain service.
+type Service struct {
+	Store    Store
+	Authz    authz.Authorizer
+	Tokens   TokenIssuer
+	STS      RoleAssumer
+	Verifier WebIdentityVerifier
+	// Region is the serving region: the prefix of every pool and identity id.
+	Region string
+	// Issuer is the iss of the tokens this service signs (LATCHKEY_COGNITO_ISSUER).
+	Issuer string
+	// SAMLRecipients and SAMLAudiences are the Recipient and Audience values SAML logins may carry.
+	SAMLRecipients []string
+	SAMLAudiences  []string
+	Now            func() time.Time
+	// NewID returns a lowercase GUID; nil uses random UUIDs.
+	NewID func() string
+
+	samlMetadata metadataCache
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) newID() string {
+	if s.NewID != nil {
+		return s.Region + ":" + s.NewID()
+	}
+	return s.Region + ":" + uuid.NewString()
+}
+
+// Errors, with the wire codes of the model (shared/spec/cognito-identity.md §11).
+
+func invalidParameter(format string, args ...any) *awserr.Error {
+	return awserr.New("InvalidParameterException", http.StatusBadRequest, format, args...)
+}
+
+func notAuthorized(format string, args ...any) *awserr.Error {
+	return awserr.New("NotAuthorizedException", http.StatusBadRequest, format, args...)
+}
+
+func resourceNotFound(format string, args ...any) *awserr.Error {
+	return awserr.New("ResourceNotFoundException", http.StatusBadRequest, format, args...)
+}
+
+func resourceConflict(format string, args ...any) *awserr.Error {
+	return awserr.New("ResourceConflictException", http.StatusBadRequest, format, args...)
+}
+
+func limitExceeded(format string, args ...any) *awserr.Error {
+	return awserr.New("LimitExceededException", http.StatusBadRequest, format, args...)
+}
+
+func poolNotFound(id string) *awserr.Error {
+	return resourceNotFound("IdentityPool '%s' not found.", id)
+}
+
+func identityNotFound(id string) *awserr.Error {
+	return resourceNotFound("Identity '%s' not found.", id)
+}
+
+// Messages AWS sends (observed; shared/spec/cognito-identity.md §4–§6).
+const (
+	msgUnsupportedProvider = "Token is not from a supported provider of this identity pool."
+	msgCognitoToken        = "Invalid login token. Can't pass in a Cognito token."
+	msgUnauthDisabled      = "Unauthenticated access is not supported for this identity pool."
+	msgLoginsDontMatch     = "Logins don't match. Please include at least one valid login for this identity or identity pool."
+	msgClassicDisabled     = "Basic (classic) flow is not enabled, please use enhanced flow."
+	msgInvalidConfig       = "Invalid identity pool configuration. Check assigned IAM roles for this pool."
+)
+
+func invalidConfig(cause error) *awserr.Error {
+	return &awserr.Error{Code: "InvalidIdentityPoolConfigurationException", Message: msgInvalidConfig, HTTPStatus: http.StatusBadRequest, Cause: cause}
+}
+
+func (s *Service) storeErr(err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+	}
+	return awserr.Internal("InternalErrorException", err)
+}
+
+// accessDenied turns the policy engine's AccessDenied (the query protocols' code) into Cognito's
+// AccessDeniedException, with the same "User: … is not authorized to perform: …" message.
+func accessDenied(err error) error {
+	ae, ok := awserr.As(err)
+	if !ok || ae.Code != "AccessDenied" {
+		return err
+	}
+	return &awserr.Error{Code: "AccessDeniedException", Message: ae.Message, HTTPStatus: http.StatusBadRequest, Fields: ae.Fields, Cause: ae.Cause}
+}
+
+func storeTags(m map[string]string) []store.Tag {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]store.Tag, 0, len(m))
+	for k, v := range m {
+		out = append(out, store.Tag{Key: k, Value: v})
+	}
+	return out
+}
+
+// authorize checks cognito-identity:<op> on resource for a signed caller.
+func (s *Service) authorize(ctx context.Context, caller *principal.Principal, op, resource string, tags map[string]string, extra map[string][]string) error {
+	if caller == nil {
+		return notAuthorized("Missing credentials for %s.", op)
+	}
+	account := caller.AccountID
+	if resource == "*" {
+		account = ""
+	}
+	err := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: "cognito-identity:" + op, Resource: resource,
+		ResourceAccount: account, ResourceTags: storeTags(tags), Context: extra})
+	return accessDenied(err)
+}
+
+// regionOf is the region part of a pool or identity id.
+func regionOf(id string) string {
+	r, _, _ := strings.Cut(id, ":")
+	return r
+}
+
+// PoolARN is the policy resource of a pool.
+func PoolARN(account, poolID string) string {
+	return "arn:aws:cognito-identity:" + regionOf(poolID) + ":" + account + ":identitypool/" + poolID
+}
+
+// signedPool loads a pool for a signed operation and authorizes op on it. A pool of another
+// account is reported as not found, after the authorization a pool of the caller's account
+// with that id would get.
+func (s *Service) signedPool(ctx context.Context, caller *principal.Principal, op, poolID string, extra map[string][]string) (store.IdentityPool, error) {
+	p, err := s.Store.GetIdentityPool(ctx, poolID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return p, s.storeErr(err)
+	}
+	found := err == nil && caller != nil && p.AccountID == caller.AccountID
+	var tags map[string]string
+	if found {
+		tags = p.Tags
+	}
+	account := ""
+	if caller != nil {
+		account = caller.AccountID
+	}
+	if aerr := s.authorize(ctx, caller, op, PoolARN(account, poolID), tags, extra); aerr != nil {
+		return store.IdentityPool{}, aerr
+	}
+	if !found {
+		return store.IdentityPool{}, poolNotFound(poolID)
+	}
+	return p, nil
+}
+
+// signedIdentity loads an identity and its pool for a signed operation and authorizes op on the pool.
+func (s *Service) signedIdentity(ctx context.Context, caller *principal.Principal, op, identityID string) (store.Identity, store.IdentityPool, error) {
+	id, err := s.Store.GetIdentity(ctx, identityID)
+	if errors.Is(err, store.ErrNotFound) {
+		// No pool to authorize against: the pattern of every pool of the caller's account.
+		if aerr := s.authorize(ctx, caller, op, "arn:aws:cognito-identity:"+regionOf(identityID)+":"+caller.AccountID+":identitypool/*", nil, nil); aerr != nil {
+			return id, store.IdentityPool{}, aerr
+		}
+		return id, store.IdentityPool{}, identityNotFound(identityID)
+	}
+	if err != nil {
+		return id, store.IdentityPool{}, s.storeErr(err)
+	}
+	p, err := s.signedPool(ctx, caller, op, id.PoolID, nil)
+	if err != nil {
+		if ae, ok := awserr.As(err); ok && ae.Code == "ResourceNotFoundException" {
+			return id, p, identityNotFound(identityID)
+		}
+		return id, p, err
+	}
+	return id, p, nil
+}
+
+// publicPool loads a pool for an unsigned operation.
+func (s *Service) publicPool(ctx context.Context, poolID string) (store.IdentityPool, error) {
+	p, err := s.Store.GetIdentityPool(ctx, poolID)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, poolNotFound(poolID)
+	}
+	if err != nil {
+		return p, s.storeErr(err)
+	}
+	return p, nil
+}
+
+// publicIdentity loads an identity and its pool for an unsigned operation; disabled identities
+// (the losers of a merge) are refused.
+func (s *Service) publicIdentity(ctx context.Context, identityID string) (store.Identity, store.IdentityPool, error) {
+	id, err := s.Store.GetIdentity(ctx, identityID)
+	if errors.Is(err, store.ErrNotFound) {
+		return id, store.IdentityPool{}, identityNotFound(identityID)
+	}
+	if err != nil {
+		return id, store.IdentityPool{}, s.storeErr(err)
+	}
+	p, err := s.Store.GetIdentityPool(ctx, id.PoolID)
+	if errors.Is(err, store.ErrNotFound) {
+		return id, p, identityNotFound(identityID)
+	}
+	if err != nil {
+		return id, p, s.storeErr(err)
+	}
+	if id.Disabled {
+		return id, p, notAuthorized("Identity '%s' is disabled.", identityID)
+	}
+	return id, p, nil
+}
+
+// Pagination tokens are opaque to clients: the store's resume key, base64url-encoded with a
+// prefix naming the listing, so a token of one listing is refused by another.
+
+func encodeToken(kind, next string) string {
+	if next == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + next))
+}
+
+func decodeToken(kind, tok string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", invalidParameter("Invalid NextToken.")
+	}
+	after, ok := strings.CutPrefix(string(raw), kind+":")
+	if !ok || after == "" {
+		return "", invalidParameter("Invalid NextToken.")
+	}
+	return after, nil
+}
+
+func listLimit(n int) int {
+	if n <= 0 || n > DefaultListResults {
+		return DefaultListResults
+	}
+	return n
+}
+
+// ClassicFlowAllowed tells STS whether a pool's tokens may be used directly with
+// AssumeRoleWithWebIdentity: a pool that never set AllowClassicFlow allows it (as AWS observed
+// behaviour shows); an unknown pool does not.
+func (s *Service) ClassicFlowAllowed(ctx context.Context, poolID string) (bool, error) {
+	p, err := s.Store.GetIdentityPool(ctx, poolID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.storeErr(err)
+	}
+	return p.AllowClassicFlow == nil || *p.AllowClassicFlow, nil
+}
+
+func awsErr(code, format string, args ...any) *awserr.Error {
+	return awserr.New(code, http.StatusBadRequest, format, args...)
+}

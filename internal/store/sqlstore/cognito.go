@@ -1,0 +1,655 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+var _ store.CognitoStore = (*Store)(nil)
+
+// Column encodings of 00004_cognito.sql. Empty and nil lists and maps are stored alike ([] and {})
+// and read back as nil, as tags and the OIDC provider lists are; RoleMappings and PrincipalTagMaps
+// are kept verbatim, "" included.
+
+// cognitoProviderJSON pins the stored field names of a CognitoUserPoolProvider, so that adding JSON
+// tags to the store type later cannot change how existing rows are read.
+type cognitoProviderJSON struct {
+	ProviderName         string `json:"ProviderName"`
+	ClientID             string `json:"ClientId"`
+	ServerSideTokenCheck bool   `json:"ServerSideTokenCheck"`
+}
+
+func encodeCognitoProviders(list []store.CognitoUserPoolProvider) (string, error) {
+	out := make([]cognitoProviderJSON, len(list))
+	for i, p := range list {
+		out[i] = cognitoProviderJSON(p)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: encode Cognito identity providers: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeCognitoProviders(s string) ([]store.CognitoUserPoolProvider, error) {
+	var in []cognitoProviderJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("sqlstore: corrupt Cognito identity providers column: %w", err)
+	}
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]store.CognitoUserPoolProvider, len(in))
+	for i, p := range in {
+		out[i] = store.CognitoUserPoolProvider(p)
+	}
+	return out, nil
+}
+
+// encodePoolMap stores a string map as a JSON object; the order of its keys carries no meaning.
+func encodePoolMap(m map[string]string) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: encode string map: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodePoolMap(s string) (map[string]string, error) {
+	var out map[string]string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("sqlstore: corrupt string map column: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// cognitoText makes a text column compare and sort by code point on every backend (see
+// dialect.textOrder), so that the exclusive `after` marker of a page agrees with the ORDER BY.
+func (s *Store) cognitoText(column string) string { return column + s.dialect.textOrder }
+
+// Identity pools.
+
+const identityPoolColumns = `id, account_id, name, allow_unauthenticated, allow_classic_flow,
+	supported_login_providers, developer_provider_name, oidc_provider_arns, cognito_identity_providers,
+	saml_provider_arns, tags, roles, role_mappings, principal_tag_maps, created_at, updated_at`
+
+// poolJSON holds the JSON encodings of an identity pool's lists and maps.
+type poolJSON struct {
+	loginProviders, oidcARNs, cognitoProviders, samlARNs, tags, roles string
+}
+
+func encodePoolJSON(p store.IdentityPool) (poolJSON, error) {
+	var (
+		e   poolJSON
+		err error
+	)
+	if e.loginProviders, err = encodePoolMap(p.SupportedLoginProviders); err != nil {
+		return poolJSON{}, err
+	}
+	if e.oidcARNs, err = encodeStrings(p.OpenIDConnectProviderARNs); err != nil {
+		return poolJSON{}, err
+	}
+	if e.cognitoProviders, err = encodeCognitoProviders(p.CognitoIdentityProviders); err != nil {
+		return poolJSON{}, err
+	}
+	if e.samlARNs, err = encodeStrings(p.SAMLProviderARNs); err != nil {
+		return poolJSON{}, err
+	}
+	if e.tags, err = encodePoolMap(p.Tags); err != nil {
+		return poolJSON{}, err
+	}
+	if e.roles, err = encodePoolMap(p.Roles); err != nil {
+		return poolJSON{}, err
+	}
+	return e, nil
+}
+
+// encodeClassicFlow stores nil (never set) as NULL.
+func encodeClassicFlow(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
+}
+
+func scanIdentityPool(r rowScanner) (store.IdentityPool, error) {
+	var (
+		p                                                                 store.IdentityPool
+		classic                                                           sql.NullBool
+		loginProviders, oidcARNs, cognitoProviders, samlARNs, tags, roles string
+		created, updated                                                  int64
+	)
+	if err := r.Scan(&p.ID, &p.AccountID, &p.Name, &p.AllowUnauthenticated, &classic,
+		&loginProviders, &p.DeveloperProviderName, &oidcARNs, &cognitoProviders,
+		&samlARNs, &tags, &roles, &p.RoleMappings, &p.PrincipalTagMaps, &created, &updated); err != nil {
+		return store.IdentityPool{}, err
+	}
+	var err error
+	if p.SupportedLoginProviders, err = decodePoolMap(loginProviders); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if p.OpenIDConnectProviderARNs, err = decodeStrings(oidcARNs); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if p.CognitoIdentityProviders, err = decodeCognitoProviders(cognitoProviders); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if p.SAMLProviderARNs, err = decodeStrings(samlARNs); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if p.Tags, err = decodePoolMap(tags); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if p.Roles, err = decodePoolMap(roles); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if classic.Valid {
+		v := classic.Bool
+		p.AllowClassicFlow = &v
+	}
+	p.CreatedAt = decodeTime(created)
+	p.UpdatedAt = decodeTime(updated)
+	return p, nil
+}
+
+// CreateIdentityPool checks, in its write transaction and in this order, that the account exists
+// (ErrNotFound), that the id is free (ErrAlreadyExists, so that a retried create that already
+// succeeded is not reported as over the limit) and the per-account limit (ErrLimitExceeded). The
+// transaction is write-locked from BEGIN on SQLite and serializable on PostgreSQL, so concurrent
+// creators cannot both pass the count; the foreign and primary keys refuse what the checks let by.
+func (s *Store) CreateIdentityPool(ctx context.Context, p store.IdentityPool, maxPerAccount int) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: create identity pool %q in account %q", p.ID, p.AccountID)
+	e, err := encodePoolJSON(p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var accounts, sameID, count int
+		if err := tx.QueryRowContext(ctx, `SELECT
+				(SELECT COUNT(*) FROM accounts WHERE id = $1),
+				(SELECT COUNT(*) FROM identity_pools WHERE id = $2),
+				(SELECT COUNT(*) FROM identity_pools WHERE account_id = $1)`,
+			p.AccountID, p.ID).Scan(&accounts, &sameID, &count); err != nil {
+			return err
+		}
+		switch {
+		case accounts == 0:
+			return fmt.Errorf("account %q does not exist: %w", p.AccountID, store.ErrNotFound)
+		case sameID > 0:
+			return fmt.Errorf("%w: the identity pool id is taken", store.ErrAlreadyExists)
+		case count >= maxPerAccount:
+			return fmt.Errorf("%w: the account already has %d identity pools (limit %d)", store.ErrLimitExceeded, count, maxPerAccount)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO identity_pools (`+identityPoolColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			p.ID, p.AccountID, p.Name, p.AllowUnauthenticated, encodeClassicFlow(p.AllowClassicFlow),
+			e.loginProviders, p.DeveloperProviderName, e.oidcARNs, e.cognitoProviders,
+			e.samlARNs, e.tags, e.roles, p.RoleMappings, p.PrincipalTagMaps,
+			encodeTime(p.CreatedAt), encodeTime(p.UpdatedAt))
+		return err
+	})
+	// A foreign-key failure here means the account does not exist.
+	return s.mapErr(op, err, store.ErrNotFound)
+}
+
+func (s *Store) GetIdentityPool(ctx context.Context, id string) (store.IdentityPool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	p, err := scanIdentityPool(s.reads().QueryRowContext(ctx,
+		`SELECT `+identityPoolColumns+` FROM identity_pools WHERE id = $1`, id))
+	if err != nil {
+		return store.IdentityPool{}, s.mapErr(fmt.Sprintf("sqlstore: get identity pool %q", id), err, nil)
+	}
+	return p, nil
+}
+
+// UpdateIdentityPool writes UpdatedAt as given; the account and creation time of p are ignored.
+func (s *Store) UpdateIdentityPool(ctx context.Context, p store.IdentityPool) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: update identity pool %q", p.ID)
+	e, err := encodePoolJSON(p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return s.execOne(ctx, op, `UPDATE identity_pools
+		SET name = $2, allow_unauthenticated = $3, allow_classic_flow = $4,
+			supported_login_providers = $5, developer_provider_name = $6, oidc_provider_arns = $7,
+			cognito_identity_providers = $8, saml_provider_arns = $9, tags = $10, roles = $11,
+			role_mappings = $12, principal_tag_maps = $13, updated_at = $14
+		WHERE id = $1`,
+		p.ID, p.Name, p.AllowUnauthenticated, encodeClassicFlow(p.AllowClassicFlow),
+		e.loginProviders, p.DeveloperProviderName, e.oidcARNs, e.cognitoProviders,
+		e.samlARNs, e.tags, e.roles, p.RoleMappings, p.PrincipalTagMaps, encodeTime(p.UpdatedAt))
+}
+
+// DeleteIdentityPool deletes the logins, then the identities, then the pool, in one transaction;
+// the foreign keys refuse any other order.
+func (s *Store) DeleteIdentityPool(ctx context.Context, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: delete identity pool %q", id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM identity_pools WHERE id = $1`, id).Scan(&one); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM identity_logins WHERE pool_id = $1`,
+			`DELETE FROM identities WHERE pool_id = $1`,
+			`DELETE FROM identity_pools WHERE id = $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// sql.ErrNoRows becomes ErrNotFound.
+	return s.mapErr(op, err, store.ErrConflict)
+}
+
+// ListIdentityPools treats limit <= 0 as no limit, and returns an empty page for an account without
+// pools, existing or not.
+func (s *Store) ListIdentityPools(ctx context.Context, accountID, after string, limit int) ([]store.IdentityPool, string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: list identity pools of account %q", accountID)
+	limit = pageLimit(limit)
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityPoolColumns+` FROM identity_pools
+		WHERE account_id = $1 AND `+s.cognitoText("id")+` > $2
+		ORDER BY `+s.cognitoText("id")+`
+		LIMIT $3`,
+		accountID, after, limit+1)
+	if err != nil {
+		return nil, "", s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var out []store.IdentityPool
+	for rows.Next() {
+		p, err := scanIdentityPool(rows)
+		if err != nil {
+			return nil, "", s.mapErr(op, err, nil)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", s.mapErr(op, err, nil)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+		return out, out[limit-1].ID, nil
+	}
+	return out, "", nil
+}
+
+// Identities.
+
+const identityColumns = `id, pool_id, disabled, created_at, updated_at`
+
+func scanIdentity(r rowScanner) (store.Identity, error) {
+	var (
+		id               store.Identity
+		created, updated int64
+	)
+	if err := r.Scan(&id.ID, &id.PoolID, &id.Disabled, &created, &updated); err != nil {
+		return store.Identity{}, err
+	}
+	id.CreatedAt = decodeTime(created)
+	id.UpdatedAt = decodeTime(updated)
+	return id, nil
+}
+
+// identityLogins checks and completes the logins of one call for identityID of poolID: an empty
+// PoolID or IdentityID is filled in, a different one is refused (a caller bug, so no sentinel),
+// and a login listed twice is kept once (the first, with its CreatedAt).
+func identityLogins(poolID, identityID string, logins []store.IdentityLogin) ([]store.IdentityLogin, error) {
+	type loginKey struct{ provider, subject string }
+	seen := make(map[loginKey]bool, len(logins))
+	out := make([]store.IdentityLogin, 0, len(logins))
+	for _, l := range logins {
+		if l.PoolID != "" && l.PoolID != poolID {
+			return nil, fmt.Errorf("login %q/%q names pool %q, but identity %q belongs to pool %q",
+				l.Provider, l.Subject, l.PoolID, identityID, poolID)
+		}
+		if l.IdentityID != "" && l.IdentityID != identityID {
+			return nil, fmt.Errorf("login %q/%q names identity %q, not %q", l.Provider, l.Subject, l.IdentityID, identityID)
+		}
+		k := loginKey{l.Provider, l.Subject}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		l.PoolID, l.IdentityID = poolID, identityID
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// insertLogins inserts links inside tx. The primary key refuses a login linked already; the
+// driver error stays in the chain (wrapped with the login) so that retry and mapErr classify it.
+func insertLogins(ctx context.Context, tx *sql.Tx, logins []store.IdentityLogin) error {
+	for _, l := range logins {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_logins
+			(pool_id, provider, subject, identity_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			l.PoolID, l.Provider, l.Subject, l.IdentityID, encodeTime(l.CreatedAt)); err != nil {
+			return fmt.Errorf("link login %q/%q: %w", l.Provider, l.Subject, err)
+		}
+	}
+	return nil
+}
+
+// CreateIdentity relies on the primary key of identity_logins: of concurrent callers linking one
+// login, exactly one commits and the others' identities roll back with their inserts.
+func (s *Store) CreateIdentity(ctx context.Context, id store.Identity, logins []store.IdentityLogin) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: create identity %q in pool %q", id.ID, id.PoolID)
+	logins, err := identityLogins(id.PoolID, id.ID, logins)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identities (`+identityColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+			id.ID, id.PoolID, id.Disabled, encodeTime(id.CreatedAt), encodeTime(id.UpdatedAt)); err != nil {
+			return err
+		}
+		return insertLogins(ctx, tx, logins)
+	})
+	// A unique violation is a login linked already (or, improbably, a taken identity id); a
+	// foreign-key failure means the pool does not exist.
+	return s.mapErr(op, err, store.ErrNotFound)
+}
+
+func (s *Store) GetIdentity(ctx context.Context, id string) (store.Identity, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	i, err := scanIdentity(s.reads().QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities WHERE id = $1`, id))
+	if err != nil {
+		return store.Identity{}, s.mapErr(fmt.Sprintf("sqlstore: get identity %q", id), err, nil)
+	}
+	return i, nil
+}
+
+// ListIdentities treats limit <= 0 as no limit, and returns an empty page for a pool without
+// identities, existing or not.
+func (s *Store) ListIdentities(ctx context.Context, poolID string, hideDisabled bool, after string, limit int) ([]store.Identity, string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: list identities of pool %q", poolID)
+	limit = pageLimit(limit)
+	filter, args := "", []any{poolID, after, limit + 1}
+	if hideDisabled {
+		filter, args = ` AND disabled = $4`, append(args, false)
+	}
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityColumns+` FROM identities
+		WHERE pool_id = $1 AND `+s.cognitoText("id")+` > $2`+filter+`
+		ORDER BY `+s.cognitoText("id")+`
+		LIMIT $3`, args...)
+	if err != nil {
+		return nil, "", s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var out []store.Identity
+	for rows.Next() {
+		i, err := scanIdentity(rows)
+		if err != nil {
+			return nil, "", s.mapErr(op, err, nil)
+		}
+		out = append(out, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", s.mapErr(op, err, nil)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+		return out, out[limit-1].ID, nil
+	}
+	return out, "", nil
+}
+
+// DeleteIdentity deletes the logins, then the identity, in one transaction.
+func (s *Store) DeleteIdentity(ctx context.Context, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: delete identity %q", id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM identity_logins WHERE identity_id = $1`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM identities WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err == nil && n == 0 {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+	return s.mapErr(op, err, store.ErrConflict)
+}
+
+// Logins.
+
+const identityLoginColumns = `pool_id, identity_id, provider, subject, created_at`
+
+func scanIdentityLogin(r rowScanner) (store.IdentityLogin, error) {
+	var (
+		l       store.IdentityLogin
+		created int64
+	)
+	if err := r.Scan(&l.PoolID, &l.IdentityID, &l.Provider, &l.Subject, &created); err != nil {
+		return store.IdentityLogin{}, err
+	}
+	l.CreatedAt = decodeTime(created)
+	return l, nil
+}
+
+func (s *Store) FindLogin(ctx context.Context, poolID, provider, subject string) (store.IdentityLogin, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	l, err := scanIdentityLogin(s.reads().QueryRowContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
+		WHERE pool_id = $1 AND provider = $2 AND subject = $3`, poolID, provider, subject))
+	if err != nil {
+		return store.IdentityLogin{}, s.mapErr(fmt.Sprintf("sqlstore: find login %q/%q in pool %q", provider, subject, poolID), err, nil)
+	}
+	return l, nil
+}
+
+// ListLogins returns an empty list for an identity without logins, existing or not.
+func (s *Store) ListLogins(ctx context.Context, identityID string) ([]store.IdentityLogin, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: list logins of identity %q", identityID)
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
+		WHERE identity_id = $1
+		ORDER BY `+s.cognitoText("provider")+`, `+s.cognitoText("subject"), identityID)
+	if err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var out []store.IdentityLogin
+	for rows.Next() {
+		l, err := scanIdentityLogin(rows)
+		if err != nil {
+			return nil, s.mapErr(op, err, nil)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	return out, nil
+}
+
+// identityPoolOf reads the pool of an identity inside tx, failing with ErrNotFound when the
+// identity does not exist. Read in the write transaction, it cannot go stale before the commit.
+func identityPoolOf(ctx context.Context, tx *sql.Tx, identityID string) (string, error) {
+	var poolID string
+	err := tx.QueryRowContext(ctx, `SELECT pool_id FROM identities WHERE id = $1`, identityID).Scan(&poolID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("identity %q does not exist: %w", identityID, store.ErrNotFound)
+	}
+	return poolID, err
+}
+
+// LinkLogins answers, in this order: ErrNotFound for a missing identity, a plain error for a login
+// naming another pool or identity, ErrAlreadyExists for a login linked to another identity, then
+// ErrConflict for a second subject of a provider in onePerProvider (against the identity's links
+// and within logins). Logins already linked to this identity are skipped, so they never conflict;
+// nothing is written unless every login passes. The identity's UpdatedAt is left alone: the call
+// carries no time of change (each link keeps its own CreatedAt).
+func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []store.IdentityLogin, onePerProvider []string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: link %d logins to identity %q", len(logins), identityID)
+	single := make(map[string]bool, len(onePerProvider))
+	for _, p := range onePerProvider {
+		single[p] = true
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		poolID, err := identityPoolOf(ctx, tx, identityID)
+		if err != nil {
+			return err
+		}
+		all, err := identityLogins(poolID, identityID, logins)
+		if err != nil {
+			return err
+		}
+		var fresh []store.IdentityLogin
+		for _, l := range all {
+			var owner string
+			err := tx.QueryRowContext(ctx, `SELECT identity_id FROM identity_logins
+				WHERE pool_id = $1 AND provider = $2 AND subject = $3`, poolID, l.Provider, l.Subject).Scan(&owner)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				fresh = append(fresh, l)
+			case err != nil:
+				return err
+			case owner != identityID:
+				return fmt.Errorf("%w: login %q/%q is linked to identity %q", store.ErrAlreadyExists, l.Provider, l.Subject, owner)
+			}
+		}
+		batch := make(map[string]string)
+		for _, l := range fresh {
+			if !single[l.Provider] {
+				continue
+			}
+			if other, ok := batch[l.Provider]; ok {
+				return fmt.Errorf("%w: two logins of provider %q (%q and %q)", store.ErrConflict, l.Provider, other, l.Subject)
+			}
+			batch[l.Provider] = l.Subject
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM identity_logins
+				WHERE identity_id = $1 AND provider = $2 AND subject <> $3`,
+				identityID, l.Provider, l.Subject).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("%w: the identity already has a login of provider %q", store.ErrConflict, l.Provider)
+			}
+		}
+		return insertLogins(ctx, tx, fresh)
+	})
+	// A unique violation means a concurrent caller linked a login first; a foreign-key failure
+	// that the identity vanished, which the check above already reports.
+	return s.mapErr(op, err, store.ErrNotFound)
+}
+
+func (s *Store) UnlinkLogin(ctx context.Context, identityID, provider, subject string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.execOne(ctx, fmt.Sprintf("sqlstore: unlink login %q/%q from identity %q", provider, subject, identityID),
+		`DELETE FROM identity_logins WHERE identity_id = $1 AND provider = $2 AND subject = $3`,
+		identityID, provider, subject)
+}
+
+// MergeIdentities ignores the winner among the losers and losers listed twice. Every loser must
+// exist in the winner's pool, else ErrNotFound and nothing changes. The winner keeps its Disabled
+// flag; the store does not check the merged logins against any one-per-provider rule (the
+// service decides what may be merged). Every identity involved gets UpdatedAt = at.
+func (s *Store) MergeIdentities(ctx context.Context, winnerID string, loserIDs []string, at time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: merge identities %q into %q", loserIDs, winnerID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		poolID, err := identityPoolOf(ctx, tx, winnerID)
+		if err != nil {
+			return err
+		}
+		done := map[string]bool{winnerID: true}
+		for _, loser := range loserIDs {
+			if done[loser] {
+				continue
+			}
+			done[loser] = true
+			loserPool, err := identityPoolOf(ctx, tx, loser)
+			if err != nil {
+				return err
+			}
+			if loserPool != poolID {
+				return fmt.Errorf("identity %q belongs to pool %q, not to the winner's pool %q: %w", loser, loserPool, poolID, store.ErrNotFound)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE identity_logins SET identity_id = $1 WHERE identity_id = $2`,
+				winnerID, loser); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE identities SET disabled = $2, updated_at = $3 WHERE id = $1`,
+				loser, true, encodeTime(at)); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE identities SET updated_at = $2 WHERE id = $1`, winnerID, encodeTime(at))
+		return err
+	})
+	return s.mapErr(op, err, nil)
+}
+
+// ListLoginSubjects treats limit <= 0 as no limit, and returns an empty page when the identity has
+// no login of the provider, or does not exist.
+func (s *Store) ListLoginSubjects(ctx context.Context, identityID, provider, after string, limit int) ([]string, string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: list %q subjects of identity %q", provider, identityID)
+	limit = pageLimit(limit)
+	rows, err := s.reads().QueryContext(ctx, `SELECT subject FROM identity_logins
+		WHERE identity_id = $1 AND provider = $2 AND `+s.cognitoText("subject")+` > $3
+		ORDER BY `+s.cognitoText("subject")+`
+		LIMIT $4`,
+		identityID, provider, after, limit+1)
+	if err != nil {
+		return nil, "", s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var subject string
+		if err := rows.Scan(&subject); err != nil {
+			return nil, "", s.mapErr(op, err, nil)
+		}
+		out = append(out, subject)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", s.mapErr(op, err, nil)
+	}
+	if len(out) > limit {
+		out = out[:limit]
+		return out, out[limit-1], nil
+	}
+	return out, "", nil
+}

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -127,10 +129,24 @@ func serveCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
-var urlPassword = regexp.MustCompile(`://([^:/@]+):[^@]*@`)
-
-// redactURL keeps database passwords out of the log.
-func redactURL(u string) string { return urlPassword.ReplaceAllString(u, "://$1:***@") }
+// redactURL keeps database passwords out of the log, in the user-info part and in the query.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return raw // a plain file path carries no password
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q.Set(k, "redacted")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
 
 func migrateCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{

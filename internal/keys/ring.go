@@ -24,9 +24,13 @@ type RingStore interface {
 
 // RingOptions tunes a key ring.
 type RingOptions struct {
-	// Refresh bounds how long this node may miss a key another node added: the ring reloads at
-	// least this often, and at most once per Refresh on an unknown key id.
+	// Refresh is how often the ring is reloaded even when nothing asks for an unknown key.
 	Refresh time.Duration
+	// MissReload is the minimum time between reloads caused by unknown key ids. It bounds how
+	// long this node can refuse a token another node just sealed with a key it created (a
+	// rotation, or two nodes starting at once), while a flood of made-up ids still costs at
+	// most one store read per MissReload.
+	MissReload time.Duration
 	// Generate makes new key material (e.g. 32 random bytes, or a PEM private key).
 	Generate func() ([]byte, error)
 	Now      func() time.Time
@@ -61,6 +65,9 @@ type Key struct {
 func NewRing(purpose string, st RingStore, master *MasterKey, opts RingOptions) *Ring {
 	if opts.Refresh == 0 {
 		opts.Refresh = 30 * time.Second
+	}
+	if opts.MissReload == 0 {
+		opts.MissReload = time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -130,7 +137,7 @@ func (r *Ring) Signer(ctx context.Context) (Key, error) {
 	return *r.signer, nil
 }
 
-// Lookup finds a verification key by id. An unknown id reloads the ring at most once per Refresh,
+// Lookup finds a verification key by id. An unknown id reloads the ring at most once per MissReload,
 // so a flood of made-up ids never becomes a flood of store reads.
 func (r *Ring) Lookup(ctx context.Context, id string) (Key, bool, error) {
 	r.mu.Lock()
@@ -147,7 +154,7 @@ func (r *Ring) Lookup(ctx context.Context, id string) (Key, bool, error) {
 		}
 		return k, true, nil
 	}
-	if now.Sub(r.lastReload) < r.opts.Refresh {
+	if now.Sub(r.lastReload) < r.opts.MissReload {
 		return Key{}, false, nil
 	}
 	if err := r.load(ctx); err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/latchkey/latchkey/internal/awsproto/restjson"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sigv4"
+	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -459,6 +460,10 @@ func (s *Server) fail(rq *request, err error) {
 	ae, ok := awserr.As(err)
 	if !ok {
 		ae = awserr.Internal(svc.family.internal, err)
+	}
+	// A fault caused by an unreachable store is temporary: clients retry 503 by themselves.
+	if ae.HTTPStatus >= 500 && errors.Is(err, store.ErrUnavailable) {
+		ae = &awserr.Error{Code: "ServiceUnavailable", Message: "Service is unavailable. Please try again.", HTTPStatus: http.StatusServiceUnavailable, Cause: err}
 	}
 	if ae.HTTPStatus >= 500 && ae.Code == "InternalFailure" {
 		ae.Code = svc.family.internal

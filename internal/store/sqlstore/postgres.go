@@ -134,10 +134,31 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 	}
 	if err := s.Migrate(ctx); err != nil {
 		_ = db.Close()
-		return nil, errors.New(redactSecrets(err.Error(), rawURL))
+		return nil, redactErr(err, rawURL)
 	}
 	return s, nil
 }
+
+// redactErr returns err, or when its text contains the URL's password, an error with the password
+// removed that still matches store.ErrUnavailable if err did.
+func redactErr(err error, rawURL string) error {
+	msg := redactSecrets(err.Error(), rawURL)
+	if msg == err.Error() {
+		return err
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return &redactedError{msg: msg, sentinel: store.ErrUnavailable}
+	}
+	return &redactedError{msg: msg}
+}
+
+type redactedError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.sentinel }
 
 // migrationLockID names the row of goose_lock that latchkey's migrations take.
 const migrationLockID = 0x6c617463686b6579 // "latchkey" in ASCII

@@ -449,6 +449,7 @@ func TestPostgresRetryBudgets(t *testing.T) {
 		{"refused connection", &pgconn.ConnectError{Config: &pgconn.Config{}}, 2},
 		{"connection lost inside a transaction", uncommitted{io.ErrUnexpectedEOF}, 2},
 		{"connection lost at COMMIT", io.ErrUnexpectedEOF, 1},
+		{"statement timeout inside a transaction", uncommitted{&pgconn.PgError{Code: "57014"}}, 1},
 		{"unique violation", &pgconn.PgError{Code: "23505"}, 1},
 	} {
 		runs := 0

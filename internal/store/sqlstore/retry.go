@@ -36,17 +36,24 @@ func (e uncommitted) Unwrap() error { return e.err }
 func (s *Store) retryKind(err error) errKind {
 	k := s.dialect.classify(err)
 	var u uncommitted
-	if k == kindUnavailable && errors.As(err, &u) {
+	if k == kindUnavailable && errors.As(err, &u) && !statementCanceled(err) {
 		return kindReconnect
 	}
 	return k
 }
 
+// statementCanceled: the server cancelled the statement (SQLSTATE 57014, a statement_timeout set
+// by an operator). Running it again would only load an overloaded server once more.
+func statementCanceled(err error) bool {
+	var st interface{ SQLState() string }
+	return errors.As(err, &st) && st.SQLState() == "57014"
+}
+
 // retry runs op until it succeeds, fails with an error that may not be repeated, a retry budget
-// is used up or ctx ends. op must be safe to run again from the start: a whole transaction or a
-// single autocommit statement, never a part of a transaction. A single statement whose connection
-// broke after it was sent is not retried (it may have been applied); database/sql itself retries
-// the statements that never left a broken pooled connection.
+// is used up or ctx ends. op must be safe to run again from the start: a whole transaction, a read,
+// or a connection attempt, never a part of a transaction. A failure whose outcome is unknown (the
+// connection broke during COMMIT) is not retried; database/sql itself retries the statements that
+// never left a broken pooled connection.
 func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
 	delay := s.retryPolicy.base
 	races, reconnects := 0, 0

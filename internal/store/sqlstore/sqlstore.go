@@ -241,7 +241,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	for _, db := range s.pools() {
-		if err := db.PingContext(ctx); err != nil {
+		if err := s.read(ctx, db.PingContext); err != nil {
 			return fmt.Errorf("sqlstore: ping: %w: %w", store.ErrUnavailable, err)
 		}
 	}

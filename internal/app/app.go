@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/api/cognitoapi"
 	"github.com/latchkey/latchkey/internal/api/iamapi"
+	"github.com/latchkey/latchkey/internal/api/quicksightapi"
 	"github.com/latchkey/latchkey/internal/api/stsapi"
 	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authn"
@@ -28,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/quicksight"
 	"github.com/latchkey/latchkey/internal/server"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
@@ -135,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
 	stsSvc.CognitoIssuer = cfg.CognitoIssuer
 	stsSvc.ClassicFlowAllowed = cognitoSvc.ClassicFlowAllowed
+	quicksightSvc := &quicksight.Service{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now}
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		st.Close()
@@ -147,7 +149,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		STS:               stsapi.Table(stsSvc),
 		IAM:               iamapi.Table(iamSvc),
 		Cognito:           cognitoapi.Table(cognitoSvc),
-		QuickSight:        api.Table{},
+		QuickSight:        quicksightapi.Table(quicksightSvc),
 		Region:            cfg.Region,
 		MaxQueryBodyBytes: cfg.MaxQueryBodyBytes,
 		MaxJSONBodyBytes:  cfg.MaxJSONBodyBytes,

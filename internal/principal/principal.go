@@ -78,6 +78,21 @@ type Principal struct {
 	FederatedProvider string `json:"fp,omitempty"`
 	// TaskPolicyARN scopes an AssumeRoot session.
 	TaskPolicyARN string `json:"tp,omitempty"`
+	// IdentityContext is the trusted identity context of an identity-enhanced role session
+	// (AssumeRole with ProvidedContexts); nil for every other session.
+	IdentityContext *IdentityContext `json:"ic,omitempty"`
+}
+
+// IdentityContext is the identity an identity-enhanced role session acts for: the QuickSight
+// user a verified context assertion named.
+type IdentityContext struct {
+	Provider    string    `json:"p"`   // the ProviderArn
+	AccountID   string    `json:"a"`   // the QuickSight user's account
+	Namespace   string    `json:"ns"`  // the QuickSight namespace
+	UserARN     string    `json:"u"`   // arn:aws:quicksight:<region>:<account>:user/<namespace>/<name>
+	PrincipalID string    `json:"pid"` // the QuickSight user's PrincipalId
+	Region      string    `json:"r"`   // the region the context was issued for
+	Expires     time.Time `json:"exp"` // the assertion's expiry
 }
 
 // Tag is a session or principal tag.

@@ -114,4 +114,5 @@ type Store interface {
 	OrgStore
 	FederationStore
 	CognitoStore
+	QuickSightStore
 }

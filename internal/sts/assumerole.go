@@ -14,7 +14,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// AssumeRoleInput is the AssumeRole request (ProvidedContexts arrive with the QuickSight issue).
+// AssumeRoleInput is the AssumeRole request.
 type AssumeRoleInput struct {
 	RoleARN           string
 	RoleSessionName   string
@@ -26,7 +26,10 @@ type AssumeRoleInput struct {
 	Session           SessionPolicies
 	Tags              []SessionTag
 	TransitiveTagKeys []string
-	HasContexts       bool
+	// Contexts are the ProvidedContexts (only the QuickSight provider is supported); HasContexts
+	// is set whenever the request carries any, and adds sts:SetContext to the checked actions.
+	Contexts    []ProvidedContext
+	HasContexts bool
 }
 
 // RoleSession is what AssumeRole-family operations return.
@@ -60,6 +63,12 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	account, path, name, ok := ParseRoleARN(in.RoleARN)
 	if !ok {
 		return RoleSession{}, validation("Request ARN is invalid")
+	}
+	if err := checkProviders(in.Contexts); err != nil {
+		return RoleSession{}, err
+	}
+	if len(in.Contexts) > 0 {
+		in.HasContexts = true
 	}
 	denied := func() error { return authz.Denied(caller, "sts:AssumeRole", in.RoleARN, "") }
 	role, err := s.Roles.GetRole(ctx, account, name)
@@ -162,6 +171,12 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		}
 	}
 
+	// The contexts are verified once the trust policy allowed sts:SetContext (sts.md §10).
+	identityContext, err := s.verifyContexts(ctx, role.AccountID, in.Contexts)
+	if err != nil {
+		return RoleSession{}, err
+	}
+
 	polSize, err := s.checkSessionPolicies(ctx, in.Session, 0)
 	if err != nil {
 		return RoleSession{}, err
@@ -198,6 +213,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		MFAAuthenticated:   mfa,
 		Chained:            chained,
 		FederatedProvider:  caller.FederatedProvider,
+		IdentityContext:    identityContext,
 	}
 	if mfa {
 		p.MFAAuthTime = now

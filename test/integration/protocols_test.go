@@ -20,7 +20,7 @@ func (ts *testServer) quicksight(keyID, secret string) *quicksight.Client {
 }
 
 // The JSON and REST front ends authenticate, decode and validate before any operation runs;
-// QuickSight operations arrive in a later issue and say plainly that they are missing.
+// QuickSight labels arrive percent-decoded (a "/" in a user name included).
 func TestCognitoFrontEnd(t *testing.T) {
 	ts := startServer(t)
 	c := ts.cognito(rootKeyID, rootSecret)
@@ -66,7 +66,10 @@ func TestQuickSightFrontEnd(t *testing.T) {
 	ts := startServer(t)
 	q := ts.quicksight(rootKeyID, rootSecret)
 	_, err := q.DescribeUser(ctx, &quicksight.DescribeUserInput{AwsAccountId: aws.String(accountID), Namespace: aws.String("default"), UserName: aws.String("alice/x y")})
-	wantAPIError(t, err, "NotImplementedException", 501)
+	wantAPIError(t, err, "ResourceNotFoundException", 404)
+	if !strings.Contains(err.Error(), "user/default/alice/x y") {
+		t.Fatalf("the label was not decoded: %v", err)
+	}
 	_, err = q.ListUsers(ctx, &quicksight.ListUsersInput{AwsAccountId: aws.String(accountID), Namespace: aws.String("bad namespace!")})
 	wantAPIError(t, err, "InvalidParameterValueException", 400)
 	var ipv *qstypes.InvalidParameterValueException

@@ -2,11 +2,9 @@ package stsapi
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
-	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sts"
 )
@@ -178,14 +176,16 @@ func Table(svc *sts.Service) api.Table {
 			return &accessKeyInfoOut{Account: acct}, nil
 		}),
 		"AssumeRole": api.Op(func(ctx context.Context, c *api.Call, in *assumeRoleIn) (*assumeRoleOut, error) {
-			if len(in.ProvidedContexts) > 0 {
-				return nil, awserr.New("NotImplemented", http.StatusNotImplemented, "Latchkey does not accept ProvidedContexts yet; identity-enhanced sessions arrive with QuickSight identity context support.")
+			var contexts []sts.ProvidedContext
+			for _, pc := range in.ProvidedContexts {
+				contexts = append(contexts, sts.ProvidedContext{ProviderARN: pc.ProviderArn, ContextAssertion: pc.ContextAssertion})
 			}
 			rs, err := svc.AssumeRole(ctx, c.Caller, sts.AssumeRoleInput{
 				RoleARN: in.RoleArn, RoleSessionName: in.RoleSessionName, DurationSeconds: in.DurationSeconds,
 				ExternalID: in.ExternalId, SerialNumber: in.SerialNumber, TokenCode: in.TokenCode,
 				SourceIdentity: in.SourceIdentity, Session: sessionPolicies(in.Policy, in.PolicyArns),
 				Tags: sessionTags(in.Tags), TransitiveTagKeys: in.TransitiveTagKeys,
+				Contexts: contexts, HasContexts: len(contexts) > 0,
 			})
 			if err != nil {
 				return nil, err

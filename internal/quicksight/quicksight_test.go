@@ -1,0 +1,243 @@
+package quicksight
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/sts"
+)
+
+// fakeStore keeps users and namespaces in memory (namespaces are not needed beyond "default").
+type fakeStore struct {
+	users map[string]store.QuickSightUser
+	iam   map[string]string // "user/<name>" or "role/<name>" -> id
+}
+
+func key(a, ns, n string) string { return a + "|" + ns + "|" + n }
+
+func (f *fakeStore) CreateQuickSightNamespace(context.Context, store.QuickSightNamespace) error {
+	return store.ErrAlreadyExists
+}
+func (f *fakeStore) GetQuickSightNamespace(context.Context, string, string) (store.QuickSightNamespace, error) {
+	return store.QuickSightNamespace{}, store.ErrNotFound
+}
+func (f *fakeStore) ListQuickSightNamespaces(context.Context, string, string, int) ([]store.QuickSightNamespace, string, error) {
+	return nil, "", nil
+}
+func (f *fakeStore) DeleteQuickSightNamespace(context.Context, string, string) error {
+	return store.ErrNotFound
+}
+func (f *fakeStore) DeleteQuickSightUsersInNamespace(context.Context, string, string) error {
+	return nil
+}
+func (f *fakeStore) CreateQuickSightUser(_ context.Context, u store.QuickSightUser) error {
+	if _, ok := f.users[key(u.AccountID, u.Namespace, u.UserName)]; ok {
+		return store.ErrAlreadyExists
+	}
+	f.users[key(u.AccountID, u.Namespace, u.UserName)] = u
+	return nil
+}
+func (f *fakeStore) GetQuickSightUser(_ context.Context, a, ns, n string) (store.QuickSightUser, error) {
+	u, ok := f.users[key(a, ns, n)]
+	if !ok {
+		return u, store.ErrNotFound
+	}
+	return u, nil
+}
+func (f *fakeStore) GetQuickSightUserByPrincipalID(_ context.Context, a, ns, pid string) (store.QuickSightUser, error) {
+	for _, u := range f.users {
+		if u.AccountID == a && u.Namespace == ns && u.PrincipalID == pid {
+			return u, nil
+		}
+	}
+	return store.QuickSightUser{}, store.ErrNotFound
+}
+func (f *fakeStore) FindQuickSightUsersByEmail(_ context.Context, a, ns, email string, limit int) ([]store.QuickSightUser, error) {
+	var out []store.QuickSightUser
+	for _, u := range f.users {
+		if u.AccountID == a && u.Namespace == ns && u.Email == email && len(out) < limit {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+func (f *fakeStore) UpdateQuickSightUser(_ context.Context, u store.QuickSightUser) error {
+	f.users[key(u.AccountID, u.Namespace, u.UserName)] = u
+	return nil
+}
+func (f *fakeStore) DeleteQuickSightUser(_ context.Context, a, ns, n string) error {
+	delete(f.users, key(a, ns, n))
+	return nil
+}
+func (f *fakeStore) ListQuickSightUsers(_ context.Context, a, ns, after string, limit int) ([]store.QuickSightUser, string, error) {
+	var names []string
+	for _, u := range f.users {
+		if u.AccountID == a && u.Namespace == ns && u.UserName > after {
+			names = append(names, u.UserName)
+		}
+	}
+	slices.Sort(names)
+	var out []store.QuickSightUser
+	for i, n := range names {
+		if i == limit {
+			return out, out[limit-1].UserName, nil
+		}
+		out = append(out, f.users[key(a, ns, n)])
+	}
+	return out, "", nil
+}
+func (f *fakeStore) GetUser(_ context.Context, _, name string) (store.User, error) {
+	id, ok := f.iam["user/"+name]
+	if !ok {
+		return store.User{}, store.ErrNotFound
+	}
+	return store.User{UserID: id, UserName: name, Path: "/"}, nil
+}
+func (f *fakeStore) GetRole(_ context.Context, _, name string) (store.Role, error) {
+	id, ok := f.iam["role/"+name]
+	if !ok {
+		return store.Role{}, store.ErrNotFound
+	}
+	return store.Role{RoleID: id, RoleName: name, Path: "/"}, nil
+}
+
+type allowAll struct{ denyAction string }
+
+func (a allowAll) Authorize(_ context.Context, r authz.Request) error {
+	if r.Action == a.denyAction {
+		return authz.Denied(r.Caller, r.Action, r.Resource, "")
+	}
+	return nil
+}
+
+type captureSigner struct{ claims map[string]any }
+
+func (c *captureSigner) Sign(_ context.Context, alg string, claims map[string]any) (string, error) {
+	if alg != "ES384" {
+		return "", awserr.New("Bad", 500, "alg %s", alg)
+	}
+	c.claims = claims
+	return "header.payload.signature", nil
+}
+
+const acct = "123456789012"
+
+var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func newService(deny string) (*Service, *captureSigner, *fakeStore) {
+	st := &fakeStore{users: map[string]store.QuickSightUser{}, iam: map[string]string{"user/alice": "AIDAALICE", "role/app": "AROAAPP"}}
+	sig := &captureSigner{}
+	return &Service{Store: st, Authz: allowAll{deny}, Tokens: sig, Region: "us-east-1", Now: func() time.Time { return now },
+		NewID: func() string { return "id1" }}, sig, st
+}
+
+var caller = &principal.Principal{Kind: principal.User, AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/admin", UserID: "AIDAADMIN"}
+
+func wantCode(t *testing.T, err error, code string, status int) {
+	t.Helper()
+	ae, ok := awserr.As(err)
+	if !ok || ae.Code != code || ae.HTTPStatus != status {
+		t.Fatalf("got %v, want %s %d", err, code, status)
+	}
+}
+
+func TestRegisterAndIdentityContext(t *testing.T) {
+	s, sig, _ := newService("")
+	ctx := t.Context()
+	u, err := s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityIAM,
+		IAMARN: "arn:aws:iam::" + acct + ":role/app", SessionName: "s1", Email: "a@example.com", Role: "READER"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.UserName != "app/s1" || u.PrincipalID != "federated/iam/AROAAPP:s1" || u.ARN != "arn:aws:quicksight:us-east-1:"+acct+":user/default/app/s1" {
+		t.Fatalf("user = %+v", u)
+	}
+	_, err = s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityIAM,
+		IAMARN: "arn:aws:iam::" + acct + ":role/app", SessionName: "s1", Email: "a@example.com", Role: "READER"})
+	wantCode(t, err, "ResourceExistsException", 409)
+	_, err = s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityIAM,
+		IAMARN: "arn:aws:iam::" + acct + ":user/alice", SessionName: "s1", Email: "a@example.com", Role: "READER"})
+	wantCode(t, err, "InvalidParameterValueException", 400)
+	_, err = s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "team", IdentityType: IdentityQuickSight, UserName: "x", Email: "x@example.com", Role: "READER"})
+	wantCode(t, err, "ResourceNotFoundException", 404)
+
+	tok, err := s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: acct, UserARN: u.ARN})
+	if err != nil || tok == "" {
+		t.Fatalf("GetIdentityContext: %v", err)
+	}
+	c := sig.claims
+	if c["typ"] != sts.QuickSightContextType || c["acct"] != acct || c["arn"] != u.ARN || c["ns"] != "default" || c["pid"] != u.PrincipalID ||
+		c["rgn"] != "us-east-1" || c["exp"] != now.Add(ContextTTL).Unix() {
+		t.Fatalf("claims = %v", c)
+	}
+	at := now.Add(2 * time.Hour)
+	if _, err := s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: acct, Namespace: "default", Email: "a@example.com", SessionExpiresAt: &at, ContextRegion: "eu-west-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if sig.claims["exp"] != at.Unix() || sig.claims["rgn"] != "eu-west-1" {
+		t.Fatalf("claims = %v", sig.claims)
+	}
+
+	for name, in := range map[string]IdentityContextInput{
+		"no identifier":       {Account: acct, Namespace: "default"},
+		"two identifiers":     {Account: acct, Namespace: "default", UserName: "a", Email: "b"},
+		"no namespace":        {Account: acct, UserName: "app/s1"},
+		"namespace mismatch":  {Account: acct, Namespace: "other", UserARN: u.ARN},
+		"arn of another acct": {Account: acct, UserARN: strings.Replace(u.ARN, acct, "111111111111", 1)},
+		"past expiry":         {Account: acct, UserARN: u.ARN, SessionExpiresAt: new(now.Add(-time.Second))},
+		"far expiry":          {Account: acct, UserARN: u.ARN, SessionExpiresAt: new(now.Add(MaxContextLifetime + time.Second))},
+		"other partition":     {Account: acct, UserARN: u.ARN, ContextRegion: "cn-north-1"},
+	} {
+		_, err := s.GetIdentityContext(ctx, caller, in)
+		ae, ok := awserr.As(err)
+		if !ok || ae.Code != "InvalidParameterValueException" {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	_, err = s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: "111111111111", Namespace: "default", UserName: "app/s1"})
+	wantCode(t, err, "AccessDeniedException", 401)
+	_, err = s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: acct, Namespace: "default", UserName: "nobody"})
+	wantCode(t, err, "ResourceNotFoundException", 404)
+}
+
+func TestDeniedAndPagination(t *testing.T) {
+	s, _, _ := newService("quicksight:ListUsers")
+	ctx := t.Context()
+	_, err := s.ListUsers(ctx, caller, acct, "default", 10, "")
+	wantCode(t, err, "AccessDeniedException", 401)
+	if ae, _ := awserr.As(err); !strings.Contains(ae.Message, "is not authorized to perform: quicksight:ListUsers on resource: arn:aws:quicksight:us-east-1:"+acct+":user/default/*") {
+		t.Fatalf("message: %s", ae.Message)
+	}
+	s, _, _ = newService("")
+	for _, n := range []string{"c", "a", "b"} {
+		if _, err := s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityQuickSight, UserName: n, Email: n, Role: "READER"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	tok := ""
+	for {
+		p, err := s.ListUsers(ctx, caller, acct, "default", 2, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range p.Users {
+			got = append(got, u.UserName)
+		}
+		if tok = p.NextToken; tok == "" {
+			break
+		}
+	}
+	if strings.Join(got, "") != "abc" {
+		t.Fatalf("users = %v", got)
+	}
+	_, err = s.ListUsers(ctx, caller, acct, "default", 2, encodeToken("namespaces", "a"))
+	wantCode(t, err, "InvalidNextTokenException", 400)
+}

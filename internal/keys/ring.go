@@ -31,6 +31,9 @@ type RingOptions struct {
 	// rotation, or two nodes starting at once), while a flood of made-up ids still costs at
 	// most one store read per MissReload.
 	MissReload time.Duration
+	// Publish is how long a rotated key is known before it starts signing. It exceeds Refresh, so
+	// every node has loaded the new key before any token sealed with it exists.
+	Publish time.Duration
 	// Generate makes new key material (e.g. 32 random bytes, or a PEM private key).
 	Generate func() ([]byte, error)
 	Now      func() time.Time
@@ -46,7 +49,6 @@ type Ring struct {
 
 	mu         sync.Mutex
 	keys       map[string]Key
-	signer     *Key
 	loadedAt   time.Time
 	lastReload time.Time
 }
@@ -68,6 +70,9 @@ func NewRing(purpose string, st RingStore, master *MasterKey, opts RingOptions) 
 	}
 	if opts.MissReload == 0 {
 		opts.MissReload = time.Second
+	}
+	if opts.Publish == 0 {
+		opts.Publish = opts.Refresh + 5*time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -93,7 +98,6 @@ func (r *Ring) load(ctx context.Context) error {
 		return err
 	}
 	keys := make(map[string]Key, len(stored))
-	var signer *Key
 	for _, sk := range stored {
 		mat, err := r.master.Open(sk.Material, r.aad(sk.ID))
 		if err != nil {
@@ -104,13 +108,26 @@ func (r *Ring) load(ctx context.Context) error {
 			continue
 		}
 		keys[k.ID] = k
-		if k.RetireAt == nil && !k.ActiveFrom.After(now) && (signer == nil || k.ActiveFrom.After(signer.ActiveFrom) || (k.ActiveFrom.Equal(signer.ActiveFrom) && k.ID > signer.ID)) {
+	}
+	r.keys, r.loadedAt = keys, now
+	return nil
+}
+
+// currentSigner picks, among the loaded keys, the newest one that is active now: its ActiveFrom
+// has passed and its RetireAt has not. It is computed per call because a published key becomes
+// the signer when its time comes, without a reload. Callers hold r.mu.
+func (r *Ring) currentSigner(now time.Time) *Key {
+	var signer *Key
+	for _, k := range r.keys {
+		if k.ActiveFrom.After(now) || (k.RetireAt != nil && !k.RetireAt.After(now)) {
+			continue
+		}
+		if signer == nil || k.ActiveFrom.After(signer.ActiveFrom) || (k.ActiveFrom.Equal(signer.ActiveFrom) && k.ID > signer.ID) {
 			kk := k
 			signer = &kk
 		}
 	}
-	r.keys, r.signer, r.loadedAt = keys, signer, now
-	return nil
+	return signer
 }
 
 // Signer returns the key that signs now, creating the ring's first key when it has none.
@@ -122,19 +139,27 @@ func (r *Ring) Signer(ctx context.Context) (Key, error) {
 			return Key{}, err
 		}
 	}
-	if r.signer != nil {
-		return *r.signer, nil
+	if k := r.currentSigner(r.opts.Now()); k != nil {
+		return *k, nil
 	}
-	if _, err := r.addKey(ctx); err != nil {
+	// Another node may have created the ring's first key since the last read.
+	if err := r.load(ctx); err != nil {
+		return Key{}, err
+	}
+	if k := r.currentSigner(r.opts.Now()); k != nil {
+		return *k, nil
+	}
+	if _, err := r.addKey(ctx, r.opts.Now()); err != nil {
 		return Key{}, err
 	}
 	if err := r.load(ctx); err != nil {
 		return Key{}, err
 	}
-	if r.signer == nil {
+	k := r.currentSigner(r.opts.Now())
+	if k == nil {
 		return Key{}, errors.New("key ring has no active key after creating one")
 	}
-	return *r.signer, nil
+	return *k, nil
 }
 
 // Lookup finds a verification key by id. An unknown id reloads the ring at most once per MissReload,
@@ -181,7 +206,7 @@ func (r *Ring) Keys(ctx context.Context) ([]Key, error) {
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-func (r *Ring) addKey(ctx context.Context) (string, error) {
+func (r *Ring) addKey(ctx context.Context, activeFrom time.Time) (string, error) {
 	mat, err := r.opts.Generate()
 	if err != nil {
 		return "", err
@@ -194,22 +219,24 @@ func (r *Ring) addKey(ctx context.Context) (string, error) {
 	now := r.opts.Now()
 	err = r.st.AddSigningKey(ctx, store.SigningKey{
 		ID: id, Purpose: r.purpose, Material: r.master.Seal(mat, r.aad(id)),
-		ActiveFrom: now, CreatedAt: now,
+		ActiveFrom: activeFrom, CreatedAt: now,
 	})
 	return id, err
 }
 
-// Rotate adds a new signing key and retires the others; they keep verifying for verifyFor, which
-// must cover the longest lifetime of anything they signed.
+// Rotate publishes a new signing key that starts signing after Publish, when the current keys
+// retire; they keep verifying for verifyFor after that, which must cover the longest lifetime of
+// anything they signed.
 func (r *Ring) Rotate(ctx context.Context, verifyFor time.Duration) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	id, err := r.addKey(ctx)
+	now := r.opts.Now()
+	activeFrom := now.Add(r.opts.Publish)
+	id, err := r.addKey(ctx, activeFrom)
 	if err != nil {
 		return "", err
 	}
-	now := r.opts.Now()
-	if err := r.st.RetireSigningKeys(ctx, r.purpose, id, now, now.Add(verifyFor)); err != nil {
+	if err := r.st.RetireSigningKeys(ctx, r.purpose, id, activeFrom, activeFrom.Add(verifyFor)); err != nil {
 		return "", err
 	}
 	if err := r.st.DeleteExpiredSigningKeys(ctx, r.purpose, now); err != nil {
@@ -218,13 +245,26 @@ func (r *Ring) Rotate(ctx context.Context, verifyFor time.Duration) (string, err
 	return id, r.load(ctx)
 }
 
-// RotateIfOlderThan rotates when the signing key is older than age (the automatic schedule).
+// RotateIfOlderThan rotates when the newest key of the ring — active or only published — is older
+// than age (the automatic schedule). Reading the ring first keeps nodes that check at about the same
+// time from rotating twice.
 func (r *Ring) RotateIfOlderThan(ctx context.Context, age, verifyFor time.Duration) (bool, error) {
-	k, err := r.Signer(ctx)
+	if _, err := r.Signer(ctx); err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	err := r.load(ctx)
+	var newest time.Time
+	for _, k := range r.keys {
+		if k.ActiveFrom.After(newest) {
+			newest = k.ActiveFrom
+		}
+	}
+	r.mu.Unlock()
 	if err != nil {
 		return false, err
 	}
-	if r.opts.Now().Sub(k.ActiveFrom) < age {
+	if r.opts.Now().Sub(newest) < age {
 		return false, nil
 	}
 	_, err = r.Rotate(ctx, verifyFor)

@@ -153,6 +153,12 @@ func TestRotationKeepsOldTokensUntilTheyExpire(t *testing.T) {
 	if _, err := s.Ring.Rotate(ctx, 2*time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	// The rotated key is published first and seals only once every node can have loaded it.
+	early, _ := s.Seal(ctx, "ASIAEXAMPLEKEY000001", "secret", samplePrincipal())
+	if old[:8] != early[:8] {
+		t.Fatal("the new key seals before its publication period is over")
+	}
+	now = now.Add(time.Minute + 6*time.Second)
 	fresh, _ := s.Seal(ctx, "ASIAEXAMPLEKEY000001", "secret", samplePrincipal())
 	if old[:8] == fresh[:8] {
 		t.Fatal("not sealed with the new key")
@@ -189,6 +195,7 @@ func TestUnknownKeyReloadIsBounded(t *testing.T) {
 	if _, err := nodeA.Ring.Rotate(ctx, time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	now = now.Add(time.Minute + 6*time.Second)
 	tok, _ := nodeA.Seal(ctx, "ASIAEXAMPLEKEY000001", "s", samplePrincipal())
 	if _, _, err := nodeB.Open(ctx, "ASIAEXAMPLEKEY000001", tok); err != nil {
 		t.Fatalf("node B does not learn the rotated key: %v", err)

@@ -42,34 +42,20 @@ func decodeMarker(m string) (string, error) {
 	return string(b), nil
 }
 
-// keyOwner resolves the user a key operation addresses: the named user, or the caller itself when
-// no name is given (root addresses its own root keys).
-func (s *Service) keyOwner(ctx context.Context, caller *principal.Principal, userName string) (userID, name, resource string, err error) {
+// resolveOwner authorizes a key operation and loads the user it addresses: the named user, or the
+// caller itself when no name is given (root addresses its own root keys, reported as root=true).
+func (s *Service) resolveOwner(ctx context.Context, caller *principal.Principal, action, userName string) (u store.User, root bool, err error) {
 	if userName == "" {
 		switch caller.Kind {
 		case principal.Root:
-			return "", "", caller.ARN, nil
+			return store.User{}, true, s.authorize(ctx, caller, action, caller.ARN)
 		case principal.User:
 			userName = caller.UserName
 		default:
-			return "", "", "", awserr.New("ValidationError", http.StatusBadRequest, "Must specify userName when calling with non-User credentials")
+			return store.User{}, false, awserr.New("ValidationError", http.StatusBadRequest, "Must specify userName when calling with non-User credentials")
 		}
 	}
-	return "", userName, userResource(caller.AccountID, "/", userName), nil
-}
-
-func (s *Service) resolveOwner(ctx context.Context, caller *principal.Principal, action, userName string) (store.User, bool, error) {
-	_, name, resource, err := s.keyOwner(ctx, caller, userName)
-	if err != nil {
-		return store.User{}, false, err
-	}
-	if err := s.authorize(ctx, caller, action, resource); err != nil {
-		return store.User{}, false, err
-	}
-	if name == "" {
-		return store.User{}, true, nil
-	}
-	u, err := s.lookupUser(ctx, caller, name)
+	u, err = s.authorizeUser(ctx, caller, action, userName, nil)
 	return u, false, err
 }
 

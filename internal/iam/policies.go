@@ -42,20 +42,9 @@ func (s *Service) owner(ctx context.Context, caller *principal.Principal, kind s
 		}
 		return r.RoleID, r.RoleName, nil
 	}
-	u, err := s.Store.GetUser(ctx, caller.AccountID, name)
-	resource := userResource(caller.AccountID, "/", name)
-	var tags []store.Tag
-	switch {
-	case err == nil:
-		resource, tags = principal.UserARN(u.AccountID, u.Path, u.UserName), u.Tags
-	case !errors.Is(err, store.ErrNotFound):
-		return "", "", s.storeErr(err)
-	}
-	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
-		return "", "", aerr
-	}
+	u, err := s.authorizeUser(ctx, caller, action, name, extra)
 	if err != nil {
-		return "", "", noSuchUser(name)
+		return "", "", err
 	}
 	return u.UserID, u.UserName, nil
 }

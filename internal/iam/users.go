@@ -161,6 +161,28 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 	return userView(u), nil
 }
 
+// authorizeUser authorizes an action on an existing user — against its ARN with its path, and
+// with its tags as resource tags — and loads it. A user that does not exist is authorized as
+// arn:…:user/<name> first, so a denied caller learns nothing about which users exist.
+func (s *Service) authorizeUser(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string) (store.User, error) {
+	u, err := s.Store.GetUser(ctx, caller.AccountID, name)
+	resource := userResource(caller.AccountID, "/", name)
+	var tags []store.Tag
+	switch {
+	case err == nil:
+		resource, tags = principal.UserARN(u.AccountID, u.Path, u.UserName), u.Tags
+	case !errors.Is(err, store.ErrNotFound):
+		return u, s.storeErr(err)
+	}
+	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
+		return u, aerr
+	}
+	if err != nil {
+		return u, noSuchUser(name)
+	}
+	return u, nil
+}
+
 // lookupUser finds a user of the caller's account by name.
 func (s *Service) lookupUser(ctx context.Context, caller *principal.Principal, name string) (store.User, error) {
 	u, err := s.Store.GetUser(ctx, caller.AccountID, name)
@@ -189,10 +211,7 @@ func (s *Service) GetUser(ctx context.Context, caller *principal.Principal, name
 			return User{}, awserr.New("ValidationError", http.StatusBadRequest, "Must specify userName when calling with non-User credentials")
 		}
 	}
-	if err := s.authorize(ctx, caller, "iam:GetUser", userResource(caller.AccountID, "/", name)); err != nil {
-		return User{}, err
-	}
-	u, err := s.lookupUser(ctx, caller, name)
+	u, err := s.authorizeUser(ctx, caller, "iam:GetUser", name, nil)
 	if err != nil {
 		return User{}, err
 	}
@@ -241,10 +260,7 @@ type UpdateUserInput struct {
 
 // UpdateUser changes a user's name and/or path.
 func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, in UpdateUserInput) error {
-	if err := s.authorize(ctx, caller, "iam:UpdateUser", userResource(caller.AccountID, "/", in.UserName)); err != nil {
-		return err
-	}
-	u, err := s.lookupUser(ctx, caller, in.UserName)
+	u, err := s.authorizeUser(ctx, caller, "iam:UpdateUser", in.UserName, nil)
 	if err != nil {
 		return err
 	}
@@ -274,10 +290,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 
 // DeleteUser removes a user that no longer owns anything.
 func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, name string) error {
-	if err := s.authorize(ctx, caller, "iam:DeleteUser", userResource(caller.AccountID, "/", name)); err != nil {
-		return err
-	}
-	u, err := s.lookupUser(ctx, caller, name)
+	u, err := s.authorizeUser(ctx, caller, "iam:DeleteUser", name, nil)
 	if err != nil {
 		return err
 	}
@@ -297,10 +310,7 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 
 // TagUser adds or replaces tags; user tag keys compare case-insensitively.
 func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
-	if err := s.authorize(ctx, caller, "iam:TagUser", userResource(caller.AccountID, "/", name)); err != nil {
-		return err
-	}
-	u, err := s.lookupUser(ctx, caller, name)
+	u, err := s.authorizeUser(ctx, caller, "iam:TagUser", name, tagContext(tags))
 	if err != nil {
 		return err
 	}
@@ -318,10 +328,7 @@ func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name
 
 // UntagUser removes tags by key (case-insensitively); absent keys are ignored, as in AWS.
 func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
-	if err := s.authorize(ctx, caller, "iam:UntagUser", userResource(caller.AccountID, "/", name)); err != nil {
-		return err
-	}
-	u, err := s.lookupUser(ctx, caller, name)
+	u, err := s.authorizeUser(ctx, caller, "iam:UntagUser", name, map[string][]string{"aws:TagKeys": keys})
 	if err != nil {
 		return err
 	}
@@ -335,10 +342,7 @@ func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, na
 
 // ListUserTags pages through a user's tags.
 func (s *Service) ListUserTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[store.Tag], error) {
-	if err := s.authorize(ctx, caller, "iam:ListUserTags", userResource(caller.AccountID, "/", name)); err != nil {
-		return Page[store.Tag]{}, err
-	}
-	u, err := s.lookupUser(ctx, caller, name)
+	u, err := s.authorizeUser(ctx, caller, "iam:ListUserTags", name, nil)
 	if err != nil {
 		return Page[store.Tag]{}, err
 	}

@@ -101,9 +101,6 @@ type Tag struct {
 	Value string `json:"v"`
 }
 
-// IsSession reports whether the credentials are temporary (minted by STS).
-func (p *Principal) IsSession() bool { return p.Temporary }
-
 // Tag looks up a principal tag case-insensitively (IAM tag keys on principals are case-insensitive).
 func (p *Principal) Tag(key string) (string, bool) {
 	for _, t := range p.Tags {

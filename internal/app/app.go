@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,8 +57,9 @@ type Options struct {
 	Now    func() time.Time
 	// RootCAs overrides the trust roots for upstream IdPs (else LATCHKEY_OIDC_CA_FILE, else the system's).
 	RootCAs *x509.CertPool
-	// HTTPClient is the base client for fetching IdP keys (tests point it at in-process IdPs).
-	HTTPClient *http.Client
+	// OIDCDial opens the connections of upstream IdP fetches, to addresses the outbound
+	// network check has already admitted (tests map ports with it); nil means a net.Dialer.
+	OIDCDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // OpenStore opens the configured store and proves the master key against it.
@@ -131,7 +133,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: samlMetadata}
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now,
-		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, Now: now, HTTPClient: opts.HTTPClient})}
+		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, Now: now, Dial: opts.OIDCDial})}
 	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, STS: stsSvc, Verifier: stsSvc.WebIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
 	stsSvc.CognitoIssuer = cfg.CognitoIssuer

@@ -3,9 +3,11 @@ package oidc
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +25,8 @@ func randomKid(t testing.TB) string {
 }
 
 // TestUnknownKidRefetchBound: a flood of random kids within one interval costs at most one
-// extra JWKS fetch, whether the tokens arrive one by one or all at once.
+// extra JWKS fetch, whether the tokens arrive one by one or all at once, and concurrent
+// callers share it.
 func TestUnknownKidRefetchBound(t *testing.T) {
 	f := newFixture(t, Options{RefetchInterval: time.Minute})
 	claims := baseClaims(f.idp.issuer())
@@ -131,7 +134,7 @@ func TestIdPDown(t *testing.T) {
 	}
 	iss := "https://" + ln.Addr().String()
 	ln.Close()
-	v := NewVerifier(Options{Now: newClock().Now, FetchTimeout: 2 * time.Second})
+	v := NewVerifier(Options{Now: newClock().Now, FetchTimeout: 2 * time.Second, AllowedNetworks: localNets})
 	prov := Provider{URL: iss, ClientIDs: []string{testAud}}
 	_, err = v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(iss)), lookupOne(prov))
 	wantErr(t, err, Communication, MsgCommunication)
@@ -171,55 +174,136 @@ func TestCallerCancellation(t *testing.T) {
 	}
 }
 
-func TestFetchFailures(t *testing.T) {
+// TestFetchFailuresLookAlike: whatever goes wrong while fetching the discovery document or the
+// JWKS — an address the policy refuses, a closed port, a timeout, an untrusted certificate, an
+// error status, a document that does not parse or does not fit — the caller sees the same
+// IDPCommunicationError with the same message, so a provider pointed at an internal host
+// cannot tell anyone whether something listens there. The precise cause stays in Cause, for
+// the log.
+func TestFetchFailuresLookAlike(t *testing.T) {
 	bigJWKS := []byte(`{"keys":[],"pad":"` + strings.Repeat("x", 600<<10) + `"}`)
 	cases := []struct {
 		name  string
-		setup func(t *testing.T, p *testIdP)
-		opts  Options
-		kind  ErrorKind
-		msg   string
+		setup func(t *testing.T, p *testIdP, o *Options)
+		cause string // a piece of the precise cause the log gets
 	}{
-		{name: "discovery 500", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.discoStatus = 500 }) }, kind: Communication, msg: MsgCommunication},
-		{name: "discovery 404", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.discoStatus = 404 }) }, kind: Communication, msg: MsgCommunication},
-		{name: "JWKS 503", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.jwksStatus = 503 }) }, kind: Communication, msg: MsgCommunication},
-		{name: "JWKS 302 to nowhere", setup: func(t *testing.T, p *testIdP) { p.set(func() { p.jwksStatus = 302 }) }, kind: Communication, msg: MsgCommunication},
-		{name: "JWKS over the default 512 KiB", setup: func(t *testing.T, p *testIdP) { p.setJWKS(bigJWKS) }, kind: Communication, msg: MsgCommunication},
-		{name: "JWKS over a configured limit", setup: func(*testing.T, *testIdP) {}, opts: Options{MaxDocumentSize: 100}, kind: Communication, msg: MsgCommunication},
-		{name: "discovery issuer mismatch", setup: func(t *testing.T, p *testIdP) { s := "https://other.example"; p.set(func() { p.discoIssuer = &s }) }, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "discovery issuer with extra slash", setup: func(t *testing.T, p *testIdP) { s := p.issuer() + "/"; p.set(func() { p.discoIssuer = &s }) }, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "jwks_uri over http", setup: func(t *testing.T, p *testIdP) {
+		{name: "issuer on loopback, not allowed", setup: func(t *testing.T, p *testIdP, o *Options) { o.AllowedNetworks = nil }, cause: "loopback"},
+		{name: "issuer port closed", setup: func(t *testing.T, p *testIdP, o *Options) { p.srv.Close() }, cause: "connection refused"},
+		{name: "timeout", setup: func(t *testing.T, p *testIdP, o *Options) {
+			o.FetchTimeout = 200 * time.Millisecond
+			p.set(func() { p.delay = 5 * time.Second })
+		}, cause: "deadline exceeded"},
+		{name: "untrusted certificate", setup: func(t *testing.T, p *testIdP, o *Options) { o.RootCAs = x509.NewCertPool() }, cause: "certificate"},
+		{name: "discovery 500", setup: func(t *testing.T, p *testIdP, o *Options) { p.set(func() { p.discoStatus = 500 }) }, cause: "status 500"},
+		{name: "discovery 404", setup: func(t *testing.T, p *testIdP, o *Options) { p.set(func() { p.discoStatus = 404 }) }, cause: "status 404"},
+		{name: "JWKS 503", setup: func(t *testing.T, p *testIdP, o *Options) { p.set(func() { p.jwksStatus = 503 }) }, cause: "status 503"},
+		{name: "JWKS 302 to nowhere", setup: func(t *testing.T, p *testIdP, o *Options) { p.set(func() { p.jwksStatus = 302 }) }, cause: "status 302"},
+		{name: "JWKS redirects to the metadata service", setup: func(t *testing.T, p *testIdP, o *Options) {
+			p.set(func() { p.jwksRedirect = "https://169.254.169.254/latest/meta-data/" })
+		}, cause: "169.254.169.254"},
+		{name: "JWKS redirects to plain http", setup: func(t *testing.T, p *testIdP, o *Options) {
+			p.set(func() { p.jwksRedirect = strings.Replace(p.srv.URL, "https", "http", 1) + "/keys" })
+		}, cause: "redirect"},
+		{name: "jwks_uri on a private address", setup: func(t *testing.T, p *testIdP, o *Options) {
+			s := "https://10.20.30.40/keys"
+			p.set(func() { p.jwksURI = &s })
+		}, cause: "private use"},
+		{name: "jwks_uri on IPv4-mapped loopback, not allowed", setup: func(t *testing.T, p *testIdP, o *Options) {
+			o.AllowedNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+			s := "https://[::ffff:127.0.0.2]/keys"
+			p.set(func() { p.jwksURI = &s })
+		}, cause: "loopback"},
+		{name: "JWKS over the default 512 KiB", setup: func(t *testing.T, p *testIdP, o *Options) { p.setJWKS(bigJWKS) }, cause: "larger than"},
+		{name: "JWKS over a configured limit", setup: func(t *testing.T, p *testIdP, o *Options) { o.MaxDocumentSize = 100 }, cause: "larger than"},
+		{name: "discovery not JSON", setup: func(t *testing.T, p *testIdP, o *Options) {
+			s := "<html>"
+			p.set(func() { p.discoIssuer = &s; p.discoRaw = true })
+		}, cause: "discovery document"},
+		{name: "discovery issuer mismatch", setup: func(t *testing.T, p *testIdP, o *Options) {
+			s := "https://other.example"
+			p.set(func() { p.discoIssuer = &s })
+		}, cause: "names issuer"},
+		{name: "discovery issuer with extra slash", setup: func(t *testing.T, p *testIdP, o *Options) {
+			s := p.issuer() + "/"
+			p.set(func() { p.discoIssuer = &s })
+		}, cause: "names issuer"},
+		{name: "jwks_uri over http", setup: func(t *testing.T, p *testIdP, o *Options) {
 			s := strings.Replace(p.srv.URL, "https", "http", 1) + "/keys"
 			p.set(func() { p.jwksURI = &s })
-		}, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "jwks_uri missing", setup: func(t *testing.T, p *testIdP) { s := ""; p.set(func() { p.jwksURI = &s }) }, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "JWKS not JSON", setup: func(t *testing.T, p *testIdP) { p.setJWKS([]byte("<html>")) }, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "JWKS empty", setup: func(t *testing.T, p *testIdP) { p.setJWKS([]byte(`{"keys":[]}`)) }, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "JWKS symmetric key only", setup: func(t *testing.T, p *testIdP) {
+		}, cause: "http issuers are not allowed"},
+		{name: "jwks_uri missing", setup: func(t *testing.T, p *testIdP, o *Options) { s := ""; p.set(func() { p.jwksURI = &s }) }, cause: "unusable jwks_uri"},
+		{name: "JWKS not JSON", setup: func(t *testing.T, p *testIdP, o *Options) { p.setJWKS([]byte("<html>")) }, cause: "JWKS"},
+		{name: "JWKS empty", setup: func(t *testing.T, p *testIdP, o *Options) { p.setJWKS([]byte(`{"keys":[]}`)) }, cause: "no keys"},
+		{name: "JWKS symmetric key only", setup: func(t *testing.T, p *testIdP, o *Options) {
 			p.setJWKS([]byte(`{"keys":[{"kty":"oct","kid":"rsa1","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI"}]}`))
-		}, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "JWKS 1024-bit RSA only", setup: func(t *testing.T, p *testIdP) {
+		}, cause: "no usable keys"},
+		{name: "JWKS 1024-bit RSA only", setup: func(t *testing.T, p *testIdP, o *Options) {
 			p.setKeys(t, jwk(rsaKey1024, "rsa1", "RS256"))
-		}, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "JWKS publishes the private key", setup: func(t *testing.T, p *testIdP) {
+		}, cause: "1024 bits"},
+		{name: "JWKS publishes the private key", setup: func(t *testing.T, p *testIdP, o *Options) {
 			p.setKeys(t, jose.JSONWebKey{Key: rsaKey, KeyID: "rsa1", Algorithm: "RS256"})
-		}, kind: InvalidToken, msg: MsgKeyRetrieval},
-		{name: "JWKS key for encryption", setup: func(t *testing.T, p *testIdP) {
+		}, cause: "private member"},
+		{name: "JWKS key for encryption", setup: func(t *testing.T, p *testIdP, o *Options) {
 			p.setKeys(t, jose.JSONWebKey{Key: &rsaKey.PublicKey, KeyID: "rsa1", Use: "enc"})
-		}, kind: InvalidToken, msg: MsgKeyRetrieval},
+		}, cause: `use is "enc"`},
 	}
+	seen := map[string]string{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			testKeys(t)
 			p := newTLSIdP(t, "", jwk(rsaKey, "rsa1", "RS256"))
-			c.setup(t, p)
-			opts := c.opts
-			opts.RootCAs = rootsFor(p.srv)
-			opts.Now = newClock().Now
+			opts := Options{RootCAs: rootsFor(p.srv), Now: newClock().Now, AllowedNetworks: localNets}
+			iss := p.issuer()
+			c.setup(t, p, &opts)
 			v := NewVerifier(opts)
+			prov := Provider{URL: iss, ClientIDs: []string{testAud}}
+			_, err := v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(iss)), lookupOne(prov))
+			wantErr(t, err, Communication, MsgCommunication)
+			e := err.(*Error)
+			if e.Cause == nil || !strings.Contains(e.Cause.Error(), c.cause) {
+				t.Fatalf("cause %v does not say %q", e.Cause, c.cause)
+			}
+			seen[e.Kind.String()+"\x00"+e.Message] = c.name
+		})
+	}
+	if len(seen) != 1 {
+		t.Fatalf("callers can tell failures apart: %d distinct answers %v", len(seen), seen)
+	}
+}
+
+// TestLoopbackRefusedBeforeConnecting: by default the verifier does not connect to a loopback
+// IdP at all, so the IdP sees no request; the operator's allowed networks open it, and
+// LATCHKEY_ALLOW_HTTP_ISSUERS opens loopback (only loopback) for development.
+func TestLoopbackRefusedBeforeConnecting(t *testing.T) {
+	testKeys(t)
+	cases := []struct {
+		name string
+		opts Options
+		ok   bool
+	}{
+		{name: "default"},
+		{name: "allowed networks elsewhere", opts: Options{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}},
+		{name: "allowed network 127.0.0.1/32", opts: Options{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, ok: true},
+		{name: "allowed network in mapped form", opts: Options{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("::ffff:127.0.0.0/104")}}, ok: true},
+		{name: "allow HTTP issuers", opts: Options{AllowHTTP: true}, ok: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newTLSIdP(t, "", jwk(rsaKey, "rsa1", "RS256"))
+			opts := c.opts
+			opts.RootCAs, opts.Now = rootsFor(p.srv), newClock().Now
 			prov := Provider{URL: p.issuer(), ClientIDs: []string{testAud}}
-			_, err := v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(p.issuer())), lookupOne(prov))
-			wantErr(t, err, c.kind, c.msg)
+			_, err := NewVerifier(opts).Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(p.issuer())), lookupOne(prov))
+			if c.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, err, Communication, MsgCommunication)
+			if n := p.accepted.Load(); n != 0 {
+				t.Fatalf("the IdP accepted %d connections", n)
+			}
 		})
 	}
 }

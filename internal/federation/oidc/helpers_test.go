@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,10 @@ func testKeys(t testing.TB) {
 
 var quietLog = log.New(io.Discard, "", 0)
 
+// localNets admits the loopback addresses the test IdPs listen on, as an operator's
+// LATCHKEY_OIDC_ALLOWED_NETWORKS would for an internal IdP.
+var localNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
 // fixedNow is well inside the validity of the test certificates, which are checked against
 // the real clock by crypto/tls.
 var fixedNow = time.Unix(1_800_000_000, 0)
@@ -95,10 +100,16 @@ type testIdP struct {
 	jwksURI     *string
 	discoStatus int
 	jwksStatus  int
-	delay       time.Duration
-	discoPaths  []string
-	discoHits   atomic.Int32
-	jwksHits    atomic.Int32
+	// jwksRedirect, when set, answers the JWKS request with a redirect there.
+	jwksRedirect string
+	// discoRaw serves *discoIssuer as the whole discovery body.
+	discoRaw bool
+	// accepted counts the TCP connections the server accepted.
+	accepted   atomic.Int32
+	delay      time.Duration
+	discoPaths []string
+	discoHits  atomic.Int32
+	jwksHits   atomic.Int32
 }
 
 // newTLSIdP starts an IdP over TLS with httptest's self-signed certificate. issuerPath is
@@ -108,6 +119,7 @@ func newTLSIdP(t testing.TB, issuerPath string, keys ...jose.JSONWebKey) *testId
 	p.setKeys(t, keys...)
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
 	p.srv.Config.ErrorLog = quietLog // refused handshakes are what several tests are about
+	p.srv.Config.ConnState = p.countConn
 	p.srv.StartTLS()
 	t.Cleanup(p.srv.Close)
 	return p
@@ -119,6 +131,12 @@ func newPlainIdP(t testing.TB, issuerPath string, keys ...jose.JSONWebKey) *test
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+func (p *testIdP) countConn(_ net.Conn, s http.ConnState) {
+	if s == http.StateNew {
+		p.accepted.Add(1)
+	}
 }
 
 func (p *testIdP) issuer() string { return p.srv.URL + p.issuerPath }
@@ -155,7 +173,7 @@ func (p *testIdP) setJWKS(b []byte) {
 
 func (p *testIdP) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
-	delay, discoStatus, jwksStatus, jwks := p.delay, p.discoStatus, p.jwksStatus, p.jwks
+	delay, discoStatus, jwksStatus, jwks, redirect, discoRaw := p.delay, p.discoStatus, p.jwksStatus, p.jwks, p.jwksRedirect, p.discoRaw
 	issuer := p.issuer()
 	if p.discoIssuer != nil {
 		issuer = *p.discoIssuer
@@ -182,6 +200,10 @@ func (p *testIdP) serve(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(discoStatus)
 			return
 		}
+		if discoRaw {
+			_, _ = w.Write([]byte(issuer))
+			return
+		}
 		doc, _ := json.Marshal(map[string]any{
 			"issuer":                                issuer,
 			"jwks_uri":                              jwksURI,
@@ -191,6 +213,10 @@ func (p *testIdP) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(doc)
 	case r.URL.Path == "/keys":
 		p.jwksHits.Add(1)
+		if redirect != "" {
+			http.Redirect(w, r, redirect, http.StatusFound)
+			return
+		}
 		if jwksStatus != 0 {
 			w.WriteHeader(jwksStatus)
 			return

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,20 +29,23 @@ type verificationKey struct {
 // without them (or with others), or a thumbprint-trusted MITM could poison both.
 type cacheEntry struct {
 	keys      []verificationKey
-	fetchedAt time.Time // when keys were fetched; zero when never
-	// lastAttempt is when the last fetch started, successful or not; it enforces the
-	// refetch interval.
-	lastAttempt time.Time
-	lastErr     *Error
-	lastErrAt   time.Time
-	lastUsed    time.Time
-	flight      *flight
+	fetchedAt time.Time // when the fetch that got keys started; zero when never
+	// kidRefetchAt is when the last fetch caused by an unknown kid started, successful or
+	// not. Only such fetches use up the refetch budget: a regular fetch (cold cache, expired
+	// TTL) must not, or a key the IdP publishes just after it would be refused for a whole
+	// RefetchInterval.
+	kidRefetchAt time.Time
+	lastErr      *Error
+	lastErrAt    time.Time
+	lastUsed     time.Time
+	flight       *flight
 }
 
 // flight is one fetch in progress; everyone who needs it waits on done.
 type flight struct {
-	done chan struct{}
-	err  *Error
+	started time.Time
+	done    chan struct{}
+	err     *Error
 }
 
 func cacheKey(iss string, thumbprints []string) string {
@@ -92,8 +94,10 @@ func (v *Verifier) checkScheme(u *url.URL) *Error {
 }
 
 // keysFor returns the cached keys that could have signed a token with this kid and alg,
-// fetching the issuer's key set when it is missing or stale, and refetching it when the kid is
-// unknown only if the last fetch is at least RefetchInterval old.
+// fetching the issuer's key set when it is missing or stale. An unknown kid refetches the set
+// at once, unless an unknown-kid refetch of this issuer already started within
+// RefetchInterval: a key rotation is seen by the first token that uses the new key, and a
+// flood of invented kids costs at most one fetch per interval.
 func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov Provider, kid, alg string) ([]verificationKey, error) {
 	key := cacheKey(iss, prov.Thumbprints)
 	waited := false
@@ -114,6 +118,7 @@ func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov 
 			waited = true
 			continue
 		}
+		kidRefetch := false
 		fresh := !e.fetchedAt.IsZero() && now.Sub(e.fetchedAt) < v.opts.KeyTTL
 		if fresh {
 			cands := matchKeys(e.keys, kid, alg)
@@ -121,10 +126,12 @@ func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov 
 				v.mu.Unlock()
 				return cands, nil
 			}
-			if waited || now.Sub(e.lastAttempt) < v.opts.RefetchInterval {
+			// A set fetched while this caller waited is as new as a refetch would be.
+			if waited || (!e.kidRefetchAt.IsZero() && now.Sub(e.kidRefetchAt) < v.opts.RefetchInterval) {
 				v.mu.Unlock()
 				return nil, invalid(MsgKeyRetrieval, fmt.Errorf("no %s key with kid %q in the key set of %s", alg, kid, iss))
 			}
+			kidRefetch = true
 		} else {
 			if waited {
 				// The fetch we waited for succeeded yet the set is already stale: only a
@@ -138,9 +145,11 @@ func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov 
 				return nil, err
 			}
 		}
-		f := &flight{done: make(chan struct{})}
+		f := &flight{started: now, done: make(chan struct{})}
 		e.flight = f
-		e.lastAttempt = now
+		_ = kidRefetch
+		// Every fetch, regular or not, counts against the refetch interval.
+		e.kidRefetchAt = now
 		v.mu.Unlock()
 		// The fetch is detached from this caller's cancellation: other callers wait on it, and
 		// a result nobody awaits still warms the cache. FetchTimeout bounds it.
@@ -180,10 +189,11 @@ func (v *Verifier) runFetch(ctx context.Context, e *cacheEntry, f *flight, iss s
 	if err != nil {
 		// Keys still inside their TTL stay usable: a failed unknown-kid refetch must not
 		// take down tokens signed with known keys.
-		e.lastErr, e.lastErrAt = err, v.opts.Now()
-		f.err = err
+		ferr := &Error{Kind: Communication, Message: MsgCommunication, Cause: err}
+		e.lastErr, e.lastErrAt = ferr, v.opts.Now()
+		f.err = ferr
 	} else {
-		e.keys, e.fetchedAt = keys, e.lastAttempt
+		e.keys, e.fetchedAt = keys, f.started
 		e.lastErr = nil
 	}
 	e.flight = nil
@@ -191,86 +201,79 @@ func (v *Verifier) runFetch(ctx context.Context, e *cacheEntry, f *flight, iss s
 	close(f.done)
 }
 
-func commErr(format string, args ...any) *Error {
-	return &Error{Kind: Communication, Message: MsgCommunication, Cause: fmt.Errorf(format, args...)}
-}
-
-func (v *Verifier) fetchKeys(ctx context.Context, iss string, base *url.URL, prov Provider) ([]verificationKey, *Error) {
+// fetchKeys gets the issuer's key set through its discovery document. Every failure here,
+// whatever its cause, becomes the one IDPCommunicationError of MsgCommunication; the error
+// returned is the cause, for the log.
+func (v *Verifier) fetchKeys(ctx context.Context, iss string, base *url.URL, prov Provider) ([]verificationKey, error) {
 	disco := *base
 	disco.Path = strings.TrimSuffix(base.Path, "/") + "/.well-known/openid-configuration"
 	disco.RawPath = ""
-	body, ferr := v.get(ctx, &disco, prov.Thumbprints)
-	if ferr != nil {
-		return nil, ferr
+	body, err := v.get(ctx, &disco, prov.Thumbprints)
+	if err != nil {
+		return nil, err
 	}
 	var doc struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("discovery document %s: %v", disco.Redacted(), err))
+		return nil, fmt.Errorf("discovery document %s: %v", disco.Redacted(), err)
 	}
 	// A discovery document for another issuer must not vouch for this one's keys. An iss
 	// without a scheme was fetched over https and may be published with it.
 	if doc.Issuer != iss && doc.Issuer != base.String() {
-		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("discovery document names issuer %q, token has %q", doc.Issuer, iss))
+		return nil, fmt.Errorf("discovery document %s names issuer %q, token has %q", disco.Redacted(), doc.Issuer, iss)
 	}
 	jwksURL, err := url.Parse(doc.JWKSURI)
 	if err != nil || doc.JWKSURI == "" || jwksURL.Host == "" || jwksURL.User != nil || jwksURL.Fragment != "" {
-		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("discovery document has unusable jwks_uri %q", doc.JWKSURI))
+		return nil, fmt.Errorf("discovery document %s has unusable jwks_uri %q", disco.Redacted(), doc.JWKSURI)
 	}
 	if serr := v.checkScheme(jwksURL); serr != nil {
-		return nil, serr
+		return nil, fmt.Errorf("jwks_uri: %w", serr.Cause)
 	}
-	body, ferr = v.get(ctx, jwksURL, prov.Thumbprints)
-	if ferr != nil {
-		return nil, ferr
+	body, err = v.get(ctx, jwksURL, prov.Thumbprints)
+	if err != nil {
+		return nil, err
 	}
-	keys, perr := parseJWKS(body)
-	if perr != nil {
-		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("JWKS %s: %v", jwksURL.Redacted(), perr))
+	keys, err := parseJWKS(body)
+	if err != nil {
+		return nil, fmt.Errorf("JWKS %s: %v", jwksURL.Redacted(), err)
 	}
 	return keys, nil
 }
 
-func (v *Verifier) get(ctx context.Context, u *url.URL, thumbprints []string) ([]byte, *Error) {
+func (v *Verifier) get(ctx context.Context, u *url.URL, thumbprints []string) ([]byte, error) {
 	client := v.plainClient
-	if len(thumbprints) > 0 && v.baseTransport != nil {
+	if len(thumbprints) > 0 {
 		t := v.thumbprintTransport(u.Hostname(), thumbprints)
 		defer t.CloseIdleConnections()
 		client = v.newClient(t)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, invalid(MsgKeyRetrieval, err)
+		return nil, fmt.Errorf("GET %s: %w", u.Redacted(), err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		// An untrusted certificate will not fix itself on retry, so it is not the retryable
-		// IDPCommunicationError; AWS answers it with InvalidIdentityToken.
-		var certErr *tls.CertificateVerificationError
-		var untrusted *untrustedCertError
-		if errors.As(err, &certErr) || errors.As(err, &untrusted) {
-			return nil, invalid(MsgUntrustedCertificate, fmt.Errorf("GET %s: %w", u.Redacted(), err))
-		}
-		return nil, commErr("GET %s: %w", u.Redacted(), err)
+		// The URL is in err already (*url.Error), redacted by net/http.
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, commErr("GET %s: HTTP status %d", u.Redacted(), resp.StatusCode)
+		return nil, fmt.Errorf("GET %s: HTTP status %d", u.Redacted(), resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, v.opts.MaxDocumentSize+1))
 	if err != nil {
-		return nil, commErr("GET %s: reading body: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("GET %s: reading body: %w", u.Redacted(), err)
 	}
 	// A response racing the deadline can arrive truncated without a read error; past the
 	// deadline nothing read is trusted to be complete.
 	if err := ctx.Err(); err != nil {
-		return nil, commErr("GET %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("GET %s: %w", u.Redacted(), err)
 	}
 	if int64(len(body)) > v.opts.MaxDocumentSize {
-		return nil, commErr("GET %s: body larger than %d bytes", u.Redacted(), v.opts.MaxDocumentSize)
+		return nil, fmt.Errorf("GET %s: body larger than %d bytes", u.Redacted(), v.opts.MaxDocumentSize)
 	}
 	return body, nil
 }

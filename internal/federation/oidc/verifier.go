@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,15 +37,22 @@ type Provider struct {
 
 // Options configures a Verifier. Zero values take the documented defaults.
 type Options struct {
-	// HTTPClient supplies the base transport (proxy settings, dialer). Its Timeout, Jar and
-	// CheckRedirect are not used: the verifier bounds each fetch itself and refuses redirects
-	// to plain http. If its Transport is not an *http.Transport, RootCAs and thumbprints cannot
-	// be applied and the transport's own TLS verification decides (thumbprint-only chains fail).
-	HTTPClient *http.Client
 	// RootCAs comes from LATCHKEY_OIDC_CA_FILE; nil means the system roots.
 	RootCAs *x509.CertPool
-	// AllowHTTP (LATCHKEY_ALLOW_HTTP_ISSUERS) permits http:// issuers and jwks_uri values.
+	// AllowHTTP (LATCHKEY_ALLOW_HTTP_ISSUERS) permits http:// issuers and jwks_uri values,
+	// and lets fetches reach loopback addresses (127.0.0.0/8, ::1), where test IdPs run.
 	AllowHTTP bool
+	// AllowedNetworks (LATCHKEY_OIDC_ALLOWED_NETWORKS) are networks fetches may reach besides
+	// the globally routable addresses, e.g. the subnet of an internal IdP. Every other
+	// special-purpose address (private, loopback, link local, ...) is refused before any
+	// connection, for the issuer, the jwks_uri host and every redirect alike.
+	AllowedNetworks []netip.Prefix
+	// Resolver resolves IdP host names; nil means net.DefaultResolver. The addresses it
+	// returns are what is checked and dialed.
+	Resolver Resolver
+	// Dial opens a TCP connection to an "ip:port" the network policy has already admitted;
+	// nil means a net.Dialer. Tests use it to count connections or to map ports.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// FetchTimeout bounds discovery plus JWKS download together. Default 5s.
 	FetchTimeout time.Duration
 	// MaxDocumentSize bounds the discovery and JWKS bodies. Default 512 KiB.
@@ -92,14 +101,18 @@ const (
 	MsgNotJWT            = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
 	MsgIncorrectAudience = "Incorrect token audience"
 	MsgKeyRetrieval      = "Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements"
-	// MsgUntrustedCertificate is AWS's answer when the IdP's certificate neither chains to a
-	// trusted CA nor matches a thumbprint (observed during the 2023 GitHub intermediate change).
-	MsgUntrustedCertificate = "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
-	msgNoProvider           = "No OpenIDConnect provider found in your account for "
-	msgMissingClaim         = "Missing a required claim: "
+	msgNoProvider        = "No OpenIDConnect provider found in your account for "
+	msgMissingClaim      = "Missing a required claim: "
 	// The following wordings are not documented by AWS; they are latchkey's.
 	MsgInvalidSignature = "The ID Token signature is invalid"
-	MsgCommunication    = "Couldn't connect to your identity provider to retrieve its verification keys, please retry"
+	// MsgCommunication answers every failed fetch of the discovery document or the JWKS,
+	// whatever went wrong: an address the network policy refuses, a closed port, a timeout,
+	// an untrusted certificate, an HTTP error status, a document that does not parse. One
+	// message for all, so a caller who registered a provider pointing at an internal host
+	// cannot learn whether anything listens there; the precise cause goes to the log only.
+	MsgCommunication = "Couldn't retrieve verification key from your identity provider: its discovery document and JWKS must be " +
+		"served over HTTPS, from a publicly reachable address or a network the operator allowed, answer within seconds and be valid. " +
+		"Please retry; if this persists, the server log has the cause"
 )
 
 // ErrorKind says which AWS error a verification failure maps to.
@@ -110,8 +123,8 @@ const (
 	InvalidToken ErrorKind = iota + 1
 	// Expired maps to ExpiredTokenException.
 	Expired
-	// Communication maps to IDPCommunicationError, which SDKs retry: use it only for failures
-	// that may go away (network, timeout, IdP status, oversized documents).
+	// Communication maps to IDPCommunicationError, which SDKs retry: every failure to fetch
+	// the IdP's discovery document or key set, always with MsgCommunication.
 	Communication
 )
 
@@ -173,10 +186,9 @@ type Verifier struct {
 
 	// plainClient fetches when no thumbprints apply; sharing it keeps connections warm.
 	plainClient *http.Client
-	// baseTransport is cloned per fetch when thumbprints apply; nil when the caller's
-	// transport is not an *http.Transport.
+	// baseTransport is cloned per fetch when thumbprints apply. Its dialer is the guarded
+	// one, and clones keep it.
 	baseTransport *http.Transport
-	customRT      http.RoundTripper
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
@@ -215,25 +227,18 @@ func NewVerifier(opts Options) *Verifier {
 		opts.Now = time.Now
 	}
 	v := &Verifier{opts: opts, entries: make(map[string]*cacheEntry)}
-	var rt http.RoundTripper
-	if opts.HTTPClient != nil {
-		rt = opts.HTTPClient.Transport
-	}
-	switch t := rt.(type) {
-	case nil:
-		v.baseTransport = http.DefaultTransport.(*http.Transport).Clone()
-	case *http.Transport:
-		v.baseTransport = t.Clone()
-	default:
-		v.customRT = t
-	}
-	if v.baseTransport != nil {
-		plain := v.baseTransport.Clone()
-		plain.TLSClientConfig = tlsConfigWithRoots(plain.TLSClientConfig, opts.RootCAs)
-		v.plainClient = v.newClient(plain)
-	} else {
-		v.plainClient = v.newClient(v.customRT)
-	}
+	guard := newGuardedDialer(newNetPolicy(opts.AllowedNetworks, opts.AllowHTTP), opts.Resolver, opts.Dial)
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// No proxy: a proxy resolves and connects by itself, so the address check could only
+	// ever see the proxy's address, and the environment would become a way around it.
+	t.Proxy = nil
+	t.DialContext = guard.DialContext
+	t.DialTLSContext = nil
+	t.MaxResponseHeaderBytes = 64 << 10
+	v.baseTransport = t
+	plain := t.Clone()
+	plain.TLSClientConfig = tlsConfigWithRoots(plain.TLSClientConfig, opts.RootCAs)
+	v.plainClient = v.newClient(plain)
 	return v
 }
 

@@ -37,6 +37,9 @@ func newFixture(t testing.TB, opts Options) *fixture {
 	if opts.RootCAs == nil {
 		opts.RootCAs = rootsFor(idp.srv)
 	}
+	if opts.AllowedNetworks == nil {
+		opts.AllowedNetworks = localNets
+	}
 	return &fixture{
 		idp:   idp,
 		clock: c,
@@ -219,7 +222,7 @@ func TestNoClientIDs(t *testing.T) {
 func TestIssuerWithTrailingSlashAndPath(t *testing.T) {
 	testKeys(t)
 	idp := newTLSIdP(t, "/tenant/", jwk(rsaKey, "k", "RS256"))
-	v := NewVerifier(Options{RootCAs: rootsFor(idp.srv), Now: newClock().Now})
+	v := NewVerifier(Options{RootCAs: rootsFor(idp.srv), Now: newClock().Now, AllowedNetworks: localNets})
 	prov := Provider{URL: idp.issuer(), ClientIDs: []string{testAud}}
 	if _, err := v.Verify(verifyCtx(t), sign(t, jose.RS256, rsaKey, "k", baseClaims(idp.issuer())), lookupOne(prov)); err != nil {
 		t.Fatal(err)

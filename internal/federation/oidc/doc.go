@@ -3,9 +3,15 @@
 // ES256/384/512 only, finds the signing key through the issuer's discovery document and JWKS
 // (over TLS trusted through RootCAs or the system roots, with the IAM provider's thumbprints
 // as a fallback for private CAs), and checks the claims with AWS's rules and AWS's error texts.
-// Key sets are cached per issuer with a TTL and a bounded number of issuers; an unknown kid
-// triggers at most one refetch per interval per issuer, and concurrent callers share one fetch,
-// so a flood of forged tokens cannot become a flood of requests to the identity provider.
-// Everything that cannot be verified is refused. go-oidc is deliberately not used: its remote
-// key set refetches on every unknown kid, which is the amplification this package must prevent.
+// Whoever may create an IAM OIDC provider chooses what Latchkey fetches, so every connection
+// goes through a dialer that resolves the host itself and connects only to globally routable
+// addresses or to networks the operator allowed (never through a proxy), for the issuer, the
+// jwks_uri host and every redirect; every failed fetch answers the same IDPCommunicationError,
+// with the cause for the log only. Key sets are cached per issuer with a TTL and a bounded
+// number of issuers; an unknown kid refetches the set at once unless an unknown-kid refetch
+// of that issuer already ran within the interval, and concurrent callers share one fetch, so
+// a rotated key is seen by its first token while a flood of forged tokens cannot become a
+// flood of requests to the identity provider. Everything that cannot be verified is refused.
+// go-oidc is deliberately not used: its remote key set refetches on every unknown kid, which
+// is the amplification this package must prevent.
 package oidc

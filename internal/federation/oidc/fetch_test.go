@@ -81,6 +81,104 @@ func TestUnknownKidRefetchBound(t *testing.T) {
 	wantErr(t, err, InvalidToken, MsgKeyRetrieval)
 }
 
+// TestKidRefetchBudget: a token whose kid the cached set lacks refetches the set at once,
+// unless an unknown-kid refetch already started within RefetchInterval; regular fetches (cold
+// cache, expired TTL) never use up that budget. Counted by the IdP's JWKS requests.
+func TestKidRefetchBudget(t *testing.T) {
+	testKeys(t)
+	keys := map[string]struct {
+		alg jose.SignatureAlgorithm
+		key any
+	}{
+		"k1": {jose.RS256, rsaKey},
+		"k2": {jose.RS256, rsaKey2},
+		"k3": {jose.ES256, ecKey256},
+		"k4": {jose.ES384, ecKey384},
+	}
+	type step struct {
+		advance time.Duration
+		publish []string // the IdP's key set from this step on; nil leaves it
+		kid     string   // the token's kid; "random" is a fresh random one
+		ok      bool
+		jwks    int32 // JWKS requests so far
+	}
+	const interval, ttl = time.Minute, 10 * time.Minute
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{name: "key published a second after the first fetch", steps: []step{
+			{publish: []string{"k1"}, kid: "k1", ok: true, jwks: 1},
+			{advance: time.Second, publish: []string{"k1", "k2"}, kid: "k2", ok: true, jwks: 2},
+			{kid: "k1", ok: true, jwks: 2},
+		}},
+		{name: "IdP restarted with only a fresh key", steps: []step{
+			{publish: []string{"k1"}, kid: "k1", ok: true, jwks: 1},
+			{advance: time.Millisecond, publish: []string{"k2"}, kid: "k2", ok: true, jwks: 2},
+			{kid: "k1", jwks: 2}, // gone from the IdP, and the budget is spent
+		}},
+		{name: "second rotation inside the interval waits for it", steps: []step{
+			{publish: []string{"k1"}, kid: "k1", ok: true, jwks: 1},
+			{advance: time.Second, publish: []string{"k1", "k2"}, kid: "k2", ok: true, jwks: 2},
+			{advance: time.Second, publish: []string{"k1", "k2", "k3"}, kid: "k3", jwks: 2},
+			{advance: interval - 2*time.Second, kid: "k3", jwks: 2},
+			{advance: time.Second, kid: "k3", ok: true, jwks: 3},
+		}},
+		{name: "TTL refetch does not use the budget", steps: []step{
+			{publish: []string{"k1"}, kid: "k1", ok: true, jwks: 1},
+			{advance: time.Second, kid: "random", jwks: 2}, // spends the budget
+			{advance: ttl, kid: "k1", ok: true, jwks: 3},   // regular refetch: expired TTL
+			{advance: time.Second, publish: []string{"k1", "k4"}, kid: "k4", ok: true, jwks: 4},
+		}},
+		{name: "random kids: one refetch per interval", steps: []step{
+			{publish: []string{"k1"}, kid: "k1", ok: true, jwks: 1},
+			{advance: time.Second, kid: "random", jwks: 2},
+			{advance: time.Second, kid: "random", jwks: 2},
+			{advance: interval - 2*time.Second, kid: "random", jwks: 2},
+			{advance: time.Second, kid: "random", jwks: 3},
+			{kid: "random", jwks: 3},
+			{kid: "k1", ok: true, jwks: 3},
+		}},
+		{name: "unknown kid on a cold cache costs one fetch", steps: []step{
+			{publish: []string{"k1"}, kid: "random", jwks: 1},
+			{kid: "random", jwks: 2}, // the cold fetch was regular: the budget was still there
+			{kid: "random", jwks: 2},
+			{kid: "k1", ok: true, jwks: 2},
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, Options{RefetchInterval: interval, KeyTTL: ttl})
+			claims := baseClaims(f.idp.issuer())
+			for i, s := range c.steps {
+				f.clock.Advance(s.advance)
+				claims["exp"] = f.clock.Now().Add(time.Hour).Unix()
+				if s.publish != nil {
+					var set []jose.JSONWebKey
+					for _, kid := range s.publish {
+						set = append(set, jwk(keys[kid].key, kid, string(keys[kid].alg)))
+					}
+					f.idp.setKeys(t, set...)
+				}
+				kid, k := s.kid, keys[s.kid]
+				if kid == "random" {
+					kid, k = randomKid(t), keys["k1"]
+				}
+				_, err := f.verify(t, sign(t, k.alg, k.key, kid, claims))
+				switch {
+				case s.ok && err != nil:
+					t.Fatalf("step %d: %v", i, err)
+				case !s.ok:
+					wantErr(t, err, InvalidToken, MsgKeyRetrieval)
+				}
+				if got := f.idp.jwksHits.Load(); got != s.jwks {
+					t.Fatalf("step %d: %d JWKS requests, want %d", i, got, s.jwks)
+				}
+			}
+		})
+	}
+}
+
 // TestColdCacheSharedFetch: concurrent first verifications of one issuer share one fetch.
 func TestColdCacheSharedFetch(t *testing.T) {
 	f := newFixture(t, Options{})

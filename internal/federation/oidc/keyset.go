@@ -147,9 +147,9 @@ func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov 
 		}
 		f := &flight{started: now, done: make(chan struct{})}
 		e.flight = f
-		_ = kidRefetch
-		// Every fetch, regular or not, counts against the refetch interval.
-		e.kidRefetchAt = now
+		if kidRefetch {
+			e.kidRefetchAt = now
+		}
 		v.mu.Unlock()
 		// The fetch is detached from this caller's cancellation: other callers wait on it, and
 		// a result nobody awaits still warms the cache. FetchTimeout bounds it.

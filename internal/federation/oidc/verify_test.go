@@ -164,9 +164,9 @@ func TestVerifyMatrix(t *testing.T) {
 			wantErr(t, err, c.kind, c.msg)
 		})
 	}
-	// The clock never moved, so the set was fetched once and no unknown-kid case could force a
-	// refetch inside the interval.
-	if d, j := f.idp.discoHits.Load(), f.idp.jwksHits.Load(); d != 1 || j != 1 {
+	// The clock never moved: the set was fetched once, the first unknown kid refetched it once,
+	// and no later unknown-kid case could force another refetch inside the interval.
+	if d, j := f.idp.discoHits.Load(), f.idp.jwksHits.Load(); d != 2 || j != 2 {
 		t.Fatalf("discovery fetched %d times, JWKS %d times", d, j)
 	}
 }

@@ -111,6 +111,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		opts.RootCAs = x509.NewCertPool()
 		opts.RootCAs.AppendCertsFromPEM(pem)
 	}
+	allowedNets, err := cfg.OIDCAllowedPrefixes()
+	if err != nil {
+		return nil, err
+	}
 	st, mk, err := OpenStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -133,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: samlMetadata}
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now,
-		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, Now: now, Dial: opts.OIDCDial})}
+		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial})}
 	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, STS: stsSvc, Verifier: stsSvc.WebIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
 	stsSvc.CognitoIssuer = cfg.CognitoIssuer

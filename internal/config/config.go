@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -46,6 +47,10 @@ type Config struct {
 	AuditLog string `yaml:"audit_log"`
 	// KeyRotation is how old the signing key of a key ring may get before it is rotated.
 	KeyRotation time.Duration `yaml:"key_rotation"`
+
+	// OIDCAllowedNetworks are CIDRs that upstream IdP fetches may reach besides the globally
+	// routable addresses (e.g. an internal IdP's subnet); see OIDCAllowedPrefixes.
+	OIDCAllowedNetworks NetworkList `yaml:"oidc_allowed_networks"`
 }
 
 // Defaults returns the documented defaults.
@@ -87,6 +92,7 @@ var envVars = []struct {
 		c.AllowHTTPIssuers = b
 		return nil
 	}},
+	{"LATCHKEY_OIDC_ALLOWED_NETWORKS", func(c *Config, v string) error { c.OIDCAllowedNetworks = NetworkList(v); return nil }},
 	{"LATCHKEY_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"LATCHKEY_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
 	{"LATCHKEY_MAX_QUERY_BODY_BYTES", func(c *Config, v string) error {
@@ -198,6 +204,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("LATCHKEY_OIDC_CA_FILE %s: no PEM certificate found", c.OIDCCAFile))
 		}
 	}
+	if _, err := c.OIDCAllowedPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -227,4 +236,55 @@ func (c *Config) MasterKeyBytes() ([]byte, error) {
 		return nil, errors.New("LATCHKEY_MASTER_KEY: want the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)")
 	}
 	return k, nil
+}
+
+// NetworkList is a comma-separated list of CIDRs. In the YAML file it may also be written as a
+// sequence.
+type NetworkList string
+
+// UnmarshalYAML accepts a string or a sequence of strings.
+func (n *NetworkList) UnmarshalYAML(node *yaml.Node) error {
+	switch node.Kind {
+	case yaml.ScalarNode:
+		*n = NetworkList(node.Value)
+		return nil
+	case yaml.SequenceNode:
+		parts := make([]string, 0, len(node.Content))
+		for _, item := range node.Content {
+			if item.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: oidc_allowed_networks: want CIDRs such as 10.20.0.0/16", item.Line)
+			}
+			parts = append(parts, item.Value)
+		}
+		*n = NetworkList(strings.Join(parts, ","))
+		return nil
+	}
+	return fmt.Errorf("line %d: oidc_allowed_networks: want a comma-separated string or a list of CIDRs", node.Line)
+}
+
+// OIDCAllowedPrefixes parses OIDCAllowedNetworks. Every entry must be a network address with
+// its prefix length (10.20.0.0/16, fd12:3456::/32); an entry with host bits set is refused
+// rather than silently widened or narrowed.
+func (c *Config) OIDCAllowedPrefixes() ([]netip.Prefix, error) {
+	const name = "LATCHKEY_OIDC_ALLOWED_NETWORKS"
+	raw := strings.TrimSpace(string(c.OIDCAllowedNetworks))
+	if raw == "" {
+		return nil, nil
+	}
+	var out []netip.Prefix
+	for _, e := range strings.Split(raw, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			return nil, fmt.Errorf("%s %q: empty entry; want comma-separated CIDRs such as 10.20.0.0/16,fd12:3456::/32", name, raw)
+		}
+		p, err := netip.ParsePrefix(e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not a CIDR such as 10.20.0.0/16 or fd12:3456::/32", name, e)
+		}
+		if p.Masked() != p {
+			return nil, fmt.Errorf("%s: %q has host bits set; did you mean %s?", name, e, p.Masked())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,6 +65,12 @@ func TestValidateRejects(t *testing.T) {
 		"ca file":         {map[string]string{"LATCHKEY_OIDC_CA_FILE": caFile}, "no PEM"},
 		"missing ca":      {map[string]string{"LATCHKEY_OIDC_CA_FILE": "/nonexistent/ca.pem"}, "LATCHKEY_OIDC_CA_FILE"},
 		"log level":       {map[string]string{"LATCHKEY_LOG_LEVEL": "loud"}, "LATCHKEY_LOG_LEVEL"},
+		"network no mask": {map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "10.0.0.1"}, "LATCHKEY_OIDC_ALLOWED_NETWORKS"},
+		"network too big": {map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "10.0.0.0/33"}, "LATCHKEY_OIDC_ALLOWED_NETWORKS"},
+		"network name":    {map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "idp.internal/32"}, "LATCHKEY_OIDC_ALLOWED_NETWORKS"},
+		"network host":    {map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "10.1.2.3/8"}, "did you mean 10.0.0.0/8"},
+		"network empty":   {map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "10.0.0.0/8,,192.168.0.0/16"}, "empty entry"},
+		"network zone":    {map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "fe80::%eth0/64"}, "LATCHKEY_OIDC_ALLOWED_NETWORKS"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -81,5 +89,49 @@ func TestValidateRejects(t *testing.T) {
 	c, _ := Load("", env(map[string]string{"LATCHKEY_ISSUER_URL": "http://127.0.0.1:9/", "LATCHKEY_ALLOW_HTTP_ISSUERS": "true", "LATCHKEY_MASTER_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}))
 	if err := c.Validate(); err != nil {
 		t.Fatalf("http issuer with the flag: %v", err)
+	}
+}
+
+// TestOIDCAllowedNetworks: the setting in its environment and YAML forms (a string or a list).
+func TestOIDCAllowedNetworks(t *testing.T) {
+	want := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("fd12:3456::/32")}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	cases := []struct {
+		name string
+		file string
+		env  map[string]string
+		want []netip.Prefix
+	}{
+		{name: "unset", want: nil},
+		{name: "env", env: map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": " 10.20.0.0/16 , fd12:3456::/32 "}, want: want},
+		{name: "yaml string", file: write("s.yaml", "oidc_allowed_networks: 10.20.0.0/16,fd12:3456::/32\n"), want: want},
+		{name: "yaml list", file: write("l.yaml", "oidc_allowed_networks:\n  - 10.20.0.0/16\n  - fd12:3456::/32\n"), want: want},
+		{name: "env over yaml", file: write("o.yaml", "oidc_allowed_networks: [192.168.0.0/16]\n"),
+			env: map[string]string{"LATCHKEY_OIDC_ALLOWED_NETWORKS": "10.20.0.0/16,fd12:3456::/32"}, want: want},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Load(c.file, env(c.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := cfg.OIDCAllowedPrefixes()
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Fatalf("prefixes = %v, %v; want %v", got, err, c.want)
+			}
+		})
+	}
+	if _, err := Load(write("bad.yaml", "oidc_allowed_networks: {a: b}\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "oidc_allowed_networks") {
+		t.Fatalf("a mapping was accepted or the error does not name the key: %v", err)
 	}
 }

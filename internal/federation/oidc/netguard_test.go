@@ -395,3 +395,16 @@ func TestDefaultDialerChecksTheSocketAddress(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAddressCheck: the check runs once per resolved address of every new connection;
+// a public address walks the whole table.
+func BenchmarkAddressCheck(b *testing.B) {
+	p := newNetPolicy([]netip.Prefix{netip.MustParsePrefix("10.20.0.0/16")}, false)
+	addrs := []netip.Addr{netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("2606:4700:4700::1111"), netip.MustParseAddr("64:ff9b::808:808")}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if p.check(addrs[i%len(addrs)]) != nil {
+			b.Fatal("refused")
+		}
+	}
+}

@@ -364,12 +364,15 @@ func (c *condition) eval(ctx *Context, missing *[]string) tri {
 		return res
 	}
 	if !present {
+		// The set qualifier decides first (doc "Multivalued context keys"): ForAnyValue needs
+		// at least one value, so it is false for an absent or empty key, and IfExists, which
+		// only matters per value, does not turn that into true; ForAllValues holds vacuously.
 		switch {
-		case c.ifExists:
-			return triTrue
 		case c.qual == qualAny:
 			return triFalse
 		case c.qual == qualAll:
+			return triTrue
+		case c.ifExists:
 			return triTrue
 		}
 		// The missing-key rule: positive operators are false, negated ones true.

@@ -84,13 +84,15 @@ func TestVariablesInConditions(t *testing.T) {
 	runCondCases(t, cases)
 }
 
-// NotResource with an unresolvable variable would otherwise widen the statement to everything.
-func TestNotResourceUnresolvedVariableFailsClosed(t *testing.T) {
+// A pattern whose variable has no value "will not match any resource" (doc "Policy variables with
+// no value"). Under NotResource that makes the statement apply to the request's resource, unless
+// another listed pattern matches it: a Deny then denies and an Allow allows.
+func TestNotResourceUnresolvedVariable(t *testing.T) {
 	for _, eff := range []string{"Allow", "Deny"} {
 		p := mustParse(t, Identity, identityDoc(`"Effect":"`+eff+`","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
 		r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"})
-		if eff == "Allow" && r.Decision != ImplicitDeny {
-			t.Fatalf("Allow NotResource with missing variable applied: %v", r.Decision)
+		if eff == "Allow" && r.Decision != Allow {
+			t.Fatalf("Allow NotResource with missing variable did not apply: %v", r.Decision)
 		}
 		if eff == "Deny" && r.Decision != ExplicitDeny {
 			t.Fatalf("Deny NotResource with missing variable did not apply: %v", r.Decision)
@@ -98,9 +100,31 @@ func TestNotResourceUnresolvedVariableFailsClosed(t *testing.T) {
 		if !slices.Equal(r.MissingContextKeys, []string{"aws:username"}) {
 			t.Fatalf("missing %v", r.MissingContextKeys)
 		}
+		// A literal pattern listed next to the unresolved one still excludes its resources.
+		p = mustParse(t, Identity, identityDoc(`"Effect":"`+eff+`","Action":"s3:*","NotResource":["arn:aws:s3:::private/${aws:username}/*","arn:aws:s3:::public/*"]`))
+		if r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"}); r.Decision != ImplicitDeny {
+			t.Fatalf("%s NotResource: excluded literal resource still matched: %v", eff, r.Decision)
+		}
+	}
+	// The same statement under Resource matches nothing.
+	p := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::private/${aws:username}/*"`))
+	if r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::private/${aws:username}/x"}); r.Decision != ImplicitDeny {
+		t.Fatalf("Resource with missing variable matched: %v", r.Decision)
+	}
+	// A Deny NotResource with an unresolved variable protects everything but what it excludes,
+	// even from a caller whose identity policy allows *:*.
+	star := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"*","Resource":"*"`))
+	deny := mustParse(t, Identity, identityDoc(`"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:PrincipalTag/team}/*"`))
+	out := Decide(&Input{Request: Request{Principal: userPrincipal("bob"), Action: "s3:GetObject", Resource: "arn:aws:s3:::home/ops/x"}, PrincipalAccount: acctA, Identity: []*Policy{star, deny}})
+	if out.Decision != ExplicitDeny {
+		t.Fatalf("*:* caller without the team tag: %v %q", out.Decision, out.Reason)
+	}
+	out = Decide(&Input{Request: Request{Principal: userPrincipal("bob"), Action: "s3:GetObject", Resource: "arn:aws:s3:::home/ops/x", Context: ctxOf("aws:PrincipalTag/team", "ops")}, PrincipalAccount: acctA, Identity: []*Policy{star, deny}})
+	if out.Decision != Allow {
+		t.Fatalf("*:* caller of the team: %v %q", out.Decision, out.Reason)
 	}
 	// With the variable present NotResource works normally.
-	p := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
+	p = mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
 	if p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x", Context: ctxOf("aws:username", "bob")}).Decision != Allow {
 		t.Fatal("NotResource with variable present")
 	}

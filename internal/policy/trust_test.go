@@ -298,3 +298,33 @@ func TestDecideRequireConditionKeys(t *testing.T) {
 		t.Fatalf("deny ignored: %v", out.Decision)
 	}
 }
+
+// The §5 evaluator fixes, each against a caller whose identity policy allows *:*: a trust Allow
+// whose condition AWS would not satisfy no longer opens the role.
+func TestDecideConditionFixesAgainstStarCaller(t *testing.T) {
+	bob := userPrincipal("bob")
+	star := []*Policy{starPolicy(t)}
+	cases := []struct {
+		name string
+		cond string
+		ctx  *Context
+		want Decision
+	}{
+		// Set operators decide first: no tags sent is not "any tag approved".
+		{"ForAnyValue IfExists without tags", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["approved"]}}`, nil, ImplicitDeny},
+		{"ForAnyValue IfExists with the tag", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["approved"]}}`, ctxOf("aws:TagKeys", []string{"approved"}), Allow},
+		// Variables are not substituted in Numeric, Date and IP address values.
+		{"numeric variable", `{"NumericLessThanEquals":{"aws:MultiFactorAuthAge":"${aws:PrincipalTag/maxage}"}}`, ctxOf("aws:MultiFactorAuthAge", "10", "aws:PrincipalTag/maxage", "3600"), ImplicitDeny},
+		{"numeric literal", `{"NumericLessThanEquals":{"aws:MultiFactorAuthAge":"3600"}}`, ctxOf("aws:MultiFactorAuthAge", "10"), Allow},
+		{"ip variable", `{"IpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "0.0.0.0/0"), ImplicitDeny},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := &Input{Request: Request{Principal: bob, Action: assume, Resource: roleARN, Context: c.ctx}, PrincipalAccount: acctA, Identity: star,
+				ResourcePolicy: trustDoc(t, bobARN, assumeOnly, c.cond)}
+			if out := Decide(in); out.Decision != c.want {
+				t.Fatalf("got %v %q want %v", out.Decision, out.Reason, c.want)
+			}
+		})
+	}
+}

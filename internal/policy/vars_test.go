@@ -68,17 +68,30 @@ func TestVariablesInConditions(t *testing.T) {
 		{"string equals variable differs", "", `{"StringEquals":{"ec2:ResourceTag/VolumeUser":"${aws:username}"}}`, ctxOf("ec2:ResourceTag/VolumeUser", "bob", "aws:username", "eve"), false, false},
 		{"missing variable positive false", "", `{"StringEquals":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), false, false},
 		{"missing variable negated true", "", `{"StringNotEquals":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), true, false},
+		// Inverted operators match against the null value a variable without value stands for.
+		{"missing variable not like true", "", `{"StringNotLike":{"k":"home/${aws:username}/*"}}`, ctxOf("k", "home/bob/x"), true, false},
+		{"missing variable not equals ignore case true", "", `{"StringNotEqualsIgnoreCase":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), true, false},
+		{"missing variable arn not like true", "", `{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t"), true, false},
+		{"missing variable arn like false", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t"), false, false},
+		{"missing variable negated with a matching literal", "", `{"StringNotEquals":{"k":["${aws:username}","bob"]}}`, ctxOf("k", "bob"), false, false},
 		{"missing variable with other value", "", `{"StringEquals":{"k":["${aws:username}","bob"]}}`, ctxOf("k", "bob"), true, false},
 		{"like prefix with variable", "", `{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}`, ctxOf("s3:prefix", "home/bob/docs", "aws:username", "bob"), true, false},
 		{"like other user's prefix", "", `{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}`, ctxOf("s3:prefix", "home/eve/docs", "aws:username", "bob"), false, false},
 		{"like value with star is literal", "", `{"StringLike":{"k":"${aws:username}"}}`, ctxOf("k", "anything", "aws:username", "*"), false, false},
 		{"default in condition", "", `{"StringEquals":{"k":"${aws:PrincipalTag/team, 'none'}"}}`, ctxOf("k", "none"), true, false},
 		{"2008 condition literal", "2008-10-17", `{"StringEquals":{"k":"${aws:username}"}}`, ctxOf("k", "${aws:username}", "aws:username", "bob"), true, false},
-		{"numeric variable", "", `{"NumericLessThanEquals":{"k":"${aws:MultiFactorAuthAge}"}}`, ctxOf("k", "5", "aws:MultiFactorAuthAge", "10"), true, false},
+		// "You can not use a policy variable" with Numeric, Date, Binary and IP address operators
+		// (doc "Condition operators"): the text stays literal and cannot be read as the type.
+		{"numeric variable not substituted", "", `{"NumericLessThanEquals":{"k":"${aws:MultiFactorAuthAge}"}}`, ctxOf("k", "5", "aws:MultiFactorAuthAge", "10"), false, true},
 		{"numeric variable not a number", "", `{"NumericEquals":{"k":"${aws:username}"}}`, ctxOf("k", "5", "aws:username", "bob"), false, true},
+		{"date variable not substituted", "", `{"DateLessThan":{"aws:TokenIssueTime":"${aws:CurrentTime}"}}`, ctxOf("aws:CurrentTime", "2026-03-01T12:00:00Z", "aws:TokenIssueTime", "2026-03-01T11:00:00Z"), false, true},
+		{"binary variable not substituted", "", `{"BinaryEquals":{"k":"${aws:PrincipalTag/blob}"}}`, ctxOf("k", "QUJD", "aws:PrincipalTag/blob", "QUJD"), false, true},
+		{"bool variable", "", `{"Bool":{"aws:SecureTransport":"${aws:PrincipalTag/tls}"}}`, ctxOf("aws:SecureTransport", "true", "aws:PrincipalTag/tls", "true"), true, false},
+		{"bool variable differs", "", `{"Bool":{"aws:SecureTransport":"${aws:PrincipalTag/tls}"}}`, ctxOf("aws:SecureTransport", "false", "aws:PrincipalTag/tls", "true"), false, false},
 		{"arn variable", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t", "aws:PrincipalAccount", "111122223333"), true, false},
 		{"arn variable other account", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:999999999999:t", "aws:PrincipalAccount", "111122223333"), false, false},
-		{"ip variable", "", `{"IpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "10.0.0.0/8"), true, false},
+		{"ip variable not substituted", "", `{"IpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "10.0.0.0/8"), false, true},
+		{"not ip variable not substituted", "", `{"NotIpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "192.0.2.0/24"), false, true},
 		{"ignore case variable", "", `{"StringEqualsIgnoreCase":{"k":"${aws:username}"}}`, ctxOf("k", "BOB", "aws:username", "bob"), true, false},
 	}
 	runCondCases(t, cases)

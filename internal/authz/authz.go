@@ -28,6 +28,14 @@ type Request struct {
 	Context map[string][]string
 	// ResourcePolicy is the resource's own policy (a role's trust policy for AssumeRole*).
 	ResourcePolicy *policy.Policy
+	// ResourcePolicyKind says how ResourcePolicy combines with the caller's policies:
+	// policy.Trust for a role trust policy, which must itself allow the caller whatever its
+	// identity policies allow; policy.Resource for any other resource-based policy. Zero means
+	// the kind the policy was parsed as.
+	ResourcePolicyKind policy.Kind
+	// RequireConditionKeys: only Allow statements of ResourcePolicy that pin each of these
+	// condition keys to literal values count (see policy.Input).
+	RequireConditionKeys []string
 	// ResourceTags are the target's tags, exposed as aws:ResourceTag/<key>.
 	ResourceTags []store.Tag
 	// Principal overrides how the caller is matched against Principal elements (federated
@@ -411,15 +419,17 @@ func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *polic
 			Resource:  req.Resource,
 			Context:   c,
 		},
-		IsRoot:             pp.IsRoot,
-		PrincipalAccount:   req.Caller.AccountID,
-		ResourceAccount:    req.ResourceAccount,
-		Identity:           pp.Identity,
-		Boundary:           pp.Boundary,
-		HasSessionPolicies: pp.HasSession,
-		Session:            pp.Session,
-		FederatedUser:      pp.FederatedUser,
-		ResourcePolicy:     req.ResourcePolicy,
+		IsRoot:               pp.IsRoot,
+		PrincipalAccount:     req.Caller.AccountID,
+		ResourceAccount:      req.ResourceAccount,
+		Identity:             pp.Identity,
+		Boundary:             pp.Boundary,
+		HasSessionPolicies:   pp.HasSession,
+		Session:              pp.Session,
+		FederatedUser:        pp.FederatedUser,
+		ResourcePolicy:       req.ResourcePolicy,
+		ResourcePolicyKind:   req.ResourcePolicyKind,
+		RequireConditionKeys: req.RequireConditionKeys,
 	}
 	return policy.Decide(in), c, nil
 }

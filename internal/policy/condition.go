@@ -177,9 +177,22 @@ type condition struct {
 	values   []operand
 }
 
+// takesVariables reports whether policy variables are substituted in values of this family. The
+// documentation allows them with the String, Boolean and ARN operators and says "You can not use
+// a policy variable" with the Numeric, Date, Binary, IP address and Null operators ("Condition
+// operators"); there "${...}" stays literal text, which does not parse as the operator's type,
+// so such a condition is unknown: its Allow never applies and its Deny always does.
+func (f family) takesVariables() bool {
+	switch f {
+	case famString, famStringIC, famStringLike, famBool, famArn:
+		return true
+	}
+	return false
+}
+
 func newOperand(raw string, info opInfo, vars bool) operand {
 	o := operand{raw: raw}
-	if vars && info.fam != famNull {
+	if vars && info.fam.takesVariables() {
 		o.tmpl = parseTemplate(raw)
 	}
 	if o.tmpl == nil {
@@ -364,12 +377,15 @@ func (c *condition) eval(ctx *Context, missing *[]string) tri {
 		return res
 	}
 	if !present {
+		// The set qualifier decides first (doc "Multivalued context keys"): ForAnyValue needs
+		// at least one value, so it is false for an absent or empty key, and IfExists, which
+		// only matters per value, does not turn that into true; ForAllValues holds vacuously.
 		switch {
-		case c.ifExists:
-			return triTrue
 		case c.qual == qualAny:
 			return triFalse
 		case c.qual == qualAll:
+			return triTrue
+		case c.ifExists:
 			return triTrue
 		}
 		// The missing-key rule: positive operators are false, negated ones true.

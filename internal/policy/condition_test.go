@@ -149,7 +149,7 @@ func TestConditionDate(t *testing.T) {
 		{"not equals missing", "", `{"DateNotEquals":{"aws:TokenIssueTime":"2020-01-01T00:00:01Z"}}`, now, true, false},
 		{"request not a date", "", `{"DateLessThan":{"aws:CurrentTime":"2026-01-01"}}`, ctxOf("aws:CurrentTime", "yesterday"), false, true},
 		{"minute precision zone", "", `{"DateEquals":{"aws:CurrentTime":"2026-03-01T12:00Z"}}`, now, true, false},
-		{"date variable", "", `{"DateLessThan":{"aws:TokenIssueTime":"${aws:CurrentTime}"}}`, ctxOf("aws:CurrentTime", "2026-03-01T12:00:00Z", "aws:TokenIssueTime", "2026-03-01T11:00:00Z"), true, false},
+		{"date variable stays literal", "", `{"DateLessThan":{"aws:TokenIssueTime":"${aws:CurrentTime}"}}`, ctxOf("aws:CurrentTime", "2026-03-01T12:00:00Z", "aws:TokenIssueTime", "2026-03-01T11:00:00Z"), false, true},
 	}
 	runCondCases(t, cases)
 }
@@ -278,7 +278,17 @@ func TestConditionSets(t *testing.T) {
 		{"any value not equals", "", `{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["environment"]}}`, tags, true, false},
 		{"any value not equals all hit", "", `{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["environment","cost-center"]}}`, tags, false, false},
 		{"any value not equals absent", "", `{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["environment"]}}`, nil, false, false},
-		{"any value if exists absent", "", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["environment"]}}`, nil, true, false},
+		// The set qualifier decides before IfExists (doc "Multivalued context keys"): an absent
+		// or empty key never satisfies ForAnyValue, with or without IfExists.
+		{"any value if exists absent", "", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["environment"]}}`, nil, false, false},
+		{"any value if exists empty", "", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["environment"]}}`, ctxOf("aws:TagKeys", []string{}), false, false},
+		{"any value like if exists absent", "", `{"ForAnyValue:StringLikeIfExists":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`, nil, false, false},
+		{"any value not equals if exists absent", "", `{"ForAnyValue:StringNotEqualsIfExists":{"aws:TagKeys":["environment"]}}`, nil, false, false},
+		{"any value if exists present applies base", "", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["environment"]}}`, tags, true, false},
+		{"any value if exists present no hit", "", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["owner"]}}`, tags, false, false},
+		{"all values if exists absent", "", `{"ForAllValues:StringEqualsIfExists":{"aws:TagKeys":["environment"]}}`, nil, true, false},
+		{"all values if exists present applies base", "", `{"ForAllValues:StringEqualsIfExists":{"aws:TagKeys":["environment"]}}`, tags, false, false},
+		{"all values not like if exists absent", "", `{"ForAllValues:StringNotLikeIfExists":{"aws:TagKeys":["env*"]}}`, nil, true, false},
 		{"all values ignore case", "", `{"ForAllValues:StringEqualsIgnoreCase":{"aws:TagKeys":["ENVIRONMENT","Cost-Center"]}}`, tags, true, false},
 		{"any value numeric", "", `{"ForAnyValue:NumericGreaterThan":{"k":"5"}}`, ctxOf("k", []string{"1", "7"}), true, false},
 		{"all values numeric", "", `{"ForAllValues:NumericGreaterThan":{"k":"5"}}`, ctxOf("k", []string{"1", "7"}), false, false},

@@ -25,6 +25,17 @@ type Input struct {
 	// ResourcePolicy is the resource-based policy (the role trust policy for AssumeRole*), nil
 	// for identity-only checks.
 	ResourcePolicy *Policy
+	// ResourcePolicyKind says how ResourcePolicy combines with the caller's own policies: Trust
+	// makes it a gate that must itself allow the caller, whatever the identity side allows
+	// (doc "Policy evaluation logic": role trust policies "must explicitly allow access for
+	// principals"); Resource applies the general rule, under which the identity side alone
+	// suffices in the resource's own account. Zero means the kind ResourcePolicy was parsed as.
+	ResourcePolicyKind Kind
+	// RequireConditionKeys narrows which Allow statements of ResourcePolicy count: only those
+	// whose Condition constrains every one of these keys (see constrains). STS uses it for
+	// Cognito identity pools assuming roles of another account (STS API reference,
+	// AssumeRoleWithWebIdentity, RoleArn).
+	RequireConditionKeys []string
 }
 
 // Output is the combined decision.
@@ -59,35 +70,41 @@ func (s *setResult) add(r Result) {
 
 // Decide combines the policy types as AWS does:
 //  1. an explicit Deny in any policy wins;
-//  2. root in its own account is allowed;
-//  3. the identity side is identity ∩ permissions boundary ∩ session policies (a federated user
-//     without session policies has no identity side);
-//  4. in the resource's own account, the identity side alone suffices; so does a resource-based
-//     policy that names the caller's exact user, session or federated-user ARN; one that names the
-//     caller's role ARN is still limited by the boundary and session policies; one that matches
-//     only through the account or "*" grants nothing by itself;
-//  5. across accounts, both the resource-based policy and the identity side must allow.
+//  2. the identity side is identity ∩ permissions boundary ∩ session policies (a federated user
+//     without session policies has no identity side); root has every permission in its own
+//     account;
+//  3. a role trust policy is a gate: it must itself contain an Allow whose Principal matches
+//     the caller, for every action checked, and no identity policy replaces it;
+//  4. in the resource's own account, a resource-based policy (trust or other) that allows the
+//     caller's exact user, session or federated-user ARN, or its federated provider or service,
+//     grants on its own; one that allows the caller's role ARN, or "*" (IAM users and role
+//     sessions only), grants within the caller's permissions boundary and session policies;
+//     one that matches only through the account grants nothing by itself;
+//  5. otherwise, in the resource's own account, the identity side is needed, and suffices for
+//     every kind but a trust policy, which must also allow;
+//  6. across accounts, both the resource-based policy and the identity side must allow.
 func Decide(in *Input) Output {
 	req := &in.Request
 	var missing []string
-	eval := func(s *setResult, p *Policy) Result {
+	eval := func(s *setResult, p *Policy, opts *evalOpts) Result {
 		if p == nil {
 			return Result{}
 		}
-		r := p.Evaluate(req)
+		r := p.evaluate(req, opts)
 		missing = append(missing, r.MissingContextKeys...)
 		s.add(r)
 		return r
 	}
 	var id, bd, sess, rp setResult
 	for _, p := range in.Identity {
-		eval(&id, p)
+		eval(&id, p, nil)
 	}
-	eval(&bd, in.Boundary)
+	eval(&bd, in.Boundary, nil)
 	for _, p := range in.Session {
-		eval(&sess, p)
+		eval(&sess, p, nil)
 	}
-	rpRes := eval(&rp, in.ResourcePolicy)
+	rpOpts := evalOpts{boundary: in.Boundary != nil, require: in.RequireConditionKeys}
+	rpRes := eval(&rp, in.ResourcePolicy, &rpOpts)
 	out := Output{Missing: dedupFold(missing)}
 	action := req.Action
 
@@ -109,6 +126,11 @@ func Decide(in *Input) Output {
 		return out
 	}
 
+	kind := in.ResourcePolicyKind
+	if kind == 0 && in.ResourcePolicy != nil {
+		kind = in.ResourcePolicy.kind
+	}
+	trust := kind == Trust
 	sameAccount := in.ResourceAccount == "" || in.ResourceAccount == in.PrincipalAccount
 	identityAllow := in.IsRoot || id.allow
 	federatedWithoutPolicy := in.FederatedUser && !in.HasSessionPolicies
@@ -118,19 +140,39 @@ func Decide(in *Input) Output {
 	boundaryAllow := in.Boundary == nil || bd.allow
 	sessionAllow := !in.HasSessionPolicies || sess.allow
 	identitySide := identityAllow && boundaryAllow && sessionAllow
-	rpAllow := rp.allow
 
-	allowed := false
-	if sameAccount {
+	// rpAllow: an Allow of the resource policy names the caller (a statement without a Principal
+	// element, which only a misused identity document has, names no one).
+	rpAllow := rp.allow && rpRes.PrincipalMatch >= PrincipalWildcard
+	pm := rpRes.PrincipalMatch
+	// limited: the grant is one that boundaries and session policies still limit (doc
+	// "Resource-based policies and implicit denies": a role-ARN match is; the "*" grant is
+	// treated the same way, the reading that never grants more).
+	limited := false
+	rpGrants := false
+	if rpAllow && sameAccount {
 		switch {
-		case identitySide:
-			allowed = true
-		case rpAllow && rpRes.PrincipalMatch == PrincipalExact:
-			allowed = true
-		case rpAllow && rpRes.PrincipalMatch == PrincipalRole:
-			allowed = boundaryAllow && sessionAllow
+		case pm == PrincipalExact:
+			rpGrants = true
+		case pm == PrincipalRole:
+			limited = true
+			rpGrants = boundaryAllow && sessionAllow
+		case pm == PrincipalWildcard && req.Principal.Type == "AWS":
+			// "For IAM users and role principals within your account, no other permissions are
+			// required" (doc "Principal", all principals). Federated callers must be named by
+			// their provider; a federated user without session policies has no permissions.
+			limited = true
+			rpGrants = boundaryAllow && sessionAllow && !federatedWithoutPolicy
 		}
-	} else {
+	}
+
+	var allowed bool
+	switch {
+	case trust:
+		allowed = rpAllow && (rpGrants || identitySide)
+	case sameAccount:
+		allowed = identitySide || rpGrants
+	default:
 		allowed = rpAllow && identitySide
 	}
 	if allowed {
@@ -144,9 +186,11 @@ func Decide(in *Input) Output {
 	out.Decision = ImplicitDeny
 	noIdentity := len(in.Identity) == 0 && in.Boundary == nil && !in.HasSessionPolicies && !in.IsRoot && !in.FederatedUser
 	switch {
-	case sameAccount && rpAllow && rpRes.PrincipalMatch == PrincipalRole && !boundaryAllow:
+	case trust && !rpAllow:
+		out.Reason = "no resource-based policy allows the " + action + " action"
+	case limited && !boundaryAllow:
 		out.Reason = "no permissions boundary allows the " + action + " action"
-	case sameAccount && rpAllow && rpRes.PrincipalMatch == PrincipalRole:
+	case limited && !sessionAllow:
 		out.Reason = "no session policy allows the " + action + " action"
 	case !rpAllow && (identitySide || (noIdentity && in.ResourcePolicy != nil)):
 		out.Reason = "no resource-based policy allows the " + action + " action"

@@ -116,8 +116,11 @@ func TestDecide(t *testing.T) {
 		{"trust names root arn, identity needed", Input{Request: req(session), PrincipalAccount: acctA, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:root"}`)}, ImplicitDeny, reasonID},
 		{"trust names account, identity allows", Input{Request: req(user), PrincipalAccount: acctA, Identity: []*Policy{allowAssume(t, "a")}, ResourcePolicy: trustFor(t, `{"AWS":"111122223333"}`)}, Allow, ""},
 		{"trust names account, boundary limits", Input{Request: req(user), PrincipalAccount: acctA, Identity: []*Policy{allowAssume(t, "a")}, Boundary: allowOther(t, "b"), ResourcePolicy: trustFor(t, `{"AWS":"111122223333"}`)}, ImplicitDeny, reasonPB},
-		{"trust star, identity needed", Input{Request: req(user), PrincipalAccount: acctA, ResourcePolicy: trustFor(t, `"*"`)}, ImplicitDeny, reasonID},
-		{"trust other principal, identity allows", Input{Request: req(user), PrincipalAccount: acctA, Identity: []*Policy{allowAssume(t, "a")}, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:user/alice"}`)}, Allow, ""},
+		// "For IAM users and role principals within your account, no other permissions are
+		// required" (doc "Principal", all principals).
+		{"trust star grants same-account user", Input{Request: req(user), PrincipalAccount: acctA, ResourcePolicy: trustFor(t, `"*"`)}, Allow, ""},
+		// The trust policy is a gate: an identity Allow never replaces it.
+		{"trust other principal, identity cannot replace it", Input{Request: req(user), PrincipalAccount: acctA, Identity: []*Policy{allowAssume(t, "a")}, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:user/alice"}`)}, ImplicitDeny, reasonRP},
 
 		// Cross-account.
 		{"cross-account exact trust alone", Input{Request: req(remoteUser), PrincipalAccount: acctB, ResourceAccount: acctA, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::444455556666:user/eve"}`)}, ImplicitDeny, reasonID},
@@ -135,7 +138,7 @@ func TestDecide(t *testing.T) {
 		// Web identity: the trust policy alone decides.
 		{"web identity allowed", Input{Request: req(oidc), ResourcePolicy: trustFor(t, `{"Federated":"arn:aws:iam::111122223333:oidc-provider/example.com"}`)}, Allow, ""},
 		{"web identity other provider", Input{Request: req(oidc), ResourcePolicy: trustFor(t, `{"Federated":"arn:aws:iam::111122223333:oidc-provider/other.example.com"}`)}, ImplicitDeny, reasonRP},
-		{"identity policy given as resource policy grants nothing", Input{Request: req(user), PrincipalAccount: acctA, ResourcePolicy: allowAssume(t, "x")}, ImplicitDeny, reasonID},
+		{"identity policy given as resource policy grants nothing", Input{Request: req(user), PrincipalAccount: acctA, ResourcePolicy: allowAssume(t, "x")}, ImplicitDeny, reasonRP},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,20 +1,38 @@
 package policy
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // pmNone means the statement's Principal did not match; it is below every PrincipalMatch.
 const pmNone PrincipalMatch = -1
 
+// evalOpts carries what a policy's statements need to know beyond the request when the policy is
+// one part of a combined decision.
+type evalOpts struct {
+	// boundary: the caller has a permissions boundary. A Deny with NotPrincipal then applies to
+	// it whatever the NotPrincipal element lists (doc "NotPrincipal", key points).
+	boundary bool
+	// require lists condition keys every applying Allow statement must constrain (see
+	// Input.RequireConditionKeys).
+	require []string
+}
+
 // Evaluate evaluates the policy alone: ExplicitDeny if a Deny statement applies, else Allow if an
 // Allow statement applies, else ImplicitDeny.
 func (p *Policy) Evaluate(req *Request) Result {
+	return p.evaluate(req, nil)
+}
+
+func (p *Policy) evaluate(req *Request, opts *evalOpts) Result {
 	var res Result
 	var allows, denies []MatchedStatement
 	var missing []string
 	best := pmNone
 	for i := range p.statements {
 		st := &p.statements[i]
-		applies, kind := p.evalStatement(st, req, &missing)
+		applies, kind := p.evalStatement(st, req, opts, &missing)
 		if !applies {
 			continue
 		}
@@ -38,23 +56,36 @@ func (p *Policy) Evaluate(req *Request) Result {
 
 // evalStatement reports whether st applies to req, resolving an unknown outcome by the
 // statement's effect (see tri), and how its Principal matched.
-func (p *Policy) evalStatement(st *statement, req *Request, missing *[]string) (bool, PrincipalMatch) {
+func (p *Policy) evalStatement(st *statement, req *Request, opts *evalOpts, missing *[]string) (bool, PrincipalMatch) {
 	if matchAnyAction(st.actions, req.Action) == st.notAction {
 		return false, pmNone
 	}
 	kind := PrincipalNotApplicable
 	if st.hasPrincipal {
-		m := st.princ.match(&req.Principal)
 		if st.notPrincipal {
-			if m != pmNone {
+			// NotPrincipal is supported with Deny only (doc "NotPrincipal"); an Allow that uses it
+			// would grant to everyone not listed, anonymous callers included, so it grants nothing.
+			if st.effect != effDeny {
 				return false, pmNone
 			}
-			m = PrincipalWildcard
+			if st.princ.exempts(&req.Principal) && (opts == nil || !opts.boundary) {
+				return false, pmNone
+			}
+			kind = PrincipalWildcard
+		} else {
+			m := st.princ.match(&req.Principal)
+			if m == pmNone {
+				return false, pmNone
+			}
+			kind = m
 		}
-		if m == pmNone {
-			return false, pmNone
+	}
+	if st.effect == effAllow && opts != nil && len(opts.require) > 0 {
+		for _, k := range opts.require {
+			if !st.constrains(k) {
+				return false, pmNone
+			}
 		}
-		kind = m
 	}
 	ctx := req.Context
 	out := triTrue
@@ -78,6 +109,38 @@ func (p *Policy) evalStatement(st *statement, req *Request, missing *[]string) (
 	return false, pmNone
 }
 
+// constrains reports whether the statement's Condition pins key to fixed values: a positive
+// string operator (StringEquals, StringEqualsIgnoreCase or StringLike, alone or under
+// ForAnyValue) without IfExists, whose values are all literal (no wildcard, no policy variable).
+// Negated operators, IfExists and ForAllValues hold when the key is absent, and a wildcard or a
+// variable such as ${cognito-identity.amazonaws.com:aud} matches whatever the caller brings, so
+// none of them restricts who gets through.
+func (st *statement) constrains(key string) bool {
+	for i := range st.conditions {
+		c := &st.conditions[i]
+		if !c.known || c.ifExists || c.info.negated || c.qual == qualAll || len(c.values) == 0 || !strings.EqualFold(c.key, key) {
+			continue
+		}
+		switch c.info.fam {
+		case famString, famStringIC, famStringLike:
+		default:
+			continue
+		}
+		literal := true
+		for j := range c.values {
+			o := &c.values[j]
+			if o.tmpl != nil || (c.info.fam == famStringLike && strings.ContainsAny(o.raw, "*?")) {
+				literal = false
+				break
+			}
+		}
+		if literal {
+			return true
+		}
+	}
+	return false
+}
+
 func matchAnyAction(actions []pattern, action string) bool {
 	for i := range actions {
 		if actions[i].matchFold(action) {
@@ -88,11 +151,9 @@ func matchAnyAction(actions []pattern, action string) bool {
 }
 
 // matchResource applies Resource or NotResource. A pattern whose variable has no value matches
-// nothing (doc "Policy variables with no value"). Under NotResource that would widen the statement
-// to every resource, so there the outcome is unknown instead: an Allow does not apply and a Deny
-// does.
+// nothing (doc "Policy variables with no value"), under NotResource as under Resource: there the
+// statement then applies to the request's resource unless another listed pattern matches it.
 func (st *statement) matchResource(resource string, ctx *Context, missing *[]string) tri {
-	unresolved := false
 	matched := false
 	for i := range st.resources {
 		rp := &st.resources[i]
@@ -101,7 +162,6 @@ func (st *statement) matchResource(resource string, ctx *Context, missing *[]str
 			toks, miss, ok := rp.tmpl.resolveTokens(ctx, false)
 			if !ok {
 				*missing = append(*missing, miss)
-				unresolved = true
 				continue
 			}
 			pat = resourcePattern(toks)
@@ -111,16 +171,7 @@ func (st *statement) matchResource(resource string, ctx *Context, missing *[]str
 			break
 		}
 	}
-	if !st.notResource {
-		return triOf(matched)
-	}
-	switch {
-	case matched:
-		return triFalse
-	case unresolved:
-		return triUnknown
-	}
-	return triTrue
+	return triOf(matched != st.notResource)
 }
 
 // match returns how the caller matches the Principal element, or pmNone.
@@ -161,6 +212,46 @@ func (ps *principalSpec) match(c *Principal) PrincipalMatch {
 		}
 	}
 	return best
+}
+
+// exempts reports whether a Deny's NotPrincipal element spares the caller. AWS evaluates a caller
+// as each identity in its chain, the account first, then the role and then the role session (or
+// the account and then the user), and the Deny applies to every one that is not listed (doc
+// "NotPrincipal": list the session, the role and the account ARN; or the user and the account
+// ARN). So only a caller whose account and every ARN it is known by are all listed is exempt:
+// listing only the role ARN, or only the account, still denies the role's sessions.
+func (ps *principalSpec) exempts(c *Principal) bool {
+	if ps.any {
+		return true
+	}
+	switch c.Type {
+	case "":
+		return ps.awsAny
+	case "AWS":
+		if ps.awsAny {
+			return true
+		}
+		if c.Account == "" || !slices.Contains(ps.accounts, c.Account) {
+			return false
+		}
+		root := "arn:aws:iam::" + c.Account + ":root"
+		for _, have := range c.ARNs {
+			// The account was checked above; ids that are not ARNs are other names of an
+			// identity already in the chain.
+			if have == root || !strings.HasPrefix(have, "arn:") {
+				continue
+			}
+			if !slices.Contains(ps.arns, have) {
+				return false
+			}
+		}
+		return true
+	case "Federated":
+		return containsString(c.ARNs, ps.federated)
+	case "Service":
+		return containsString(c.ARNs, ps.service)
+	}
+	return false
 }
 
 // arnMatchKind distinguishes a role ARN (which covers every session of the role, and so does not

@@ -52,14 +52,15 @@ func (d Decision) String() string {
 }
 
 // PrincipalMatch says how a statement's Principal matched the caller. Decide needs it because a
-// same-account resource policy that names the caller's exact ARN grants on its own, while one that
-// matches only through the account, the role or "*" still needs the caller's own policies.
+// same-account resource policy that names the caller's exact ARN grants on its own, one that
+// names its role or "*" grants within its boundary and session policies, and one that matches
+// only through the account needs the caller's own policies.
 type PrincipalMatch int
 
 const (
 	// PrincipalNotApplicable: the statement had no Principal element (identity policies).
 	PrincipalNotApplicable PrincipalMatch = iota
-	// PrincipalWildcard: "*", {"AWS":"*"} or NotPrincipal.
+	// PrincipalWildcard: "*", {"AWS":"*"}, or a Deny's NotPrincipal that does not spare the caller.
 	PrincipalWildcard
 	// PrincipalAccount: a 12-digit account id or arn:aws:iam::ACCOUNT:root.
 	PrincipalAccount

@@ -56,9 +56,11 @@ func TestPrincipalMatching(t *testing.T) {
 		{"service", `{"Service":"ec2.amazonaws.com"}`, false, svc, PrincipalExact},
 		{"other service", `{"Service":"lambda.amazonaws.com"}`, false, svc, pmNone},
 		{"unique id matches nothing", `{"AWS":"AROADBQP57FF2AEXAMPLE"}`, false, session, pmNone},
-		{"not principal excludes", `{"AWS":"arn:aws:iam::111122223333:user/bob"}`, true, user, pmNone},
-		{"not principal includes others", `{"AWS":"arn:aws:iam::111122223333:user/bob"}`, true, session, PrincipalWildcard},
-		{"not principal account excludes session", `{"AWS":"111122223333"}`, true, session, pmNone},
+		// NotPrincipal is supported with Deny only (doc "NotPrincipal"); an Allow with it grants
+		// nothing, to the listed principals or to anyone else (TestNotPrincipalDeny covers Deny).
+		{"not principal allow excludes listed", `{"AWS":"arn:aws:iam::111122223333:user/bob"}`, true, user, pmNone},
+		{"not principal allow grants no one else", `{"AWS":"arn:aws:iam::111122223333:user/bob"}`, true, session, pmNone},
+		{"not principal allow grants not anonymous", `{"AWS":"arn:aws:iam::111122223333:user/bob"}`, true, anon, pmNone},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

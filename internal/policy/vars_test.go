@@ -68,29 +68,44 @@ func TestVariablesInConditions(t *testing.T) {
 		{"string equals variable differs", "", `{"StringEquals":{"ec2:ResourceTag/VolumeUser":"${aws:username}"}}`, ctxOf("ec2:ResourceTag/VolumeUser", "bob", "aws:username", "eve"), false, false},
 		{"missing variable positive false", "", `{"StringEquals":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), false, false},
 		{"missing variable negated true", "", `{"StringNotEquals":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), true, false},
+		// Inverted operators match against the null value a variable without value stands for.
+		{"missing variable not like true", "", `{"StringNotLike":{"k":"home/${aws:username}/*"}}`, ctxOf("k", "home/bob/x"), true, false},
+		{"missing variable not equals ignore case true", "", `{"StringNotEqualsIgnoreCase":{"k":"${aws:username}"}}`, ctxOf("k", "bob"), true, false},
+		{"missing variable arn not like true", "", `{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t"), true, false},
+		{"missing variable arn like false", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t"), false, false},
+		{"missing variable negated with a matching literal", "", `{"StringNotEquals":{"k":["${aws:username}","bob"]}}`, ctxOf("k", "bob"), false, false},
 		{"missing variable with other value", "", `{"StringEquals":{"k":["${aws:username}","bob"]}}`, ctxOf("k", "bob"), true, false},
 		{"like prefix with variable", "", `{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}`, ctxOf("s3:prefix", "home/bob/docs", "aws:username", "bob"), true, false},
 		{"like other user's prefix", "", `{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}`, ctxOf("s3:prefix", "home/eve/docs", "aws:username", "bob"), false, false},
 		{"like value with star is literal", "", `{"StringLike":{"k":"${aws:username}"}}`, ctxOf("k", "anything", "aws:username", "*"), false, false},
 		{"default in condition", "", `{"StringEquals":{"k":"${aws:PrincipalTag/team, 'none'}"}}`, ctxOf("k", "none"), true, false},
 		{"2008 condition literal", "2008-10-17", `{"StringEquals":{"k":"${aws:username}"}}`, ctxOf("k", "${aws:username}", "aws:username", "bob"), true, false},
-		{"numeric variable", "", `{"NumericLessThanEquals":{"k":"${aws:MultiFactorAuthAge}"}}`, ctxOf("k", "5", "aws:MultiFactorAuthAge", "10"), true, false},
+		// "You can not use a policy variable" with Numeric, Date, Binary and IP address operators
+		// (doc "Condition operators"): the text stays literal and cannot be read as the type.
+		{"numeric variable not substituted", "", `{"NumericLessThanEquals":{"k":"${aws:MultiFactorAuthAge}"}}`, ctxOf("k", "5", "aws:MultiFactorAuthAge", "10"), false, true},
 		{"numeric variable not a number", "", `{"NumericEquals":{"k":"${aws:username}"}}`, ctxOf("k", "5", "aws:username", "bob"), false, true},
+		{"date variable not substituted", "", `{"DateLessThan":{"aws:TokenIssueTime":"${aws:CurrentTime}"}}`, ctxOf("aws:CurrentTime", "2026-03-01T12:00:00Z", "aws:TokenIssueTime", "2026-03-01T11:00:00Z"), false, true},
+		{"binary variable not substituted", "", `{"BinaryEquals":{"k":"${aws:PrincipalTag/blob}"}}`, ctxOf("k", "QUJD", "aws:PrincipalTag/blob", "QUJD"), false, true},
+		{"bool variable", "", `{"Bool":{"aws:SecureTransport":"${aws:PrincipalTag/tls}"}}`, ctxOf("aws:SecureTransport", "true", "aws:PrincipalTag/tls", "true"), true, false},
+		{"bool variable differs", "", `{"Bool":{"aws:SecureTransport":"${aws:PrincipalTag/tls}"}}`, ctxOf("aws:SecureTransport", "false", "aws:PrincipalTag/tls", "true"), false, false},
 		{"arn variable", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:t", "aws:PrincipalAccount", "111122223333"), true, false},
 		{"arn variable other account", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:999999999999:t", "aws:PrincipalAccount", "111122223333"), false, false},
-		{"ip variable", "", `{"IpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "10.0.0.0/8"), true, false},
+		{"ip variable not substituted", "", `{"IpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "10.0.0.0/8"), false, true},
+		{"not ip variable not substituted", "", `{"NotIpAddress":{"aws:SourceIp":"${aws:PrincipalTag/cidr}"}}`, ctxOf("aws:SourceIp", "10.1.1.1", "aws:PrincipalTag/cidr", "192.0.2.0/24"), false, true},
 		{"ignore case variable", "", `{"StringEqualsIgnoreCase":{"k":"${aws:username}"}}`, ctxOf("k", "BOB", "aws:username", "bob"), true, false},
 	}
 	runCondCases(t, cases)
 }
 
-// NotResource with an unresolvable variable would otherwise widen the statement to everything.
-func TestNotResourceUnresolvedVariableFailsClosed(t *testing.T) {
+// A pattern whose variable has no value "will not match any resource" (doc "Policy variables with
+// no value"). Under NotResource that makes the statement apply to the request's resource, unless
+// another listed pattern matches it: a Deny then denies and an Allow allows.
+func TestNotResourceUnresolvedVariable(t *testing.T) {
 	for _, eff := range []string{"Allow", "Deny"} {
 		p := mustParse(t, Identity, identityDoc(`"Effect":"`+eff+`","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
 		r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"})
-		if eff == "Allow" && r.Decision != ImplicitDeny {
-			t.Fatalf("Allow NotResource with missing variable applied: %v", r.Decision)
+		if eff == "Allow" && r.Decision != Allow {
+			t.Fatalf("Allow NotResource with missing variable did not apply: %v", r.Decision)
 		}
 		if eff == "Deny" && r.Decision != ExplicitDeny {
 			t.Fatalf("Deny NotResource with missing variable did not apply: %v", r.Decision)
@@ -98,9 +113,31 @@ func TestNotResourceUnresolvedVariableFailsClosed(t *testing.T) {
 		if !slices.Equal(r.MissingContextKeys, []string{"aws:username"}) {
 			t.Fatalf("missing %v", r.MissingContextKeys)
 		}
+		// A literal pattern listed next to the unresolved one still excludes its resources.
+		p = mustParse(t, Identity, identityDoc(`"Effect":"`+eff+`","Action":"s3:*","NotResource":["arn:aws:s3:::private/${aws:username}/*","arn:aws:s3:::public/*"]`))
+		if r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x"}); r.Decision != ImplicitDeny {
+			t.Fatalf("%s NotResource: excluded literal resource still matched: %v", eff, r.Decision)
+		}
+	}
+	// The same statement under Resource matches nothing.
+	p := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::private/${aws:username}/*"`))
+	if r := p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::private/${aws:username}/x"}); r.Decision != ImplicitDeny {
+		t.Fatalf("Resource with missing variable matched: %v", r.Decision)
+	}
+	// A Deny NotResource with an unresolved variable protects everything but what it excludes,
+	// even from a caller whose identity policy allows *:*.
+	star := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"*","Resource":"*"`))
+	deny := mustParse(t, Identity, identityDoc(`"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:PrincipalTag/team}/*"`))
+	out := Decide(&Input{Request: Request{Principal: userPrincipal("bob"), Action: "s3:GetObject", Resource: "arn:aws:s3:::home/ops/x"}, PrincipalAccount: acctA, Identity: []*Policy{star, deny}})
+	if out.Decision != ExplicitDeny {
+		t.Fatalf("*:* caller without the team tag: %v %q", out.Decision, out.Reason)
+	}
+	out = Decide(&Input{Request: Request{Principal: userPrincipal("bob"), Action: "s3:GetObject", Resource: "arn:aws:s3:::home/ops/x", Context: ctxOf("aws:PrincipalTag/team", "ops")}, PrincipalAccount: acctA, Identity: []*Policy{star, deny}})
+	if out.Decision != Allow {
+		t.Fatalf("*:* caller of the team: %v %q", out.Decision, out.Reason)
 	}
 	// With the variable present NotResource works normally.
-	p := mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
+	p = mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::private/${aws:username}/*"`))
 	if p.Evaluate(&Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::public/x", Context: ctxOf("aws:username", "bob")}).Decision != Allow {
 		t.Fatal("NotResource with variable present")
 	}

@@ -162,10 +162,12 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		actions = append(actions, "sts:SetContext")
 	}
 	roleARNWithPath := principal.RoleARNOf(role.AccountID, role.Path, role.RoleName)
+	// The trust policy must allow every action the call uses; the caller's own policies never
+	// stand in for it (IAM User Guide, "Policy evaluation logic").
 	for _, act := range actions {
 		if _, err := s.Engine.Check(ctx, authz.Request{
 			Caller: caller, Action: act, Resource: roleARNWithPath, ResourceAccount: role.AccountID,
-			Context: reqCtx, ResourcePolicy: trust, ResourceTags: storeTags,
+			Context: reqCtx, ResourcePolicy: trust, ResourcePolicyKind: policy.Trust, ResourceTags: storeTags,
 		}); err != nil {
 			return RoleSession{}, err
 		}

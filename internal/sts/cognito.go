@@ -19,6 +19,34 @@ const CognitoProvider = "cognito-identity.amazonaws.com"
 // CognitoSessionName is the session name of enhanced-flow credentials, as AWS names them.
 const CognitoSessionName = "CognitoIdentityCredentials"
 
+// crossAccountCognitoKeys are the condition keys a role's trust policy must pin before the
+// identities of a pool in another account may assume it. The STS API reference
+// (AssumeRoleWithWebIdentity, RoleArn) requires cognito-identity.amazonaws.com:aud for such
+// roles, and the Amazon Cognito Developer Guide ("Security best practices for Amazon Cognito
+// identity pools") says STS requires both aud and amr for cross-account basic authentication;
+// without them a guest of any pool in any account could assume a role that merely trusts
+// cognito-identity.amazonaws.com.
+var crossAccountCognitoKeys = []string{CognitoProvider + ":aud", CognitoProvider + ":amr"}
+
+// cognitoTrustKeys returns the condition keys the role's trust policy must pin for identities of
+// pool: none when the pool belongs to the role's account, crossAccountCognitoKeys otherwise,
+// including when the pool's account cannot be told.
+func (s *Service) cognitoTrustKeys(ctx context.Context, pool, roleAccount string) ([]string, error) {
+	if s.CognitoPoolAccount != nil {
+		account, err := s.CognitoPoolAccount(ctx, pool)
+		if err != nil {
+			if _, ok := awserr.As(err); ok {
+				return nil, err
+			}
+			return nil, s.storeErr(err)
+		}
+		if account != "" && account == roleAccount {
+			return nil, nil
+		}
+	}
+	return crossAccountCognitoKeys, nil
+}
+
 // CognitoRequest asks for enhanced-flow credentials for one identity.
 type CognitoRequest struct {
 	RoleARN    string
@@ -43,9 +71,16 @@ func (s *Service) AssumeRoleForCognito(ctx context.Context, r CognitoRequest) (C
 	if err != nil {
 		return Credentials{}, s.storeErr(err)
 	}
+	// The enhanced flow makes the same AssumeRoleWithWebIdentity call on the identity's behalf,
+	// so the cross-account rule applies to it as well.
+	require, err := s.cognitoTrustKeys(ctx, r.PoolID, role.AccountID)
+	if err != nil {
+		return Credentials{}, err
+	}
 	session, err := s.federatedSession(ctx, federatedRequest{
 		op: "sts:AssumeRoleWithWebIdentity", role: role, providerARN: CognitoProvider, sessionName: CognitoSessionName,
 		duration: DefaultRoleSession, tags: r.Tags, context: cognitoContext(r.PoolID, r.IdentityID, r.AMR), denied: webIdentityDenied,
+		requireKeys: require,
 	})
 	if err != nil {
 		return Credentials{}, err
@@ -150,12 +185,17 @@ func (s *Service) assumeWithCognitoToken(ctx context.Context, in WebIdentityInpu
 	if err != nil {
 		return WebIdentitySession{}, s.storeErr(err)
 	}
+	require, err := s.cognitoTrustKeys(ctx, pool, role.AccountID)
+	if err != nil {
+		return WebIdentitySession{}, err
+	}
 	reqCtx := cognitoContext(pool, identity, amr)
 	reqCtx["sts:RoleSessionName"] = []string{in.RoleSessionName}
 	tagContext(reqCtx, tags, transitive)
 	session, err := s.federatedSession(ctx, federatedRequest{
 		op: "sts:AssumeRoleWithWebIdentity", role: role, providerARN: CognitoProvider, sessionName: in.RoleSessionName,
 		duration: in.DurationSeconds, sessionPolicies: in.Session, tags: tags, transitive: transitive, context: reqCtx, denied: webIdentityDenied,
+		requireKeys: require,
 	})
 	if err != nil {
 		return WebIdentitySession{}, err

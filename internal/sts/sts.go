@@ -44,6 +44,11 @@ type Service struct {
 	// permits using them directly with AssumeRoleWithWebIdentity.
 	CognitoIssuer      string
 	ClassicFlowAllowed func(ctx context.Context, poolID string) (bool, error)
+	// CognitoPoolAccount returns the account that owns an identity pool, "" when the pool is
+	// unknown. Roles of any other account accept the pool's identities only under a trust policy
+	// that pins the pool (see crossAccountCognitoKeys); nil treats every role as another
+	// account's.
+	CognitoPoolAccount func(ctx context.Context, poolID string) (string, error)
 	// Messages opens the encoded authorization messages that denials carry.
 	Messages *keys.MasterKey
 	Now      func() time.Time

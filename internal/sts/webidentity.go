@@ -250,6 +250,9 @@ type federatedRequest struct {
 	denied          func() *awserr.Error
 	source          string
 	extra           func(p *principal.Principal)
+	// requireKeys: only trust Allow statements that pin these condition keys count (a Cognito
+	// identity pool assuming a role of another account).
+	requireKeys []string
 }
 
 // federatedSession evaluates the role's trust policy for a federated caller and issues the session.
@@ -291,7 +294,8 @@ func (s *Service) federatedSession(ctx context.Context, fr federatedRequest) (Ro
 	}
 	for _, act := range actions {
 		out, err := s.Engine.Check(ctx, authz.Request{Caller: caller, Principal: &fed, Action: act, Resource: roleARN,
-			ResourceAccount: role.AccountID, Context: fr.context, ResourcePolicy: trust, ResourceTags: role.Tags})
+			ResourceAccount: role.AccountID, Context: fr.context, ResourcePolicy: trust, ResourcePolicyKind: policy.Trust,
+			RequireConditionKeys: fr.requireKeys, ResourceTags: role.Tags})
 		if err != nil {
 			if ae, ok := awserr.As(err); ok && ae.Code == "AccessDenied" {
 				d := fr.denied()

@@ -1,0 +1,341 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/policy"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// memSource is an in-memory PolicySource.
+type memSource struct {
+	mu       sync.Mutex
+	users    map[string]store.User
+	roles    map[string]store.Role
+	inline   map[string][]store.InlinePolicy // kind/owner
+	attached map[string][]store.Attachment
+	managed  map[string]store.ManagedPolicy
+	versions map[string]store.PolicyVersion // arn/version
+	fail     error                          // returned by every read when set
+}
+
+func newMemSource() *memSource {
+	return &memSource{users: map[string]store.User{}, roles: map[string]store.Role{}, inline: map[string][]store.InlinePolicy{},
+		attached: map[string][]store.Attachment{}, managed: map[string]store.ManagedPolicy{}, versions: map[string]store.PolicyVersion{}}
+}
+
+func (m *memSource) GetUserByID(_ context.Context, id string) (store.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return store.User{}, m.fail
+	}
+	u, ok := m.users[id]
+	if !ok {
+		return store.User{}, store.ErrNotFound
+	}
+	return u, nil
+}
+
+func (m *memSource) GetRoleByID(_ context.Context, id string) (store.Role, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return store.Role{}, m.fail
+	}
+	r, ok := m.roles[id]
+	if !ok {
+		return store.Role{}, store.ErrNotFound
+	}
+	return r, nil
+}
+
+func (m *memSource) ListInlinePolicies(_ context.Context, kind store.PrincipalKind, owner string) ([]store.InlinePolicy, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]store.InlinePolicy(nil), m.inline[string(kind)+"/"+owner]...), m.fail
+}
+
+func (m *memSource) ListAttachments(_ context.Context, kind store.PrincipalKind, owner string) ([]store.Attachment, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]store.Attachment(nil), m.attached[string(kind)+"/"+owner]...), m.fail
+}
+
+func (m *memSource) GetManagedPolicy(_ context.Context, arn string) (store.ManagedPolicy, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.managed[arn]
+	if !ok {
+		return store.ManagedPolicy{}, store.ErrNotFound
+	}
+	return p, nil
+}
+
+func (m *memSource) GetPolicyVersion(_ context.Context, arn, v string) (store.PolicyVersion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pv, ok := m.versions[arn+"/"+v]
+	if !ok {
+		return store.PolicyVersion{}, store.ErrNotFound
+	}
+	return pv, nil
+}
+
+func (m *memSource) putInline(kind store.PrincipalKind, owner, name, doc string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := string(kind) + "/" + owner
+	m.inline[k] = append(m.inline[k], store.InlinePolicy{OwnerKind: kind, OwnerID: owner, PolicyName: name, Document: doc})
+}
+
+func (m *memSource) putManaged(arn, doc string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.managed[arn] = store.ManagedPolicy{ARN: arn, DefaultVersionID: "v1"}
+	m.versions[arn+"/v1"] = store.PolicyVersion{PolicyARN: arn, VersionID: "v1", Document: doc}
+}
+
+const (
+	acct      = "111122223333"
+	otherAcct = "444455556666"
+	roleARN   = "arn:aws:iam::111122223333:role/target"
+	starDoc   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	s3Doc     = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	boundary  = "arn:aws:iam::111122223333:policy/s3-only"
+)
+
+// fixture: bob (a user whose inline policy is *:*), carol (*:* but an s3-only permissions
+// boundary), a role "builder" whose policy is *:*, and eve, a *:* user of another account.
+func fixture(t *testing.T) (*Engine, *memSource) {
+	t.Helper()
+	src := newMemSource()
+	src.users["AIDABOB"] = store.User{AccountID: acct, UserID: "AIDABOB", UserName: "bob", Path: "/"}
+	src.users["AIDACAROL"] = store.User{AccountID: acct, UserID: "AIDACAROL", UserName: "carol", Path: "/", PermissionsBoundary: boundary}
+	src.users["AIDAEVE"] = store.User{AccountID: otherAcct, UserID: "AIDAEVE", UserName: "eve", Path: "/"}
+	src.roles["AROABUILDER"] = store.Role{AccountID: acct, RoleID: "AROABUILDER", RoleName: "builder", Path: "/"}
+	for _, u := range []string{"AIDABOB", "AIDACAROL", "AIDAEVE"} {
+		src.putInline(store.KindUser, u, "star", starDoc)
+	}
+	src.putInline(store.KindRole, "AROABUILDER", "star", starDoc)
+	src.putManaged(boundary, s3Doc)
+	return &Engine{Source: src, Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}, src
+}
+
+func userCaller(account, id, name string) *principal.Principal {
+	return &principal.Principal{Kind: principal.User, AccountID: account, UserID: id, UserName: name, ARN: principal.UserARN(account, "/", name)}
+}
+
+func sessionCaller() *principal.Principal {
+	return &principal.Principal{Kind: principal.AssumedRole, AccountID: acct, UserID: "AROABUILDER:ci", RoleID: "AROABUILDER", RoleName: "builder",
+		RoleARN: principal.RoleARNOf(acct, "/", "builder"), ARN: principal.AssumedRoleARN(acct, "builder", "ci"), SessionName: "ci", Temporary: true}
+}
+
+func trust(t *testing.T, e *Engine, doc string) *policy.Policy {
+	t.Helper()
+	p, err := e.Parse(roleARN, doc, policy.Trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func trustStmt(principal, actions, cond string) string {
+	s := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":` + actions
+	if cond != "" {
+		s += `,"Condition":` + cond
+	}
+	return s + `}]}`
+}
+
+// The engine hands the trust policy to the evaluator as a gate: callers whose own policies allow
+// everything are refused unless the trust policy allows them too.
+func TestCheckTrustGate(t *testing.T) {
+	e, _ := fixture(t)
+	bob := userCaller(acct, "AIDABOB", "bob")
+	carol := userCaller(acct, "AIDACAROL", "carol")
+	eve := userCaller(otherAcct, "AIDAEVE", "eve")
+	sess := sessionCaller()
+	const (
+		bobP   = `{"AWS":"arn:aws:iam::111122223333:user/bob"}`
+		aliceP = `{"AWS":"arn:aws:iam::111122223333:user/alice"}`
+		acctP  = `{"AWS":"111122223333"}`
+		eveP   = `{"AWS":"arn:aws:iam::444455556666:user/eve"}`
+	)
+	cases := []struct {
+		name    string
+		caller  *principal.Principal
+		action  string
+		trust   string
+		kind    policy.Kind
+		reqCtx  map[string][]string
+		resAcct string
+		allowed bool
+		reason  string
+	}{
+		{"star user not named", bob, "sts:AssumeRole", trustStmt(aliceP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, false, "because no resource-based policy allows the sts:AssumeRole action"},
+		{"star user not named, kind from the parse", bob, "sts:AssumeRole", trustStmt(aliceP, `"sts:AssumeRole"`, ""), 0, nil, acct, false, "because no resource-based policy allows the sts:AssumeRole action"},
+		{"star session not named", sess, "sts:AssumeRole", trustStmt(bobP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, false, "because no resource-based policy allows"},
+		{"star user, external id missing", bob, "sts:AssumeRole", trustStmt(bobP, `"sts:AssumeRole"`, `{"StringEquals":{"sts:ExternalId":"ext-1"}}`), policy.Trust, nil, acct, false, "because no resource-based policy allows"},
+		{"star user, external id right", bob, "sts:AssumeRole", trustStmt(bobP, `"sts:AssumeRole"`, `{"StringEquals":{"sts:ExternalId":"ext-1"}}`), policy.Trust, map[string][]string{"sts:ExternalId": {"ext-1"}}, acct, true, ""},
+		{"long-term keys carry no MFA key", bob, "sts:AssumeRole", trustStmt(acctP, `"sts:AssumeRole"`, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`), policy.Trust, nil, acct, false, "because no resource-based policy allows"},
+		{"session without MFA", sess, "sts:AssumeRole", trustStmt(acctP, `"sts:AssumeRole"`, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`), policy.Trust, nil, acct, false, "because no resource-based policy allows"},
+		{"tag session not trusted", bob, "sts:TagSession", trustStmt(bobP, `"sts:AssumeRole"`, ""), policy.Trust, map[string][]string{"aws:RequestTag/team": {"x"}}, acct, false, "because no resource-based policy allows the sts:TagSession action"},
+		{"source identity not trusted", bob, "sts:SetSourceIdentity", trustStmt(bobP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, false, "because no resource-based policy allows the sts:SetSourceIdentity action"},
+		{"set context not trusted", sess, "sts:SetContext", trustStmt(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, false, "because no resource-based policy allows the sts:SetContext action"},
+		{"exact user trusted", bob, "sts:AssumeRole", trustStmt(bobP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, true, ""},
+		{"account trust, boundary limits", carol, "sts:AssumeRole", trustStmt(acctP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, false, "because no permissions boundary allows"},
+		{"account trust, identity allows", bob, "sts:AssumeRole", trustStmt(acctP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, true, ""},
+		{"cross-account trust names eve, eve's identity allows", eve, "sts:AssumeRole", trustStmt(eveP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, true, ""},
+		{"cross-account trust names own account", eve, "sts:AssumeRole", trustStmt(acctP, `"sts:AssumeRole"`, ""), policy.Trust, nil, acct, false, "because no resource-based policy allows"},
+		{"explicit deny in trust", bob, "sts:AssumeRole", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + bobP + `,"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`, policy.Trust, nil, acct, false, "with an explicit deny in a resource-based policy"},
+		// The general rule stays for other kinds: the identity side alone suffices.
+		{"resource kind, identity alone", bob, "sts:AssumeRole", trustStmt(aliceP, `"sts:AssumeRole"`, ""), policy.Resource, nil, acct, true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.Check(context.Background(), Request{Caller: c.caller, Action: c.action, Resource: roleARN, ResourceAccount: c.resAcct,
+				Context: c.reqCtx, ResourcePolicy: trust(t, e, c.trust), ResourcePolicyKind: c.kind})
+			if c.allowed {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			ae, ok := awserr.As(err)
+			if !ok || ae.Code != "AccessDenied" || ae.HTTPStatus != http.StatusForbidden {
+				t.Fatalf("want AccessDenied, got %v", err)
+			}
+			want := "User: " + c.caller.ARN + " is not authorized to perform: " + c.action + " on resource: " + roleARN + " " + c.reason
+			if !strings.HasPrefix(ae.Message, want) {
+				t.Fatalf("message %q\nwant prefix %q", ae.Message, want)
+			}
+		})
+	}
+}
+
+// RequireConditionKeys reaches the evaluator: a trust whose Allow does not pin the keys counts for
+// nothing.
+func TestCheckRequireConditionKeys(t *testing.T) {
+	e, _ := fixture(t)
+	caller := &principal.Principal{Kind: principal.WebIdentity, AccountID: acct, ARN: "cognito-identity.amazonaws.com", UserID: "cognito-identity.amazonaws.com"}
+	fed := &policy.Principal{Type: "Federated", Account: acct, ARNs: []string{"cognito-identity.amazonaws.com"}}
+	reqCtx := map[string][]string{"cognito-identity.amazonaws.com:aud": {"us-east-1:pool"}, "cognito-identity.amazonaws.com:amr": {"unauthenticated"}}
+	loose := trust(t, e, trustStmt(`{"Federated":"cognito-identity.amazonaws.com"}`, `"sts:AssumeRoleWithWebIdentity"`, ""))
+	pinned := trust(t, e, trustStmt(`{"Federated":"cognito-identity.amazonaws.com"}`, `"sts:AssumeRoleWithWebIdentity"`,
+		`{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:pool"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}`))
+	keys := []string{"cognito-identity.amazonaws.com:aud", "cognito-identity.amazonaws.com:amr"}
+	check := func(p *policy.Policy, require []string) error {
+		_, err := e.Check(context.Background(), Request{Caller: caller, Principal: fed, Action: "sts:AssumeRoleWithWebIdentity", Resource: roleARN, ResourceAccount: acct,
+			Context: reqCtx, ResourcePolicy: p, ResourcePolicyKind: policy.Trust, RequireConditionKeys: require})
+		return err
+	}
+	if err := check(loose, nil); err != nil {
+		t.Fatalf("loose trust without requirement: %v", err)
+	}
+	if err := check(loose, keys); err == nil {
+		t.Fatal("loose trust passed the requirement")
+	}
+	if err := check(pinned, keys); err != nil {
+		t.Fatalf("pinned trust: %v", err)
+	}
+}
+
+// Policies written through another path (a concurrent writer) are seen once the cache is
+// invalidated or its TTL has passed; a Deny added meanwhile wins over the exact trust Allow.
+func TestCheckSeesNewDenyAfterInvalidation(t *testing.T) {
+	e, src := fixture(t)
+	now := time.Unix(1_800_000_000, 0)
+	e.Now = func() time.Time { return now }
+	bob := userCaller(acct, "AIDABOB", "bob")
+	tr := trust(t, e, trustStmt(`{"AWS":"arn:aws:iam::111122223333:user/bob"}`, `"sts:AssumeRole"`, ""))
+	req := Request{Caller: bob, Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: acct, ResourcePolicy: tr, ResourcePolicyKind: policy.Trust}
+	if err := e.Authorize(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	src.putInline(store.KindUser, "AIDABOB", "deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sts:*","Resource":"*"}]}`)
+	now = now.Add(6 * time.Second) // past the default 5 s TTL
+	if err := e.Authorize(context.Background(), req); err == nil || !strings.Contains(err.Error(), "explicit deny in an identity-based policy") {
+		t.Fatalf("deny after TTL: %v", err)
+	}
+	e2, src2 := fixture(t)
+	if err := e2.Authorize(context.Background(), Request{Caller: bob, Action: "s3:GetObject", Resource: "*"}); err != nil {
+		t.Fatal(err)
+	}
+	src2.putInline(store.KindUser, "AIDABOB", "deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}`)
+	e2.InvalidateAll()
+	if err := e2.Authorize(context.Background(), Request{Caller: bob, Action: "s3:GetObject", Resource: "*"}); err == nil {
+		t.Fatal("deny after InvalidateAll not seen")
+	}
+}
+
+// Failures of the store never grant: a missing principal is a denial, an unavailable store a 503,
+// and stored documents that no longer parse or a boundary that cannot be read allow nothing.
+func TestCheckFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	e, src := fixture(t)
+	ghost := userCaller(acct, "AIDAGHOST", "ghost")
+	err := e.Authorize(ctx, Request{Caller: ghost, Action: "s3:GetObject", Resource: "*"})
+	if ae, ok := awserr.As(err); !ok || ae.Code != "AccessDenied" {
+		t.Fatalf("deleted user: %v", err)
+	}
+
+	e, src = fixture(t)
+	src.fail = store.ErrUnavailable
+	err = e.Authorize(ctx, Request{Caller: userCaller(acct, "AIDABOB", "bob"), Action: "s3:GetObject", Resource: "*"})
+	if ae, ok := awserr.As(err); !ok || ae.Code != "ServiceUnavailable" || ae.HTTPStatus != http.StatusServiceUnavailable {
+		t.Fatalf("unavailable store: %v", err)
+	}
+
+	e, src = fixture(t)
+	src.users["AIDADAN"] = store.User{AccountID: acct, UserID: "AIDADAN", UserName: "dan", Path: "/", PermissionsBoundary: "arn:aws:iam::111122223333:policy/gone"}
+	src.putInline(store.KindUser, "AIDADAN", "star", starDoc)
+	err = e.Authorize(ctx, Request{Caller: userCaller(acct, "AIDADAN", "dan"), Action: "s3:GetObject", Resource: "*"})
+	if err == nil {
+		t.Fatal("an unreadable boundary allowed")
+	}
+	src.users["AIDAFAY"] = store.User{AccountID: acct, UserID: "AIDAFAY", UserName: "fay", Path: "/"}
+	src.putInline(store.KindUser, "AIDAFAY", "broken", `{"Statement":`)
+	err = e.Authorize(ctx, Request{Caller: userCaller(acct, "AIDAFAY", "fay"), Action: "s3:GetObject", Resource: "*"})
+	if err == nil {
+		t.Fatal("an unparsable stored document allowed")
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("store error leaked: %v", err)
+	}
+}
+
+// The condition context: temporary credentials carry aws:MultiFactorAuthPresent, long-term keys
+// do not, and operation keys are added to it.
+func TestContextKeys(t *testing.T) {
+	e, _ := fixture(t)
+	ctx := WithRequestInfo(context.Background(), RequestInfo{SourceIP: "192.0.2.7", Secure: true, Time: time.Unix(1_800_000_000, 0)})
+	long := e.Context(ctx, userCaller(acct, "AIDABOB", "bob"))
+	if _, ok := long.Get("aws:MultiFactorAuthPresent"); ok {
+		t.Fatal("long-term keys carry aws:MultiFactorAuthPresent")
+	}
+	if v, _ := long.Get("aws:username"); len(v) != 1 || v[0] != "bob" {
+		t.Fatalf("aws:username %v", v)
+	}
+	sess := e.Context(ctx, sessionCaller())
+	if v, _ := sess.Get("aws:MultiFactorAuthPresent"); len(v) != 1 || v[0] != "false" {
+		t.Fatalf("session MFA key %v", v)
+	}
+	if v, _ := sess.Get("aws:PrincipalArn"); len(v) != 1 || v[0] != principal.RoleARNOf(acct, "/", "builder") {
+		t.Fatalf("session aws:PrincipalArn %v", v)
+	}
+	if _, ok := sess.Get("aws:username"); ok {
+		t.Fatal("role session carries aws:username")
+	}
+	if v, _ := sess.Get("aws:SourceIp"); len(v) != 1 || v[0] != "192.0.2.7" {
+		t.Fatalf("aws:SourceIp %v", v)
+	}
+}

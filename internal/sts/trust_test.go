@@ -1,0 +1,311 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/federation/oidc"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+var ctx = context.Background()
+
+func trustDoc(principal, actions, cond string) string {
+	s := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + principal + `,"Action":` + actions
+	if cond != "" {
+		s += `,"Condition":` + cond
+	}
+	return s + `}]}`
+}
+
+const (
+	bobP   = `{"AWS":"arn:aws:iam::111122223333:user/bob"}`
+	daveP  = `{"AWS":"arn:aws:iam::111122223333:user/dave"}`
+	aliceP = `{"AWS":"arn:aws:iam::111122223333:user/alice"}`
+	acctAP = `{"AWS":"111122223333"}`
+	assume = `"sts:AssumeRole"`
+)
+
+// AssumeRole: the role's trust policy is a gate that the caller's own policies cannot open (IAM
+// User Guide, "Policy evaluation logic"; "Cross-account policy evaluation logic"). bob, eve and
+// the builder role all have an identity policy allowing *:*.
+func TestAssumeRoleTrustGate(t *testing.T) {
+	bob := userCaller(acctA, "AIDABOB", "bob")
+	dave := userCaller(acctA, "AIDADAVE", "dave")
+	eve := userCaller(acctB, "AIDAEVE", "eve")
+	mallory := userCaller(acctB, "AIDAMAL", "mallory")
+	tags := []SessionTag{{Key: "Project", Value: "unicorn"}}
+	cases := []struct {
+		name   string
+		caller *principal.Principal
+		trust  string
+		in     AssumeRoleInput
+		ok     bool
+	}{
+		{"star user not named", bob, trustDoc(aliceP, assume, ""), AssumeRoleInput{}, false},
+		{"star role session not named", builderSession(), trustDoc(bobP, assume, ""), AssumeRoleInput{}, false},
+		{"star user, trust allows web identity only", bob, trustDoc(bobP, `"sts:AssumeRoleWithWebIdentity"`, ""), AssumeRoleInput{}, false},
+		{"external id missing", bob, trustDoc(bobP, assume, `{"StringEquals":{"sts:ExternalId":"ext-123"}}`), AssumeRoleInput{}, false},
+		{"external id wrong", bob, trustDoc(bobP, assume, `{"StringEquals":{"sts:ExternalId":"ext-123"}}`), AssumeRoleInput{ExternalID: "ext-999"}, false},
+		{"external id right", bob, trustDoc(bobP, assume, `{"StringEquals":{"sts:ExternalId":"ext-123"}}`), AssumeRoleInput{ExternalID: "ext-123"}, true},
+		{"mfa required, none", bob, trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`), AssumeRoleInput{}, false},
+		{"mfa required, supplied", bob, trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`), AssumeRoleInput{SerialNumber: "arn:aws:iam::111122223333:mfa/bob", TokenCode: "123456"}, true},
+		{"session without mfa", builderSession(), trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`), AssumeRoleInput{}, false},
+		{"tags without sts:TagSession", bob, trustDoc(bobP, assume, ""), AssumeRoleInput{Tags: tags}, false},
+		{"transitive tags without sts:TagSession", bob, trustDoc(bobP, assume, ""), AssumeRoleInput{Tags: tags, TransitiveTagKeys: []string{"Project"}}, false},
+		{"tag value the trust refuses", bob, trustDoc(bobP, `["sts:AssumeRole","sts:TagSession"]`, `{"StringEquals":{"aws:RequestTag/Project":"pegasus"}}`), AssumeRoleInput{Tags: tags}, false},
+		{"tag value the trust accepts", bob, trustDoc(bobP, `["sts:AssumeRole","sts:TagSession"]`, `{"StringEqualsIfExists":{"aws:RequestTag/Project":"unicorn"}}`), AssumeRoleInput{Tags: tags}, true},
+		{"source identity without sts:SetSourceIdentity", bob, trustDoc(bobP, assume, ""), AssumeRoleInput{SourceIdentity: "bob"}, false},
+		{"source identity trusted", bob, trustDoc(bobP, `["sts:AssumeRole","sts:SetSourceIdentity"]`, ""), AssumeRoleInput{SourceIdentity: "bob"}, true},
+		// The gate runs before the assertion is read: a bogus context is refused as AccessDenied.
+		{"provided contexts without sts:SetContext", builderSession(), trustDoc(acctAP, assume, ""), AssumeRoleInput{Contexts: []ProvidedContext{{ProviderARN: QuickSightContextProvider, ContextAssertion: "bogus"}}}, false},
+		{"account principal, no identity policy", dave, trustDoc(acctAP, assume, ""), AssumeRoleInput{}, false},
+		{"exact user, no identity policy", dave, trustDoc(daveP, assume, ""), AssumeRoleInput{}, true},
+		{"star principal, no identity policy", dave, trustDoc(`"*"`, assume, ""), AssumeRoleInput{}, true},
+		{"cross-account exact trust, no identity policy", mallory, trustDoc(`{"AWS":"arn:aws:iam::444455556666:user/mallory"}`, assume, ""), AssumeRoleInput{}, false},
+		{"cross-account star user, trust names only its own account", eve, trustDoc(acctAP, assume, ""), AssumeRoleInput{}, false},
+		{"cross-account star user named", eve, trustDoc(`{"AWS":"arn:aws:iam::444455556666:user/eve"}`, assume, ""), AssumeRoleInput{}, true},
+		{"explicit deny in trust", bob, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + bobP + `,"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringNotEquals":{"sts:ExternalId":"ok"}}}]}`, AssumeRoleInput{}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.st.putUser(acctB, "AIDAMAL", "mallory")
+			role := f.st.putRole(acctA, "target", c.trust)
+			in := c.in
+			in.RoleARN = principal.RoleARNOf(acctA, "/", "target")
+			in.RoleSessionName = "s1"
+			out, err := f.svc.AssumeRole(ctx, c.caller, in)
+			if !c.ok {
+				ae := wantCode(t, err, "AccessDenied", http.StatusForbidden)
+				if !strings.HasPrefix(ae.Message, "User: "+c.caller.ARN+" is not authorized to perform: sts:") || !strings.Contains(ae.Message, "on resource: "+in.RoleARN) {
+					t.Fatalf("message %q", ae.Message)
+				}
+				if out.Credentials.AccessKeyID != "" || f.st.roleUses != 0 {
+					t.Fatal("credentials issued or role use recorded on a refusal")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			p := f.opened(t, out.Credentials)
+			if p.RoleID != role.RoleID || p.AccountID != acctA || p.ARN != principal.AssumedRoleARN(acctA, "target", "s1") {
+				t.Fatalf("session %+v", p)
+			}
+		})
+	}
+}
+
+func quickSightContext(t *testing.T, f *fixture, account string) string {
+	t.Helper()
+	ic := principal.IdentityContext{AccountID: account, Namespace: "default", UserARN: "arn:aws:quicksight:us-east-1:" + account + ":user/default/alice",
+		PrincipalID: "federated/iam/AIDAALICE", Region: "us-east-1", Expires: testNow.Add(time.Hour)}
+	tok, err := f.svc.Tokens.Sign(ctx, token.ES384, QuickSightContextClaims(ic, testNow, "ctx-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// The QuickSight identity-enhanced path: sts:SetContext must be in the trust policy too.
+func TestAssumeRoleSetContext(t *testing.T) {
+	f := newFixture(t)
+	caller := builderSession()
+	assertion := quickSightContext(t, f, acctA)
+	contexts := []ProvidedContext{{ProviderARN: QuickSightContextProvider, ContextAssertion: assertion}}
+	f.st.putRole(acctA, "reports", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, assume, ""))
+	_, err := f.svc.AssumeRole(ctx, caller, AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "reports"), RoleSessionName: "qs", Contexts: contexts})
+	ae := wantCode(t, err, "AccessDenied", http.StatusForbidden)
+	if !strings.Contains(ae.Message, "sts:SetContext") {
+		t.Fatalf("message %q", ae.Message)
+	}
+
+	f.st.putRole(acctA, "reports", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, `["sts:AssumeRole","sts:SetContext"]`, ""))
+	out, err := f.svc.AssumeRole(ctx, caller, AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "reports"), RoleSessionName: "qs", Contexts: contexts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.opened(t, out.Credentials)
+	if p.IdentityContext == nil || p.IdentityContext.UserARN != "arn:aws:quicksight:us-east-1:"+acctA+":user/default/alice" {
+		t.Fatalf("identity context %+v", p.IdentityContext)
+	}
+}
+
+// AssumeRoleWithWebIdentity: only the trust policy decides, and it must name the provider and
+// allow every extra action the token asks for.
+func TestWebIdentityTrustGate(t *testing.T) {
+	fedGitHub := `{"Federated":"` + githubARN + `"}`
+	subCond := `{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:octo/app:*"}}`
+	claims := func(sub string, raw map[string]any) oidc.Claims {
+		if raw == nil {
+			raw = map[string]any{}
+		}
+		return oidc.Claims{Issuer: githubIssuer, Subject: sub, Audience: []string{"sts.amazonaws.com"}, Expiry: testNow.Add(time.Hour), Raw: raw}
+	}
+	tagged := map[string]any{tagsClaim: map[string]any{"principal_tags": map[string]any{"team": []any{"ops"}}}}
+	sourced := map[string]any{sourceIdentityClaim: "octo-ci"}
+	cases := []struct {
+		name   string
+		trust  string
+		claims oidc.Claims
+		ok     bool
+	}{
+		{"provider named, sub matches", trustDoc(fedGitHub, `"sts:AssumeRoleWithWebIdentity"`, subCond), claims("repo:octo/app:ref:refs/heads/main", nil), true},
+		{"sub of another repository", trustDoc(fedGitHub, `"sts:AssumeRoleWithWebIdentity"`, subCond), claims("repo:evil/app:ref:refs/heads/main", nil), false},
+		{"another provider named", trustDoc(`{"Federated":"arn:aws:iam::111122223333:oidc-provider/gitlab.example.com"}`, `"sts:AssumeRoleWithWebIdentity"`, ""), claims("repo:octo/app:ref:refs/heads/main", nil), false},
+		{"principal star does not admit federated callers", trustDoc(`"*"`, `"sts:AssumeRoleWithWebIdentity"`, ""), claims("repo:octo/app:ref:refs/heads/main", nil), false},
+		{"account principal does not admit federated callers", trustDoc(acctAP, `"sts:AssumeRoleWithWebIdentity"`, ""), claims("repo:octo/app:ref:refs/heads/main", nil), false},
+		{"token tags without sts:TagSession", trustDoc(fedGitHub, `"sts:AssumeRoleWithWebIdentity"`, subCond), claims("repo:octo/app:ref:refs/heads/main", tagged), false},
+		{"token tags with sts:TagSession", trustDoc(fedGitHub, `["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, subCond), claims("repo:octo/app:ref:refs/heads/main", tagged), true},
+		{"source identity without sts:SetSourceIdentity", trustDoc(fedGitHub, `"sts:AssumeRoleWithWebIdentity"`, subCond), claims("repo:octo/app:ref:refs/heads/main", sourced), false},
+		{"source identity with sts:SetSourceIdentity", trustDoc(fedGitHub, `["sts:AssumeRoleWithWebIdentity","sts:SetSourceIdentity"]`, subCond), claims("repo:octo/app:ref:refs/heads/main", sourced), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.st.putRole(acctA, "deploy", c.trust)
+			f.verifier.set(c.claims)
+			out, err := f.svc.AssumeRoleWithWebIdentity(ctx, WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "deploy"), RoleSessionName: "gha", Token: "opaque"})
+			if !c.ok {
+				ae := wantCode(t, err, "AccessDenied", http.StatusForbidden)
+				if ae.Message != "Not authorized to perform sts:AssumeRoleWithWebIdentity" {
+					t.Fatalf("message %q", ae.Message)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Provider != githubARN || f.opened(t, out.Credentials).FederatedProvider != githubARN {
+				t.Fatalf("session %+v", out)
+			}
+		})
+	}
+}
+
+func (f *fixture) cognitoToken(t *testing.T, pool string, amr ...string) string {
+	t.Helper()
+	tok, err := f.svc.Tokens.Sign(ctx, token.ES384, map[string]any{"iss": cognitoIssuer, "aud": pool, "sub": "us-east-1:identity-1",
+		"amr": amr, "iat": testNow.Unix(), "exp": testNow.Add(10 * time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+const (
+	fedCognito = `{"Federated":"cognito-identity.amazonaws.com"}`
+	poolA      = "us-east-1:pool-a"
+	poolB      = "us-east-1:pool-b"
+)
+
+func pinned(aud, amr string) string {
+	c := `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"` + aud + `"}`
+	if amr != "" {
+		c += `,"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"` + amr + `"}`
+	}
+	return c + `}`
+}
+
+// Classic (basic) flow: a Cognito token of a pool in account B opens a role of account A only
+// when the trust policy pins the pool (STS API reference, AssumeRoleWithWebIdentity, RoleArn;
+// Cognito Developer Guide, "Security best practices for Amazon Cognito identity pools").
+func TestCognitoClassicFlowAcrossAccounts(t *testing.T) {
+	webID := `"sts:AssumeRoleWithWebIdentity"`
+	cases := []struct {
+		name  string
+		trust string
+		pool  string
+		ok    bool
+	}{
+		{"guest of another account's pool, loose trust", trustDoc(fedCognito, webID, ""), poolB, false},
+		{"guest of another account's pool, amr only", trustDoc(fedCognito, webID, `{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}`), poolB, false},
+		{"aud pinned, no amr condition", trustDoc(fedCognito, webID, pinned(poolB, "")), poolB, false},
+		{"aud by wildcard", trustDoc(fedCognito, webID, `{"StringLike":{"cognito-identity.amazonaws.com:aud":"us-east-1:*"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"unauthenticated"}}`), poolB, false},
+		{"aud pinned to the role account's own pool", trustDoc(fedCognito, webID, pinned(poolA, "unauthenticated")), poolB, false},
+		{"loose statement next to a pinned one", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":` + fedCognito + `,"Action":"sts:AssumeRoleWithWebIdentity"},{"Effect":"Allow","Principal":` + fedCognito + `,"Action":"sts:AssumeRoleWithWebIdentity","Condition":` + pinned(poolA, "unauthenticated") + `}]}`, poolB, false},
+		{"aud and amr pinned to the other account's pool", trustDoc(fedCognito, webID, pinned(poolB, "unauthenticated")), poolB, true},
+		// Same account: the documents ask for the condition only across accounts.
+		{"same-account pool, loose trust", trustDoc(fedCognito, webID, ""), poolA, true},
+		{"same-account pool, pinned to another pool", trustDoc(fedCognito, webID, pinned(poolB, "unauthenticated")), poolA, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.st.putRole(acctA, "guest", c.trust)
+			out, err := f.svc.AssumeRoleWithWebIdentity(ctx, WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), RoleSessionName: "app", Token: f.cognitoToken(t, c.pool, "unauthenticated")})
+			if !c.ok {
+				wantCode(t, err, "AccessDenied", http.StatusForbidden)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Audience != c.pool || out.Provider != CognitoProvider {
+				t.Fatalf("session %+v", out)
+			}
+		})
+	}
+}
+
+// Without knowing the pool's account STS applies the cross-account rule, and a store failure is
+// a 503, never a grant.
+func TestCognitoPoolAccountUnknown(t *testing.T) {
+	f := newFixture(t)
+	f.st.putRole(acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
+	in := WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), RoleSessionName: "app", Token: f.cognitoToken(t, poolA, "unauthenticated")}
+	f.svc.CognitoPoolAccount = nil
+	_, err := f.svc.AssumeRoleWithWebIdentity(ctx, in)
+	wantCode(t, err, "AccessDenied", http.StatusForbidden)
+	f.svc.CognitoPoolAccount = func(context.Context, string) (string, error) { return "", nil }
+	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
+	wantCode(t, err, "AccessDenied", http.StatusForbidden)
+	f.svc.CognitoPoolAccount = func(context.Context, string) (string, error) { return "", store.ErrUnavailable }
+	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
+	wantCode(t, err, "ServiceUnavailable", http.StatusServiceUnavailable)
+	f.svc.CognitoPoolAccount = func(context.Context, string) (string, error) { return "", errors.New("disk on fire") }
+	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
+	wantCode(t, err, "InternalFailure", http.StatusInternalServerError)
+	_, err = f.svc.AssumeRoleForCognito(ctx, CognitoRequest{RoleARN: in.RoleARN, PoolID: poolA, IdentityID: "us-east-1:identity-1", AMR: []string{"unauthenticated"}})
+	wantCode(t, err, "InternalFailure", http.StatusInternalServerError)
+}
+
+// The enhanced flow makes the same call on the identity's behalf and meets the same rule.
+func TestCognitoEnhancedFlowAcrossAccounts(t *testing.T) {
+	cases := []struct {
+		name  string
+		trust string
+		pool  string
+		ok    bool
+	}{
+		{"other account's pool, loose trust", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""), poolB, false},
+		{"other account's pool, pinned", trustDoc(fedCognito, `["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, pinned(poolB, "unauthenticated")), poolB, true},
+		{"own account's pool, loose trust", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""), poolA, true},
+		{"own account's pool, trust without the action", trustDoc(fedCognito, `"sts:AssumeRole"`, ""), poolA, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.st.putRole(acctA, "guest", c.trust)
+			creds, err := f.svc.AssumeRoleForCognito(ctx, CognitoRequest{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), PoolID: c.pool,
+				IdentityID: "us-east-1:identity-1", AMR: []string{"unauthenticated"}})
+			if !c.ok {
+				wantCode(t, err, "AccessDenied", http.StatusForbidden)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := f.opened(t, creds); p.SessionName != CognitoSessionName || p.AccountID != acctA {
+				t.Fatalf("session %+v", p)
+			}
+		})
+	}
+}

@@ -139,12 +139,12 @@ func unsignedAmzHeaders(h map[string][]string, a *Auth) string {
 		if len(name) < len("x-amz-") || !strings.EqualFold(name[:len("x-amz-")], "x-amz-") {
 			continue
 		}
-		lower := strings.ToLower(name)
-		if a.Mode == ModeHeader && lower == "x-amz-security-token" {
+		if a.Mode == ModeHeader && strings.EqualFold(name, hdrSecurityToken) {
 			continue
 		}
-		if !slices.Contains(a.SignedHeaders, lower) {
-			missing = append(missing, lower)
+		// SignedHeaders are lowercase (Parse insists), so EqualFold matches without allocating.
+		if !slices.ContainsFunc(a.SignedHeaders, func(s string) bool { return strings.EqualFold(s, name) }) {
+			missing = append(missing, strings.ToLower(name))
 		}
 	}
 	if len(missing) == 0 {

@@ -13,10 +13,12 @@ const EmptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 const upperHex = "0123456789ABCDEF"
 
 // CanonicalRequest builds the SigV4 canonical request (sigv4.md §3) for req as described by a.
-// The payload hash is the X-Amz-Content-Sha256 header when present, else SHA-256 of req.Body.
+// The payload hash is always SHA-256 of req.Body: for the services in scope the body is the
+// request, so what a client declares in X-Amz-Content-Sha256 never replaces it (Verify refuses a
+// declaration that differs from the body).
 func CanonicalRequest(req *Request, a *Auth) string {
 	var b strings.Builder
-	writeCanonicalRequest(&b, req, a, payloadHash(req))
+	writeCanonicalRequest(&b, req, a, bodySHA256(req.Body))
 	return b.String()
 }
 
@@ -46,13 +48,6 @@ func writeScope(b *strings.Builder, a *Auth) {
 	b.WriteString(a.Service)
 	b.WriteByte('/')
 	b.WriteString(Terminator)
-}
-
-func payloadHash(req *Request) string {
-	if v := req.Header.Get(hdrContentSHA256); v != "" {
-		return v
-	}
-	return bodySHA256(req.Body)
 }
 
 func bodySHA256(body []byte) string {
@@ -119,8 +114,13 @@ func writeCanonicalURI(b *strings.Builder, raw string) {
 
 type queryPair struct{ k, v string }
 
-// writeCanonicalQuery works from the raw query so that '+' keeps meaning '+' (url.ParseQuery would
-// turn it into a space, which the SDKs would have sent as %20).
+// writeCanonicalQuery works from the raw query, decoding each name and value exactly as the
+// codecs do (application/x-www-form-urlencoded: %XX is a byte, '+' is a space) before re-encoding
+// it. The signature must cover the value the server will act on: were '+' signed as a literal plus
+// while the codec reads a space, the holder of a presigned URL could turn "a%2Bb" into "a+b" and
+// change a parameter without breaking the signature. The SDKs send a space as %20 and a plus as
+// %2B, so their URLs canonicalise as before; a client that puts a space on the wire as '+' but
+// signs it as %20 is accepted, since both mean the same value.
 func writeCanonicalQuery(b *strings.Builder, raw string, dropSignature bool) {
 	if raw == "" {
 		return
@@ -156,10 +156,10 @@ func writeCanonicalQuery(b *strings.Builder, raw string, dropSignature bool) {
 	}
 }
 
-// canonicalComponent percent-decodes s (%XX only) and re-encodes it with the RFC 3986 unreserved
-// set. SDK-produced components are already in that form, so they are returned without copying.
-// An invalid escape is kept literally (its '%' becomes %25); Parse rejects such queries whenever
-// they carry auth data, so this only keeps CanonicalRequest total.
+// canonicalComponent form-decodes s (%XX is a byte, '+' a space) and re-encodes it with the
+// RFC 3986 unreserved set. SDK-produced components are already in that form, so they are returned
+// without copying. An invalid escape is kept literally (its '%' becomes %25); Parse rejects such
+// queries whenever they carry auth data, so this only keeps CanonicalRequest total.
 func canonicalComponent(s string) string {
 	if isCanonicalComponent(s) {
 		return s
@@ -200,10 +200,11 @@ func isCanonicalComponent(s string) bool {
 
 func isUpperHexDigit(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' }
 
-// unescape decodes %XX sequences only; '+' stays '+'. ok is false when a '%' is not followed by two
+// unescape decodes one query component the way url.ParseQuery does, which is how every codec
+// reads the query: %XX is a byte and '+' is a space. ok is false when a '%' is not followed by two
 // hex digits, in which case the '%' is kept literally.
 func unescape(s string) (string, bool) {
-	n := strings.IndexByte(s, '%')
+	n := strings.IndexAny(s, "%+")
 	if n < 0 {
 		return s, true
 	}
@@ -212,7 +213,10 @@ func unescape(s string) (string, bool) {
 	buf = append(buf, s[:n]...)
 	for i := n; i < len(s); i++ {
 		c := s[i]
-		if c == '%' {
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
 			if i+2 < len(s) && unhex(s[i+1]) >= 0 && unhex(s[i+2]) >= 0 {
 				buf = append(buf, byte(unhex(s[i+1])<<4|unhex(s[i+2])))
 				i += 2

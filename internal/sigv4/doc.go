@@ -6,5 +6,9 @@
 // verifier must rebuild the canonical request from exactly the SignedHeaders the client declared and
 // from the bytes that arrived on the wire. Verification is split into Parse (syntax), CheckScope
 // (checks that need no secret and must run before any HMAC, so stale or misdirected requests cannot
-// be used as a signature oracle) and Verify (the constant-time HMAC comparison).
+// be used as a signature oracle) and Verify (the constant-time HMAC comparison). Before the HMAC,
+// Verify also refuses any request whose signature would not cover everything the server reads: the
+// payload hash is always that of the received body (no UNSIGNED-PAYLOAD), a presigned URL carries no
+// body, every x-amz-* header is signed, and the query is canonicalised with the same form decoding
+// ('+' is a space) the codecs use, so one signed query string has exactly one meaning.
 package sigv4

@@ -199,7 +199,7 @@ func TestParseAccepts(t *testing.T) {
 		{"uppercase hex signature", headerModeReq(authHeader(tv1Cred, tv1Signed, strings.ToUpper(tv1Sig))), nil},
 		{"extra scope part is left to CheckScope", headerModeReq(authHeader(tv1Cred+"/x", tv1Signed, tv1Sig)),
 			func(a *Auth) bool { return a.Terminator == "aws4_request/x" }},
-		{"unsigned payload declared", func() *Request {
+		{"unsigned payload declared is syntax; Verify refuses it", func() *Request {
 			r := vectors[0].req()
 			r.Header.Set("X-Amz-Content-Sha256", UnsignedPayload)
 			return r

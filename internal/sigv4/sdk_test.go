@@ -255,22 +255,6 @@ func TestSDKSignedBodyReplaced(t *testing.T) {
 	}
 }
 
-func TestSDKSignedUnsignedPayload(t *testing.T) {
-	srv := newCaptureServer(t)
-	c := headerCases[0]
-	c.headers = c.headers.Clone()
-	c.headers.Set("X-Amz-Content-Sha256", UnsignedPayload)
-	r := newSDKRequest(t, srv.URL, c)
-	if err := v4.NewSigner().SignHTTP(context.Background(), c.creds, r, UnsignedPayload, c.service, c.region, sdkSignTime); err != nil {
-		t.Fatal(err)
-	}
-	got := srv.roundTrip(t, r)
-	a := mustParse(t, got)
-	if err := a.Verify(got, sdkSecret); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestSDKSignedDeclaredPayloadHash(t *testing.T) {
 	srv := newCaptureServer(t)
 	c := headerCases[0]

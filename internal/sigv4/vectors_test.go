@@ -229,7 +229,11 @@ func TestVectorsTampered(t *testing.T) {
 					secret = tc.secret
 				}
 				e := wantKind(t, a.Verify(req, secret), KindMismatch)
-				if e.Message != MismatchMessage {
+				want := MismatchMessage
+				if a.Mode == ModeQuery && tc.name == "body" {
+					want = msgPresignedBody // refused before the HMAC: a presigned URL has no body
+				}
+				if e.Message != want {
 					t.Fatalf("message = %q", e.Message)
 				}
 			})
@@ -332,7 +336,9 @@ func TestCanonicalQuery(t *testing.T) {
 		{"a=1", "a=1", false},
 		{"b=2&a=1", "a=1&b=2", false},
 		{"a=2&a=1&a=10", "a=1&a=10&a=2", false},
-		{"a+b=c+d", "a%2Bb=c%2Bd", false}, // '+' is never a space
+		{"a+b=c+d", "a%20b=c%20d", false}, // form encoding: '+' is a space, as the codecs read it
+		{"a%2Bb=c%2bd", "a%2Bb=c%2Bd", false},
+		{"k=+%20+", "k=%20%20%20", false},
 		{"a%20b=c%20d", "a%20b=c%20d", false},
 		{"k=a%2fb", "k=a%2Fb", false}, // lowercase escapes are normalised
 		{"k=%41%7e", "k=A~", false},   // unreserved characters are decoded

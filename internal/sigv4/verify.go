@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +16,13 @@ const (
 	msgService    = "Credential should be scoped to correct service: '"
 	msgScopeDate  = "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP"
 	// AWS (S3) wording for a declared payload hash that the body does not match.
-	msgPayloadHash = "The provided 'x-amz-content-sha256' header does not match what was computed."
+	msgPayloadHash     = "The provided 'x-amz-content-sha256' header does not match what was computed."
+	msgUnsignedPayload = "UNSIGNED-PAYLOAD is not accepted by this service: the request body carries the " +
+		"operation and its parameters, so sign the hex SHA-256 of the body (or omit x-amz-content-sha256)."
+	msgPresignedBody = "A presigned URL signs no request body: send it with an empty body, " +
+		"or sign the request in the Authorization header."
+	// AWS (S3) wording for x-amz-* headers left out of SignedHeaders.
+	msgNotSigned = "There were headers present in the request which were not signed: "
 )
 
 // CheckScope runs the checks of sigv4.md §2 steps 1-6 that need no secret, in that order. They run
@@ -59,9 +66,10 @@ func (a *Auth) CheckScope(expectedService string, now time.Time) error {
 	return nil
 }
 
-// Verify recomputes the signature with secret and compares it in constant time. It checks only the
-// signature: the caller must run CheckScope first and must compare SecurityToken with the token
-// issued for the access key itself.
+// Verify recomputes the signature with secret and compares it in constant time. Before any HMAC it
+// refuses a request whose signature would not cover everything the server reads (checkCoverage).
+// The caller must run CheckScope first and must compare SecurityToken with the token issued for
+// the access key itself.
 func (a *Auth) Verify(req *Request, secret string) error {
 	var provided [sha256.Size]byte
 	if len(a.Signature) != 2*len(provided) {
@@ -70,14 +78,9 @@ func (a *Auth) Verify(req *Request, secret string) error {
 	if _, err := hex.Decode(provided[:], []byte(a.Signature)); err != nil {
 		return incomplete(msgSignature)
 	}
-	payload := bodySHA256(req.Body)
-	if declared := req.Header.Get(hdrContentSHA256); declared != "" {
-		// The header need not be signed, so a declared hash must be checked against the body;
-		// otherwise anyone could replay a signature with a different body by declaring the old hash.
-		if declared != UnsignedPayload && !strings.EqualFold(declared, payload) {
-			return mismatch(msgPayloadHash)
-		}
-		payload = declared
+	payload, err := a.checkCoverage(req)
+	if err != nil {
+		return err
 	}
 	var b strings.Builder
 	writeCanonicalRequest(&b, req, a, payload)
@@ -90,6 +93,65 @@ func (a *Auth) Verify(req *Request, secret string) error {
 		return mismatch(MismatchMessage)
 	}
 	return nil
+}
+
+// checkCoverage refuses a request whose signature would leave part of what the server acts on
+// unsigned, and returns the payload hash to sign. For STS, IAM, Cognito Identity and QuickSight the
+// body is the request (the operation and its parameters), and "Create a signed AWS API request"
+// (IAM User Guide) defines HashedPayload as the hash of the body, so:
+//   - the payload hash is always computed from the received body. UNSIGNED-PAYLOAD, an S3 option,
+//     would let one signature carry any body: a signed GetCallerIdentity could be replayed for the
+//     whole skew window as GetSessionToken. A declared hash that differs from the body is refused
+//     too, whether or not the header is signed;
+//   - a presigned URL carries its parameters in the signed query and has no body (both SDKs sign
+//     the empty payload). A body sent with it would be parameters nobody signed, so it is refused
+//     instead of being trusted because its hash happens to match;
+//   - every x-amz-* header must be signed, as the same page requires. X-Amz-Target selects the
+//     operation of an awsJson request: left unsigned, a signed DescribeIdentityPool body could be
+//     replayed as DeleteIdentityPool. X-Amz-Security-Token is exempt in the Authorization-header
+//     form, where the page allows it to be added after signing; its value is checked against the
+//     access key anyway.
+func (a *Auth) checkCoverage(req *Request) (string, error) {
+	if a.Mode == ModeQuery && len(req.Body) > 0 {
+		return "", mismatch(msgPresignedBody)
+	}
+	payload := bodySHA256(req.Body)
+	for _, declared := range req.Header.Values(hdrContentSHA256) {
+		if declared == UnsignedPayload {
+			return "", mismatch(msgUnsignedPayload)
+		}
+		if !strings.EqualFold(declared, payload) {
+			return "", mismatch(msgPayloadHash)
+		}
+	}
+	if missing := unsignedAmzHeaders(req.Header, a); missing != "" {
+		return "", mismatch(msgNotSigned + missing)
+	}
+	return payload, nil
+}
+
+// unsignedAmzHeaders lists, comma-separated and lowercase, the x-amz-* headers of h that a does
+// not sign. Header names in h are canonical (X-Amz-…) when they come from net/http, but a Request
+// built by hand may hold any case, so the prefix is matched case-insensitively.
+func unsignedAmzHeaders(h map[string][]string, a *Auth) string {
+	var missing []string
+	for name := range h {
+		if len(name) < len("x-amz-") || !strings.EqualFold(name[:len("x-amz-")], "x-amz-") {
+			continue
+		}
+		if a.Mode == ModeHeader && strings.EqualFold(name, hdrSecurityToken) {
+			continue
+		}
+		// SignedHeaders are lowercase (Parse insists), so EqualFold matches without allocating.
+		if !slices.ContainsFunc(a.SignedHeaders, func(s string) bool { return strings.EqualFold(s, name) }) {
+			missing = append(missing, strings.ToLower(name))
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	slices.Sort(missing)
+	return strings.Join(missing, ", ")
 }
 
 // SigningKey derives kSigning = HMAC chain over date, region, service and "aws4_request".

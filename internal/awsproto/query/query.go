@@ -20,10 +20,17 @@ import (
 // maxListMembers bounds how far a list is read, so `X.member.999999999=` costs nothing.
 const maxListMembers = 1000
 
-// Params is a parsed parameter set. Only the first value of a repeated key counts.
+// Params is a parsed parameter set. Every parameter appears once.
 type Params map[string]string
 
-// ParseParams merges the query string and, for form bodies, the body. Body values win on clashes.
+// ParseParams merges the query string and, for form bodies, the body.
+//
+// Both are read with url.ParseQuery, the decoding the SigV4 verifier canonicalises with ('+' is a
+// space), so the parameters are exactly what the signature covers. A parameter named twice is
+// refused rather than resolved: the canonical query is sorted, so in a signed query string
+// "A=1&A=2" and "A=2&A=1" carry one signature, and whichever value won would be the attacker's
+// choice. A body that is not a form is refused rather than ignored, so an unsigned Content-Type
+// cannot drop signed body parameters (a session policy, say) and leave the rest of the call intact.
 func ParseParams(rawQuery string, contentType string, body []byte) (Params, error) {
 	p := Params{}
 	if rawQuery != "" {
@@ -32,19 +39,36 @@ func ParseParams(rawQuery string, contentType string, body []byte) (Params, erro
 			return nil, fmt.Errorf("the query string is malformed")
 		}
 		for k, v := range q {
+			if len(v) > 1 {
+				return nil, repeated(k)
+			}
 			p[k] = v[0]
 		}
 	}
-	if len(body) > 0 && isForm(contentType) {
+	if len(body) > 0 {
+		if !isForm(contentType) {
+			return nil, fmt.Errorf("the request body must be application/x-www-form-urlencoded")
+		}
 		f, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, fmt.Errorf("the form body is malformed")
 		}
 		for k, v := range f {
+			if _, dup := p[k]; dup || len(v) > 1 {
+				return nil, repeated(k)
+			}
 			p[k] = v[0]
 		}
 	}
 	return p, nil
+}
+
+func repeated(name string) error {
+	const max = 128
+	if len(name) > max {
+		name = name[:max] + "…"
+	}
+	return fmt.Errorf("the parameter %q appears more than once; each parameter may be given once", name)
 }
 
 func isForm(contentType string) bool {

@@ -265,12 +265,11 @@ func TestParseParams(t *testing.T) {
 			query.Params{"Action": "GetCallerIdentity", "Version": "2011-06-15"}},
 		{"content type case and spacing", "", " Application/X-WWW-Form-URLEncoded ;charset=UTF-8", "A=1", query.Params{"A": "1"}},
 		{"no content type", "", "", "A=1", query.Params{"A": "1"}},
-		{"JSON body is not form data", "", "application/json", `{"A":1}`, query.Params{}},
-		{"query string and body merge, body wins", "Action=GetCallerIdentity&X=query&Q=1", formType, "X=body&Version=2011-06-15",
+		{"JSON content type without a body", "Action=GetCallerIdentity", "application/json", "", query.Params{"Action": "GetCallerIdentity"}},
+		{"query string and body merge", "Action=GetCallerIdentity&Q=1", formType, "X=body&Version=2011-06-15",
 			query.Params{"Action": "GetCallerIdentity", "Version": "2011-06-15", "X": "body", "Q": "1"}},
 		{"query string only", "Action=GetCallerIdentity&Version=2011-06-15", "", "", query.Params{"Action": "GetCallerIdentity", "Version": "2011-06-15"}},
 		{"plus is a space, %2B a plus", "", formType, "A=a+b&B=a%2Bb&C=a%20b", query.Params{"A": "a b", "B": "a+b", "C": "a b"}},
-		{"first of repeated keys", "", formType, "A=1&A=2", query.Params{"A": "1"}},
 		{"key without value", "", formType, "A&B=", query.Params{"A": "", "B": ""}},
 		{"empty pairs skipped", "", formType, "&&A=1&", query.Params{"A": "1"}},
 		{"unicode and reserved characters", "", formType, "Policy=%7B%22a%22%3A%22%C3%A9%E2%82%AC%F0%9F%98%80%3D%26%22%7D",
@@ -287,16 +286,30 @@ func TestParseParams(t *testing.T) {
 			}
 		})
 	}
-	for _, c := range []struct{ name, query, body string }{
-		{"bad escape in body", "", "A=%zz"},
-		{"truncated escape in body", "", "A=abc%2"},
-		{"bad escape in key", "", "%G1=x"},
-		{"bad escape in query", "A=%", ""},
-		{"semicolon separator", "", "A=1;B=2"},
+	for _, c := range []struct{ name, query, contentType, body, msg string }{
+		{"bad escape in body", "", formType, "A=%zz", "malformed"},
+		{"truncated escape in body", "", formType, "A=abc%2", "malformed"},
+		{"bad escape in key", "", formType, "%G1=x", "malformed"},
+		{"bad escape in query", "A=%", formType, "", "malformed"},
+		{"semicolon separator", "", formType, "A=1;B=2", "malformed"},
+		// A signed query is canonicalised sorted, so the order of repeated values is not signed:
+		// whichever one won, the holder of the URL could choose it.
+		{"repeated in the query", "Action=AssumeRole&RoleSessionName=a&RoleSessionName=b", formType, "", `"RoleSessionName" appears more than once`},
+		{"repeated in the query, reordered", "RoleSessionName=b&Action=AssumeRole&RoleSessionName=a", formType, "", `"RoleSessionName" appears more than once`},
+		{"repeated in the body", "", formType, "A=1&A=2", `"A" appears more than once`},
+		{"repeated through an escape", "", formType, "A=1&%41=2", `"A" appears more than once`},
+		{"in both query and body", "Version=2011-06-15", formType, "Action=GetCallerIdentity&Version=2010-05-08", `"Version" appears more than once`},
+		// Ignoring a body that is not a form would let an unsigned Content-Type drop signed parameters.
+		{"JSON body", "Action=AssumeRole", "application/json", `{"Policy":"x"}`, "application/x-www-form-urlencoded"},
+		{"form body under a text content type", "Action=AssumeRole&Version=2011-06-15", "text/plain", "Policy=%7B%7D", "application/x-www-form-urlencoded"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if p, err := query.ParseParams(c.query, formType, []byte(c.body)); err == nil {
-				t.Errorf("accepted as %#v", p)
+			p, err := query.ParseParams(c.query, c.contentType, []byte(c.body))
+			if err == nil {
+				t.Fatalf("accepted as %#v", p)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("error %q does not say %q", err, c.msg)
 			}
 		})
 	}

@@ -52,8 +52,8 @@ func TestDecode(t *testing.T) {
 			want:  map[string]any{"AwsAccountId": "123456789012", "Namespace": "default", "MaxResults": int64(5), "NextToken": "abc/def== x"},
 		},
 		{
-			name: "repeated scalar parameter keeps the first", op: "ListNamespaces", method: "GET",
-			path: "/accounts/123456789012/namespaces", query: "max-results=7&max-results=8&unrelated=1",
+			name: "unread parameters may repeat", op: "ListNamespaces", method: "GET",
+			path: "/accounts/123456789012/namespaces", query: "max-results=7&unrelated=1&unrelated=2",
 			want: map[string]any{"AwsAccountId": "123456789012", "MaxResults": int64(7)},
 		},
 		{
@@ -124,6 +124,9 @@ func TestDecodeRejects(t *testing.T) {
 		{"max-results fractional", "ListUsers", account(nil), "max-results=1.5", "", "InvalidParameterValueException", "maxResults"},
 		{"max-results huge", "ListUsers", account(nil), "max-results=99999999999999999999999", "", "InvalidParameterValueException", "maxResults"},
 		{"malformed query", "ListUsers", account(nil), "max-results=%zz", "", "InvalidParameterValueException", "query string is malformed"},
+		// The sorted canonical query does not sign the order of repeated values.
+		{"repeated scalar parameter", "ListNamespaces", account(nil), "max-results=7&max-results=8", "", "InvalidParameterValueException", "'max-results' appears more than once"},
+		{"repeated scalar parameter, reordered", "ListUsers", account(nil), "next-token=b&max-results=1&next-token=a", "", "InvalidParameterValueException", "'next-token' appears more than once"},
 		{"malformed body", "GetIdentityContext", account(nil), "", `{"UserIdentifier":`, "SerializationException", "not valid JSON"},
 		{"body not an object", "GetIdentityContext", account(nil), "", `[1]`, "SerializationException", "must be a JSON object"},
 		{"union of the wrong type", "GetIdentityContext", account(nil), "", `{"UserIdentifier":"alice"}`, "SerializationException", "Expected an object at 'UserIdentifier'"},

@@ -68,6 +68,12 @@ func Decode(op *awsmodel.Operation, labels map[string]string, rawQuery string, h
 			if !ok {
 				continue
 			}
+			// A signed query is canonicalised sorted, so "a=1&a=2" and "a=2&a=1" carry one
+			// signature: picking either value would let whoever holds the URL choose it.
+			if m.Shape.Type != "list" && len(vals) > 1 {
+				return nil, awserr.New("InvalidParameterValueException", http.StatusBadRequest,
+					"The query parameter '%s' appears more than once; it may be given once.", name)
+			}
 			v, raw, err := textValue(m.Shape, vals, scalar.FromText)
 			set(m, v, raw, err)
 		case "header":
@@ -90,8 +96,9 @@ func Decode(op *awsmodel.Operation, labels map[string]string, rawQuery string, h
 	return out, nil
 }
 
-// textValue converts the text values of one query parameter or header into a list or a scalar; a
-// repeated key for a scalar member keeps the first value, as url.Values.Get does.
+// textValue converts the text values of one query parameter or header into a list or a scalar. For
+// a scalar only the first value is read: Decode refuses a repeated scalar query parameter, and a
+// scalar header takes its first line, as http.Header.Get does.
 // The returned text is the value that failed, for the error message.
 func textValue(shape *awsmodel.Shape, vals []string, parse func(string, string) (any, error)) (any, string, error) {
 	if shape.Type == "list" {

@@ -392,28 +392,30 @@ func testUpdateIdentityPool(t *testing.T, s store.Store) {
 	updated.RoleMappings = ""
 	updated.PrincipalTagMaps = `{"p":{}}`
 	updated.UpdatedAt = at(20)
-	// The account and creation time of the argument are ignored.
-	arg := updated
-	arg.AccountID = acct2
-	arg.CreatedAt = at(50)
-	noErr(t, "UpdateIdentityPool", cs.UpdateIdentityPool(ctx, arg))
+	returned, err := cs.UpdateIdentityPool(ctx, orig.ID, func(p *store.IdentityPool) error {
+		checkIdentityPool(t, *p, orig)
+		*p = updated
+		return nil
+	})
+	noErr(t, "UpdateIdentityPool", err)
+	checkIdentityPool(t, returned, updated)
 	checkIdentityPool(t, getIdentityPool(t, cs, orig.ID), updated)
 	checkIdentityPool(t, getIdentityPool(t, cs, other.ID), other)
 
 	// A full replacement: fields left out are cleared, AllowClassicFlow back to never set.
 	cleared := store.IdentityPool{ID: orig.ID, AccountID: acct1, Name: "cleared", CreatedAt: orig.CreatedAt, UpdatedAt: at(21)}
-	noErr(t, "UpdateIdentityPool clearing every optional field", cs.UpdateIdentityPool(ctx, cleared))
+	noErr(t, "UpdateIdentityPool clearing every optional field", setIdentityPool(ctx, cs, cleared))
 	checkIdentityPool(t, getIdentityPool(t, cs, orig.ID), cleared)
 
 	back := cleared
 	back.AllowClassicFlow = ptr(true)
 	back.UpdatedAt = at(22)
-	noErr(t, "UpdateIdentityPool setting AllowClassicFlow again", cs.UpdateIdentityPool(ctx, back))
+	noErr(t, "UpdateIdentityPool setting AllowClassicFlow again", setIdentityPool(ctx, cs, back))
 	checkIdentityPool(t, getIdentityPool(t, cs, orig.ID), back)
 
 	ghost := identityPool(acct1, poolID("us-east-1", 99), "ghost")
-	wantErr(t, "UpdateIdentityPool of a missing pool", cs.UpdateIdentityPool(ctx, ghost), store.ErrNotFound)
-	_, err := cs.GetIdentityPool(ctx, ghost.ID)
+	wantErr(t, "UpdateIdentityPool of a missing pool", setIdentityPool(ctx, cs, ghost), store.ErrNotFound)
+	_, err = cs.GetIdentityPool(ctx, ghost.ID)
 	wantErr(t, "GetIdentityPool after updating a missing pool", err, store.ErrNotFound)
 }
 

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, open(t))
 		})
 	}
+	runUpdaterTests(t, open)
 }
 
 const (
@@ -389,7 +390,7 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	updated.Path = "/renamed/"
 	updated.PermissionsBoundary = "arn:aws:iam::aws:policy/PowerUserAccess"
 	updated.Tags = []store.Tag{{Key: "z", Value: "last"}, {Key: "a", Value: "first"}}
-	noErr(t, "UpdateUser", s.UpdateUser(ctx, updated))
+	noErr(t, "UpdateUser", setUser(ctx, s, updated))
 
 	got, err := s.GetUser(ctx, acct1, "alicia")
 	noErr(t, "GetUser by the new name", err)
@@ -402,7 +403,7 @@ func testUpdateUser(t *testing.T, s store.Store) {
 
 	clash := updated
 	clash.UserName = "BOB"
-	wantErr(t, "UpdateUser onto an existing name", s.UpdateUser(ctx, clash), store.ErrAlreadyExists)
+	wantErr(t, "UpdateUser onto an existing name", setUser(ctx, s, clash), store.ErrAlreadyExists)
 	got, err = s.GetUserByID(ctx, alice.UserID)
 	noErr(t, "GetUserByID after the failed rename", err)
 	checkUser(t, got, updated)
@@ -413,13 +414,13 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	recased := updated
 	recased.UserName = "ALICIA"
 	recased.Tags = nil
-	noErr(t, "UpdateUser changing only the case of the name and clearing tags", s.UpdateUser(ctx, recased))
+	noErr(t, "UpdateUser changing only the case of the name and clearing tags", setUser(ctx, s, recased))
 	got, err = s.GetUser(ctx, acct1, "Alicia")
 	noErr(t, "GetUser after the case change", err)
 	checkUser(t, got, recased)
 
 	ghost := user(acct1, "AIDANOSUCHUSER", "ghost", "/")
-	wantErr(t, "UpdateUser of a missing user", s.UpdateUser(ctx, ghost), store.ErrNotFound)
+	wantErr(t, "UpdateUser of a missing user", setUser(ctx, s, ghost), store.ErrNotFound)
 }
 
 func testDeleteUser(t *testing.T, s store.Store) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,27 +12,13 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/quicksight"
 	qstypes "github.com/aws/aws-sdk-go-v2/service/quicksight/types"
+
+	"github.com/latchkey/latchkey/internal/store/storetest"
 )
 
 // racers is how many requests race in each test, as many as the issue measured: 16 concurrent
 // TagRole calls with distinct keys used to keep about half of the tags.
 const racers = 16
-
-// race runs call(i) for i in [0, n) at once and returns the errors.
-func race(n int, call func(i int) error) []error {
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = call(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
 
 func raceKey(i int) string { return fmt.Sprintf("racer-%02d", i) }
 
@@ -250,7 +235,7 @@ func TestConcurrentAddsKeepEveryItem(t *testing.T) {
 		t.Run(l.name, func(t *testing.T) {
 			ts := startServer(t)
 			id := l.setup(t, ts, 0)
-			for i, err := range race(racers, func(i int) error { return l.add(ts, id, i) }) {
+			for i, err := range storetest.Concurrently(racers, func(i int) error { return l.add(ts, id, i) }) {
 				if err != nil {
 					t.Errorf("racer %d: %v", i, err)
 				}
@@ -276,7 +261,7 @@ func TestConcurrentAddsCannotPassTheQuota(t *testing.T) {
 			ts := startServer(t)
 			id := l.setup(t, ts, l.quota-room)
 			accepted := 0
-			for _, err := range race(racers, func(i int) error { return l.add(ts, id, i) }) {
+			for _, err := range storetest.Concurrently(racers, func(i int) error { return l.add(ts, id, i) }) {
 				if err == nil {
 					accepted++
 					continue
@@ -307,7 +292,7 @@ func TestConcurrentPoolConfigurationAndRoles(t *testing.T) {
 	}
 	for round := range 8 {
 		name, role := fmt.Sprintf("round %d", round), roles[round%2]
-		errs := race(2, func(i int) error {
+		errs := storetest.Concurrently(2, func(i int) error {
 			if i == 0 {
 				_, err := c.UpdateIdentityPool(ctx, &cognitoidentity.UpdateIdentityPoolInput{IdentityPoolId: pool, IdentityPoolName: aws.String(name), AllowUnauthenticatedIdentities: true})
 				return err
@@ -350,7 +335,7 @@ func TestConcurrentQuickSightUpdateUser(t *testing.T) {
 		reset.ExternalLoginFederationProviderType = aws.String("NONE")
 		_, err := q.UpdateUser(ctx, reset)
 		noErrT(t, "resetting the user", err)
-		errs := race(2, func(i int) error {
+		errs := storetest.Concurrently(2, func(i int) error {
 			in := base()
 			if i == 0 {
 				in.CustomPermissionsName = aws.String("perm")

@@ -3,13 +3,14 @@ package multinode
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/latchkey/latchkey/internal/store/storetest"
 )
 
 // racersPerNode is how many requests each node serves at once in the tests below.
@@ -18,21 +19,7 @@ const racersPerNode = 8
 // raceOnNodes runs call(n, i) for racersPerNode values of i on each node, all at once, and returns
 // the errors indexed by i across the nodes.
 func raceOnNodes(nodes []*node, call func(n *node, i int) error) []error {
-	errs := make([]error, len(nodes)*racersPerNode)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for j, n := range nodes {
-		for k := range racersPerNode {
-			i := j*racersPerNode + k
-			wg.Go(func() {
-				<-start
-				errs[i] = call(n, i)
-			})
-		}
-	}
-	close(start)
-	wg.Wait()
-	return errs
+	return storetest.Concurrently(len(nodes)*racersPerNode, func(i int) error { return call(nodes[i/racersPerNode], i) })
 }
 
 func roleTagKeys(t *testing.T, n *node, role string) []string {
@@ -113,19 +100,14 @@ func testConcurrentPoolUpdates(t *testing.T, a, b *node) {
 	}
 	for round := range 8 {
 		name, role := fmt.Sprintf("round %d", round), roles[round%2]
-		var errs [2]error
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		wg.Go(func() {
-			<-start
-			_, errs[0] = ca.UpdateIdentityPool(ctx, &cognitoidentity.UpdateIdentityPoolInput{IdentityPoolId: pool, IdentityPoolName: aws.String(name), AllowUnauthenticatedIdentities: true})
+		errs := storetest.Concurrently(2, func(i int) error {
+			if i == 0 {
+				_, err := ca.UpdateIdentityPool(ctx, &cognitoidentity.UpdateIdentityPoolInput{IdentityPoolId: pool, IdentityPoolName: aws.String(name), AllowUnauthenticatedIdentities: true})
+				return err
+			}
+			_, err := cb.SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: pool, Roles: map[string]string{"unauthenticated": role}})
+			return err
 		})
-		wg.Go(func() {
-			<-start
-			_, errs[1] = cb.SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: pool, Roles: map[string]string{"unauthenticated": role}})
-		})
-		close(start)
-		wg.Wait()
 		for i, err := range errs {
 			if err != nil {
 				wantCode(t, fmt.Sprintf("round %d, request %d", round, i), err, "ConcurrentModificationException", 400)

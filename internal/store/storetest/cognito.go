@@ -351,7 +351,7 @@ func testIdentityPoolLimitConcurrent(t *testing.T, s store.Store) {
 	cs := cognitoStore(t, s)
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return cs.CreateIdentityPool(ctx, identityPool(acct1, poolID("us-east-1", i), fmt.Sprintf("race%d", i)), 3)
 	})
 	if ok := countOutcomes(t, "CreateIdentityPool", errs, store.ErrLimitExceeded); ok != 3 {
@@ -475,7 +475,7 @@ func testDeleteIdentityPoolConcurrent(t *testing.T, s store.Store) {
 	pool := poolID("us-east-1", 1)
 	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
 	const n = 8
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		if i == n/2 {
 			return cs.DeleteIdentityPool(ctx, pool)
 		}
@@ -709,7 +709,7 @@ func testCreateIdentityConcurrentFirstLogin(t *testing.T, s store.Store) {
 	// Every caller brings its own fresh identity id and one extra login of its own besides the
 	// shared one: exactly one identity survives, with only its own logins.
 	const n = 16
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		return cs.CreateIdentity(ctx, identity(pool, identityID(i), at(i)), []store.IdentityLogin{
 			login(devProvider, fmt.Sprintf("own-%02d", i), at(i)),
 			login(googleProvider, "shared-sub", at(i)),
@@ -956,7 +956,7 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 	target := identityID(100)
 	createIdentity(t, cs, identity(pool, target, at(1)))
 	const n = 8
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		return cs.LinkLogins(ctx, target, []store.IdentityLogin{login(googleProvider, fmt.Sprintf("g%d", i), at(i))}, []string{googleProvider})
 	})
 	if ok := countOutcomes(t, "LinkLogins of one restricted provider", errs, store.ErrConflict); ok != 1 {
@@ -970,7 +970,7 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 	for i := range n {
 		createIdentity(t, cs, identity(pool, identityID(i), at(i)))
 	}
-	errs = concurrently(n, func(i int) error {
+	errs = Concurrently(n, func(i int) error {
 		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, "shared", at(i))}, nil)
 	})
 	if ok := countOutcomes(t, "LinkLogins of one login", errs, store.ErrAlreadyExists); ok != 1 {

@@ -274,7 +274,7 @@ func testOIDCProviderLimit(t *testing.T, s store.Store) {
 func testOIDCProviderLimitConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.CreateOIDCProvider(ctx, oidcProvider(acct1, fmt.Sprintf("race%d.example.com", i)), 3)
 	})
 	if ok := countOutcomes(t, "CreateOIDCProvider", errs, store.ErrLimitExceeded); ok != 3 {
@@ -286,7 +286,7 @@ func testOIDCProviderLimitConcurrent(t *testing.T, s store.Store) {
 
 	// Concurrent creates of one ARN: exactly one wins.
 	createAccount(t, s, acct2)
-	errs = concurrently(8, func(i int) error {
+	errs = Concurrently(8, func(i int) error {
 		p := oidcProvider(acct2, "same.example.com")
 		p.ClientIDs = []string{fmt.Sprintf("client-%d", i)}
 		return s.CreateOIDCProvider(ctx, p, 100)
@@ -487,7 +487,7 @@ func testSAMLProviderLimit(t *testing.T, s store.Store) {
 func testSAMLProviderLimitConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.CreateSAMLProvider(ctx, samlProvider(acct1, fmt.Sprintf("race%d", i)), 3)
 	})
 	if ok := countOutcomes(t, "CreateSAMLProvider", errs, store.ErrLimitExceeded); ok != 3 {
@@ -688,7 +688,7 @@ func testOutboundFederationConcurrent(t *testing.T, s store.Store) {
 	// row, so no caller is told an issuer that is not the stored one.
 	errEnabled := errors.New("already enabled")
 	issuers := make([]string, concurrentUpdaters)
-	errs := concurrently(concurrentUpdaters, func(i int) error {
+	errs := Concurrently(concurrentUpdaters, func(i int) error {
 		f, err := s.UpdateOutboundFederation(ctx, acct1, func(f *store.OutboundFederation, found bool) error {
 			if found && f.Enabled {
 				return errEnabled

@@ -306,7 +306,7 @@ func testRoleNameUniqueness(t *testing.T, s store.Store) {
 
 func testConcurrentCreateRole(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
-	errs := concurrently(10, func(i int) error {
+	errs := Concurrently(10, func(i int) error {
 		name := "Racer"
 		if i%2 == 1 {
 			name = "rACER"
@@ -631,7 +631,7 @@ func testInlinePolicyAggregateLimit(t *testing.T, s store.Store) {
 func testInlinePolicyAggregateConcurrent(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
 	createRole(t, s, role(acct1, "AROAAGG", "r", "/"))
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.PutInlinePolicy(t.Context(), inline(store.KindRole, "AROAAGG", fmt.Sprintf("p%d", i), "xyz"), byteLen, 10)
 	})
 	if ok := countOutcomes(t, "PutInlinePolicy", errs, store.ErrLimitExceeded); ok != 3 {
@@ -1048,7 +1048,7 @@ func testPolicyVersionLimitConcurrent(t *testing.T, s store.Store) {
 	p := managed(acct1, "ANPARACE", "raced", "/")
 	createPolicy(t, s, p)
 	created := make([]store.PolicyVersion, 6)
-	errs := concurrently(6, func(i int) error {
+	errs := Concurrently(6, func(i int) error {
 		var err error
 		created[i], err = s.CreatePolicyVersion(ctx, p.ARN, policyDoc(100+i), at(i), i%2 == 0, 5)
 		return err
@@ -1166,7 +1166,7 @@ func testAttachLimitConcurrent(t *testing.T, s store.Store) {
 		createPolicy(t, s, p)
 		arns = append(arns, p.ARN)
 	}
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.Attach(ctx, attachment(arns[i], store.KindRole, "AROARACE"), 3)
 	})
 	if ok := countOutcomes(t, "Attach", errs, store.ErrLimitExceeded); ok != 3 {
@@ -1177,7 +1177,7 @@ func testAttachLimitConcurrent(t *testing.T, s store.Store) {
 	}
 
 	// Concurrent attaches of one policy are idempotent, not duplicates or errors.
-	errs = concurrently(8, func(int) error {
+	errs = Concurrently(8, func(int) error {
 		return s.Attach(ctx, attachment(arns[0], store.KindRole, "AROARACE"), 10)
 	})
 	if ok := countOutcomes(t, "Attach of one policy", errs, nil); ok != 8 {
@@ -1372,7 +1372,7 @@ func testEnableMFADeviceConcurrent(t *testing.T, s store.Store) {
 	}
 	d := mfaDevice(acct1, "/", "contested")
 	createMFADevice(t, s, d)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.EnableMFADevice(ctx, d.SerialNumber, fmt.Sprintf("AIDAENABLE%d", i), at(i), int64(100+i))
 	})
 	if ok := countOutcomes(t, "EnableMFADevice", errs, store.ErrConflict); ok != 1 {
@@ -1470,12 +1470,12 @@ func testUseMFAStepConcurrent(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
 	d := mfaDevice(acct1, "/", "raced")
 	createMFADevice(t, s, d)
-	errs := concurrently(8, func(int) error { return s.UseMFAStep(ctx, d.SerialNumber, 77) })
+	errs := Concurrently(8, func(int) error { return s.UseMFAStep(ctx, d.SerialNumber, 77) })
 	if ok := countOutcomes(t, "UseMFAStep", errs, store.ErrConflict); ok != 1 {
 		t.Fatalf("%d of 8 concurrent uses of one step succeeded, want exactly 1", ok)
 	}
 	// Mixed steps: the newest always ends up stored, and only ever-increasing steps succeed.
-	errs = concurrently(8, func(i int) error { return s.UseMFAStep(ctx, d.SerialNumber, int64(100+i)) })
+	errs = Concurrently(8, func(i int) error { return s.UseMFAStep(ctx, d.SerialNumber, int64(100+i)) })
 	countOutcomes(t, "UseMFAStep of distinct steps", errs, store.ErrConflict)
 	if errs[7] != nil {
 		t.Errorf("the newest step was refused: %v", errs[7])

@@ -165,8 +165,9 @@ func keyIDs(keys []store.AccessKey) []string {
 	return ids
 }
 
-// concurrently runs fn(i) for i in [0, n) on n goroutines released together, and returns the errors.
-func concurrently(n int, fn func(i int) error) []error {
+// Concurrently runs fn(i) for i in [0, n) on n goroutines released together, and returns the
+// errors. The integration and multi-node tests race their requests with it too.
+func Concurrently(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -229,7 +230,7 @@ func testMeta(t *testing.T, s store.Store) {
 func testMetaConcurrent(t *testing.T, s store.Store) {
 	const n = 8
 	results := make([][]byte, n)
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		var err error
 		results[i], err = s.PutMetaIfAbsent(t.Context(), "race", []byte(fmt.Sprintf("value-%d", i)))
 		return err
@@ -350,7 +351,7 @@ func testUserUnknownAccount(t *testing.T, s store.Store) {
 func testConcurrentCreateUser(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
 	const n = 10
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		name := "Racer"
 		if i%2 == 1 {
 			name = "RACER"
@@ -682,7 +683,7 @@ func testAccessKeyLimitConcurrent(t *testing.T, s store.Store) {
 	createUser(t, s, user(acct1, "AIDARACE", "race", "/"))
 	for _, owner := range []string{"AIDARACE", ""} {
 		const n, limit = 10, 2
-		errs := concurrently(n, func(i int) error {
+		errs := Concurrently(n, func(i int) error {
 			return s.CreateAccessKey(ctx, key(fmt.Sprintf("AKIARACE%s%02d", owner, i), acct1, owner, at(i)), limit)
 		})
 		ok := 0

@@ -399,7 +399,7 @@ func item(i int) string { return fmt.Sprintf("item-%02d", i) }
 // succeeds, and every item is kept. A whole-row read-then-write keeps about half of them.
 func testUpdaterKeepsConcurrentChanges(t *testing.T, s store.Store, e updatable) {
 	key := e.setup(t, s)
-	errs := concurrently(concurrentUpdaters, func(i int) error {
+	errs := Concurrently(concurrentUpdaters, func(i int) error {
 		_, err := e.update(t.Context(), s, key, add(item(i), 1000))
 		return err
 	})
@@ -426,7 +426,7 @@ func testUpdaterQuotaUnderConcurrency(t *testing.T, s store.Store, e updatable) 
 	key := e.setup(t, s)
 	const limit = 5
 	noErr(t, "seeding one item", func() error { _, err := e.update(t.Context(), s, key, add("seed", limit)); return err }())
-	errs := concurrently(concurrentUpdaters, func(i int) error {
+	errs := Concurrently(concurrentUpdaters, func(i int) error {
 		_, err := e.update(t.Context(), s, key, add(item(i), limit))
 		return err
 	})

@@ -250,8 +250,8 @@ func concurrentModification(format string, args ...any) *awserr.Error {
 	return awserr.New("ConcurrentModificationException", http.StatusBadRequest, format, args...)
 }
 
-// updatePool runs change on the pool in one store transaction (see store.Store's "Updaters"), so
-// concurrent changes of one pool never overwrite each other. change gets the pool as it is at
+// updatePool runs change on the pool in one store transaction (see "Updaters" in package store),
+// so concurrent changes of one pool never overwrite each other. change gets the pool as it is at
 // that moment; its own AWS error is returned as it is. modeled says whether the operation's model
 // has ConcurrentModificationException, the answer to a race lost on every retry; the others
 // answer ServiceUnavailable then.

@@ -101,7 +101,7 @@ func concurrentModification() *awserr.Error {
 		"Multiple requests to change this object were submitted simultaneously; none of this request's changes were made. Submit your request again.")
 }
 
-// updateFailed maps the error of a store updater (see store.Store's "Updaters"): the updater's
+// updateFailed maps the error of a store updater (see "Updaters" in package store): the updater's
 // own AWS error as it is, a vanished entity as notFound, a race lost on every retry as
 // ConcurrentModification when the operation's model has that error (modeled) and as
 // ServiceUnavailable when it does not, anything else as storeErr does.

@@ -26,26 +26,6 @@ var (
 	ErrConcurrentModification = errors.New("store: concurrent modification")
 )
 
-// Updaters. Every Update… method of the contract is one read-modify-write of one entity, run in
-// one write transaction, so that concurrent updates (on one node or on several nodes sharing the
-// database) never overwrite each other:
-//
-//  1. the backend reads the current row, holding the write lock for it (SQLite's BEGIN IMMEDIATE;
-//     a serializable PostgreSQL transaction that reads the row FOR UPDATE),
-//  2. calls fn with a pointer to a fresh copy of it,
-//  3. checks that fn changed none of the fields the method documents as fixed, writes the others
-//     back and commits, and returns the entity as stored.
-//
-// fn may return an error to abort: nothing is written and the method returns that error as it is
-// (so an AWS error or a quota violation reaches the service unchanged). A missing row is
-// ErrNotFound, and fn is not called. A transaction that loses a race is run again from the read,
-// so fn may be called several times, each time with the then current row: fn must depend only on
-// its argument and on values captured before the call, and must not do I/O or anything else that
-// has to happen once. A quota that depends on the row (tags per resource, client ids per
-// provider) is therefore checked inside fn, where two concurrent additions cannot both pass it.
-// Changing a fixed field is a programming error: nothing is written and a plain error (matching
-// no sentinel) is returned.
-
 // Tag is an IAM resource tag.
 type Tag struct {
 	Key   string
@@ -127,7 +107,7 @@ type Store interface {
 	// ListAccessKeys lists the keys of one owner (UserID "" = root), oldest first.
 	ListAccessKeys(ctx context.Context, accountID, userID string) ([]AccessKey, error)
 	// UpdateAccessKeyStatus sets the status. It is a blind write of one column that depends on
-	// nothing it reads, so it needs no updater: of concurrent calls, the last one wins, as in AWS.
+	// nothing it reads, so it needs no updater: of concurrent calls, the last one wins.
 	UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
 	// PutRootAccessKey creates or replaces (secret and status) a root key of accountID with this id,

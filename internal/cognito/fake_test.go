@@ -34,6 +34,8 @@ type fakeStore struct {
 	logins     map[[3]string]store.IdentityLogin // pool, provider, subject
 	oidc       map[string]store.OIDCProvider
 	saml       map[string]store.SAMLProvider
+	interleave func(pools map[string]store.IdentityPool)
+	lostRaces  error
 }
 
 func newFakeStore() *fakeStore {
@@ -80,16 +82,32 @@ func (f *fakeStore) GetIdentityPool(_ context.Context, id string) (store.Identit
 	return clonePool(p), nil
 }
 
-func (f *fakeStore) UpdateIdentityPool(_ context.Context, p store.IdentityPool) error {
+// UpdateIdentityPool is the contract's updater under the fake's one lock. interleave, when set,
+// runs first under the lock: a concurrent writer that committed between the service's read and
+// its transaction. lostRaces, when set, is returned as a store returns a race lost on every retry.
+func (f *fakeStore) UpdateIdentityPool(_ context.Context, id string, fn func(*store.IdentityPool) error) (store.IdentityPool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	old, ok := f.pools[p.ID]
-	if !ok {
-		return store.ErrNotFound
+	if f.interleave != nil {
+		f.interleave(f.pools)
+		f.interleave = nil
 	}
-	p.AccountID, p.CreatedAt = old.AccountID, old.CreatedAt
-	f.pools[p.ID] = clonePool(p)
-	return nil
+	if f.lostRaces != nil {
+		return store.IdentityPool{}, f.lostRaces
+	}
+	old, ok := f.pools[id]
+	if !ok {
+		return store.IdentityPool{}, store.ErrNotFound
+	}
+	cur := clonePool(old)
+	if err := fn(&cur); err != nil {
+		return store.IdentityPool{}, err
+	}
+	if cur.ID != old.ID || cur.AccountID != old.AccountID || !cur.CreatedAt.Equal(old.CreatedAt) {
+		return store.IdentityPool{}, fmt.Errorf("fake store: the updater changed a fixed field of pool %s", id)
+	}
+	f.pools[id] = clonePool(cur)
+	return clonePool(cur), nil
 }
 
 func (f *fakeStore) DeleteIdentityPool(_ context.Context, id string) error {

@@ -3,12 +3,15 @@ package cognito
 import (
 	"context"
 	"errors"
+	"maps"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -201,37 +204,72 @@ func (s *Service) UpdateIdentityPool(ctx context.Context, caller *principal.Prin
 	if err != nil {
 		return p, err
 	}
-	if p.DeveloperProviderName != "" {
-		if in.DeveloperProviderName != "" && in.DeveloperProviderName != p.DeveloperProviderName {
-			return store.IdentityPool{}, invalidParameter("The DeveloperProviderName of an identity pool cannot be changed once it is set (it is '%s').", p.DeveloperProviderName)
-		}
-		in.DeveloperProviderName = p.DeveloperProviderName
+	// Checked on the pool as read here first, so that this error comes before checkConfig's,
+	// and again in the transaction, where a concurrent update may have set the name.
+	if _, err := keptDeveloperName(p, in.DeveloperProviderName); err != nil {
+		return store.IdentityPool{}, err
 	}
 	if err := s.checkConfig(ctx, caller, &in); err != nil {
 		return store.IdentityPool{}, err
 	}
-	p.Name, p.AllowUnauthenticated, p.AllowClassicFlow = in.Name, in.AllowUnauthenticated, in.AllowClassicFlow
-	p.SupportedLoginProviders, p.DeveloperProviderName = in.SupportedLoginProviders, in.DeveloperProviderName
-	p.OpenIDConnectProviderARNs, p.CognitoIdentityProviders, p.SAMLProviderARNs = in.OpenIDConnectProviderARNs, in.CognitoIdentityProviders, in.SAMLProviderARNs
-	if in.Tags != nil {
-		p.Tags = in.Tags
-	}
-	p.UpdatedAt = s.now().UTC().Truncate(time.Second)
-	if err := s.updatePool(ctx, p); err != nil {
-		return store.IdentityPool{}, err
-	}
-	return p, nil
+	now := s.now().UTC().Truncate(time.Second)
+	// Only the configuration is replaced: the roles, role mappings and principal tag maps that
+	// SetIdentityPoolRoles and SetPrincipalTagAttributeMap keep are left as they are now.
+	return s.updatePool(ctx, in.ID, true, func(p *store.IdentityPool) error {
+		dev, err := keptDeveloperName(*p, in.DeveloperProviderName)
+		if err != nil {
+			return err
+		}
+		p.Name, p.AllowUnauthenticated, p.AllowClassicFlow = in.Name, in.AllowUnauthenticated, in.AllowClassicFlow
+		p.SupportedLoginProviders, p.DeveloperProviderName = in.SupportedLoginProviders, dev
+		p.OpenIDConnectProviderARNs, p.CognitoIdentityProviders, p.SAMLProviderARNs = in.OpenIDConnectProviderARNs, in.CognitoIdentityProviders, in.SAMLProviderARNs
+		if in.Tags != nil {
+			p.Tags = in.Tags
+		}
+		p.UpdatedAt = now
+		return nil
+	})
 }
 
-func (s *Service) updatePool(ctx context.Context, p store.IdentityPool) error {
-	err := s.Store.UpdateIdentityPool(ctx, p)
-	if errors.Is(err, store.ErrNotFound) {
-		return poolNotFound(p.ID)
+// keptDeveloperName is the DeveloperProviderName a pool has after an update requesting name: it
+// cannot change once it is set, and left out it is kept.
+func keptDeveloperName(p store.IdentityPool, name string) (string, error) {
+	switch {
+	case p.DeveloperProviderName == "":
+		return name, nil
+	case name != "" && name != p.DeveloperProviderName:
+		return "", invalidParameter("The DeveloperProviderName of an identity pool cannot be changed once it is set (it is '%s').", p.DeveloperProviderName)
 	}
-	if err != nil {
-		return s.storeErr(err)
+	return p.DeveloperProviderName, nil
+}
+
+// concurrentModification is the answer of UpdateIdentityPool and SetIdentityPoolRoles, whose
+// model has ConcurrentModificationException, when a concurrent update of the same pool won:
+// nothing of this request was written.
+func concurrentModification(format string, args ...any) *awserr.Error {
+	return awserr.New("ConcurrentModificationException", http.StatusBadRequest, format, args...)
+}
+
+// updatePool runs change on the pool in one store transaction (see "Updaters" in package store),
+// so concurrent changes of one pool never overwrite each other. change gets the pool as it is at
+// that moment; its own AWS error is returned as it is. modeled says whether the operation's model
+// has ConcurrentModificationException, the answer to a race lost on every retry; the others
+// answer ServiceUnavailable then.
+func (s *Service) updatePool(ctx context.Context, id string, modeled bool, change func(*store.IdentityPool) error) (store.IdentityPool, error) {
+	p, err := s.Store.UpdateIdentityPool(ctx, id, change)
+	if err == nil {
+		return p, nil
 	}
-	return nil
+	if ae, ok := awserr.As(err); ok {
+		return store.IdentityPool{}, ae
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.IdentityPool{}, poolNotFound(id)
+	case modeled && errors.Is(err, store.ErrConcurrentModification):
+		return store.IdentityPool{}, concurrentModification("Identity pool '%s' was changed by concurrent requests; none of this request's changes were made. Send the request again.", id)
+	}
+	return store.IdentityPool{}, s.storeErr(err)
 }
 
 // DeleteIdentityPool removes a pool with its identities.
@@ -286,24 +324,27 @@ func (s *Service) poolFromARN(ctx context.Context, caller *principal.Principal, 
 	return s.signedPool(ctx, caller, op, m[3], extra)
 }
 
-// TagResource adds or replaces tags of a pool.
+// TagResource adds or replaces tags of a pool. The tags are merged into the pool's tags as they
+// are in the store transaction, and the 50-tag quota checked there, so concurrent requests keep
+// every tag and cannot pass the quota together.
 func (s *Service) TagResource(ctx context.Context, caller *principal.Principal, arn string, tags map[string]string) error {
 	p, err := s.poolFromARN(ctx, caller, "TagResource", arn, requestTagContext(tags, nil))
 	if err != nil {
 		return err
 	}
-	merged := make(map[string]string, len(p.Tags)+len(tags))
-	for k, v := range p.Tags {
-		merged[k] = v
-	}
-	for k, v := range tags {
-		merged[k] = v
-	}
-	if err := validateTags(merged); err != nil {
-		return err
-	}
-	p.Tags = merged
-	return s.updatePool(ctx, p)
+	_, err = s.updatePool(ctx, p.ID, false, func(p *store.IdentityPool) error {
+		merged := maps.Clone(p.Tags)
+		if merged == nil {
+			merged = make(map[string]string, len(tags))
+		}
+		maps.Copy(merged, tags)
+		if err := validateTags(merged); err != nil {
+			return err
+		}
+		p.Tags = merged
+		return nil
+	})
+	return err
 }
 
 // UntagResource removes tags of a pool; absent keys are ignored.
@@ -312,14 +353,11 @@ func (s *Service) UntagResource(ctx context.Context, caller *principal.Principal
 	if err != nil {
 		return err
 	}
-	tags := make(map[string]string, len(p.Tags))
-	for k, v := range p.Tags {
-		if !slices.Contains(keys, k) {
-			tags[k] = v
-		}
-	}
-	p.Tags = tags
-	return s.updatePool(ctx, p)
+	_, err = s.updatePool(ctx, p.ID, false, func(p *store.IdentityPool) error {
+		maps.DeleteFunc(p.Tags, func(k, _ string) bool { return slices.Contains(keys, k) })
+		return nil
+	})
+	return err
 }
 
 // ListTagsForResource returns a pool's tags.

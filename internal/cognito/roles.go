@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -196,20 +197,33 @@ func (s *Service) SetIdentityPoolRoles(ctx context.Context, caller *principal.Pr
 			return err
 		}
 	}
-	p.Roles = in.Roles
-	if p.Roles == nil {
-		p.Roles = map[string]string{}
-	}
-	p.RoleMappings = ""
+	mappings := ""
 	if len(in.RoleMappings) > 0 {
 		b, err := json.Marshal(in.RoleMappings)
 		if err != nil {
 			return awserr.Internal("InternalErrorException", err)
 		}
-		p.RoleMappings = string(b)
+		mappings = string(b)
 	}
-	p.UpdatedAt = s.now().UTC().Truncate(time.Second)
-	return s.updatePool(ctx, p)
+	now := s.now().UTC().Truncate(time.Second)
+	_, err = s.updatePool(ctx, p.ID, true, func(p *store.IdentityPool) error {
+		// The keys were checked against the pool as read before the passRole checks; a
+		// concurrent UpdateIdentityPool may have removed a provider since. Writing the mapping
+		// then would leave it keyed by a provider the pool no longer has.
+		for _, k := range keys {
+			if !mappingKeyAllowed(*p, k) {
+				return concurrentModification("The identity providers of identity pool '%s' changed while its roles were being set: '%s' is no longer one of them. Nothing was changed.", p.ID, k)
+			}
+		}
+		p.Roles = maps.Clone(in.Roles)
+		if p.Roles == nil {
+			p.Roles = map[string]string{}
+		}
+		p.RoleMappings = mappings
+		p.UpdatedAt = now
+		return nil
+	})
+	return err
 }
 
 // GetIdentityPoolRoles returns the pool's default roles and role mappings.
@@ -379,32 +393,47 @@ func (s *Service) SetPrincipalTagAttributeMap(ctx context.Context, caller *princ
 	if err != nil {
 		return PrincipalTagMap{}, err
 	}
-	if !tagProviderAllowed(p, in.Provider) {
-		return PrincipalTagMap{}, invalidParameter("Identity provider '%s' is not configured for identity pool '%s'.", in.Provider, p.ID)
+	notConfigured := func(p store.IdentityPool) error {
+		if tagProviderAllowed(p, in.Provider) {
+			return nil
+		}
+		return invalidParameter("Identity provider '%s' is not configured for identity pool '%s'.", in.Provider, p.ID)
 	}
-	maps, err := decodeTagMaps(p.PrincipalTagMaps)
-	if err != nil {
-		return PrincipalTagMap{}, awserr.Internal("InternalErrorException", err)
+	if err := notConfigured(p); err != nil {
+		return PrincipalTagMap{}, err
 	}
 	tm := tagMap{UseDefaults: in.UseDefaults}
 	if !in.UseDefaults && len(in.Tags) > 0 {
 		tm.Tags = in.Tags
 	}
-	if !tm.UseDefaults && len(tm.Tags) == 0 {
-		delete(maps, in.Provider)
-	} else {
-		maps[in.Provider] = tm
-	}
-	p.PrincipalTagMaps = ""
-	if len(maps) > 0 {
-		b, err := json.Marshal(maps)
-		if err != nil {
-			return PrincipalTagMap{}, awserr.Internal("InternalErrorException", err)
+	now := s.now().UTC().Truncate(time.Second)
+	// Only this provider's entry changes, in the document as it is in the store transaction, so
+	// concurrent calls for different providers keep each other's entries.
+	_, err = s.updatePool(ctx, p.ID, false, func(p *store.IdentityPool) error {
+		if err := notConfigured(*p); err != nil {
+			return err
 		}
-		p.PrincipalTagMaps = string(b)
-	}
-	p.UpdatedAt = s.now().UTC().Truncate(time.Second)
-	if err := s.updatePool(ctx, p); err != nil {
+		tms, err := decodeTagMaps(p.PrincipalTagMaps)
+		if err != nil {
+			return awserr.Internal("InternalErrorException", err)
+		}
+		if !tm.UseDefaults && len(tm.Tags) == 0 {
+			delete(tms, in.Provider)
+		} else {
+			tms[in.Provider] = tm
+		}
+		p.PrincipalTagMaps = ""
+		if len(tms) > 0 {
+			b, err := json.Marshal(tms)
+			if err != nil {
+				return awserr.Internal("InternalErrorException", err)
+			}
+			p.PrincipalTagMaps = string(b)
+		}
+		p.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
 		return PrincipalTagMap{}, err
 	}
 	return tagMapView(p.ID, in.Provider, tm), nil

@@ -84,10 +84,14 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 	return VirtualMFA{MFADevice: d, Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
 }
 
+func noSuchDevice(serial string) *awserr.Error {
+	return awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s does not exist.", serial)
+}
+
 func (s *Service) device(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, string, error) {
 	d, err := s.Store.GetMFADevice(ctx, serial)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.AccountID != caller.AccountID) {
-		return d, "", awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s does not exist.", serial)
+		return d, "", noSuchDevice(serial)
 	}
 	if err != nil {
 		return d, "", s.storeErr(err)
@@ -269,35 +273,28 @@ func (s *Service) GetMFADevice(ctx context.Context, caller *principal.Principal,
 	return d, err
 }
 
+func deviceTags(d *store.MFADevice) *[]store.Tag { return &d.Tags }
+
 // TagMFADevice, UntagMFADevice and ListMFADeviceTags manage device tags (case-sensitive keys).
 func (s *Service) TagMFADevice(ctx context.Context, caller *principal.Principal, serial string, tags []store.Tag) error {
-	if err := s.authorize(ctx, caller, "iam:TagMFADevice", serial); err != nil {
-		return err
-	}
-	d, _, err := s.device(ctx, caller, serial)
-	if err != nil {
-		return err
-	}
-	merged, err := mergeTags(d.Tags, tags, false)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.UpdateMFADeviceTags(ctx, serial, merged); err != nil {
-		return s.storeErr(err)
-	}
-	return nil
+	return s.changeDevice(ctx, caller, "iam:TagMFADevice", serial, tagger(tags, false, deviceTags))
 }
 
 func (s *Service) UntagMFADevice(ctx context.Context, caller *principal.Principal, serial string, keys []string) error {
-	if err := s.authorize(ctx, caller, "iam:UntagMFADevice", serial); err != nil {
+	return s.changeDevice(ctx, caller, "iam:UntagMFADevice", serial, untagger(keys, false, deviceTags))
+}
+
+// changeDevice authorizes action on a device of the caller's account and runs change on it in
+// one store transaction.
+func (s *Service) changeDevice(ctx context.Context, caller *principal.Principal, action, serial string, change func(*store.MFADevice) error) error {
+	if err := s.authorize(ctx, caller, action, serial); err != nil {
 		return err
 	}
-	d, _, err := s.device(ctx, caller, serial)
-	if err != nil {
+	if _, _, err := s.device(ctx, caller, serial); err != nil {
 		return err
 	}
-	if err := s.Store.UpdateMFADeviceTags(ctx, serial, dropTags(d.Tags, keys, false)); err != nil {
-		return s.storeErr(err)
+	if _, err := s.Store.UpdateMFADevice(ctx, serial, change); err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchDevice(serial) }, true)
 	}
 	return nil
 }

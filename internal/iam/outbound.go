@@ -32,19 +32,23 @@ func (s *Service) EnableOutboundWebIdentityFederation(ctx context.Context, calle
 	if err := s.authorize(ctx, caller, "iam:EnableOutboundWebIdentityFederation", "*"); err != nil {
 		return "", err
 	}
-	f, err := s.Store.GetOutboundFederation(ctx, caller.AccountID)
-	switch {
-	case err == nil && f.Enabled:
-		return "", awserr.New("FeatureEnabled", http.StatusConflict, "Outbound web identity federation is already enabled for this account.")
-	case err == nil:
-	case errors.Is(err, store.ErrNotFound):
-		f = store.OutboundFederation{AccountID: caller.AccountID, IssuerIdentifier: strings.TrimRight(s.IssuerURL, "/") + OutboundIssuerPath + uuid.NewString()}
-	default:
-		return "", s.storeErr(err)
-	}
-	f.Enabled, f.UpdatedAt = true, s.Now().UTC()
-	if err := s.Store.PutOutboundFederation(ctx, f); err != nil {
-		return "", s.storeErr(err)
+	// Drawn once, outside the updater, which may run more than once: of concurrent first enables,
+	// one stores its identifier and the others answer FeatureEnabled, so no caller is handed an
+	// issuer URL that is not the account's.
+	fresh := strings.TrimRight(s.IssuerURL, "/") + OutboundIssuerPath + uuid.NewString()
+	now := s.Now().UTC()
+	f, err := s.Store.UpdateOutboundFederation(ctx, caller.AccountID, func(f *store.OutboundFederation, found bool) error {
+		if found && f.Enabled {
+			return awserr.New("FeatureEnabled", http.StatusConflict, "Outbound web identity federation is already enabled for this account.")
+		}
+		if !found {
+			f.IssuerIdentifier = fresh
+		}
+		f.Enabled, f.UpdatedAt = true, now
+		return nil
+	})
+	if err != nil {
+		return "", s.updateFailed(err, featureDisabled, false)
 	}
 	return f.IssuerIdentifier, nil
 }
@@ -71,13 +75,19 @@ func (s *Service) GetOutboundWebIdentityFederationInfo(ctx context.Context, call
 
 // DisableOutboundWebIdentityFederation turns the feature off; issued tokens stay valid.
 func (s *Service) DisableOutboundWebIdentityFederation(ctx context.Context, caller *principal.Principal) error {
-	f, err := s.outbound(ctx, caller, "iam:DisableOutboundWebIdentityFederation")
-	if err != nil {
+	if _, err := s.outbound(ctx, caller, "iam:DisableOutboundWebIdentityFederation"); err != nil {
 		return err
 	}
-	f.Enabled, f.UpdatedAt = false, s.Now().UTC().Truncate(time.Second)
-	if err := s.Store.PutOutboundFederation(ctx, f); err != nil {
-		return s.storeErr(err)
+	now := s.Now().UTC().Truncate(time.Second)
+	_, err := s.Store.UpdateOutboundFederation(ctx, caller.AccountID, func(f *store.OutboundFederation, found bool) error {
+		if !found || !f.Enabled {
+			return featureDisabled() // a concurrent disable came first
+		}
+		f.Enabled, f.UpdatedAt = false, now
+		return nil
+	})
+	if err != nil {
+		return s.updateFailed(err, featureDisabled, false)
 	}
 	return nil
 }

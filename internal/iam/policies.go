@@ -382,30 +382,27 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *principal
 	return nil
 }
 
+func policyTags(p *store.ManagedPolicy) *[]store.Tag { return &p.Tags }
+
 // TagPolicy adds or replaces policy tags (case-sensitive keys for policies).
 func (s *Service) TagPolicy(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
-	p, err := s.mutablePolicy(ctx, caller, "iam:TagPolicy", arn)
-	if err != nil {
-		return err
-	}
-	merged, err := mergeTags(p.Tags, tags, false)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.UpdateManagedPolicyTags(ctx, arn, merged); err != nil {
-		return s.storeErr(err)
-	}
-	return nil
+	return s.changePolicy(ctx, caller, "iam:TagPolicy", arn, tagger(tags, false, policyTags))
 }
 
 // UntagPolicy removes policy tags.
 func (s *Service) UntagPolicy(ctx context.Context, caller *principal.Principal, arn string, keys []string) error {
-	p, err := s.mutablePolicy(ctx, caller, "iam:UntagPolicy", arn)
-	if err != nil {
+	return s.changePolicy(ctx, caller, "iam:UntagPolicy", arn, untagger(keys, false, policyTags))
+}
+
+// changePolicy authorizes action on a customer managed policy and runs change on it in one store
+// transaction.
+func (s *Service) changePolicy(ctx context.Context, caller *principal.Principal, action, arn string, change func(*store.ManagedPolicy) error) error {
+	if _, err := s.mutablePolicy(ctx, caller, action, arn); err != nil {
 		return err
 	}
-	if err := s.Store.UpdateManagedPolicyTags(ctx, arn, dropTags(p.Tags, keys, false)); err != nil {
-		return s.storeErr(err)
+	_, err := s.Store.UpdateManagedPolicy(ctx, arn, change)
+	if err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchPolicy(arn) }, true)
 	}
 	return nil
 }
@@ -556,25 +553,25 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 		extra["iam:PermissionsBoundary"] = []string{arn}
 	}
 	if kind == store.KindRole {
-		r, err := s.authorizeRole(ctx, caller, act, ownerName, extra)
+		_, err := s.changeRole(ctx, caller, act, ownerName, extra, false, nil, func(r *store.Role) error {
+			r.PermissionsBoundary = arn
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		r.PermissionsBoundary = arn
-		_, err = s.saveRole(ctx, r)
 		s.policiesChanged()
-		return err
+		return nil
 	}
-	if _, _, err := s.owner(ctx, caller, kind, ownerName, act, extra); err != nil {
-		return err
-	}
-	u, err := s.lookupUser(ctx, caller, ownerName)
+	id, _, err := s.owner(ctx, caller, kind, ownerName, act, extra)
 	if err != nil {
 		return err
 	}
-	u.PermissionsBoundary = arn
-	if err := s.Store.UpdateUser(ctx, u); err != nil {
-		return s.storeErr(err)
+	if _, err := s.Store.UpdateUser(ctx, id, func(u *store.User) error {
+		u.PermissionsBoundary = arn
+		return nil
+	}); err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(ownerName) }, false)
 	}
 	s.policiesChanged()
 	return nil

@@ -163,19 +163,15 @@ func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller *princi
 	return ps, nil
 }
 
+// updateOIDC authorizes action on a provider of the caller's account and runs change on it in
+// one store transaction, so that concurrent changes (two new client ids) are both kept and the
+// quotas change checks hold under concurrency.
 func (s *Service) updateOIDC(ctx context.Context, caller *principal.Principal, action, arn string, change func(p *store.OIDCProvider) error) error {
-	p, err := s.oidcProvider(ctx, caller, action, arn)
-	if err != nil {
+	if _, err := s.oidcProvider(ctx, caller, action, arn); err != nil {
 		return err
 	}
-	if err := change(&p); err != nil {
-		return err
-	}
-	if err := s.Store.UpdateOIDCProvider(ctx, p); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return noSuchProvider(arn)
-		}
-		return s.storeErr(err)
+	if _, err := s.Store.UpdateOIDCProvider(ctx, arn, change); err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) }, true)
 	}
 	s.providersChanged()
 	return nil
@@ -223,21 +219,16 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, cal
 	})
 }
 
+func oidcTags(p *store.OIDCProvider) *[]store.Tag { return &p.Tags }
+
 // TagOpenIDConnectProvider adds or replaces tags.
 func (s *Service) TagOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
-	return s.updateOIDC(ctx, caller, "iam:TagOpenIDConnectProvider", arn, func(p *store.OIDCProvider) error {
-		merged, err := mergeTags(p.Tags, tags, false)
-		p.Tags = merged
-		return err
-	})
+	return s.updateOIDC(ctx, caller, "iam:TagOpenIDConnectProvider", arn, tagger(tags, false, oidcTags))
 }
 
 // UntagOpenIDConnectProvider removes tags.
 func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string, keys []string) error {
-	return s.updateOIDC(ctx, caller, "iam:UntagOpenIDConnectProvider", arn, func(p *store.OIDCProvider) error {
-		p.Tags = dropTags(p.Tags, keys, false)
-		return nil
-	})
+	return s.updateOIDC(ctx, caller, "iam:UntagOpenIDConnectProvider", arn, untagger(keys, false, oidcTags))
 }
 
 // DeleteOpenIDConnectProvider removes a provider; tokens of its issuer stop being accepted.
@@ -338,19 +329,20 @@ func (s *Service) ListSAMLProviders(ctx context.Context, caller *principal.Princ
 	return ps, nil
 }
 
-func (s *Service) updateSAML(ctx context.Context, caller *principal.Principal, action, arn string, change func(p *store.SAMLProvider) error) error {
-	p, err := s.samlProvider(ctx, caller, action, arn)
-	if err != nil {
+// updateSAML authorizes action on a provider of the caller's account, runs prepare (which may be
+// slow, such as parsing metadata, so it runs before the transaction rather than in it), then runs
+// change on the provider in one store transaction.
+func (s *Service) updateSAML(ctx context.Context, caller *principal.Principal, action, arn string, prepare func() error, change func(p *store.SAMLProvider) error) error {
+	if _, err := s.samlProvider(ctx, caller, action, arn); err != nil {
 		return err
 	}
-	if err := change(&p); err != nil {
-		return err
-	}
-	if err := s.Store.UpdateSAMLProvider(ctx, p); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return noSuchProvider(arn)
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			return err
 		}
-		return s.storeErr(err)
+	}
+	if _, err := s.Store.UpdateSAMLProvider(ctx, arn, change); err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) }, true)
 	}
 	s.providersChanged()
 	return nil
@@ -361,12 +353,16 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, caller *principal.Prin
 	if mode == "Required" || addKey != "" || removeKey != "" {
 		return awserr.New("InvalidInput", http.StatusBadRequest, "Latchkey does not support encrypted SAML assertions yet: AssertionEncryptionMode Required and private keys are not accepted.")
 	}
-	return s.updateSAML(ctx, caller, "iam:UpdateSAMLProvider", arn, func(p *store.SAMLProvider) error {
+	var validUntil *time.Time
+	parse := func() error {
+		var err error
 		if metadata != "" {
-			validUntil, err := s.parseMetadata(metadata)
-			if err != nil {
-				return err
-			}
+			validUntil, err = s.parseMetadata(metadata)
+		}
+		return err
+	}
+	return s.updateSAML(ctx, caller, "iam:UpdateSAMLProvider", arn, parse, func(p *store.SAMLProvider) error {
+		if metadata != "" {
 			p.MetadataDocument, p.ValidUntil = metadata, validUntil
 		}
 		if mode != "" {
@@ -376,21 +372,16 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, caller *principal.Prin
 	})
 }
 
+func samlTags(p *store.SAMLProvider) *[]store.Tag { return &p.Tags }
+
 // TagSAMLProvider adds or replaces tags.
 func (s *Service) TagSAMLProvider(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
-	return s.updateSAML(ctx, caller, "iam:TagSAMLProvider", arn, func(p *store.SAMLProvider) error {
-		merged, err := mergeTags(p.Tags, tags, false)
-		p.Tags = merged
-		return err
-	})
+	return s.updateSAML(ctx, caller, "iam:TagSAMLProvider", arn, nil, tagger(tags, false, samlTags))
 }
 
 // UntagSAMLProvider removes tags.
 func (s *Service) UntagSAMLProvider(ctx context.Context, caller *principal.Principal, arn string, keys []string) error {
-	return s.updateSAML(ctx, caller, "iam:UntagSAMLProvider", arn, func(p *store.SAMLProvider) error {
-		p.Tags = dropTags(p.Tags, keys, false)
-		return nil
-	})
+	return s.updateSAML(ctx, caller, "iam:UntagSAMLProvider", arn, nil, untagger(keys, false, samlTags))
 }
 
 // DeleteSAMLProvider removes a provider.

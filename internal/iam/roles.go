@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/authz"
@@ -249,49 +248,53 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 
 // UpdateRole changes the description and/or the maximum session duration.
 func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, name string, description *string, maxSession int) (Role, error) {
-	r, err := s.authorizeRole(ctx, caller, "iam:UpdateRole", name, nil)
-	if err != nil {
-		return Role{}, err
-	}
-	if description != nil {
-		r.Description = *description
-	}
-	if maxSession != 0 {
-		r.MaxSessionDuration = maxSession
-	}
-	return s.saveRole(ctx, r)
+	return s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, false, nil, func(r *store.Role) error {
+		if description != nil {
+			r.Description = *description
+		}
+		if maxSession != 0 {
+			r.MaxSessionDuration = maxSession
+		}
+		return nil
+	})
 }
 
 // UpdateRoleDescription changes only the description.
 func (s *Service) UpdateRoleDescription(ctx context.Context, caller *principal.Principal, name, description string) (Role, error) {
-	r, err := s.authorizeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil)
-	if err != nil {
-		return Role{}, err
-	}
-	r.Description = description
-	return s.saveRole(ctx, r)
+	return s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, false, nil, func(r *store.Role) error {
+		r.Description = description
+		return nil
+	})
 }
 
 // UpdateAssumeRolePolicy replaces the trust policy wholesale.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.Principal, name, doc string) error {
-	r, err := s.authorizeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.validateTrust(ctx, doc); err != nil {
-		return err
-	}
-	r.AssumeRolePolicyDocument = doc
-	_, err = s.saveRole(ctx, r)
+	check := func(context.Context, store.Role) error { return s.validateTrust(ctx, doc) }
+	_, err := s.changeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil, false, check, func(r *store.Role) error {
+		r.AssumeRolePolicyDocument = doc
+		return nil
+	})
 	return err
 }
 
-func (s *Service) saveRole(ctx context.Context, r store.Role) (Role, error) {
-	if err := s.Store.UpdateRole(ctx, r); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return Role{}, noSuchRole(r.RoleName)
+// changeRole authorizes action on a role, runs check (which may read the store, so it runs
+// before the transaction), then runs change on the role in one store transaction, keyed by the
+// role's unique id so that a role deleted and re-created under the same name in between is not
+// changed. modeled says whether the operation's model has ConcurrentModification.
+func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string,
+	modeled bool, check func(context.Context, store.Role) error, change func(*store.Role) error) (Role, error) {
+	r, err := s.authorizeRole(ctx, caller, action, name, extra)
+	if err != nil {
+		return Role{}, err
+	}
+	if check != nil {
+		if err := check(ctx, r); err != nil {
+			return Role{}, err
 		}
-		return Role{}, s.storeErr(err)
+	}
+	r, err = s.Store.UpdateRole(ctx, r.RoleID, change)
+	if err != nil {
+		return Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) }, modeled)
 	}
 	return roleView(r), nil
 }
@@ -315,27 +318,17 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 	return nil
 }
 
+func roleTags(r *store.Role) *[]store.Tag { return &r.Tags }
+
 // TagRole adds or replaces tags; role tag keys compare case-insensitively.
 func (s *Service) TagRole(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
-	r, err := s.authorizeRole(ctx, caller, "iam:TagRole", name, tagContext(tags))
-	if err != nil {
-		return err
-	}
-	if r.Tags, err = mergeTags(r.Tags, tags, true); err != nil {
-		return err
-	}
-	_, err = s.saveRole(ctx, r)
+	_, err := s.changeRole(ctx, caller, "iam:TagRole", name, tagContext(tags), true, nil, tagger(tags, true, roleTags))
 	return err
 }
 
 // UntagRole removes tags by key.
 func (s *Service) UntagRole(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
-	r, err := s.authorizeRole(ctx, caller, "iam:UntagRole", name, map[string][]string{"aws:TagKeys": keys})
-	if err != nil {
-		return err
-	}
-	r.Tags = dropTags(r.Tags, keys, true)
-	_, err = s.saveRole(ctx, r)
+	_, err := s.changeRole(ctx, caller, "iam:UntagRole", name, map[string][]string{"aws:TagKeys": keys}, true, nil, untagger(keys, true, roleTags))
 	return err
 }
 
@@ -350,12 +343,7 @@ func (s *Service) ListRoleTags(ctx context.Context, caller *principal.Principal,
 
 func dropTags(tags []store.Tag, keys []string, caseInsensitive bool) []store.Tag {
 	drop := map[string]bool{}
-	norm := func(k string) string {
-		if caseInsensitive {
-			return strings.ToLower(k)
-		}
-		return k
-	}
+	norm := tagKeyNorm(caseInsensitive)
 	for _, k := range keys {
 		drop[norm(k)] = true
 	}

@@ -28,7 +28,7 @@ type Store interface {
 	CreateUser(ctx context.Context, u store.User) error
 	GetUser(ctx context.Context, accountID, userName string) (store.User, error)
 	GetUserByID(ctx context.Context, userID string) (store.User, error)
-	UpdateUser(ctx context.Context, u store.User) error
+	UpdateUser(ctx context.Context, userID string, fn func(*store.User) error) (store.User, error)
 	DeleteUser(ctx context.Context, accountID, userID string) error
 	ListUsers(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.UserPage, error)
 	GetAccount(ctx context.Context, id string) (store.Account, error)
@@ -92,6 +92,30 @@ func userView(u store.User) User {
 
 func noSuchUser(name string) *awserr.Error {
 	return awserr.New("NoSuchEntity", http.StatusNotFound, "The user with name %s cannot be found.", name)
+}
+
+// concurrentModification is IAM's answer, where the operation's model has it, to an update that
+// kept losing races with concurrent writers of the same entity: nothing was written.
+func concurrentModification() *awserr.Error {
+	return awserr.New("ConcurrentModification", http.StatusConflict,
+		"Multiple requests to change this object were submitted simultaneously; none of this request's changes were made. Submit your request again.")
+}
+
+// updateFailed maps the error of a store updater (see "Updaters" in package store): the updater's
+// own AWS error as it is, a vanished entity as notFound, a race lost on every retry as
+// ConcurrentModification when the operation's model has that error (modeled) and as
+// ServiceUnavailable when it does not, anything else as storeErr does.
+func (s *Service) updateFailed(err error, notFound func() *awserr.Error, modeled bool) error {
+	if ae, ok := awserr.As(err); ok {
+		return ae
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return notFound()
+	case modeled && errors.Is(err, store.ErrConcurrentModification):
+		return concurrentModification()
+	}
+	return s.storeErr(err)
 }
 
 func (s *Service) storeErr(err error) error {
@@ -268,19 +292,21 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 		if err := validatePath(in.NewPath); err != nil {
 			return err
 		}
-		u.Path = in.NewPath
 	}
-	if in.NewUserName != "" {
-		u.UserName = in.NewUserName
+	_, err = s.Store.UpdateUser(ctx, u.UserID, func(u *store.User) error {
+		if in.NewPath != "" {
+			u.Path = in.NewPath
+		}
+		if in.NewUserName != "" {
+			u.UserName = in.NewUserName
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.NewUserName)
 	}
-	if err := s.Store.UpdateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.NewUserName)
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			return noSuchUser(in.UserName)
-		}
-		return s.storeErr(err)
+	if err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(in.UserName) }, true)
 	}
 	// Cached principals carry the user's ARN, which just changed.
 	s.Cache.InvalidateAll()
@@ -308,36 +334,28 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 	return nil
 }
 
-// TagUser adds or replaces tags; user tag keys compare case-insensitively.
-func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
-	u, err := s.authorizeUser(ctx, caller, "iam:TagUser", name, tagContext(tags))
+// changeUser authorizes action on a user and runs change on it in one store transaction. Tags
+// feed authorization (aws:PrincipalTag), so cached decisions are dropped after every change.
+func (s *Service) changeUser(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string, change func(*store.User) error) error {
+	u, err := s.authorizeUser(ctx, caller, action, name, extra)
 	if err != nil {
 		return err
 	}
-	merged, err := mergeTags(u.Tags, tags, true)
-	if err != nil {
-		return err
-	}
-	u.Tags = merged
-	if err := s.Store.UpdateUser(ctx, u); err != nil {
-		return s.storeErr(err)
+	if _, err := s.Store.UpdateUser(ctx, u.UserID, change); err != nil {
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(name) }, true)
 	}
 	s.policiesChanged()
 	return nil
 }
 
+// TagUser adds or replaces tags; user tag keys compare case-insensitively.
+func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
+	return s.changeUser(ctx, caller, "iam:TagUser", name, tagContext(tags), tagger(tags, true, func(u *store.User) *[]store.Tag { return &u.Tags }))
+}
+
 // UntagUser removes tags by key (case-insensitively); absent keys are ignored, as in AWS.
 func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
-	u, err := s.authorizeUser(ctx, caller, "iam:UntagUser", name, map[string][]string{"aws:TagKeys": keys})
-	if err != nil {
-		return err
-	}
-	u.Tags = dropTags(u.Tags, keys, true)
-	if err := s.Store.UpdateUser(ctx, u); err != nil {
-		return s.storeErr(err)
-	}
-	s.policiesChanged()
-	return nil
+	return s.changeUser(ctx, caller, "iam:UntagUser", name, map[string][]string{"aws:TagKeys": keys}, untagger(keys, true, func(u *store.User) *[]store.Tag { return &u.Tags }))
 }
 
 // ListUserTags pages through a user's tags.
@@ -356,15 +374,40 @@ func validatePath(p string) error {
 	return nil
 }
 
+// tagKeyNorm is how a resource's tag keys compare: case-insensitively for users and roles.
+func tagKeyNorm(caseInsensitive bool) func(string) string {
+	if caseInsensitive {
+		return strings.ToLower
+	}
+	return func(k string) string { return k }
+}
+
+// tagger is the updater of TagUser, TagRole, TagPolicy, … : it merges add into the resource's
+// current tags, so concurrent tag requests with different keys all keep theirs, and checks the
+// 50-tag quota against those current tags, so that concurrent requests cannot pass it together.
+func tagger[T any](add []store.Tag, caseInsensitive bool, tags func(*T) *[]store.Tag) func(*T) error {
+	return func(v *T) error {
+		merged, err := mergeTags(*tags(v), add, caseInsensitive)
+		if err != nil {
+			return err
+		}
+		*tags(v) = merged
+		return nil
+	}
+}
+
+// untagger is the updater of the Untag… operations.
+func untagger[T any](keys []string, caseInsensitive bool, tags func(*T) *[]store.Tag) func(*T) error {
+	return func(v *T) error {
+		*tags(v) = dropTags(*tags(v), keys, caseInsensitive)
+		return nil
+	}
+}
+
 // mergeTags applies add onto existing with IAM's rules: reserved aws: prefix, duplicate keys in one
 // request, the 50-tag quota, and (for users and roles) case-insensitive keys.
 func mergeTags(existing, add []store.Tag, caseInsensitive bool) ([]store.Tag, error) {
-	norm := func(k string) string {
-		if caseInsensitive {
-			return strings.ToLower(k)
-		}
-		return k
-	}
+	norm := tagKeyNorm(caseInsensitive)
 	seen := map[string]bool{}
 	for _, t := range add {
 		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {

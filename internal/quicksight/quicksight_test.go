@@ -18,6 +18,9 @@ import (
 type fakeStore struct {
 	users map[string]store.QuickSightUser
 	iam   map[string]string // "user/<name>" or "role/<name>" -> id
+	// interleave, when set, runs once at the start of UpdateQuickSightUser: a concurrent writer
+	// that committed between the service's read and its transaction.
+	interleave func(u *store.QuickSightUser)
 }
 
 func key(a, ns, n string) string { return a + "|" + ns + "|" + n }
@@ -68,9 +71,22 @@ func (f *fakeStore) FindQuickSightUsersByEmail(_ context.Context, a, ns, email s
 	}
 	return out, nil
 }
-func (f *fakeStore) UpdateQuickSightUser(_ context.Context, u store.QuickSightUser) error {
-	f.users[key(u.AccountID, u.Namespace, u.UserName)] = u
-	return nil
+func (f *fakeStore) UpdateQuickSightUser(_ context.Context, a, ns, n string, fn func(*store.QuickSightUser) error) (store.QuickSightUser, error) {
+	u, ok := f.users[key(a, ns, n)]
+	if !ok {
+		return u, store.ErrNotFound
+	}
+	if f.interleave != nil {
+		f.interleave(&u)
+		f.interleave = nil
+		f.users[key(a, ns, n)] = u
+	}
+	u.Tags = slices.Clone(u.Tags)
+	if err := fn(&u); err != nil {
+		return store.QuickSightUser{}, err
+	}
+	f.users[key(a, ns, n)] = u
+	return u, nil
 }
 func (f *fakeStore) DeleteQuickSightUser(_ context.Context, a, ns, n string) error {
 	delete(f.users, key(a, ns, n))
@@ -240,4 +256,59 @@ func TestDeniedAndPagination(t *testing.T) {
 	}
 	_, err = s.ListUsers(ctx, caller, acct, "default", 2, encodeToken("namespaces", "a"))
 	wantCode(t, err, "InvalidNextTokenException", 400)
+}
+
+// TestUpdateUserKeepsConcurrentChanges: UpdateUser applies its changes to the user as it is in the
+// store transaction, so what a concurrent update set in the fields this request leaves out is
+// kept.
+func TestUpdateUserKeepsConcurrentChanges(t *testing.T) {
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name       string
+		in         UpdateInput
+		interleave func(u *store.QuickSightUser)
+		check      func(t *testing.T, u User)
+	}{
+		{
+			name:       "custom permissions kept by an external login change",
+			in:         UpdateInput{Email: "new@example.com", Role: "AUTHOR", ExternalLoginProvider: "COGNITO"},
+			interleave: func(u *store.QuickSightUser) { u.CustomPermissionsName = "theirs" },
+			check: func(t *testing.T, u User) {
+				if u.CustomPermissionsName != "theirs" || u.ExternalLoginProvider != "COGNITO" || u.Role != "AUTHOR" {
+					t.Fatalf("user = %+v, want the concurrent custom permissions and this request's login", u)
+				}
+			},
+		},
+		{
+			name: "external login kept by a custom permissions change",
+			in:   UpdateInput{Email: "new@example.com", Role: "AUTHOR", CustomPermissionsName: "mine"},
+			interleave: func(u *store.QuickSightUser) {
+				u.ExternalLoginProvider, u.ExternalLoginURL = "COGNITO", "https://cognito-identity.amazonaws.com"
+			},
+			check: func(t *testing.T, u User) {
+				if u.CustomPermissionsName != "mine" || u.ExternalLoginProvider != "COGNITO" {
+					t.Fatalf("user = %+v, want this request's custom permissions and the concurrent login", u)
+				}
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, st := newService("")
+			if _, err := s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityQuickSight, UserName: "bob", Email: "bob@example.com", Role: "READER"}); err != nil {
+				t.Fatal(err)
+			}
+			st.interleave = tc.interleave
+			in := tc.in
+			in.Account, in.Namespace, in.UserName = acct, "default", "bob"
+			got, err := s.UpdateUser(ctx, caller, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.interleave != nil {
+				t.Fatal("the request never reached the store's updater")
+			}
+			tc.check(t, got)
+			tc.check(t, s.userView(st.users[key(acct, "default", "bob")]))
+		})
+	}
 }

@@ -200,26 +200,31 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 			return User{}, err
 		}
 	}
-	u, err := s.user(ctx, in.Account, in.Namespace, in.UserName)
-	if err != nil {
+	if _, err := s.user(ctx, in.Account, in.Namespace, in.UserName); err != nil {
 		return User{}, err
 	}
-	u.Email, u.Role = in.Email, in.Role
-	if in.CustomPermissionsName != "" {
-		u.CustomPermissionsName = in.CustomPermissionsName
-	}
-	if in.UnapplyCustomPermissions {
-		u.CustomPermissionsName = ""
-	}
-	switch in.ExternalLoginProvider {
-	case "":
-	case "NONE":
-		u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID = "", "", ""
-	default:
-		u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID = in.ExternalLoginProvider, loginURL, in.ExternalLoginID
-	}
-	u.UpdatedAt = s.now()
-	err = s.Store.UpdateQuickSightUser(ctx, u)
+	now := s.now()
+	// The request's changes are applied to the user as it is in the store transaction: the
+	// fields it leaves out (custom permissions, external login) keep what a concurrent update
+	// set, rather than what was read before.
+	u, err := s.Store.UpdateQuickSightUser(ctx, in.Account, in.Namespace, in.UserName, func(u *store.QuickSightUser) error {
+		u.Email, u.Role = in.Email, in.Role
+		if in.CustomPermissionsName != "" {
+			u.CustomPermissionsName = in.CustomPermissionsName
+		}
+		if in.UnapplyCustomPermissions {
+			u.CustomPermissionsName = ""
+		}
+		switch in.ExternalLoginProvider {
+		case "":
+		case "NONE":
+			u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID = "", "", ""
+		default:
+			u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID = in.ExternalLoginProvider, loginURL, in.ExternalLoginID
+		}
+		u.UpdatedAt = now
+		return nil
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return User{}, s.userNotFound(in.Account, in.Namespace, in.UserName)
 	}

@@ -59,8 +59,9 @@ type CognitoStore interface {
 	// CreateIdentityPool fails with ErrLimitExceeded when the account has maxPerAccount pools.
 	CreateIdentityPool(ctx context.Context, p IdentityPool, maxPerAccount int) error
 	GetIdentityPool(ctx context.Context, id string) (IdentityPool, error)
-	// UpdateIdentityPool replaces every field of the pool with p.ID except ID, AccountID and CreatedAt.
-	UpdateIdentityPool(ctx context.Context, p IdentityPool) error
+	// UpdateIdentityPool is the updater (see "Updaters") of the pool with id. Every field may
+	// change except ID, AccountID and CreatedAt.
+	UpdateIdentityPool(ctx context.Context, id string, fn func(*IdentityPool) error) (IdentityPool, error)
 	// DeleteIdentityPool removes the pool with its identities and logins.
 	DeleteIdentityPool(ctx context.Context, id string) error
 	// ListIdentityPools pages an account's pools ordered by ID; after is exclusive; next is ""

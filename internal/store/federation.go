@@ -46,20 +46,26 @@ type FederationStore interface {
 	GetOIDCProvider(ctx context.Context, arn string) (OIDCProvider, error)
 	// ListOIDCProviders lists an account's providers ordered by ARN.
 	ListOIDCProviders(ctx context.Context, accountID string) ([]OIDCProvider, error)
-	// UpdateOIDCProvider replaces client ids, thumbprints and tags of the provider with p.ARN.
-	UpdateOIDCProvider(ctx context.Context, p OIDCProvider) error
+	// UpdateOIDCProvider is the updater (see "Updaters") of the provider with arn. ClientIDs,
+	// Thumbprints and Tags may change; AccountID, ARN, URL and CreatedAt are fixed.
+	UpdateOIDCProvider(ctx context.Context, arn string, fn func(*OIDCProvider) error) (OIDCProvider, error)
 	DeleteOIDCProvider(ctx context.Context, arn string) error
 
 	// CreateSAMLProvider fails with ErrAlreadyExists / ErrLimitExceeded like CreateOIDCProvider.
 	CreateSAMLProvider(ctx context.Context, p SAMLProvider, maxPerAccount int) error
 	GetSAMLProvider(ctx context.Context, arn string) (SAMLProvider, error)
 	ListSAMLProviders(ctx context.Context, accountID string) ([]SAMLProvider, error)
-	// UpdateSAMLProvider replaces metadata, valid-until, encryption mode and tags of p.ARN.
-	UpdateSAMLProvider(ctx context.Context, p SAMLProvider) error
+	// UpdateSAMLProvider is the updater (see "Updaters") of the provider with arn.
+	// MetadataDocument, ValidUntil, AssertionEncryptionMode and Tags may change; AccountID, ARN,
+	// Name, UUID and CreatedAt are fixed.
+	UpdateSAMLProvider(ctx context.Context, arn string, fn func(*SAMLProvider) error) (SAMLProvider, error)
 	DeleteSAMLProvider(ctx context.Context, arn string) error
 
 	// GetOutboundFederation returns ErrNotFound for an account that never enabled it.
 	GetOutboundFederation(ctx context.Context, accountID string) (OutboundFederation, error)
-	// PutOutboundFederation creates or replaces the account's row.
-	PutOutboundFederation(ctx context.Context, f OutboundFederation) error
+	// UpdateOutboundFederation is the updater (see "Updaters") of the account's row, which it
+	// creates when there is none: fn gets the stored row and found=true, or a row holding only
+	// AccountID and found=false. IssuerIdentifier, Enabled and UpdatedAt may change; AccountID is
+	// fixed. ErrNotFound when the account does not exist.
+	UpdateOutboundFederation(ctx context.Context, accountID string, fn func(f *OutboundFederation, found bool) error) (OutboundFederation, error)
 }

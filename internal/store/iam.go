@@ -108,9 +108,11 @@ type RoleStore interface {
 	// GetRole looks a role up by name, case-insensitively.
 	GetRole(ctx context.Context, accountID, roleName string) (Role, error)
 	GetRoleByID(ctx context.Context, roleID string) (Role, error)
-	// UpdateRole replaces every mutable field of the role with r.RoleID (trust policy, description,
-	// max session duration, boundary, tags). Names and paths of roles cannot change.
-	UpdateRole(ctx context.Context, r Role) error
+	// UpdateRole is the updater (see "Updaters") of the role with roleID. AssumeRolePolicyDocument,
+	// Description, MaxSessionDuration, PermissionsBoundary and Tags may change. AccountID, RoleID,
+	// RoleName, Path and CreatedAt are fixed, and so are LastUsedAt and LastUsedRegion, which
+	// belong to RecordRoleUse.
+	UpdateRole(ctx context.Context, roleID string, fn func(*Role) error) (Role, error)
 	// DeleteRole fails with ErrConflict while inline policies or attachments remain.
 	DeleteRole(ctx context.Context, accountID, roleID string) error
 	ListRoles(ctx context.Context, accountID, pathPrefix, after string, limit int) (RolePage, error)
@@ -144,9 +146,13 @@ type PolicyStore interface {
 	ListPolicyVersions(ctx context.Context, arn string) ([]PolicyVersion, error)
 	// DeletePolicyVersion fails with ErrConflict for the default version.
 	DeletePolicyVersion(ctx context.Context, arn, versionID string) error
+	// SetDefaultPolicyVersion is one conditional write (the version must exist in the same
+	// statement), not a read-modify-write, so it needs no updater.
 	SetDefaultPolicyVersion(ctx context.Context, arn, versionID string, updatedAt time.Time) error
-	// UpdateManagedPolicyTags replaces the tags.
-	UpdateManagedPolicyTags(ctx context.Context, arn string, tags []Tag) error
+	// UpdateManagedPolicy is the updater (see "Updaters") of the policy with arn. Only Tags may
+	// change: the default version and the version counter belong to CreatePolicyVersion and
+	// SetDefaultPolicyVersion, and no IAM operation changes the rest. The counts are computed.
+	UpdateManagedPolicy(ctx context.Context, arn string, fn func(*ManagedPolicy) error) (ManagedPolicy, error)
 
 	// Attach is idempotent; ErrLimitExceeded when the owner already has maxPerOwner attachments;
 	// ErrNotFound when the policy does not exist.
@@ -174,7 +180,10 @@ type MFAStore interface {
 	// UseMFAStep records an accepted TOTP step only if it is newer than LastUsedStep (compare-and-set),
 	// returning ErrConflict for a replayed or older step.
 	UseMFAStep(ctx context.Context, serial string, step int64) error
-	UpdateMFADeviceTags(ctx context.Context, serial string, tags []Tag) error
+	// UpdateMFADevice is the updater (see "Updaters") of the device with serial. Only Tags may
+	// change: assignment and the last used step belong to EnableMFADevice, DeactivateMFADevice and
+	// UseMFAStep, which are compare-and-set writes of their own.
+	UpdateMFADevice(ctx context.Context, serial string, fn func(*MFADevice) error) (MFADevice, error)
 }
 
 // SigningKey is one key of a key ring (session-token sealing, or the OIDC issuer's RS256/ES384 keys).

@@ -63,9 +63,11 @@ type QuickSightStore interface {
 	// FindQuickSightUsersByEmail returns up to limit users of a namespace with this email
 	// (exact match), ordered by user name.
 	FindQuickSightUsersByEmail(ctx context.Context, accountID, namespace, email string, limit int) ([]QuickSightUser, error)
-	// UpdateQuickSightUser replaces Email, Role, Active, CustomPermissionsName, the external
-	// login fields and UpdatedAt of the user with u's key (ErrNotFound when it does not exist).
-	UpdateQuickSightUser(ctx context.Context, u QuickSightUser) error
+	// UpdateQuickSightUser is the updater (see "Updaters") of the user with this key. Email,
+	// Role, Active, CustomPermissionsName, the external login fields, Tags and UpdatedAt may
+	// change; AccountID, Namespace, UserName, PrincipalID, IdentityType, IAMARN, SessionName and
+	// CreatedAt are fixed.
+	UpdateQuickSightUser(ctx context.Context, accountID, namespace, userName string, fn func(*QuickSightUser) error) (QuickSightUser, error)
 	DeleteQuickSightUser(ctx context.Context, accountID, namespace, userName string) error
 	// ListQuickSightUsers pages a namespace's users ordered by user name (code point).
 	ListQuickSightUsers(ctx context.Context, accountID, namespace, after string, limit int) (users []QuickSightUser, next string, err error)

@@ -19,6 +19,11 @@ var (
 	ErrLimitExceeded = errors.New("store: limit exceeded")
 	// ErrUnavailable: the database cannot be reached; callers answer ServiceUnavailable.
 	ErrUnavailable = errors.New("store: unavailable")
+	// ErrConcurrentModification: an Update… kept losing races with concurrent writers of the same
+	// entity until the store's retries ran out, and wrote nothing. Errors that match it match
+	// ErrUnavailable too, so callers that do not tell them apart answer ServiceUnavailable; an
+	// operation whose AWS model has ConcurrentModificationException answers that instead.
+	ErrConcurrentModification = errors.New("store: concurrent modification")
 )
 
 // Tag is an IAM resource tag.
@@ -84,8 +89,10 @@ type Store interface {
 	// GetUser looks a user up by name, case-insensitively.
 	GetUser(ctx context.Context, accountID, userName string) (User, error)
 	GetUserByID(ctx context.Context, userID string) (User, error)
-	// UpdateUser replaces name, path, boundary and tags of the user with u.UserID.
-	UpdateUser(ctx context.Context, u User) error
+	// UpdateUser is the updater (see "Updaters") of the user with userID. UserName, Path,
+	// PermissionsBoundary and Tags may change; a new name taken in the account (case-insensitively)
+	// is ErrAlreadyExists. AccountID, UserID and CreatedAt are fixed.
+	UpdateUser(ctx context.Context, userID string, fn func(*User) error) (User, error)
 	// DeleteUser fails with ErrConflict while the user still owns access keys, inline policies,
 	// attached policies or an assigned MFA device.
 	DeleteUser(ctx context.Context, accountID, userID string) error
@@ -99,6 +106,8 @@ type Store interface {
 	GetAccessKey(ctx context.Context, accessKeyID string) (AccessKey, error)
 	// ListAccessKeys lists the keys of one owner (UserID "" = root), oldest first.
 	ListAccessKeys(ctx context.Context, accountID, userID string) ([]AccessKey, error)
+	// UpdateAccessKeyStatus sets the status. It is a blind write of one column that depends on
+	// nothing it reads, so it needs no updater: of concurrent calls, the last one wins.
 	UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
 	// PutRootAccessKey creates or replaces (secret and status) a root key of accountID with this id,

@@ -73,6 +73,8 @@ func TestTwoNodesShareOneDatabase(t *testing.T) {
 	t.Run("IAMChangesReachTheOtherNodeWithinTheCacheBound", func(t *testing.T) { testIAMPropagation(t, a, b) })
 	t.Run("ConcurrentCreateRoleOfOneName", func(t *testing.T) { testConcurrentCreateRole(t, a, b) })
 	t.Run("ConcurrentGetIdOfOneLogin", func(t *testing.T) { testConcurrentGetID(t, a, b) })
+	t.Run("ConcurrentTagRoleOnBothNodesKeepsEveryTag", func(t *testing.T) { testConcurrentTagRole(t, a, b) })
+	t.Run("ConcurrentPoolUpdatesOnBothNodesLoseNothing", func(t *testing.T) { testConcurrentPoolUpdates(t, a, b) })
 	// Last: it waits for the key rings' refresh.
 	t.Run("KeyRotationOnOneNodeIsHonouredByTheOther", func(t *testing.T) { testKeyRotation(t, d, a, b) })
 }

@@ -217,24 +217,35 @@ func (s *Store) GetIdentityPool(ctx context.Context, id string) (store.IdentityP
 	return p, nil
 }
 
-// UpdateIdentityPool writes UpdatedAt as given; the account and creation time of p are ignored.
-func (s *Store) UpdateIdentityPool(ctx context.Context, p store.IdentityPool) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update identity pool %q", p.ID)
-	e, err := encodePoolJSON(p)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return s.execOne(ctx, op, `UPDATE identity_pools
-		SET name = $2, allow_unauthenticated = $3, allow_classic_flow = $4,
-			supported_login_providers = $5, developer_provider_name = $6, oidc_provider_arns = $7,
-			cognito_identity_providers = $8, saml_provider_arns = $9, tags = $10, roles = $11,
-			role_mappings = $12, principal_tag_maps = $13, updated_at = $14
-		WHERE id = $1`,
-		p.ID, p.Name, p.AllowUnauthenticated, encodeClassicFlow(p.AllowClassicFlow),
-		e.loginProviders, p.DeveloperProviderName, e.oidcARNs, e.cognitoProviders,
-		e.samlARNs, e.tags, e.roles, p.RoleMappings, p.PrincipalTagMaps, encodeTime(p.UpdatedAt))
+type poolFixed struct {
+	id, accountID string
+	created       int64
+}
+
+// UpdateIdentityPool writes UpdatedAt as the updater leaves it.
+func (s *Store) UpdateIdentityPool(ctx context.Context, id string, fn func(*store.IdentityPool) error) (store.IdentityPool, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update identity pool %q", id), entity[store.IdentityPool, poolFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.IdentityPool, error) {
+			return scanIdentityPool(tx.QueryRowContext(ctx, `SELECT `+identityPoolColumns+` FROM identity_pools WHERE id = $1`+s.dialect.forUpdate, id))
+		},
+		fixed: func(p store.IdentityPool) poolFixed { return poolFixed{p.ID, p.AccountID, encodeTime(p.CreatedAt)} },
+		write: func(ctx context.Context, tx *sql.Tx, p store.IdentityPool) error {
+			e, err := encodePoolJSON(p)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE identity_pools
+				SET name = $2, allow_unauthenticated = $3, allow_classic_flow = $4,
+					supported_login_providers = $5, developer_provider_name = $6, oidc_provider_arns = $7,
+					cognito_identity_providers = $8, saml_provider_arns = $9, tags = $10, roles = $11,
+					role_mappings = $12, principal_tag_maps = $13, updated_at = $14
+				WHERE id = $1`,
+				p.ID, p.Name, p.AllowUnauthenticated, encodeClassicFlow(p.AllowClassicFlow),
+				e.loginProviders, p.DeveloperProviderName, e.oidcARNs, e.cognitoProviders,
+				e.samlARNs, e.tags, e.roles, p.RoleMappings, p.PrincipalTagMaps, encodeTime(p.UpdatedAt))
+			return err
+		},
+	}, fn)
 }
 
 // DeleteIdentityPool deletes the logins, then the identities, then the pool, in one transaction;

@@ -43,6 +43,13 @@ type dialect struct {
 	// textOrder is appended to ORDER BY on text columns so every backend sorts by code point, as
 	// SQLite's BINARY collation does; PostgreSQL would otherwise use the database's locale.
 	textOrder string
+	// forUpdate ends the SELECT with which an updater reads its row inside its write transaction.
+	// On PostgreSQL, FOR UPDATE makes concurrent updaters of one row queue on its lock instead of
+	// all computing and then all but one failing at COMMIT; a serializable transaction that waited
+	// still fails with a serialization error once the holder commits (its snapshot is older), and
+	// is retried. SQLite has no row locks and needs none: BEGIN IMMEDIATE already holds the
+	// database's write lock before the read.
+	forUpdate string
 	// classify reads the driver's error codes (see classifySQLite and classifyPostgres);
 	// everything else in the package is shared.
 	classify func(error) errKind
@@ -53,6 +60,7 @@ var sqliteDialect = dialect{
 	goose:     goose.DialectSQLite3,
 	txOptions: nil,
 	textOrder: "",
+	forUpdate: "",
 	classify:  classifySQLite,
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/latchkey/latchkey/internal/store"
@@ -70,7 +71,7 @@ func scanOIDCProvider(r rowScanner) (store.OIDCProvider, error) {
 	return p, nil
 }
 
-// encodeOIDCLists encodes the three lists UpdateOIDCProvider replaces.
+// encodeOIDCLists encodes the three lists an OIDC provider's updater may change.
 func encodeOIDCLists(p store.OIDCProvider) (clientIDs, thumbprints, tags string, err error) {
 	if clientIDs, err = encodeStrings(p.ClientIDs); err != nil {
 		return "", "", "", err
@@ -142,18 +143,29 @@ func (s *Store) ListOIDCProviders(ctx context.Context, accountID string) ([]stor
 	return out, nil
 }
 
-// UpdateOIDCProvider leaves the account, URL and creation time alone: they never change.
-func (s *Store) UpdateOIDCProvider(ctx context.Context, p store.OIDCProvider) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update OIDC provider %q", p.ARN)
-	clientIDs, thumbprints, tags, err := encodeOIDCLists(p)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return s.execOne(ctx, op, `UPDATE oidc_providers SET client_ids = $2, thumbprints = $3, tags = $4
-		WHERE arn = $1`,
-		p.ARN, clientIDs, thumbprints, tags)
+type oidcFixed struct {
+	accountID, arn, url string
+	created             int64
+}
+
+func (s *Store) UpdateOIDCProvider(ctx context.Context, arn string, fn func(*store.OIDCProvider) error) (store.OIDCProvider, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update OIDC provider %q", arn), entity[store.OIDCProvider, oidcFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.OIDCProvider, error) {
+			return scanOIDCProvider(tx.QueryRowContext(ctx, `SELECT `+oidcColumns+` FROM oidc_providers WHERE arn = $1`+s.dialect.forUpdate, arn))
+		},
+		fixed: func(p store.OIDCProvider) oidcFixed {
+			return oidcFixed{p.AccountID, p.ARN, p.URL, encodeTime(p.CreatedAt)}
+		},
+		write: func(ctx context.Context, tx *sql.Tx, p store.OIDCProvider) error {
+			clientIDs, thumbprints, tags, err := encodeOIDCLists(p)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE oidc_providers SET client_ids = $2, thumbprints = $3, tags = $4
+				WHERE arn = $1`, p.ARN, clientIDs, thumbprints, tags)
+			return err
+		},
+	}, fn)
 }
 
 func (s *Store) DeleteOIDCProvider(ctx context.Context, arn string) error {
@@ -249,19 +261,31 @@ func (s *Store) ListSAMLProviders(ctx context.Context, accountID string) ([]stor
 	return out, nil
 }
 
-// UpdateSAMLProvider leaves the account, name, UUID and creation time alone: they never change.
-func (s *Store) UpdateSAMLProvider(ctx context.Context, p store.SAMLProvider) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update SAML provider %q", p.ARN)
-	tags, err := encodeTags(p.Tags)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return s.execOne(ctx, op, `UPDATE saml_providers
-		SET metadata_document = $2, valid_until = $3, assertion_encryption_mode = $4, tags = $5
-		WHERE arn = $1`,
-		p.ARN, p.MetadataDocument, encodeOptionalTime(p.ValidUntil), p.AssertionEncryptionMode, tags)
+type samlFixed struct {
+	accountID, arn, name, uuid string
+	created                    int64
+}
+
+func (s *Store) UpdateSAMLProvider(ctx context.Context, arn string, fn func(*store.SAMLProvider) error) (store.SAMLProvider, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update SAML provider %q", arn), entity[store.SAMLProvider, samlFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.SAMLProvider, error) {
+			return scanSAMLProvider(tx.QueryRowContext(ctx, `SELECT `+samlColumns+` FROM saml_providers WHERE arn = $1`+s.dialect.forUpdate, arn))
+		},
+		fixed: func(p store.SAMLProvider) samlFixed {
+			return samlFixed{p.AccountID, p.ARN, p.Name, p.UUID, encodeTime(p.CreatedAt)}
+		},
+		write: func(ctx context.Context, tx *sql.Tx, p store.SAMLProvider) error {
+			tags, err := encodeTags(p.Tags)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE saml_providers
+				SET metadata_document = $2, valid_until = $3, assertion_encryption_mode = $4, tags = $5
+				WHERE arn = $1`,
+				p.ARN, p.MetadataDocument, encodeOptionalTime(p.ValidUntil), p.AssertionEncryptionMode, tags)
+			return err
+		},
+	}, fn)
 }
 
 func (s *Store) DeleteSAMLProvider(ctx context.Context, arn string) error {
@@ -273,31 +297,52 @@ func (s *Store) DeleteSAMLProvider(ctx context.Context, arn string) error {
 
 // Outbound web identity federation.
 
-func (s *Store) GetOutboundFederation(ctx context.Context, accountID string) (store.OutboundFederation, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
+func scanOutbound(r rowScanner, accountID string) (store.OutboundFederation, error) {
 	f := store.OutboundFederation{AccountID: accountID}
 	var updated int64
-	err := s.reads().QueryRowContext(ctx, `SELECT issuer_identifier, enabled, updated_at
-		FROM outbound_federation WHERE account_id = $1`, accountID).Scan(&f.IssuerIdentifier, &f.Enabled, &updated)
-	if err != nil {
-		return store.OutboundFederation{}, s.mapErr(fmt.Sprintf("sqlstore: get outbound federation of account %q", accountID), err, nil)
+	if err := r.Scan(&f.IssuerIdentifier, &f.Enabled, &updated); err != nil {
+		return store.OutboundFederation{}, err
 	}
 	f.UpdatedAt = decodeTime(updated)
 	return f, nil
 }
 
-func (s *Store) PutOutboundFederation(ctx context.Context, f store.OutboundFederation) error {
+const outboundSelect = `SELECT issuer_identifier, enabled, updated_at FROM outbound_federation WHERE account_id = $1`
+
+func (s *Store) GetOutboundFederation(ctx context.Context, accountID string) (store.OutboundFederation, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO outbound_federation
-			(account_id, issuer_identifier, enabled, updated_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (account_id) DO UPDATE SET issuer_identifier = excluded.issuer_identifier,
-				enabled = excluded.enabled, updated_at = excluded.updated_at`,
-			f.AccountID, f.IssuerIdentifier, f.Enabled, encodeTime(f.UpdatedAt))
-		return err
-	})
-	// A foreign-key failure here means the account does not exist.
-	return s.mapErr(fmt.Sprintf("sqlstore: put outbound federation of account %q", f.AccountID), err, store.ErrNotFound)
+	f, err := scanOutbound(s.reads().QueryRowContext(ctx, outboundSelect, accountID), accountID)
+	if err != nil {
+		return store.OutboundFederation{}, s.mapErr(fmt.Sprintf("sqlstore: get outbound federation of account %q", accountID), err, nil)
+	}
+	return f, nil
+}
+
+// UpdateOutboundFederation is an updater that may create its row. A missing row cannot be locked
+// on PostgreSQL, so two first enables can both read "none"; the serializable transaction then
+// fails one of them at its insert or commit, and its rerun sees the other's row.
+func (s *Store) UpdateOutboundFederation(ctx context.Context, accountID string, fn func(*store.OutboundFederation, bool) error) (store.OutboundFederation, error) {
+	found := false
+	return update(ctx, s, fmt.Sprintf("sqlstore: update outbound federation of account %q", accountID), entity[store.OutboundFederation, string]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.OutboundFederation, error) {
+			f, err := scanOutbound(tx.QueryRowContext(ctx, outboundSelect+s.dialect.forUpdate, accountID), accountID)
+			found = err == nil
+			if errors.Is(err, sql.ErrNoRows) {
+				return store.OutboundFederation{AccountID: accountID}, nil
+			}
+			return f, err
+		},
+		fixed: func(f store.OutboundFederation) string { return f.AccountID },
+		write: func(ctx context.Context, tx *sql.Tx, f store.OutboundFederation) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO outbound_federation
+				(account_id, issuer_identifier, enabled, updated_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (account_id) DO UPDATE SET issuer_identifier = excluded.issuer_identifier,
+					enabled = excluded.enabled, updated_at = excluded.updated_at`,
+				f.AccountID, f.IssuerIdentifier, f.Enabled, encodeTime(f.UpdatedAt))
+			return err
+		},
+		// A foreign-key failure means the account does not exist.
+		fkErr: store.ErrNotFound,
+	}, func(f *store.OutboundFederation) error { return fn(f, found) })
 }

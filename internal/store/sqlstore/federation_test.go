@@ -46,8 +46,10 @@ func TestFederationConstraints(t *testing.T) {
 	if err := s.CreateSAMLProvider(ctx, bogus, 10); err == nil {
 		t.Error("CreateSAMLProvider with encryption mode \"required\" succeeded")
 	}
-	saml.AssertionEncryptionMode = "Sometimes"
-	if err := s.UpdateSAMLProvider(ctx, saml); err == nil {
+	if _, err := s.UpdateSAMLProvider(ctx, saml.ARN, func(p *store.SAMLProvider) error {
+		p.AssertionEncryptionMode = "Sometimes"
+		return nil
+	}); err == nil {
 		t.Error("UpdateSAMLProvider with encryption mode \"Sometimes\" succeeded")
 	}
 
@@ -136,8 +138,11 @@ func TestUpgradeFrom00002(t *testing.T) {
 	if err := s.CreateSAMLProvider(ctx, saml, 100); err != nil {
 		t.Fatalf("CreateSAMLProvider in an account created under 00002: %v", err)
 	}
-	if err := s.PutOutboundFederation(ctx, store.OutboundFederation{AccountID: acct, IssuerIdentifier: "https://x", Enabled: true}); err != nil {
-		t.Fatalf("PutOutboundFederation in an account created under 00002: %v", err)
+	if _, err := s.UpdateOutboundFederation(ctx, acct, func(f *store.OutboundFederation, _ bool) error {
+		f.IssuerIdentifier, f.Enabled = "https://x", true
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateOutboundFederation in an account created under 00002: %v", err)
 	}
 
 	p, err = goose.NewProvider(goose.DialectSQLite3, s.db, migrations, goose.WithDisableGlobalRegistry(true))

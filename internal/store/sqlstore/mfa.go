@@ -183,13 +183,30 @@ func (s *Store) UseMFAStep(ctx context.Context, serial string, step int64) error
 	return s.mapErr(op, err, nil)
 }
 
-func (s *Store) UpdateMFADeviceTags(ctx context.Context, serial string, tags []store.Tag) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update tags of MFA device %q", serial)
-	encoded, err := encodeTags(tags)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return s.execOne(ctx, op, `UPDATE mfa_devices SET tags = $2 WHERE serial_number = $1`, serial, encoded)
+// mfaFixed is every field of a device but its tags.
+type mfaFixed struct {
+	serial, accountID, path, name, seed, userID string
+	enabled                                     sql.NullInt64
+	lastUsedStep                                int64
+	created                                     int64
+}
+
+func (s *Store) UpdateMFADevice(ctx context.Context, serial string, fn func(*store.MFADevice) error) (store.MFADevice, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update MFA device %q", serial), entity[store.MFADevice, mfaFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.MFADevice, error) {
+			return scanMFADevice(tx.QueryRowContext(ctx, `SELECT `+mfaColumns+` FROM mfa_devices WHERE serial_number = $1`+s.dialect.forUpdate, serial))
+		},
+		fixed: func(d store.MFADevice) mfaFixed {
+			return mfaFixed{d.SerialNumber, d.AccountID, d.Path, d.Name, string(d.SeedCiphertext), d.UserID,
+				encodeOptionalTime(d.EnabledAt), d.LastUsedStep, encodeTime(d.CreatedAt)}
+		},
+		write: func(ctx context.Context, tx *sql.Tx, d store.MFADevice) error {
+			tags, err := encodeTags(d.Tags)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE mfa_devices SET tags = $2 WHERE serial_number = $1`, d.SerialNumber, tags)
+			return err
+		},
+	}, fn)
 }

@@ -500,15 +500,33 @@ func (s *Store) SetDefaultPolicyVersion(ctx context.Context, arn, versionID stri
 	return s.mapErr(op, err, nil)
 }
 
-func (s *Store) UpdateManagedPolicyTags(ctx context.Context, arn string, tags []store.Tag) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update tags of managed policy %q", arn)
-	encoded, err := encodeTags(tags)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return s.execOne(ctx, op, `UPDATE managed_policies SET tags = $2 WHERE arn = $1`, arn, encoded)
+// policyFixed is every field of a managed policy but its tags.
+type policyFixed struct {
+	accountID, policyID, name, path, arn, description, defaultVersion string
+	nextVersion                                                       int
+	attachable                                                        bool
+	created, updated                                                  int64
+	attachments, boundaries                                           int
+}
+
+func (s *Store) UpdateManagedPolicy(ctx context.Context, arn string, fn func(*store.ManagedPolicy) error) (store.ManagedPolicy, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update managed policy %q", arn), entity[store.ManagedPolicy, policyFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.ManagedPolicy, error) {
+			return scanPolicy(tx.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM managed_policies p WHERE p.arn = $1`+s.dialect.forUpdate, arn))
+		},
+		fixed: func(p store.ManagedPolicy) policyFixed {
+			return policyFixed{p.AccountID, p.PolicyID, p.PolicyName, p.Path, p.ARN, p.Description, p.DefaultVersionID,
+				p.NextVersion, p.IsAttachable, encodeTime(p.CreatedAt), encodeTime(p.UpdatedAt), p.AttachmentCount, p.BoundaryUsageCount}
+		},
+		write: func(ctx context.Context, tx *sql.Tx, p store.ManagedPolicy) error {
+			tags, err := encodeTags(p.Tags)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE managed_policies SET tags = $2 WHERE arn = $1`, p.ARN, tags)
+			return err
+		},
+	}, fn)
 }
 
 // Attachments.

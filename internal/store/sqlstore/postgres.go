@@ -57,6 +57,7 @@ var pgDialect = dialect{
 	// PostgreSQL sorts text by the database's collation; "C" sorts by byte, which for UTF-8 is code
 	// point order, as SQLite's BINARY does.
 	textOrder: ` COLLATE "C"`,
+	forUpdate: ` FOR UPDATE`,
 	classify:  classifyPostgres,
 }
 

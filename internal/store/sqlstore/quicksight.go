@@ -219,16 +219,35 @@ func (s *Store) FindQuickSightUsersByEmail(ctx context.Context, accountID, names
 	return out, nil
 }
 
-func (s *Store) UpdateQuickSightUser(ctx context.Context, u store.QuickSightUser) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update QuickSight user %q in namespace %q of account %q", u.UserName, u.Namespace, u.AccountID)
-	return s.execOne(ctx, op, `UPDATE quicksight_users
-		SET email = $4, role = $5, active = $6, custom_permissions_name = $7, external_login_provider = $8,
-			external_login_url = $9, external_login_id = $10, updated_at = $11
-		WHERE account_id = $1 AND namespace = $2 AND user_name = $3`,
-		u.AccountID, u.Namespace, u.UserName, u.Email, u.Role, u.Active, u.CustomPermissionsName,
-		u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID, encodeTime(u.UpdatedAt))
+type qsUserFixed struct {
+	accountID, namespace, userName, principalID, identityType, iamARN, sessionName string
+	created                                                                        int64
+}
+
+func (s *Store) UpdateQuickSightUser(ctx context.Context, accountID, namespace, userName string, fn func(*store.QuickSightUser) error) (store.QuickSightUser, error) {
+	op := fmt.Sprintf("sqlstore: update QuickSight user %q in namespace %q of account %q", userName, namespace, accountID)
+	return update(ctx, s, op, entity[store.QuickSightUser, qsUserFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.QuickSightUser, error) {
+			return scanQSUser(tx.QueryRowContext(ctx, `SELECT `+qsUserColumns+` FROM quicksight_users
+				WHERE account_id = $1 AND namespace = $2 AND user_name = $3`+s.dialect.forUpdate, accountID, namespace, userName))
+		},
+		fixed: func(u store.QuickSightUser) qsUserFixed {
+			return qsUserFixed{u.AccountID, u.Namespace, u.UserName, u.PrincipalID, u.IdentityType, u.IAMARN, u.SessionName, encodeTime(u.CreatedAt)}
+		},
+		write: func(ctx context.Context, tx *sql.Tx, u store.QuickSightUser) error {
+			tags, err := encodeTags(u.Tags)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE quicksight_users
+				SET email = $4, role = $5, active = $6, custom_permissions_name = $7, external_login_provider = $8,
+					external_login_url = $9, external_login_id = $10, tags = $11, updated_at = $12
+				WHERE account_id = $1 AND namespace = $2 AND user_name = $3`,
+				u.AccountID, u.Namespace, u.UserName, u.Email, u.Role, u.Active, u.CustomPermissionsName,
+				u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID, tags, encodeTime(u.UpdatedAt))
+			return err
+		},
+	}, fn)
 }
 
 func (s *Store) DeleteQuickSightUser(ctx context.Context, accountID, namespace, userName string) error {

@@ -34,6 +34,11 @@ func (e uncommitted) Unwrap() error { return e.err }
 
 // retryKind says whether, and under which budget, err may be retried.
 func (s *Store) retryKind(err error) errKind {
+	var ue updaterError
+	if errors.As(err, &ue) {
+		// An updater's refusal is an answer, never a race, whatever it wraps.
+		return kindOther
+	}
 	k := s.dialect.classify(err)
 	var u uncommitted
 	if k == kindUnavailable && errors.As(err, &u) && !statementCanceled(err) {

@@ -76,21 +76,34 @@ func (s *Store) GetRoleByID(ctx context.Context, roleID string) (store.Role, err
 	return r, nil
 }
 
-// UpdateRole leaves the name, path, creation time and last-used record alone: the first three
-// never change, and the last belongs to RecordRoleUse.
-func (s *Store) UpdateRole(ctx context.Context, r store.Role) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update role %q", r.RoleID)
-	tags, err := encodeTags(r.Tags)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return s.execOne(ctx, op, `UPDATE roles
-		SET assume_role_policy_document = $2, description = $3, max_session_duration = $4,
-			permissions_boundary = $5, tags = $6
-		WHERE role_id = $1`,
-		r.RoleID, r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration, r.PermissionsBoundary, tags)
+type roleFixed struct {
+	accountID, roleID, name, path string
+	created                       int64
+	lastUsed                      sql.NullInt64
+	lastUsedRegion                string
+}
+
+func (s *Store) UpdateRole(ctx context.Context, roleID string, fn func(*store.Role) error) (store.Role, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update role %q", roleID), entity[store.Role, roleFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.Role, error) {
+			return scanRole(tx.QueryRowContext(ctx, `SELECT `+roleColumns+` FROM roles WHERE role_id = $1`+s.dialect.forUpdate, roleID))
+		},
+		fixed: func(r store.Role) roleFixed {
+			return roleFixed{r.AccountID, r.RoleID, r.RoleName, r.Path, encodeTime(r.CreatedAt), encodeOptionalTime(r.LastUsedAt), r.LastUsedRegion}
+		},
+		write: func(ctx context.Context, tx *sql.Tx, r store.Role) error {
+			tags, err := encodeTags(r.Tags)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE roles
+				SET assume_role_policy_document = $2, description = $3, max_session_duration = $4,
+					permissions_boundary = $5, tags = $6
+				WHERE role_id = $1`,
+				r.RoleID, r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration, r.PermissionsBoundary, tags)
+			return err
+		},
+	}, fn)
 }
 
 // DeleteRole counts what still references the role in the deleting transaction, so the error says

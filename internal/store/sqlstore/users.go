@@ -79,33 +79,30 @@ func (s *Store) GetUserByID(ctx context.Context, userID string) (store.User, err
 	return u, nil
 }
 
-func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	op := fmt.Sprintf("sqlstore: update user %q", u.UserID)
-	tags, err := encodeTags(u.Tags)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	var n int64
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users
-			SET user_name = $2, user_name_lower = $3, path = $4, permissions_boundary = $5, tags = $6
-			WHERE user_id = $1`,
-			u.UserID, u.UserName, lowerName(u.UserName), u.Path, u.PermissionsBoundary, tags)
-		if err != nil {
+type userFixed struct {
+	accountID, userID string
+	created           int64
+}
+
+func (s *Store) UpdateUser(ctx context.Context, userID string, fn func(*store.User) error) (store.User, error) {
+	return update(ctx, s, fmt.Sprintf("sqlstore: update user %q", userID), entity[store.User, userFixed]{
+		read: func(ctx context.Context, tx *sql.Tx) (store.User, error) {
+			return scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_id = $1`+s.dialect.forUpdate, userID))
+		},
+		fixed: func(u store.User) userFixed { return userFixed{u.AccountID, u.UserID, encodeTime(u.CreatedAt)} },
+		write: func(ctx context.Context, tx *sql.Tx, u store.User) error {
+			tags, err := encodeTags(u.Tags)
+			if err != nil {
+				return err
+			}
+			// The unique index on (account_id, user_name_lower) refuses a rename onto a taken name.
+			_, err = tx.ExecContext(ctx, `UPDATE users
+				SET user_name = $2, user_name_lower = $3, path = $4, permissions_boundary = $5, tags = $6
+				WHERE user_id = $1`,
+				u.UserID, u.UserName, lowerName(u.UserName), u.Path, u.PermissionsBoundary, tags)
 			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return s.mapErr(op, err, nil)
-	}
-	if n == 0 {
-		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
-	}
-	return nil
+		},
+	}, fn)
 }
 
 // DeleteUser counts what still references the user in the deleting transaction, so the error says

@@ -351,7 +351,7 @@ func testIdentityPoolLimitConcurrent(t *testing.T, s store.Store) {
 	cs := cognitoStore(t, s)
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return cs.CreateIdentityPool(ctx, identityPool(acct1, poolID("us-east-1", i), fmt.Sprintf("race%d", i)), 3)
 	})
 	if ok := countOutcomes(t, "CreateIdentityPool", errs, store.ErrLimitExceeded); ok != 3 {
@@ -392,28 +392,30 @@ func testUpdateIdentityPool(t *testing.T, s store.Store) {
 	updated.RoleMappings = ""
 	updated.PrincipalTagMaps = `{"p":{}}`
 	updated.UpdatedAt = at(20)
-	// The account and creation time of the argument are ignored.
-	arg := updated
-	arg.AccountID = acct2
-	arg.CreatedAt = at(50)
-	noErr(t, "UpdateIdentityPool", cs.UpdateIdentityPool(ctx, arg))
+	returned, err := cs.UpdateIdentityPool(ctx, orig.ID, func(p *store.IdentityPool) error {
+		checkIdentityPool(t, *p, orig)
+		*p = updated
+		return nil
+	})
+	noErr(t, "UpdateIdentityPool", err)
+	checkIdentityPool(t, returned, updated)
 	checkIdentityPool(t, getIdentityPool(t, cs, orig.ID), updated)
 	checkIdentityPool(t, getIdentityPool(t, cs, other.ID), other)
 
 	// A full replacement: fields left out are cleared, AllowClassicFlow back to never set.
 	cleared := store.IdentityPool{ID: orig.ID, AccountID: acct1, Name: "cleared", CreatedAt: orig.CreatedAt, UpdatedAt: at(21)}
-	noErr(t, "UpdateIdentityPool clearing every optional field", cs.UpdateIdentityPool(ctx, cleared))
+	noErr(t, "UpdateIdentityPool clearing every optional field", setIdentityPool(ctx, cs, cleared))
 	checkIdentityPool(t, getIdentityPool(t, cs, orig.ID), cleared)
 
 	back := cleared
 	back.AllowClassicFlow = ptr(true)
 	back.UpdatedAt = at(22)
-	noErr(t, "UpdateIdentityPool setting AllowClassicFlow again", cs.UpdateIdentityPool(ctx, back))
+	noErr(t, "UpdateIdentityPool setting AllowClassicFlow again", setIdentityPool(ctx, cs, back))
 	checkIdentityPool(t, getIdentityPool(t, cs, orig.ID), back)
 
 	ghost := identityPool(acct1, poolID("us-east-1", 99), "ghost")
-	wantErr(t, "UpdateIdentityPool of a missing pool", cs.UpdateIdentityPool(ctx, ghost), store.ErrNotFound)
-	_, err := cs.GetIdentityPool(ctx, ghost.ID)
+	wantErr(t, "UpdateIdentityPool of a missing pool", setIdentityPool(ctx, cs, ghost), store.ErrNotFound)
+	_, err = cs.GetIdentityPool(ctx, ghost.ID)
 	wantErr(t, "GetIdentityPool after updating a missing pool", err, store.ErrNotFound)
 }
 
@@ -473,7 +475,7 @@ func testDeleteIdentityPoolConcurrent(t *testing.T, s store.Store) {
 	pool := poolID("us-east-1", 1)
 	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
 	const n = 8
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		if i == n/2 {
 			return cs.DeleteIdentityPool(ctx, pool)
 		}
@@ -707,7 +709,7 @@ func testCreateIdentityConcurrentFirstLogin(t *testing.T, s store.Store) {
 	// Every caller brings its own fresh identity id and one extra login of its own besides the
 	// shared one: exactly one identity survives, with only its own logins.
 	const n = 16
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		return cs.CreateIdentity(ctx, identity(pool, identityID(i), at(i)), []store.IdentityLogin{
 			login(devProvider, fmt.Sprintf("own-%02d", i), at(i)),
 			login(googleProvider, "shared-sub", at(i)),
@@ -954,7 +956,7 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 	target := identityID(100)
 	createIdentity(t, cs, identity(pool, target, at(1)))
 	const n = 8
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		return cs.LinkLogins(ctx, target, []store.IdentityLogin{login(googleProvider, fmt.Sprintf("g%d", i), at(i))}, []string{googleProvider})
 	})
 	if ok := countOutcomes(t, "LinkLogins of one restricted provider", errs, store.ErrConflict); ok != 1 {
@@ -968,7 +970,7 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 	for i := range n {
 		createIdentity(t, cs, identity(pool, identityID(i), at(i)))
 	}
-	errs = concurrently(n, func(i int) error {
+	errs = Concurrently(n, func(i int) error {
 		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, "shared", at(i))}, nil)
 	})
 	if ok := countOutcomes(t, "LinkLogins of one login", errs, store.ErrAlreadyExists); ok != 1 {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -273,7 +274,7 @@ func testOIDCProviderLimit(t *testing.T, s store.Store) {
 func testOIDCProviderLimitConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.CreateOIDCProvider(ctx, oidcProvider(acct1, fmt.Sprintf("race%d.example.com", i)), 3)
 	})
 	if ok := countOutcomes(t, "CreateOIDCProvider", errs, store.ErrLimitExceeded); ok != 3 {
@@ -285,7 +286,7 @@ func testOIDCProviderLimitConcurrent(t *testing.T, s store.Store) {
 
 	// Concurrent creates of one ARN: exactly one wins.
 	createAccount(t, s, acct2)
-	errs = concurrently(8, func(i int) error {
+	errs = Concurrently(8, func(i int) error {
 		p := oidcProvider(acct2, "same.example.com")
 		p.ClientIDs = []string{fmt.Sprintf("client-%d", i)}
 		return s.CreateOIDCProvider(ctx, p, 100)
@@ -337,23 +338,25 @@ func testUpdateOIDCProvider(t *testing.T, s store.Store) {
 	updated.ClientIDs = []string{"z-client", "a-client", "m-client"}
 	updated.Thumbprints = []string{thumbprintB, thumbprintA}
 	updated.Tags = []store.Tag{{Key: "z", Value: "last"}, {Key: "a", Value: "first"}}
-	// Only the lists are replaced: the URL and creation time of the argument are ignored.
-	arg := updated
-	arg.URL = "https://elsewhere.example.com"
-	arg.CreatedAt = at(50)
-	noErr(t, "UpdateOIDCProvider", s.UpdateOIDCProvider(ctx, arg))
+	returned, err := s.UpdateOIDCProvider(ctx, orig.ARN, func(p *store.OIDCProvider) error {
+		checkOIDCProvider(t, *p, orig)
+		p.ClientIDs, p.Thumbprints, p.Tags = updated.ClientIDs, updated.Thumbprints, updated.Tags
+		return nil
+	})
+	noErr(t, "UpdateOIDCProvider", err)
+	checkOIDCProvider(t, returned, updated)
 	checkOIDCProvider(t, getOIDCProvider(t, s, orig.ARN), updated)
 	checkOIDCProvider(t, getOIDCProvider(t, s, other.ARN), other)
 
 	cleared := updated
 	cleared.ClientIDs, cleared.Thumbprints, cleared.Tags = nil, []string{}, nil
-	noErr(t, "UpdateOIDCProvider clearing the lists", s.UpdateOIDCProvider(ctx, cleared))
+	noErr(t, "UpdateOIDCProvider clearing the lists", setOIDCProvider(ctx, s, cleared))
 	cleared.Thumbprints = nil
 	checkOIDCProvider(t, getOIDCProvider(t, s, orig.ARN), cleared)
 
 	wantErr(t, "UpdateOIDCProvider of a missing ARN",
-		s.UpdateOIDCProvider(ctx, oidcProvider(acct1, "nobody.example.com")), store.ErrNotFound)
-	_, err := s.GetOIDCProvider(ctx, oidcARN(acct1, "nobody.example.com"))
+		setOIDCProvider(ctx, s, oidcProvider(acct1, "nobody.example.com")), store.ErrNotFound)
+	_, err = s.GetOIDCProvider(ctx, oidcARN(acct1, "nobody.example.com"))
 	wantErr(t, "GetOIDCProvider after updating a missing ARN", err, store.ErrNotFound)
 }
 
@@ -484,7 +487,7 @@ func testSAMLProviderLimit(t *testing.T, s store.Store) {
 func testSAMLProviderLimitConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.CreateSAMLProvider(ctx, samlProvider(acct1, fmt.Sprintf("race%d", i)), 3)
 	})
 	if ok := countOutcomes(t, "CreateSAMLProvider", errs, store.ErrLimitExceeded); ok != 3 {
@@ -535,12 +538,13 @@ func testUpdateSAMLProvider(t *testing.T, s store.Store) {
 	updated.ValidUntil = &validUntil
 	updated.AssertionEncryptionMode = "Allowed"
 	updated.Tags = []store.Tag{{Key: "z", Value: "last"}, {Key: "a", Value: "first"}}
-	// The name, UUID and creation time of the argument are ignored.
-	arg := updated
-	arg.Name = "renamed"
-	arg.UUID = "UOTHERUUID00000000000000"
-	arg.CreatedAt = at(60)
-	noErr(t, "UpdateSAMLProvider", s.UpdateSAMLProvider(ctx, arg))
+	returned, err := s.UpdateSAMLProvider(ctx, orig.ARN, func(p *store.SAMLProvider) error {
+		checkSAMLProvider(t, *p, orig)
+		p.MetadataDocument, p.ValidUntil, p.AssertionEncryptionMode, p.Tags = updated.MetadataDocument, updated.ValidUntil, updated.AssertionEncryptionMode, updated.Tags
+		return nil
+	})
+	noErr(t, "UpdateSAMLProvider", err)
+	checkSAMLProvider(t, returned, updated)
 	checkSAMLProvider(t, getSAMLProvider(t, s, orig.ARN), updated)
 	checkSAMLProvider(t, getSAMLProvider(t, s, other.ARN), other)
 
@@ -548,16 +552,16 @@ func testUpdateSAMLProvider(t *testing.T, s store.Store) {
 	again.ValidUntil = nil
 	again.AssertionEncryptionMode = "Required"
 	again.Tags = nil
-	noErr(t, "UpdateSAMLProvider clearing ValidUntil and tags", s.UpdateSAMLProvider(ctx, again))
+	noErr(t, "UpdateSAMLProvider clearing ValidUntil and tags", setSAMLProvider(ctx, s, again))
 	checkSAMLProvider(t, getSAMLProvider(t, s, orig.ARN), again)
 
 	back := again
 	back.AssertionEncryptionMode = ""
-	noErr(t, "UpdateSAMLProvider clearing the encryption mode", s.UpdateSAMLProvider(ctx, back))
+	noErr(t, "UpdateSAMLProvider clearing the encryption mode", setSAMLProvider(ctx, s, back))
 	checkSAMLProvider(t, getSAMLProvider(t, s, orig.ARN), back)
 
-	wantErr(t, "UpdateSAMLProvider of a missing ARN", s.UpdateSAMLProvider(ctx, samlProvider(acct1, "nobody")), store.ErrNotFound)
-	_, err := s.GetSAMLProvider(ctx, samlARN(acct1, "nobody"))
+	wantErr(t, "UpdateSAMLProvider of a missing ARN", setSAMLProvider(ctx, s, samlProvider(acct1, "nobody")), store.ErrNotFound)
+	_, err = s.GetSAMLProvider(ctx, samlARN(acct1, "nobody"))
 	wantErr(t, "GetSAMLProvider after updating a missing ARN", err, store.ErrNotFound)
 }
 
@@ -607,7 +611,7 @@ func testSAMLProviderLargeMetadata(t *testing.T, s store.Store) {
 
 	small := big
 	small.MetadataDocument = samlMetadata(1000, "small")
-	noErr(t, "UpdateSAMLProvider to a small document", s.UpdateSAMLProvider(ctx, small))
+	noErr(t, "UpdateSAMLProvider to a small document", setSAMLProvider(ctx, s, small))
 	checkSAMLProvider(t, getSAMLProvider(t, s, big.ARN), small)
 }
 
@@ -633,7 +637,17 @@ func testOutboundFederation(t *testing.T, s store.Store) {
 	wantErr(t, "GetOutboundFederation of a missing account", err, store.ErrNotFound)
 
 	first := store.OutboundFederation{AccountID: acct1, IssuerIdentifier: "https://0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.tokens.example.com", Enabled: true, UpdatedAt: at(1)}
-	noErr(t, "PutOutboundFederation create", s.PutOutboundFederation(ctx, first))
+	got, err := s.UpdateOutboundFederation(ctx, acct1, func(f *store.OutboundFederation, found bool) error {
+		if found || *f != (store.OutboundFederation{AccountID: acct1}) {
+			t.Errorf("the updater of a new row got %+v, found %v; want only the account, not found", *f, found)
+		}
+		f.IssuerIdentifier, f.Enabled, f.UpdatedAt = first.IssuerIdentifier, first.Enabled, first.UpdatedAt
+		return nil
+	})
+	noErr(t, "UpdateOutboundFederation create", err)
+	if got.IssuerIdentifier != first.IssuerIdentifier || !got.Enabled {
+		t.Errorf("UpdateOutboundFederation returned %+v, want %+v", got, first)
+	}
 	checkOutbound(t, s, first)
 	_, err = s.GetOutboundFederation(ctx, acct2)
 	wantErr(t, "GetOutboundFederation of the other account", err, store.ErrNotFound)
@@ -641,20 +655,27 @@ func testOutboundFederation(t *testing.T, s store.Store) {
 	disabled := first
 	disabled.Enabled = false
 	disabled.UpdatedAt = at(2)
-	noErr(t, "PutOutboundFederation disable", s.PutOutboundFederation(ctx, disabled))
+	_, err = s.UpdateOutboundFederation(ctx, acct1, func(f *store.OutboundFederation, found bool) error {
+		if !found || f.IssuerIdentifier != first.IssuerIdentifier || !f.Enabled {
+			t.Errorf("the updater of the stored row got %+v, found %v; want %+v", *f, found, first)
+		}
+		f.Enabled, f.UpdatedAt = false, disabled.UpdatedAt
+		return nil
+	})
+	noErr(t, "UpdateOutboundFederation disable", err)
 	checkOutbound(t, s, disabled)
 
 	replaced := store.OutboundFederation{AccountID: acct1, IssuerIdentifier: "https://other.tokens.example.com", Enabled: true, UpdatedAt: at(3)}
-	noErr(t, "PutOutboundFederation replace", s.PutOutboundFederation(ctx, replaced))
+	noErr(t, "UpdateOutboundFederation replace", putOutbound(ctx, s, replaced))
 	checkOutbound(t, s, replaced)
 
 	second := store.OutboundFederation{AccountID: acct2, IssuerIdentifier: "https://second.tokens.example.com", UpdatedAt: at(4)}
-	noErr(t, "PutOutboundFederation of the other account, disabled", s.PutOutboundFederation(ctx, second))
+	noErr(t, "UpdateOutboundFederation of the other account, disabled", putOutbound(ctx, s, second))
 	checkOutbound(t, s, second)
 	checkOutbound(t, s, replaced)
 
 	ghost := store.OutboundFederation{AccountID: "999999999999", IssuerIdentifier: "https://ghost.example.com", Enabled: true, UpdatedAt: at(5)}
-	wantErr(t, "PutOutboundFederation of a missing account", s.PutOutboundFederation(ctx, ghost), store.ErrNotFound)
+	wantErr(t, "UpdateOutboundFederation of a missing account", putOutbound(ctx, s, ghost), store.ErrNotFound)
 	_, err = s.GetOutboundFederation(ctx, ghost.AccountID)
 	wantErr(t, "GetOutboundFederation after the refused put", err, store.ErrNotFound)
 }
@@ -662,20 +683,38 @@ func testOutboundFederation(t *testing.T, s store.Store) {
 func testOutboundFederationConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
-	puts := make([]store.OutboundFederation, 8)
-	for i := range puts {
-		puts[i] = store.OutboundFederation{AccountID: acct1, IssuerIdentifier: fmt.Sprintf("https://issuer-%d.example.com", i), Enabled: i%2 == 0, UpdatedAt: at(i)}
+	// Concurrent first enables, as IAM's EnableOutboundWebIdentityFederation runs them: each
+	// creates an issuer unless one exists and is enabled. Exactly one wins; the others see its
+	// row, so no caller is told an issuer that is not the stored one.
+	errEnabled := errors.New("already enabled")
+	issuers := make([]string, concurrentUpdaters)
+	errs := Concurrently(concurrentUpdaters, func(i int) error {
+		f, err := s.UpdateOutboundFederation(ctx, acct1, func(f *store.OutboundFederation, found bool) error {
+			if found && f.Enabled {
+				return errEnabled
+			}
+			if !found {
+				f.IssuerIdentifier = fmt.Sprintf("https://issuer-%d.example.com", i)
+			}
+			f.Enabled, f.UpdatedAt = true, at(i)
+			return nil
+		})
+		issuers[i] = f.IssuerIdentifier
+		return err
+	})
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Fatalf("callers %d and %d both enabled it", winner, i)
+		case err == nil:
+			winner = i
+		case err != errEnabled:
+			t.Fatalf("caller %d: got %v, want nil or the updater's own refusal", i, err)
+		}
 	}
-	errs := concurrently(len(puts), func(i int) error { return s.PutOutboundFederation(ctx, puts[i]) })
-	if ok := countOutcomes(t, "PutOutboundFederation", errs, nil); ok != len(puts) {
-		t.Fatalf("%d of %d concurrent PutOutboundFederation calls succeeded, want all", ok, len(puts))
+	if winner < 0 {
+		t.Fatal("no caller enabled it")
 	}
-	got, err := s.GetOutboundFederation(ctx, acct1)
-	noErr(t, "GetOutboundFederation", err)
-	// Whichever put came last, the row is exactly one of them, never a mix.
-	i := slices.IndexFunc(puts, func(p store.OutboundFederation) bool { return p.IssuerIdentifier == got.IssuerIdentifier })
-	if i < 0 {
-		t.Fatalf("GetOutboundFederation = %+v, not one of the puts", got)
-	}
-	checkOutbound(t, s, puts[i])
+	checkOutbound(t, s, store.OutboundFederation{AccountID: acct1, IssuerIdentifier: issuers[winner], Enabled: true, UpdatedAt: at(winner)})
 }

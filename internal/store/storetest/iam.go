@@ -306,7 +306,7 @@ func testRoleNameUniqueness(t *testing.T, s store.Store) {
 
 func testConcurrentCreateRole(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
-	errs := concurrently(10, func(i int) error {
+	errs := Concurrently(10, func(i int) error {
 		name := "Racer"
 		if i%2 == 1 {
 			name = "rACER"
@@ -337,18 +337,36 @@ func testUpdateRole(t *testing.T, s store.Store) {
 	updated.MaxSessionDuration = 7200
 	updated.PermissionsBoundary = "arn:aws:iam::111111111111:policy/boundary"
 	updated.Tags = []store.Tag{{Key: "z", Value: "last"}, {Key: "a", Value: "first"}}
-	// Names and paths of roles cannot change, nor can the creation time or the last use.
-	update := updated
-	update.RoleName = "renamed"
-	update.Path = "/moved/"
-	update.CreatedAt = at(20)
-	update.LastUsedAt = nil
-	noErr(t, "UpdateRole", s.UpdateRole(ctx, update))
-
 	updated.LastUsedAt = ptr(at(5))
 	updated.LastUsedRegion = "us-west-2"
+	used := orig
+	used.LastUsedAt, used.LastUsedRegion = ptr(at(5)), "us-west-2"
+	returned, err := s.UpdateRole(ctx, orig.RoleID, func(r *store.Role) error {
+		checkRole(t, *r, used)
+		r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration = updated.AssumeRolePolicyDocument, updated.Description, updated.MaxSessionDuration
+		r.PermissionsBoundary, r.Tags = updated.PermissionsBoundary, updated.Tags
+		return nil
+	})
+	noErr(t, "UpdateRole", err)
+	checkRole(t, returned, updated)
 	got, err := s.GetRoleByID(ctx, orig.RoleID)
 	noErr(t, "GetRoleByID after update", err)
+	checkRole(t, got, updated)
+
+	// Names and paths of roles cannot change, nor can the creation time or the last use.
+	for what, change := range map[string]func(*store.Role){
+		"the name":          func(r *store.Role) { r.RoleName = "renamed" },
+		"the path":          func(r *store.Role) { r.Path = "/moved/" },
+		"the creation time": func(r *store.Role) { r.CreatedAt = at(20) },
+		"the last use":      func(r *store.Role) { r.LastUsedAt = nil },
+		"the last region":   func(r *store.Role) { r.LastUsedRegion = "eu-west-1" },
+	} {
+		if _, err := s.UpdateRole(ctx, orig.RoleID, func(r *store.Role) error { r.Description = "lost"; change(r); return nil }); err == nil {
+			t.Errorf("UpdateRole changing %s succeeded", what)
+		}
+	}
+	got, err = s.GetRoleByID(ctx, orig.RoleID)
+	noErr(t, "GetRoleByID after the refused updates", err)
 	checkRole(t, got, updated)
 	got, err = s.GetRole(ctx, acct1, "UPDATED")
 	noErr(t, "GetRole by the unchanged name", err)
@@ -360,12 +378,12 @@ func testUpdateRole(t *testing.T, s store.Store) {
 	cleared.Description = ""
 	cleared.PermissionsBoundary = ""
 	cleared.Tags = nil
-	noErr(t, "UpdateRole clearing fields", s.UpdateRole(ctx, cleared))
+	noErr(t, "UpdateRole clearing fields", setRole(ctx, s, cleared))
 	got, err = s.GetRoleByID(ctx, orig.RoleID)
 	noErr(t, "GetRoleByID after clearing", err)
 	checkRole(t, got, cleared)
 
-	wantErr(t, "UpdateRole of a missing role", s.UpdateRole(ctx, role(acct1, "AROANOSUCHROLE", "ghost", "/")), store.ErrNotFound)
+	wantErr(t, "UpdateRole of a missing role", setRole(ctx, s, role(acct1, "AROANOSUCHROLE", "ghost", "/")), store.ErrNotFound)
 }
 
 func testDeleteRole(t *testing.T, s store.Store) {
@@ -613,7 +631,7 @@ func testInlinePolicyAggregateLimit(t *testing.T, s store.Store) {
 func testInlinePolicyAggregateConcurrent(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
 	createRole(t, s, role(acct1, "AROAAGG", "r", "/"))
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.PutInlinePolicy(t.Context(), inline(store.KindRole, "AROAAGG", fmt.Sprintf("p%d", i), "xyz"), byteLen, 10)
 	})
 	if ok := countOutcomes(t, "PutInlinePolicy", errs, store.ErrLimitExceeded); ok != 3 {
@@ -851,9 +869,9 @@ func testManagedPolicyCounts(t *testing.T, s store.Store) {
 
 	noErr(t, "Detach from u2", s.Detach(ctx, attachment(p.ARN, store.KindUser, "AIDACOUNT2")))
 	u1.PermissionsBoundary = ""
-	noErr(t, "UpdateUser dropping the boundary", s.UpdateUser(ctx, u1))
+	noErr(t, "UpdateUser dropping the boundary", setUser(ctx, s, u1))
 	r2.PermissionsBoundary = p.ARN
-	noErr(t, "UpdateRole moving the boundary", s.UpdateRole(ctx, r2))
+	noErr(t, "UpdateRole moving the boundary", setRole(ctx, s, r2))
 	check("customer policy after changes", p.ARN, 2, 2)
 	check("AWS policy after changes", aws.ARN, 2, 0)
 
@@ -891,15 +909,15 @@ func testDeleteManagedPolicy(t *testing.T, s store.Store) {
 	noErr(t, "Detach from role", s.Detach(ctx, attachment(p.ARN, store.KindRole, r.RoleID)))
 
 	u.PermissionsBoundary = p.ARN
-	noErr(t, "UpdateUser setting the boundary", s.UpdateUser(ctx, u))
+	noErr(t, "UpdateUser setting the boundary", setUser(ctx, s, u))
 	conflicts("a user's permissions boundary")
 	u.PermissionsBoundary = ""
-	noErr(t, "UpdateUser clearing the boundary", s.UpdateUser(ctx, u))
+	noErr(t, "UpdateUser clearing the boundary", setUser(ctx, s, u))
 	r.PermissionsBoundary = p.ARN
-	noErr(t, "UpdateRole setting the boundary", s.UpdateRole(ctx, r))
+	noErr(t, "UpdateRole setting the boundary", setRole(ctx, s, r))
 	conflicts("a role's permissions boundary")
 	r.PermissionsBoundary = ""
-	noErr(t, "UpdateRole clearing the boundary", s.UpdateRole(ctx, r))
+	noErr(t, "UpdateRole clearing the boundary", setRole(ctx, s, r))
 
 	_, err := s.CreatePolicyVersion(ctx, p.ARN, policyDoc(2), at(6), false, 5)
 	noErr(t, "CreatePolicyVersion v2", err)
@@ -1030,7 +1048,7 @@ func testPolicyVersionLimitConcurrent(t *testing.T, s store.Store) {
 	p := managed(acct1, "ANPARACE", "raced", "/")
 	createPolicy(t, s, p)
 	created := make([]store.PolicyVersion, 6)
-	errs := concurrently(6, func(i int) error {
+	errs := Concurrently(6, func(i int) error {
 		var err error
 		created[i], err = s.CreatePolicyVersion(ctx, p.ARN, policyDoc(100+i), at(i), i%2 == 0, 5)
 		return err
@@ -1069,12 +1087,12 @@ func testUpdateManagedPolicyTags(t *testing.T, s store.Store) {
 	p.Tags = []store.Tag{{Key: "a", Value: "1"}}
 	createPolicy(t, s, p)
 	for _, tags := range [][]store.Tag{{{Key: "z", Value: "2"}, {Key: "b", Value: ""}}, nil} {
-		noErr(t, "UpdateManagedPolicyTags", s.UpdateManagedPolicyTags(ctx, p.ARN, tags))
+		got, err := s.UpdateManagedPolicy(ctx, p.ARN, func(cur *store.ManagedPolicy) error { cur.Tags = tags; return nil })
+		noErr(t, "UpdateManagedPolicy", err)
 		p.Tags = tags
+		checkPolicy(t, got, p)
 		checkPolicy(t, getPolicy(t, s, p.ARN), p)
 	}
-	wantErr(t, "UpdateManagedPolicyTags of a missing policy",
-		s.UpdateManagedPolicyTags(ctx, policyARN(acct1, "/", "nosuch"), nil), store.ErrNotFound)
 }
 
 // Attachments.
@@ -1148,7 +1166,7 @@ func testAttachLimitConcurrent(t *testing.T, s store.Store) {
 		createPolicy(t, s, p)
 		arns = append(arns, p.ARN)
 	}
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.Attach(ctx, attachment(arns[i], store.KindRole, "AROARACE"), 3)
 	})
 	if ok := countOutcomes(t, "Attach", errs, store.ErrLimitExceeded); ok != 3 {
@@ -1159,7 +1177,7 @@ func testAttachLimitConcurrent(t *testing.T, s store.Store) {
 	}
 
 	// Concurrent attaches of one policy are idempotent, not duplicates or errors.
-	errs = concurrently(8, func(int) error {
+	errs = Concurrently(8, func(int) error {
 		return s.Attach(ctx, attachment(arns[0], store.KindRole, "AROARACE"), 10)
 	})
 	if ok := countOutcomes(t, "Attach of one policy", errs, nil); ok != 8 {
@@ -1213,7 +1231,7 @@ func testListAttachments(t *testing.T, s store.Store) {
 
 	// A renamed owner shows its current name.
 	renamed := user(acct1, "AIDALA2", "Amelia", "/")
-	noErr(t, "UpdateUser", s.UpdateUser(ctx, renamed))
+	noErr(t, "UpdateUser", setUser(ctx, s, renamed))
 	atts, err = s.ListPolicyAttachments(ctx, aws.ARN)
 	noErr(t, "ListPolicyAttachments", err)
 	// Users, then roles, each by lower-cased name; the owners of every account are listed.
@@ -1354,7 +1372,7 @@ func testEnableMFADeviceConcurrent(t *testing.T, s store.Store) {
 	}
 	d := mfaDevice(acct1, "/", "contested")
 	createMFADevice(t, s, d)
-	errs := concurrently(8, func(i int) error {
+	errs := Concurrently(8, func(i int) error {
 		return s.EnableMFADevice(ctx, d.SerialNumber, fmt.Sprintf("AIDAENABLE%d", i), at(i), int64(100+i))
 	})
 	if ok := countOutcomes(t, "EnableMFADevice", errs, store.ErrConflict); ok != 1 {
@@ -1452,12 +1470,12 @@ func testUseMFAStepConcurrent(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
 	d := mfaDevice(acct1, "/", "raced")
 	createMFADevice(t, s, d)
-	errs := concurrently(8, func(int) error { return s.UseMFAStep(ctx, d.SerialNumber, 77) })
+	errs := Concurrently(8, func(int) error { return s.UseMFAStep(ctx, d.SerialNumber, 77) })
 	if ok := countOutcomes(t, "UseMFAStep", errs, store.ErrConflict); ok != 1 {
 		t.Fatalf("%d of 8 concurrent uses of one step succeeded, want exactly 1", ok)
 	}
 	// Mixed steps: the newest always ends up stored, and only ever-increasing steps succeed.
-	errs = concurrently(8, func(i int) error { return s.UseMFAStep(ctx, d.SerialNumber, int64(100+i)) })
+	errs = Concurrently(8, func(i int) error { return s.UseMFAStep(ctx, d.SerialNumber, int64(100+i)) })
 	countOutcomes(t, "UseMFAStep of distinct steps", errs, store.ErrConflict)
 	if errs[7] != nil {
 		t.Errorf("the newest step was refused: %v", errs[7])
@@ -1473,12 +1491,12 @@ func testUpdateMFADeviceTags(t *testing.T, s store.Store) {
 	d := mfaDevice(acct1, "/", "tagged")
 	createMFADevice(t, s, d)
 	for _, tags := range [][]store.Tag{{{Key: "k2", Value: "v"}, {Key: "k1", Value: ""}}, nil} {
-		noErr(t, "UpdateMFADeviceTags", s.UpdateMFADeviceTags(ctx, d.SerialNumber, tags))
+		got, err := s.UpdateMFADevice(ctx, d.SerialNumber, func(cur *store.MFADevice) error { cur.Tags = tags; return nil })
+		noErr(t, "UpdateMFADevice", err)
 		d.Tags = tags
+		checkMFADevice(t, got, d)
 		checkMFADevice(t, getMFADevice(t, s, d.SerialNumber), d)
 	}
-	wantErr(t, "UpdateMFADeviceTags of a missing device",
-		s.UpdateMFADeviceTags(ctx, "arn:aws:iam::111111111111:mfa/nosuch", nil), store.ErrNotFound)
 }
 
 // Key rings.

@@ -153,10 +153,18 @@ func testQuickSightUpdateDeleteUser(t *testing.T, s store.Store) {
 	noErr(t, "create", qs.CreateQuickSightUser(ctx, u))
 	u.Email, u.Role, u.Active, u.CustomPermissionsName, u.UpdatedAt = "new@example.com", "ADMIN", true, "cp", at(9)
 	u.ExternalLoginProvider, u.ExternalLoginURL, u.ExternalLoginID = "CUSTOM_OIDC", "https://idp.example.com", "x"
-	u.PrincipalID, u.IdentityType = "ignored", "IAM"
-	noErr(t, "UpdateQuickSightUser", qs.UpdateQuickSightUser(ctx, u))
+	returned, err := qs.UpdateQuickSightUser(ctx, acct1, "default", "alice", func(cur *store.QuickSightUser) error {
+		id, typ := cur.PrincipalID, cur.IdentityType
+		*cur = u
+		cur.PrincipalID, cur.IdentityType = id, typ
+		return nil
+	})
+	noErr(t, "UpdateQuickSightUser", err)
 	got, err := qs.GetQuickSightUser(ctx, acct1, "default", "alice")
 	noErr(t, "get", err)
+	if fmt.Sprint(returned) != fmt.Sprint(got) {
+		t.Errorf("UpdateQuickSightUser returned %+v, the store holds %+v", returned, got)
+	}
 	if got.Email != "new@example.com" || got.Role != "ADMIN" || !got.Active || got.CustomPermissionsName != "cp" ||
 		got.ExternalLoginProvider != "CUSTOM_OIDC" || got.ExternalLoginURL != "https://idp.example.com" || got.ExternalLoginID != "x" ||
 		got.PrincipalID != "p1" || got.IdentityType != "QUICKSIGHT" {
@@ -164,9 +172,8 @@ func testQuickSightUpdateDeleteUser(t *testing.T, s store.Store) {
 	}
 	checkTime(t, "UpdatedAt", got.UpdatedAt, at(9))
 	checkTime(t, "CreatedAt", got.CreatedAt, at(1))
-	missing := u
-	missing.UserName = "nobody"
-	wantErr(t, "update missing", qs.UpdateQuickSightUser(ctx, missing), store.ErrNotFound)
+	_, err = qs.UpdateQuickSightUser(ctx, acct1, "default", "nobody", func(*store.QuickSightUser) error { return nil })
+	wantErr(t, "update missing", err, store.ErrNotFound)
 	noErr(t, "DeleteQuickSightUser", qs.DeleteQuickSightUser(ctx, acct1, "default", "alice"))
 	wantErr(t, "delete again", qs.DeleteQuickSightUser(ctx, acct1, "default", "alice"), store.ErrNotFound)
 	noErr(t, "principal id free again", qs.CreateQuickSightUser(ctx, qsUser(acct1, "default", "bob", "p1")))

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, open(t))
 		})
 	}
+	runUpdaterTests(t, open)
 }
 
 const (
@@ -164,8 +165,9 @@ func keyIDs(keys []store.AccessKey) []string {
 	return ids
 }
 
-// concurrently runs fn(i) for i in [0, n) on n goroutines released together, and returns the errors.
-func concurrently(n int, fn func(i int) error) []error {
+// Concurrently runs fn(i) for i in [0, n) on n goroutines released together, and returns the
+// errors. The integration and multi-node tests race their requests with it too.
+func Concurrently(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -228,7 +230,7 @@ func testMeta(t *testing.T, s store.Store) {
 func testMetaConcurrent(t *testing.T, s store.Store) {
 	const n = 8
 	results := make([][]byte, n)
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		var err error
 		results[i], err = s.PutMetaIfAbsent(t.Context(), "race", []byte(fmt.Sprintf("value-%d", i)))
 		return err
@@ -349,7 +351,7 @@ func testUserUnknownAccount(t *testing.T, s store.Store) {
 func testConcurrentCreateUser(t *testing.T, s store.Store) {
 	createAccount(t, s, acct1)
 	const n = 10
-	errs := concurrently(n, func(i int) error {
+	errs := Concurrently(n, func(i int) error {
 		name := "Racer"
 		if i%2 == 1 {
 			name = "RACER"
@@ -389,7 +391,7 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	updated.Path = "/renamed/"
 	updated.PermissionsBoundary = "arn:aws:iam::aws:policy/PowerUserAccess"
 	updated.Tags = []store.Tag{{Key: "z", Value: "last"}, {Key: "a", Value: "first"}}
-	noErr(t, "UpdateUser", s.UpdateUser(ctx, updated))
+	noErr(t, "UpdateUser", setUser(ctx, s, updated))
 
 	got, err := s.GetUser(ctx, acct1, "alicia")
 	noErr(t, "GetUser by the new name", err)
@@ -402,7 +404,7 @@ func testUpdateUser(t *testing.T, s store.Store) {
 
 	clash := updated
 	clash.UserName = "BOB"
-	wantErr(t, "UpdateUser onto an existing name", s.UpdateUser(ctx, clash), store.ErrAlreadyExists)
+	wantErr(t, "UpdateUser onto an existing name", setUser(ctx, s, clash), store.ErrAlreadyExists)
 	got, err = s.GetUserByID(ctx, alice.UserID)
 	noErr(t, "GetUserByID after the failed rename", err)
 	checkUser(t, got, updated)
@@ -413,13 +415,13 @@ func testUpdateUser(t *testing.T, s store.Store) {
 	recased := updated
 	recased.UserName = "ALICIA"
 	recased.Tags = nil
-	noErr(t, "UpdateUser changing only the case of the name and clearing tags", s.UpdateUser(ctx, recased))
+	noErr(t, "UpdateUser changing only the case of the name and clearing tags", setUser(ctx, s, recased))
 	got, err = s.GetUser(ctx, acct1, "Alicia")
 	noErr(t, "GetUser after the case change", err)
 	checkUser(t, got, recased)
 
 	ghost := user(acct1, "AIDANOSUCHUSER", "ghost", "/")
-	wantErr(t, "UpdateUser of a missing user", s.UpdateUser(ctx, ghost), store.ErrNotFound)
+	wantErr(t, "UpdateUser of a missing user", setUser(ctx, s, ghost), store.ErrNotFound)
 }
 
 func testDeleteUser(t *testing.T, s store.Store) {
@@ -681,7 +683,7 @@ func testAccessKeyLimitConcurrent(t *testing.T, s store.Store) {
 	createUser(t, s, user(acct1, "AIDARACE", "race", "/"))
 	for _, owner := range []string{"AIDARACE", ""} {
 		const n, limit = 10, 2
-		errs := concurrently(n, func(i int) error {
+		errs := Concurrently(n, func(i int) error {
 			return s.CreateAccessKey(ctx, key(fmt.Sprintf("AKIARACE%s%02d", owner, i), acct1, owner, at(i)), limit)
 		})
 		ok := 0

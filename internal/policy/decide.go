@@ -75,11 +75,12 @@ func (s *setResult) add(r Result) {
 //     account;
 //  3. a role trust policy is a gate: it must itself contain an Allow whose Principal matches
 //     the caller, for every action checked, and no identity policy replaces it;
-//  4. in the resource's own account, a resource-based policy (trust or other) that allows the
-//     caller's exact user, session or federated-user ARN, or its federated provider or service,
-//     grants on its own; one that allows the caller's role ARN, or "*" (IAM users and role
-//     sessions only), grants within the caller's permissions boundary and session policies;
-//     one that matches only through the account grants nothing by itself;
+//  4. in the resource's own account, a resource-based policy that allows the caller's exact
+//     user, session or federated-user ARN, or its federated provider or service, grants on its
+//     own (a trust policy only within the caller's permissions boundary and session policies);
+//     one that allows the caller's role ARN, or "*" (IAM users and role sessions only), grants
+//     within the caller's permissions boundary and session policies; one that matches only
+//     through the account grants nothing by itself;
 //  5. otherwise, in the resource's own account, the identity side is needed, and suffices for
 //     every kind but a trust policy, which must also allow;
 //  6. across accounts, both the resource-based policy and the identity side must allow.
@@ -152,6 +153,13 @@ func Decide(in *Input) Output {
 	rpGrants := false
 	if rpAllow && sameAccount {
 		switch {
+		case pm == PrincipalExact && trust:
+			// A trust policy that names the caller exactly still needs the caller's permissions
+			// boundary to allow the action (IAM User Guide, "Update a role trust policy": "If a
+			// permissions boundary is set for the user, then it must allow the sts:AssumeRole
+			// action"); session policies are limits of the same kind and are held to it too.
+			limited = true
+			rpGrants = boundaryAllow && sessionAllow
 		case pm == PrincipalExact:
 			rpGrants = true
 		case pm == PrincipalRole:

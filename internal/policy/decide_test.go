@@ -106,8 +106,12 @@ func TestDecide(t *testing.T) {
 
 		// Same-account trust policies.
 		{"trust names user, no identity needed", Input{Request: req(user), PrincipalAccount: acctA, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:user/bob"}`)}, Allow, ""},
-		{"trust names user, boundary does not limit", Input{Request: req(user), PrincipalAccount: acctA, Boundary: allowOther(t, "b"), ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:user/bob"}`)}, Allow, ""},
-		{"trust names session, session policy does not limit", Input{Request: req(session), PrincipalAccount: acctA, HasSessionPolicies: true, Session: []*Policy{allowOther(t, "s")}, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`)}, Allow, ""},
+		// A trust policy is stricter than other resource policies here: the boundary must allow
+		// even when the trust names the user (doc "Update a role trust policy").
+		{"trust names user, boundary limits", Input{Request: req(user), PrincipalAccount: acctA, Boundary: allowOther(t, "b"), ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:user/bob"}`)}, ImplicitDeny, reasonPB},
+		{"trust names session, session policy limits", Input{Request: req(session), PrincipalAccount: acctA, HasSessionPolicies: true, Session: []*Policy{allowOther(t, "s")}, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`)}, ImplicitDeny, reasonSP},
+		{"resource policy names user, boundary does not limit", Input{Request: req(user), PrincipalAccount: acctA, Boundary: allowOther(t, "b"), ResourcePolicyKind: Resource, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:user/bob"}`)}, Allow, ""},
+		{"resource policy names session, session policy does not limit", Input{Request: req(session), PrincipalAccount: acctA, HasSessionPolicies: true, Session: []*Policy{allowOther(t, "s")}, ResourcePolicyKind: Resource, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`)}, Allow, ""},
 		{"trust names role, no identity needed", Input{Request: req(session), PrincipalAccount: acctA, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:role/builder"}`)}, Allow, ""},
 		{"trust names role, boundary limits", Input{Request: req(session), PrincipalAccount: acctA, Boundary: allowOther(t, "b"), ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:role/builder"}`)}, ImplicitDeny, reasonPB},
 		{"trust names role, session policy limits", Input{Request: req(session), PrincipalAccount: acctA, HasSessionPolicies: true, Session: []*Policy{allowOther(t, "s")}, ResourcePolicy: trustFor(t, `{"AWS":"arn:aws:iam::111122223333:role/builder"}`)}, ImplicitDeny, reasonSP},

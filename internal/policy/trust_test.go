@@ -86,6 +86,13 @@ func TestDecideTrustGate(t *testing.T) {
 		// Same account: an exact ARN grants alone; the account principal needs the identity side.
 		{"exact user, no identity policies", Input{Request: on(bob, assume, nil), PrincipalAccount: acctA, ResourcePolicy: trustDoc(t, bobARN, assumeOnly, "")}, Allow, ""},
 		{"exact session, no identity policies", Input{Request: on(session, assume, nil), PrincipalAccount: acctA, ResourcePolicy: trustDoc(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`, assumeOnly, "")}, Allow, ""},
+		// An exact trust match still needs the caller's boundary and session policies to allow
+		// (doc "Update a role trust policy": the boundary "must allow the sts:AssumeRole action").
+		{"exact user, boundary limits", Input{Request: on(bob, assume, nil), PrincipalAccount: acctA, Identity: star, Boundary: s3Only(t), ResourcePolicy: trustDoc(t, bobARN, assumeOnly, "")}, ImplicitDeny, reasonPB},
+		{"exact user, boundary allows", Input{Request: on(bob, assume, nil), PrincipalAccount: acctA, Boundary: starPolicy(t), ResourcePolicy: trustDoc(t, bobARN, assumeOnly, "")}, Allow, ""},
+		{"exact session, boundary limits", Input{Request: on(session, assume, nil), PrincipalAccount: acctA, Identity: star, Boundary: s3Only(t), ResourcePolicy: trustDoc(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`, assumeOnly, "")}, ImplicitDeny, reasonPB},
+		{"exact session, session policy limits", Input{Request: on(session, assume, nil), PrincipalAccount: acctA, Identity: star, HasSessionPolicies: true, Session: []*Policy{s3Only(t)}, ResourcePolicy: trustDoc(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`, assumeOnly, "")}, ImplicitDeny, reasonSP},
+		{"exact session, session policy allows", Input{Request: on(session, assume, nil), PrincipalAccount: acctA, HasSessionPolicies: true, Session: star, ResourcePolicy: trustDoc(t, `{"AWS":"arn:aws:sts::111122223333:assumed-role/builder/ci"}`, assumeOnly, "")}, Allow, ""},
 		{"role arn, boundary limits", Input{Request: on(session, assume, nil), PrincipalAccount: acctA, Identity: star, Boundary: s3Only(t), ResourcePolicy: trustDoc(t, `{"AWS":"arn:aws:iam::111122223333:role/builder"}`, assumeOnly, "")}, ImplicitDeny, reasonPB},
 		{"account principal, no identity policies", Input{Request: on(bob, assume, nil), PrincipalAccount: acctA, ResourcePolicy: trustDoc(t, acctAPrinc, assumeOnly, "")}, ImplicitDeny, reasonID},
 		{"root arn principal, no identity policies", Input{Request: on(session, assume, nil), PrincipalAccount: acctA, ResourcePolicy: trustDoc(t, rootAPrinc, assumeOnly, "")}, ImplicitDeny, reasonID},

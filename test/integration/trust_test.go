@@ -372,3 +372,30 @@ func TestTrustGateCognitoClassicAcrossAccounts(t *testing.T) {
 	_, err = assume(aws.ToString(partner.Arn), ownToken)
 	wantAPIError(t, err, "AccessDenied", 403)
 }
+
+// A trust policy that names the caller exactly does not lift the caller's permissions boundary:
+// "If a permissions boundary is set for the user, then it must allow the sts:AssumeRole action"
+// (IAM User Guide, "Update a role trust policy"). Found by an adversarial review: the exact-ARN
+// match used to grant past the boundary.
+func TestTrustGateExactMatchKeepsBoundary(t *testing.T) {
+	ts := startServer(t)
+	root := ts.rootIAM()
+	bounded := starUser(t, ts, root, "bounded")
+	readOnly := "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+	if _, err := root.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("bounded"), PermissionsBoundary: aws.String(readOnly)}); err != nil {
+		t.Fatal(err)
+	}
+	exact := mustRole(t, root, "exact-user", trustAWS(userARN("bounded"), `"sts:AssumeRole"`, ""))
+	_, err := assumeIn(bounded, exact.Arn, nil)
+	wantAPIError(t, err, "AccessDenied", 403)
+	if !strings.Contains(err.Error(), "because no permissions boundary allows the sts:AssumeRole action") {
+		t.Fatalf("message: %v", err)
+	}
+	// A boundary that allows sts:AssumeRole lets the same call through.
+	if _, err := root.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("bounded"), PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := assumeIn(bounded, exact.Arn, nil); err != nil {
+		t.Fatalf("boundary allows, trust names the user: %v", err)
+	}
+}

@@ -145,12 +145,11 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		reqCtx["aws:MultiFactorAuthAge"] = []string{"0"}
 	}
 	tagContext(reqCtx, in.Tags, in.TransitiveTagKeys)
-	// Incoming transitive tags override the role's tags as aws:ResourceTag (sts.md §6.5).
-	resourceTags := mergeTags(role.Tags, incomingTransitive)
-	storeTags := make([]store.Tag, len(resourceTags))
-	for i, t := range resourceTags {
-		storeTags[i] = store.Tag{Key: t.Key, Value: t.Value}
-	}
+	// aws:ResourceTag is "the key-value pair that is attached to the resource" (IAM User Guide,
+	// "Pass session tags in AWS STS"): the role's own tags. Incoming transitive tags override
+	// role tags only in the new session's principal tags (same page, "Chaining roles with session
+	// tags"); letting them stand in for the role's tags here would let a caller choose the tags
+	// that ABAC trust and identity conditions test.
 	actions := []string{"sts:AssumeRole"}
 	if len(in.Tags) > 0 || len(in.TransitiveTagKeys) > 0 {
 		actions = append(actions, "sts:TagSession")
@@ -167,7 +166,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	for _, act := range actions {
 		if _, err := s.Engine.Check(ctx, authz.Request{
 			Caller: caller, Action: act, Resource: roleARNWithPath, ResourceAccount: role.AccountID,
-			Context: reqCtx, ResourcePolicy: trust, ResourcePolicyKind: policy.Trust, ResourceTags: storeTags,
+			Context: reqCtx, ResourcePolicy: trust, ResourcePolicyKind: policy.Trust, ResourceTags: role.Tags,
 		}); err != nil {
 			return RoleSession{}, err
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
@@ -146,7 +147,23 @@ func compactLen(doc string) int {
 var (
 	reservedPrefix   = regexp.MustCompile(`(?i)^aws:`)
 	sourceIdentityRe = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	// tagTextRe is the model's tagKeyType/tagValueType pattern. AssumeRole's parameters are
+	// held to it by the model validation; tags read from a web identity token or a SAML
+	// assertion must follow the same rules ("Session tags must follow the rules for naming tags",
+	// IAM User Guide, "Pass session tags in AWS STS").
+	tagTextRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
+
+// checkTagText applies the length and character rules of session tag keys and values.
+func checkTagText(t SessionTag) error {
+	switch k, v := utf8.RuneCountInString(t.Key), utf8.RuneCountInString(t.Value); {
+	case k < 1 || k > 128 || !tagTextRe.MatchString(t.Key):
+		return awserr.New("InvalidParameterValue", http.StatusBadRequest, "The session tag key %q is invalid: a key has 1 to 128 letters, digits, spaces or _.:/=+-@ characters.", t.Key)
+	case v > 256 || !tagTextRe.MatchString(t.Value):
+		return awserr.New("InvalidParameterValue", http.StatusBadRequest, "The value of session tag %q is invalid: a value has at most 256 letters, digits, spaces or _.:/=+-@ characters.", t.Key)
+	}
+	return nil
+}
 
 // checkTags applies the session-tag rules of sts.md §6 and returns the tags' packed size.
 func checkTags(tags []SessionTag, transitive []string, incomingTransitive []string) (int, error) {
@@ -156,6 +173,9 @@ func checkTags(tags []SessionTag, transitive []string, incomingTransitive []stri
 	seen := map[string]bool{}
 	size := 0
 	for _, t := range tags {
+		if err := checkTagText(t); err != nil {
+			return 0, err
+		}
 		if reservedPrefix.MatchString(t.Key) || reservedPrefix.MatchString(t.Value) {
 			return 0, awserr.New("InvalidParameterValue", http.StatusBadRequest, "Tag keys and values can't start with 'aws:'. This prefix is reserved for AWS use.")
 		}

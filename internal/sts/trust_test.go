@@ -309,3 +309,85 @@ func TestCognitoEnhancedFlowAcrossAccounts(t *testing.T) {
 		})
 	}
 }
+
+// aws:ResourceTag is the target role's own tags. A chained session's incoming transitive tags
+// become principal tags of the new session, but they do not stand in for the role's tags while
+// the call is authorized: otherwise a caller could pick the tag an ABAC condition compares.
+func TestChainedTransitiveTagsAreNotResourceTags(t *testing.T) {
+	abac := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*",` +
+		`"Condition":{"StringEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}}}]}`
+	cases := []struct {
+		name     string
+		roleTags []store.Tag
+		ok       bool
+	}{
+		{"role of another team", []store.Tag{{Key: "team", Value: "blue"}}, false},
+		{"untagged role", nil, false},
+		{"role of the caller's team", []store.Tag{{Key: "team", Value: "red"}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			hub := f.st.putRole(acctA, "hub", trustDoc(acctAP, assume, ""))
+			f.st.putRolePolicy(hub.RoleID, abac)
+			target := f.st.putRole(acctA, "target", trustDoc(acctAP, assume, ""))
+			target.Tags = c.roleTags
+			f.st.mu.Lock()
+			f.st.roles[acctA+"/target"] = target
+			f.st.mu.Unlock()
+			caller := &principal.Principal{Kind: principal.AssumedRole, AccountID: acctA, UserID: hub.RoleID + ":s0", RoleID: hub.RoleID,
+				RoleName: "hub", RoleARN: principal.RoleARNOf(acctA, "/", "hub"), ARN: principal.AssumedRoleARN(acctA, "hub", "s0"),
+				SessionName: "s0", Temporary: true, Source: "AssumeRole",
+				Tags: []principal.Tag{{Key: "team", Value: "red"}}, TransitiveTagKeys: []string{"team"}}
+			out, err := f.svc.AssumeRole(ctx, caller, AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "target"), RoleSessionName: "s1"})
+			if !c.ok {
+				wantCode(t, err, "AccessDenied", http.StatusForbidden)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := f.opened(t, out.Credentials).Tag("team"); v != "red" {
+				t.Fatalf("transitive tag not carried into the new session: %q", v)
+			}
+		})
+	}
+}
+
+// Tags carried in a web identity token follow the session-tag rules that AssumeRole's parameters
+// are held to by the model: key 1–128 and value 0–256 characters of the tag alphabet.
+func TestWebIdentityTokenTagsFollowTagRules(t *testing.T) {
+	fedGitHub := `{"Federated":"` + githubARN + `"}`
+	trust := trustDoc(fedGitHub, `["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, "")
+	cases := []struct {
+		name       string
+		key, value string
+		ok         bool
+	}{
+		{"plain", "team", "ops", true},
+		{"every allowed character", "a b_.:/=+-@é1", "x y_.:/=+-@ü2", true},
+		{"empty value", "team", "", true},
+		{"longest key and value", strings.Repeat("k", 128), strings.Repeat("v", 256), true},
+		{"key too long", strings.Repeat("k", 129), "v", false},
+		{"value too long", "team", strings.Repeat("v", 257), false},
+		{"key with a forbidden character", "team#1", "v", false},
+		{"value with a forbidden character", "team", "a;b", false},
+		{"value with a control character", "team", "a\nb", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.st.putRole(acctA, "deploy", trust)
+			f.verifier.set(oidc.Claims{Issuer: githubIssuer, Subject: "repo:octo/app:ref:refs/heads/main", Audience: []string{"sts.amazonaws.com"},
+				Expiry: testNow.Add(time.Hour), Raw: map[string]any{tagsClaim: map[string]any{"principal_tags": map[string]any{c.key: []any{c.value}}}}})
+			_, err := f.svc.AssumeRoleWithWebIdentity(ctx, WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "deploy"), RoleSessionName: "gha", Token: "opaque"})
+			if c.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, "InvalidIdentityToken", http.StatusBadRequest)
+		})
+	}
+}

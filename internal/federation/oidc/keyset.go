@@ -75,6 +75,16 @@ func (v *Verifier) issuerBase(iss string, prov Provider) (*url.URL, error) {
 	if err := v.checkScheme(u); err != nil {
 		return nil, err
 	}
+	// The provider's ARN leaves the scheme out, so lookup matches http://host and https://host
+	// alike; the token's issuer must be the very URL the provider registered, or an http issuer
+	// would be fetched in place of an https provider's keys.
+	provScheme := "https"
+	if strings.HasPrefix(prov.URL, "http://") {
+		provScheme = "http"
+	}
+	if u.Scheme != provScheme {
+		return nil, invalid(msgNoProvider+iss, nil)
+	}
 	if strings.HasPrefix(prov.URL, "http://") && !v.opts.AllowHTTP {
 		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("provider URL %q is http and http issuers are not allowed", prov.URL))
 	}

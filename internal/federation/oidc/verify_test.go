@@ -314,3 +314,34 @@ func BenchmarkVerifyES256(b *testing.B) {
 		}
 	}
 }
+
+// An IAM OIDC provider's ARN leaves the scheme out, so a lookup by ARN finds an https provider for
+// an http issuer of the same host. The token's issuer must still be the URL the provider
+// registered: an http:// token is not one of an https:// provider's, and its keys are never
+// fetched over http (found by an adversarial review; only reachable with AllowHTTP).
+func TestIssuerSchemeMustMatchProvider(t *testing.T) {
+	testKeys(t)
+	idp := newPlainIdP(t, "", jwk(rsaKey, "rsa1", "RS256"))
+	v := NewVerifier(Options{AllowHTTP: true, AllowedNetworks: localNets, Now: newClock().Now})
+	httpIss := idp.issuer()
+	httpsURL := "https://" + strings.TrimPrefix(httpIss, "http://")
+	schemeless := func(p Provider) func(string) (Provider, bool) {
+		return func(iss string) (Provider, bool) {
+			strip := func(s string) string { return strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://") }
+			if strip(iss) == strip(p.URL) {
+				return p, true
+			}
+			return Provider{}, false
+		}
+	}
+	tok := sign(t, jose.RS256, rsaKey, "rsa1", baseClaims(httpIss))
+	_, err := v.Verify(verifyCtx(t), tok, schemeless(Provider{URL: httpsURL, ClientIDs: []string{testAud}}))
+	wantErr(t, err, InvalidToken, msgNoProvider+httpIss)
+	if n := len(idp.paths()); n != 0 {
+		t.Fatalf("the http issuer was fetched %d times", n)
+	}
+	// The same token against the http provider it names is accepted (the legitimate path).
+	if _, err := v.Verify(verifyCtx(t), tok, schemeless(Provider{URL: httpIss, ClientIDs: []string{testAud}})); err != nil {
+		t.Fatalf("http provider refused its own token: %v", err)
+	}
+}

@@ -135,6 +135,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
 		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: samlMetadata}
+	// Roles stored before principal bindings existed, or by a node of an older version, trust
+	// none of the users and roles they name until they are bound; bind them before serving.
+	if n, err := iamSvc.BindStoredPrincipals(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("binding stored trust policies to principal ids: %w", err)
+	} else if n > 0 {
+		logger.Info("bound the trust policies of roles stored without principal ids", "roles", n)
+	}
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now,
 		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial})}

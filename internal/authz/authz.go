@@ -134,6 +134,55 @@ func (e *Engine) Parse(id, doc string, kind policy.Kind) (*policy.Policy, error)
 	return p, nil
 }
 
+// TrustPolicy returns a role's trust policy bound to the principals it was saved with: users,
+// roles and role sessions it names match only the entities that had those names then, by unique
+// id (IAM User Guide, "AWS JSON policy elements: Principal"). A role whose bindings were never
+// written trusts none of the users, roles and sessions it names. The bound view is cached by
+// document and bindings, which change together.
+func (e *Engine) TrustPolicy(r store.Role) (*policy.Policy, error) {
+	bindings := make([]policy.Binding, len(r.PrincipalBindings))
+	for i, b := range r.PrincipalBindings {
+		bindings[i] = policy.Binding{Principal: b.Principal, ID: b.ID}
+	}
+	return e.ParseBound(principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), r.AssumeRolePolicyDocument, policy.Trust, bindings)
+}
+
+// ParseBound parses a stored document and binds its principals (see policy.Policy.Bind), through
+// the same content-keyed cache as Parse.
+func (e *Engine) ParseBound(id, doc string, kind policy.Kind, bindings []policy.Binding) (*policy.Policy, error) {
+	// The keys of Parse start with a digit, these with "b"; every variable part is preceded by
+	// its length, so that no two inputs hash the same bytes.
+	h := sha256.New()
+	field := func(s string) { h.Write([]byte(strconv.Itoa(len(s)) + ":" + s)) }
+	h.Write([]byte("b" + strconv.Itoa(int(kind)) + ":"))
+	field(id)
+	field(doc)
+	for _, b := range bindings {
+		field(b.Principal)
+		field(b.ID)
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	e.mu.Lock()
+	if p, ok := e.parsed[key]; ok {
+		e.mu.Unlock()
+		return p, nil
+	}
+	e.mu.Unlock()
+	p, err := e.Parse(id, doc, kind)
+	if err != nil {
+		return nil, err
+	}
+	bound := p.Bind(bindings)
+	e.mu.Lock()
+	if e.parsed == nil || len(e.parsed) >= parsedCacheSize {
+		e.parsed = map[[32]byte]*policy.Policy{}
+	}
+	e.parsed[key] = bound
+	e.mu.Unlock()
+	return bound, nil
+}
+
 // PrincipalPolicies are the policies that bound what a principal may do.
 type PrincipalPolicies struct {
 	IsRoot        bool
@@ -293,11 +342,22 @@ func (e *Engine) managed(ctx context.Context, arn string) (*policy.Policy, error
 	return e.Parse(arn, v.Document, policy.Identity)
 }
 
-// PolicyPrincipal describes a caller for Principal matching.
+// PolicyPrincipal describes a caller for Principal matching. A user carries its unique id and a
+// role session its role's id and its session name, by which stored trust policies match them
+// (see TrustPolicy); a session keeps its role's id in its token, so a role deleted and re-created
+// under the same name does not make old sessions match the new role's bindings either.
 func PolicyPrincipal(p *principal.Principal) policy.Principal {
 	pp := policy.Principal{Type: "AWS", Account: p.AccountID, ARNs: []string{p.ARN}}
-	if p.Kind == principal.AssumedRole && p.RoleARN != "" {
-		pp.ARNs = append(pp.ARNs, p.RoleARN)
+	switch p.Kind {
+	case principal.User:
+		pp.ID = p.UserID
+	case principal.AssumedRole:
+		if p.RoleARN != "" {
+			pp.ARNs = append(pp.ARNs, p.RoleARN)
+		}
+		if p.RoleID != "" {
+			pp.ID, pp.SessionName = p.RoleID, p.SessionName
+		}
 	}
 	return pp
 }

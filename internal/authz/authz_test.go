@@ -339,3 +339,105 @@ func TestContextKeys(t *testing.T) {
 		t.Fatalf("aws:SourceIp %v", v)
 	}
 }
+
+// A role's trust policy is evaluated with the bindings saved beside it: a user or role
+// re-created under a trusted name is refused even with *:*; the aws:PrincipalArn condition stays
+// ARN-based (the documented way to trust whoever holds a name); and the parse cache never hands
+// out a view bound to other bindings of the same document.
+func TestTrustPolicyMatchesByUniqueID(t *testing.T) {
+	ctx := context.Background()
+	e, src := fixture(t)
+	const (
+		bobARN     = "arn:aws:iam::111122223333:user/bob"
+		builderARN = "arn:aws:iam::111122223333:role/builder"
+		sessARN    = "arn:aws:sts::111122223333:assumed-role/builder/ci"
+	)
+	// bob2 is bob deleted and created again: same name, same ARN, another id, and *:*.
+	src.users["AIDABOB2"] = store.User{AccountID: acct, UserID: "AIDABOB2", UserName: "bob", Path: "/"}
+	src.putInline(store.KindUser, "AIDABOB2", "star", starDoc)
+	src.roles["AROABUILDER2"] = store.Role{AccountID: acct, RoleID: "AROABUILDER2", RoleName: "builder", Path: "/"}
+	src.putInline(store.KindRole, "AROABUILDER2", "star", starDoc)
+	bob, bob2 := userCaller(acct, "AIDABOB", "bob"), userCaller(acct, "AIDABOB2", "bob")
+	sess := sessionCaller()
+	sess2 := sessionCaller()
+	sess2.RoleID, sess2.UserID = "AROABUILDER2", "AROABUILDER2:ci"
+
+	role := func(doc string, bound bool, bindings ...store.PrincipalBinding) store.Role {
+		return store.Role{AccountID: acct, RoleID: "AROATARGET", RoleName: "target", Path: "/", AssumeRolePolicyDocument: doc,
+			PrincipalsBound: bound, PrincipalBindings: bindings}
+	}
+	names := trustStmt(`{"AWS":["`+bobARN+`","`+builderARN+`"]}`, `"sts:AssumeRole"`, "")
+	session := trustStmt(`{"AWS":"`+sessARN+`"}`, `"sts:AssumeRole"`, "")
+	byCondition := trustStmt(`{"AWS":"111122223333"}`, `"sts:AssumeRole"`, `{"ArnLike":{"aws:PrincipalArn":"`+bobARN+`"}}`)
+	saved := role(names, true, store.PrincipalBinding{Principal: bobARN, ID: "AIDABOB"}, store.PrincipalBinding{Principal: builderARN, ID: "AROABUILDER"})
+	rebound := role(names, true, store.PrincipalBinding{Principal: bobARN, ID: "AIDABOB2"}, store.PrincipalBinding{Principal: builderARN, ID: "AROABUILDER"})
+	cases := []struct {
+		name    string
+		role    store.Role
+		caller  *principal.Principal
+		allowed bool
+	}{
+		{"the user that was named", saved, bob, true},
+		{"the user re-created with *:*", saved, bob2, false},
+		{"a session of the role that was named", saved, sess, true},
+		{"a session of the role re-created with *:*", saved, sess2, false},
+		{"saved again after re-creation: the new user", rebound, bob2, true},
+		{"saved again after re-creation: not the old user", rebound, bob, false},
+		{"a session named exactly", role(session, true, store.PrincipalBinding{Principal: sessARN, ID: "AROABUILDER"}), sess, true},
+		{"a session named exactly, role re-created", role(session, true, store.PrincipalBinding{Principal: sessARN, ID: "AROABUILDER"}), sess2, false},
+		{"never bound: the named user is not trusted", role(names, false), bob, false},
+		{"aws:PrincipalArn still matches the re-created user", role(byCondition, true), bob2, true},
+		{"aws:PrincipalArn of another name does not match", role(strings.Replace(byCondition, "user/bob", "user/alice", 1), true), bob2, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tp, err := e.TrustPolicy(c.role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = e.Authorize(ctx, Request{Caller: c.caller, Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: acct,
+				ResourcePolicy: tp, ResourcePolicyKind: policy.Trust})
+			if c.allowed != (err == nil) {
+				t.Fatalf("allowed %v, want %v (%v)", err == nil, c.allowed, err)
+			}
+			if err != nil {
+				if ae, ok := awserr.As(err); !ok || ae.Code != "AccessDenied" {
+					t.Fatalf("want AccessDenied, got %v", err)
+				}
+			}
+		})
+	}
+	a, err := e.TrustPolicy(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := e.TrustPolicy(saved)
+	c, _ := e.TrustPolicy(rebound)
+	if a != b || a == c {
+		t.Fatalf("cache: same bindings gave %p and %p, other bindings %p", a, b, c)
+	}
+}
+
+// The caller's policy principal carries the ids bound principals are matched by.
+func TestPolicyPrincipalIDs(t *testing.T) {
+	fed := &principal.Principal{Kind: principal.FederatedUser, AccountID: acct, ARN: principal.FederatedUserARN(acct, "bob"), UserID: acct + ":bob", BaseUserID: "AIDABOB"}
+	root := &principal.Principal{Kind: principal.Root, AccountID: acct, ARN: principal.RootARN(acct), UserID: acct}
+	rootSession := &principal.Principal{Kind: principal.AssumedRole, AccountID: acct, ARN: principal.AssumedRoleARN(acct, "root", "task"), SessionName: "task"}
+	for _, c := range []struct {
+		name          string
+		p             *principal.Principal
+		id, session   string
+		wantRoleInARN bool
+	}{
+		{"user", userCaller(acct, "AIDABOB", "bob"), "AIDABOB", "", false},
+		{"role session", sessionCaller(), "AROABUILDER", "ci", true},
+		{"federated user carries no id", fed, "", "", false},
+		{"root carries no id", root, "", "", false},
+		{"a session without a role carries no id", rootSession, "", "", false},
+	} {
+		pp := PolicyPrincipal(c.p)
+		if pp.ID != c.id || pp.SessionName != c.session || (len(pp.ARNs) == 2) != c.wantRoleInARN {
+			t.Errorf("%s: %+v", c.name, pp)
+		}
+	}
+}

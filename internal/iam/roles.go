@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/authz"
@@ -27,8 +26,93 @@ type Role struct {
 	ARN string
 }
 
-func roleView(r store.Role) Role {
-	return Role{Role: r, ARN: principal.RoleARNOf(r.AccountID, r.Path, r.RoleName)}
+// roleView is a role as IAM shows it, its trust policy rendered (see roleViews).
+func (s *Service) roleView(ctx context.Context, r store.Role) (Role, error) {
+	views, err := s.roleViews(ctx, []store.Role{r})
+	if err != nil {
+		return Role{}, err
+	}
+	return views[0], nil
+}
+
+// roleViews renders roles as IAM shows them. Their trust policies are shown as written, except
+// that each bound principal is shown as what its unique id names now: the current ARN of a user
+// renamed or moved since (IAM User Guide, "Rename an IAM user": role policies that refer to the
+// user as a principal "are automatically updated to use the new name or path"), or the unique id
+// itself once the user or role is gone, since "AWS can no longer map it back to an ARN" (IAM
+// User Guide, "AWS JSON policy elements: Principal"). The bound principals of every role are
+// looked up together.
+func (s *Service) roleViews(ctx context.Context, roles []store.Role) ([]Role, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range roles {
+		for _, b := range r.PrincipalBindings {
+			if !seen[b.ID] {
+				seen[b.ID] = true
+				ids = append(ids, b.ID)
+			}
+		}
+	}
+	found := map[string]store.PrincipalEntity{}
+	if len(ids) > 0 {
+		entities, err := s.Store.GetPrincipalsByID(ctx, ids)
+		if err != nil {
+			return nil, s.storeErr(err)
+		}
+		for _, e := range entities {
+			found[e.ID] = e
+		}
+	}
+	out := make([]Role, len(roles))
+	for i, r := range roles {
+		r.AssumeRolePolicyDocument = renderTrust(r, found)
+		out[i] = Role{Role: r, ARN: principal.RoleARNOf(r.AccountID, r.Path, r.RoleName)}
+	}
+	return out, nil
+}
+
+// renderTrust maps each bound principal of r's trust policy back through its unique id; found
+// holds the users and roles that still exist. The document is only parsed when some principal
+// is shown otherwise than it is written.
+func renderTrust(r store.Role, found map[string]store.PrincipalEntity) string {
+	var shown map[string]string
+	for _, b := range r.PrincipalBindings {
+		if s := showPrincipal(b, found); s != b.Principal {
+			if shown == nil {
+				shown = map[string]string{}
+			}
+			shown[b.Principal] = s
+		}
+	}
+	if shown == nil {
+		return r.AssumeRolePolicyDocument
+	}
+	return policy.RenderPrincipals(r.AssumeRolePolicyDocument, func(v string) (string, bool) {
+		s, ok := shown[v]
+		return s, ok
+	})
+}
+
+// showPrincipal is how IAM shows one bound principal: by the current ARN of the entity its id
+// names, or by the id once that entity is gone.
+func showPrincipal(b store.PrincipalBinding, found map[string]store.PrincipalEntity) string {
+	n, ok := policy.ParseNamedPrincipal(b.Principal)
+	if !ok {
+		return b.Principal
+	}
+	e, exists := found[b.ID]
+	switch {
+	case !exists && n.Kind == policy.NamedSession:
+		// A session is known by its role's id and its name, as aws:userid spells it.
+		return b.ID + ":" + n.Session
+	case !exists:
+		return b.ID
+	case e.Kind == store.KindUser:
+		return principal.UserARN(e.AccountID, e.Path, e.Name)
+	case n.Kind == policy.NamedSession:
+		return principal.AssumedRoleARN(e.AccountID, e.Name, n.Session)
+	}
+	return principal.RoleARNOf(e.AccountID, e.Path, e.Name)
 }
 
 func noSuchRole(name string) *awserr.Error {
@@ -43,59 +127,91 @@ func malformed(err error) error {
 	return awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "Syntax errors in policy.")
 }
 
-// validateTrust checks a trust policy for grammar, the ACLSizePerRole quota, and that every IAM
-// user or role it names exists, as IAM does when the policy is saved.
-func (s *Service) validateTrust(ctx context.Context, doc string) error {
+// bindTrust checks a trust policy for grammar and the ACLSizePerRole quota, and binds every IAM
+// user, role and role session it names to the unique id that principal has now, as IAM does when
+// the policy is saved (IAM User Guide, "AWS JSON policy elements: Principal": "When you save the
+// policy, AWS transforms the ARN to a unique principal ID"). A named principal that does not
+// exist is refused as IAM refuses it: a deleted user's or role's unique id too, since the
+// relationship it stood for is broken and IAM asks for it to be removed or replaced by an ARN.
+func (s *Service) bindTrust(ctx context.Context, doc string) ([]store.PrincipalBinding, error) {
 	p, err := policy.Parse("trust", doc, policy.Trust)
 	if err != nil {
-		return malformed(err)
+		return nil, malformed(err)
 	}
 	if policy.SizeWithoutWhitespace(doc) > MaxTrustPolicySize {
-		return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for ACLSizePerRole: %d", MaxTrustPolicySize)
+		return nil, awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for ACLSizePerRole: %d", MaxTrustPolicySize)
 	}
-	for _, ref := range p.Principals() {
-		if ref.Type != "AWS" {
-			continue
-		}
-		exists, err := s.principalExists(ctx, ref.Value)
-		if err != nil {
-			return err
-		}
-		if !exists {
-			return awserr.New("MalformedPolicyDocument", http.StatusBadRequest, `Invalid principal in policy: "AWS":"%s"`, ref.Value)
-		}
+	bindings, missing, err := s.resolvePrincipals(ctx, p)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if missing != "" {
+		return nil, awserr.New("MalformedPolicyDocument", http.StatusBadRequest, `Invalid principal in policy: "AWS":"%s"`, missing)
+	}
+	return bindings, nil
 }
 
-var iamEntityARN = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):(user|role)(/(?:[\x21-\x7E]*/)?)([\w+=,.@-]+)$`)
-
-// principalExists reports whether an IAM user or role ARN names an existing entity. Other
-// principal forms (accounts, root, sessions, wildcards) are not entities that must exist.
-func (s *Service) principalExists(ctx context.Context, arn string) (bool, error) {
-	m := iamEntityARN.FindStringSubmatch(arn)
-	if m == nil {
-		return true, nil
+// resolvePrincipals binds each distinct AWS principal of p that IAM binds to the unique id its
+// entity has now; missing is the first one that names nothing.
+func (s *Service) resolvePrincipals(ctx context.Context, p *policy.Policy) (bindings []store.PrincipalBinding, missing string, err error) {
+	seen := map[string]bool{}
+	for _, ref := range p.Principals() {
+		if ref.Type != "AWS" || seen[ref.Value] {
+			continue
+		}
+		seen[ref.Value] = true
+		n, ok := policy.ParseNamedPrincipal(ref.Value)
+		if !ok {
+			continue
+		}
+		id, err := s.principalID(ctx, n)
+		if err != nil {
+			return nil, "", err
+		}
+		if id == "" {
+			if missing == "" {
+				missing = ref.Value
+			}
+			continue
+		}
+		bindings = append(bindings, store.PrincipalBinding{Principal: ref.Value, ID: id})
 	}
-	account, kind, path, name := m[1], m[2], m[3], m[4]
+	return bindings, missing, nil
+}
+
+// principalID returns the unique id of the user or role n names, "" when there is none. Names
+// compare as IAM's do (case-insensitively), paths exactly; a role session names its role.
+func (s *Service) principalID(ctx context.Context, n policy.NamedPrincipal) (string, error) {
+	var id, path string
 	var err error
-	var gotPath string
-	if kind == "user" {
+	switch n.Kind {
+	case policy.NamedUser:
 		var u store.User
-		u, err = s.Store.GetUser(ctx, account, name)
-		gotPath = u.Path
-	} else {
+		u, err = s.Store.GetUser(ctx, n.Account, n.Name)
+		id, path = u.UserID, u.Path
+	case policy.NamedRole, policy.NamedSession:
 		var r store.Role
-		r, err = s.Store.GetRole(ctx, account, name)
-		gotPath = r.Path
+		r, err = s.Store.GetRole(ctx, n.Account, n.Name)
+		id, path = r.RoleID, r.Path
+		if n.Kind == policy.NamedSession {
+			n.Path = path // a session ARN carries no path
+		}
+	case policy.NamedUserID:
+		_, err = s.Store.GetUserByID(ctx, n.ID)
+		id, path = n.ID, n.Path
+	case policy.NamedRoleID:
+		_, err = s.Store.GetRoleByID(ctx, n.ID)
+		id, path = n.ID, n.Path
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return false, nil
+		return "", nil
 	case err != nil:
-		return false, s.storeErr(err)
+		return "", s.storeErr(err)
+	case path != n.Path:
+		return "", nil
 	}
-	return gotPath == path, nil
+	return id, nil
 }
 
 func roleResource(account, path, name string) string {
@@ -143,7 +259,8 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 	if err := validatePath(path); err != nil {
 		return Role{}, err
 	}
-	if err := s.validateTrust(ctx, in.AssumeRolePolicyDocument); err != nil {
+	bindings, err := s.bindTrust(ctx, in.AssumeRolePolicyDocument)
+	if err != nil {
 		return Role{}, err
 	}
 	tags, err := mergeTags(nil, in.Tags, true)
@@ -165,6 +282,8 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 		RoleName:                 in.RoleName,
 		Path:                     path,
 		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument,
+		PrincipalBindings:        bindings,
+		PrincipalsBound:          true,
 		Description:              in.Description,
 		MaxSessionDuration:       msd,
 		PermissionsBoundary:      in.PermissionsBoundary,
@@ -177,7 +296,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 		}
 		return Role{}, s.storeErr(err)
 	}
-	return roleView(r), nil
+	return s.roleView(ctx, r)
 }
 
 func (s *Service) lookupRole(ctx context.Context, caller *principal.Principal, name string) (store.Role, error) {
@@ -217,7 +336,7 @@ func (s *Service) GetRole(ctx context.Context, caller *principal.Principal, name
 	if err != nil {
 		return Role{}, err
 	}
-	return roleView(r), nil
+	return s.roleView(ctx, r)
 }
 
 // ListRoles lists roles under a path prefix.
@@ -240,8 +359,8 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 		return Page[Role]{}, s.storeErr(err)
 	}
 	out := Page[Role]{IsTruncated: page.Next != "", Marker: encodeMarker(page.Next)}
-	for _, r := range page.Roles {
-		out.Items = append(out.Items, roleView(r))
+	if out.Items, err = s.roleViews(ctx, page.Roles); err != nil {
+		return Page[Role]{}, err
 	}
 	return out, nil
 }
@@ -267,11 +386,17 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, caller *principal.P
 	})
 }
 
-// UpdateAssumeRolePolicy replaces the trust policy wholesale.
+// UpdateAssumeRolePolicy replaces the trust policy wholesale, and its bindings with it, in one
+// store transaction.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.Principal, name, doc string) error {
-	check := func(context.Context, store.Role) error { return s.validateTrust(ctx, doc) }
+	var bindings []store.PrincipalBinding
+	check := func(ctx context.Context, _ store.Role) error {
+		var err error
+		bindings, err = s.bindTrust(ctx, doc)
+		return err
+	}
 	_, err := s.changeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil, false, check, func(r *store.Role) error {
-		r.AssumeRolePolicyDocument = doc
+		r.AssumeRolePolicyDocument, r.PrincipalBindings, r.PrincipalsBound = doc, bindings, true
 		return nil
 	})
 	return err
@@ -296,7 +421,7 @@ func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, a
 	if err != nil {
 		return Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) }, modeled)
 	}
-	return roleView(r), nil
+	return s.roleView(ctx, r)
 }
 
 // DeleteRole removes a role that has no policies left.

@@ -77,7 +77,7 @@ func (r *racingStore) UpdateOutboundFederation(ctx context.Context, account stri
 	return r.Store.UpdateOutboundFederation(ctx, account, fn)
 }
 
-func newTestService(t *testing.T) (*Service, *racingStore, *principal.Principal) {
+func newTestService(t testing.TB) (*Service, *racingStore, *principal.Principal) {
 	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"))
 	if err != nil {

@@ -202,6 +202,7 @@ func (ps *principalSpec) match(c *Principal) PrincipalMatch {
 				}
 			}
 		}
+		best = max(best, ps.matchID(c))
 	case "Federated":
 		if containsString(c.ARNs, ps.federated) {
 			best = PrincipalExact
@@ -219,7 +220,9 @@ func (ps *principalSpec) match(c *Principal) PrincipalMatch {
 // the account and then the user), and the Deny applies to every one that is not listed (doc
 // "NotPrincipal": list the session, the role and the account ARN; or the user and the account
 // ARN). So only a caller whose account and every ARN it is known by are all listed is exempt:
-// listing only the role ARN, or only the account, still denies the role's sessions.
+// listing only the role ARN, or only the account, still denies the role's sessions. In a bound
+// view an ARN counts as listed only through a binding to the caller's own id, so a user or role
+// re-created under a listed name is not exempt.
 func (ps *principalSpec) exempts(c *Principal) bool {
 	if ps.any {
 		return true
@@ -241,7 +244,7 @@ func (ps *principalSpec) exempts(c *Principal) bool {
 			if have == root || !strings.HasPrefix(have, "arn:") {
 				continue
 			}
-			if !slices.Contains(ps.arns, have) {
+			if !slices.Contains(ps.arns, have) && !ps.listsByID(have, c) {
 				return false
 			}
 		}

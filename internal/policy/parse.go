@@ -80,6 +80,9 @@ type principalSpec struct {
 	arns      []string // user, role, session, federated-user ARNs and unique ids
 	federated []string
 	service   []string
+	// ids replaces, in a bound view (see Policy.Bind), the entries of arns that name IAM users,
+	// roles and role sessions: those match by the unique id recorded when the policy was saved.
+	ids []idRef
 }
 
 var statementFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}

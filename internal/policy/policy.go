@@ -96,6 +96,12 @@ type Principal struct {
 	// oidc-provider or saml-provider ARN, or a name such as cognito-identity.amazonaws.com); for
 	// Service the service principal name.
 	ARNs []string
+	// ID is the unique id of the caller's IAM user (AIDA…) or, for a role session, of its role
+	// (AROA…); "" for every other caller. A bound policy (see Policy.Bind) matches users, roles
+	// and role sessions by it rather than by ARN.
+	ID string
+	// SessionName is a role session's name, which a bound assumed-role principal also matches.
+	SessionName string
 }
 
 // Request is one authorization question.

@@ -19,6 +19,32 @@ type Role struct {
 	CreatedAt                time.Time
 	LastUsedAt               *time.Time
 	LastUsedRegion           string
+	// PrincipalBindings bind the IAM users, roles and role sessions AssumeRolePolicyDocument
+	// names to the unique ids they had when it was saved. They are written with the document,
+	// in the same transaction, and read with it.
+	PrincipalBindings []PrincipalBinding
+	// PrincipalsBound is false for a role whose bindings were never written: one stored before
+	// bindings existed, or by a node of a version that does not know them. Its named principals
+	// match no one until IAM binds it (see ListUnboundRoles).
+	PrincipalsBound bool
+}
+
+// PrincipalBinding ties one principal of a trust policy, exactly as the document writes it, to
+// the unique id of the IAM user or role it named when the policy was saved (AIDA… or AROA…; a
+// role session is bound to its role's id). IAM matches and displays bound principals by it
+// (IAM User Guide, "AWS JSON policy elements: Principal").
+type PrincipalBinding struct {
+	Principal string
+	ID        string
+}
+
+// PrincipalEntity is an IAM user or role found by its unique id.
+type PrincipalEntity struct {
+	ID        string
+	Kind      PrincipalKind // KindUser or KindRole
+	AccountID string
+	Path      string
+	Name      string
 }
 
 // RolePage is one page of ListRoles.
@@ -109,15 +135,22 @@ type RoleStore interface {
 	GetRole(ctx context.Context, accountID, roleName string) (Role, error)
 	GetRoleByID(ctx context.Context, roleID string) (Role, error)
 	// UpdateRole is the updater (see "Updaters") of the role with roleID. AssumeRolePolicyDocument,
-	// Description, MaxSessionDuration, PermissionsBoundary and Tags may change. AccountID, RoleID,
-	// RoleName, Path and CreatedAt are fixed, and so are LastUsedAt and LastUsedRegion, which
-	// belong to RecordRoleUse.
+	// PrincipalBindings, PrincipalsBound, Description, MaxSessionDuration, PermissionsBoundary and
+	// Tags may change. AccountID, RoleID, RoleName, Path and CreatedAt are fixed, and so are
+	// LastUsedAt and LastUsedRegion, which belong to RecordRoleUse.
 	UpdateRole(ctx context.Context, roleID string, fn func(*Role) error) (Role, error)
 	// DeleteRole fails with ErrConflict while inline policies or attachments remain.
 	DeleteRole(ctx context.Context, accountID, roleID string) error
 	ListRoles(ctx context.Context, accountID, pathPrefix, after string, limit int) (RolePage, error)
 	// RecordRoleUse sets RoleLastUsed. Best effort.
 	RecordRoleUse(ctx context.Context, roleID string, at time.Time, region string) error
+	// ListUnboundRoles returns up to limit roles, of every account, whose PrincipalsBound is
+	// false, ordered by RoleID and starting after the RoleID after ("" for the first page).
+	ListUnboundRoles(ctx context.Context, after string, limit int) ([]Role, error)
+	// GetPrincipalsByID returns the users and roles, of any account, whose unique ids are among
+	// ids, reading a few hundred ids per query rather than one at a time; ids that name nothing
+	// are left out.
+	GetPrincipalsByID(ctx context.Context, ids []string) ([]PrincipalEntity, error)
 }
 
 // PolicyStore keeps inline and managed policies and attachments.

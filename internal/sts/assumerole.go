@@ -78,7 +78,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	if err != nil {
 		return RoleSession{}, s.storeErr(err)
 	}
-	trust, err := s.Engine.Parse(principal.RoleARNOf(role.AccountID, role.Path, role.RoleName), role.AssumeRolePolicyDocument, policy.Trust)
+	trust, err := s.Engine.TrustPolicy(role)
 	if err != nil {
 		return RoleSession{}, denied() // an unreadable trust policy trusts no one
 	}

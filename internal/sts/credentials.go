@@ -49,6 +49,9 @@ type Decider interface {
 	authz.Authorizer
 	Check(ctx context.Context, req authz.Request) (policy.Output, error)
 	Parse(id, doc string, kind policy.Kind) (*policy.Policy, error)
+	// TrustPolicy is a role's trust policy bound to the unique ids of the principals it named
+	// when it was saved.
+	TrustPolicy(r store.Role) (*policy.Policy, error)
 }
 
 // MFAVerifier checks a TOTP code against the caller's virtual MFA device.

@@ -13,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
@@ -146,12 +147,66 @@ func (m *memStore) RetireSigningKeys(context.Context, string, string, time.Time,
 
 func (m *memStore) DeleteExpiredSigningKeys(context.Context, string, time.Time) error { return nil }
 
+// putRole stores a role as IAM saves one: the users, roles and role sessions its trust policy
+// names are bound to the ids they have now.
 func (m *memStore) putRole(account, name, trust string) store.Role {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := store.Role{AccountID: account, RoleID: "AROA" + account + name, RoleName: name, Path: "/", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200}
+	r := store.Role{AccountID: account, RoleID: "AROA" + account + name, RoleName: name, Path: "/", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200,
+		PrincipalsBound: true, PrincipalBindings: m.bindLocked(trust)}
 	m.roles[account+"/"+name] = r
 	return r
+}
+
+func (m *memStore) bindLocked(trust string) []store.PrincipalBinding {
+	p, err := policy.Parse("trust", trust, policy.Trust)
+	if err != nil {
+		return nil
+	}
+	var out []store.PrincipalBinding
+	for _, ref := range p.Principals() {
+		n, ok := policy.ParseNamedPrincipal(ref.Value)
+		if ref.Type != "AWS" || !ok {
+			continue
+		}
+		id := ""
+		switch n.Kind {
+		case policy.NamedUser:
+			for _, u := range m.users {
+				if u.AccountID == n.Account && u.UserName == n.Name && u.Path == n.Path {
+					id = u.UserID
+				}
+			}
+		case policy.NamedRole, policy.NamedSession:
+			if r, ok := m.roles[n.Account+"/"+n.Name]; ok && (n.Kind == policy.NamedSession || r.Path == n.Path) {
+				id = r.RoleID
+			}
+		case policy.NamedUserID:
+			if _, ok := m.users[n.ID]; ok {
+				id = n.ID
+			}
+		}
+		if id != "" {
+			out = append(out, store.PrincipalBinding{Principal: ref.Value, ID: id})
+		}
+	}
+	return out
+}
+
+// recreateUser deletes a user and creates another under the same name and path, with its own id
+// and the same policies, as DeleteUser and CreateUser would.
+func (m *memStore) recreateUser(oldID, newID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.users[oldID]
+	delete(m.users, oldID)
+	u.UserID = newID
+	m.users[newID] = u
+	for _, p := range m.inline["user/"+oldID] {
+		p.OwnerID = newID
+		m.inline["user/"+newID] = append(m.inline["user/"+newID], p)
+	}
+	delete(m.inline, "user/"+oldID)
 }
 
 func (m *memStore) putUser(account, id, name string, policies ...string) {

@@ -276,7 +276,7 @@ func (s *Service) federatedSession(ctx context.Context, fr federatedRequest) (Ro
 		return RoleSession{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "%s", err.(*awserr.Error).Message)
 	}
 	roleARN := principal.RoleARNOf(role.AccountID, role.Path, role.RoleName)
-	trust, err := s.Engine.Parse(roleARN, role.AssumeRolePolicyDocument, policy.Trust)
+	trust, err := s.Engine.TrustPolicy(role)
 	if err != nil {
 		return RoleSession{}, fr.denied()
 	}

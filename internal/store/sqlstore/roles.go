@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -11,7 +13,8 @@ import (
 )
 
 const roleColumns = `account_id, role_id, role_name, path, assume_role_policy_document, description,
-	max_session_duration, permissions_boundary, tags, created_at, last_used_at, last_used_region`
+	max_session_duration, permissions_boundary, tags, created_at, last_used_at, last_used_region,
+	principal_bindings`
 
 func scanRole(r rowScanner) (store.Role, error) {
 	var (
@@ -19,19 +22,64 @@ func scanRole(r rowScanner) (store.Role, error) {
 		tags     string
 		created  int64
 		lastUsed sql.NullInt64
+		bindings sql.NullString
 	)
 	if err := r.Scan(&ro.AccountID, &ro.RoleID, &ro.RoleName, &ro.Path, &ro.AssumeRolePolicyDocument,
 		&ro.Description, &ro.MaxSessionDuration, &ro.PermissionsBoundary, &tags, &created,
-		&lastUsed, &ro.LastUsedRegion); err != nil {
+		&lastUsed, &ro.LastUsedRegion, &bindings); err != nil {
 		return store.Role{}, err
 	}
 	var err error
 	if ro.Tags, err = decodeTags(tags); err != nil {
 		return store.Role{}, err
 	}
+	if ro.PrincipalBindings, ro.PrincipalsBound, err = decodeBindings(bindings); err != nil {
+		return store.Role{}, err
+	}
 	ro.CreatedAt = decodeTime(created)
 	ro.LastUsedAt = decodeOptionalTime(lastUsed)
 	return ro, nil
+}
+
+// bindingJSON pins the stored field names, as tagJSON does for tags.
+type bindingJSON struct {
+	Principal string `json:"Principal"`
+	ID        string `json:"ID"`
+}
+
+// encodeBindings stores the bindings of a bound role as a JSON array ([] when it names no one to
+// bind) and those of a role never bound as NULL (see migration 00007).
+func encodeBindings(list []store.PrincipalBinding, bound bool) (sql.NullString, error) {
+	if !bound {
+		return sql.NullString{}, nil
+	}
+	out := make([]bindingJSON, len(list))
+	for i, b := range list {
+		out[i] = bindingJSON(b)
+	}
+	enc, err := json.Marshal(out)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("sqlstore: encode principal bindings: %w", err)
+	}
+	return sql.NullString{String: string(enc), Valid: true}, nil
+}
+
+func decodeBindings(v sql.NullString) ([]store.PrincipalBinding, bool, error) {
+	if !v.Valid {
+		return nil, false, nil
+	}
+	var in []bindingJSON
+	if err := json.Unmarshal([]byte(v.String), &in); err != nil {
+		return nil, false, fmt.Errorf("sqlstore: corrupt principal_bindings column: %w", err)
+	}
+	if len(in) == 0 {
+		return nil, true, nil
+	}
+	out := make([]store.PrincipalBinding, len(in))
+	for i, b := range in {
+		out[i] = store.PrincipalBinding(b)
+	}
+	return out, true, nil
 }
 
 func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
@@ -42,12 +90,16 @@ func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	bindings, err := encodeBindings(r.PrincipalBindings, r.PrincipalsBound)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, role_name_lower)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			r.AccountID, r.RoleID, r.RoleName, r.Path, r.AssumeRolePolicyDocument, r.Description,
 			r.MaxSessionDuration, r.PermissionsBoundary, tags, encodeTime(r.CreatedAt),
-			encodeOptionalTime(r.LastUsedAt), r.LastUsedRegion, lowerName(r.RoleName))
+			encodeOptionalTime(r.LastUsedAt), r.LastUsedRegion, bindings, lowerName(r.RoleName))
 		return err
 	})
 	// A foreign-key failure here means the account does not exist.
@@ -96,11 +148,15 @@ func (s *Store) UpdateRole(ctx context.Context, roleID string, fn func(*store.Ro
 			if err != nil {
 				return err
 			}
+			bindings, err := encodeBindings(r.PrincipalBindings, r.PrincipalsBound)
+			if err != nil {
+				return err
+			}
 			_, err = tx.ExecContext(ctx, `UPDATE roles
 				SET assume_role_policy_document = $2, description = $3, max_session_duration = $4,
-					permissions_boundary = $5, tags = $6
+					permissions_boundary = $5, tags = $6, principal_bindings = $7
 				WHERE role_id = $1`,
-				r.RoleID, r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration, r.PermissionsBoundary, tags)
+				r.RoleID, r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration, r.PermissionsBoundary, tags, bindings)
 			return err
 		},
 	}, fn)
@@ -208,4 +264,74 @@ func (s *Store) RecordRoleUse(ctx context.Context, roleID string, at time.Time, 
 	return s.execOne(ctx, fmt.Sprintf("sqlstore: record use of role %q", roleID),
 		`UPDATE roles SET last_used_at = $2, last_used_region = $3 WHERE role_id = $1`,
 		roleID, encodeTime(at), region)
+}
+
+// ListUnboundRoles pages along the primary key, which every backend orders by code point once
+// textOrder is applied.
+func (s *Store) ListUnboundRoles(ctx context.Context, after string, limit int) ([]store.Role, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := "sqlstore: list roles without principal bindings"
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+roleColumns+` FROM roles
+		WHERE principal_bindings IS NULL AND role_id > $1
+		ORDER BY role_id`+s.dialect.textOrder+`
+		LIMIT $2`, after, pageLimit(limit))
+	if err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	defer rows.Close()
+	var out []store.Role
+	for rows.Next() {
+		r, err := scanRole(rows)
+		if err != nil {
+			return nil, s.mapErr(op, err, nil)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.mapErr(op, err, nil)
+	}
+	return out, nil
+}
+
+// principalsPerQuery bounds the placeholders of one GetPrincipalsByID query, well below every
+// backend's limit on bound parameters.
+const principalsPerQuery = 500
+
+func (s *Store) GetPrincipalsByID(ctx context.Context, ids []string) ([]store.PrincipalEntity, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := "sqlstore: get principals by id"
+	var out []store.PrincipalEntity
+	for start := 0; start < len(ids); start += principalsPerQuery {
+		chunk := ids[start:min(start+principalsPerQuery, len(ids))]
+		args := make([]any, len(chunk))
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+		}
+		in := strings.Join(marks, ", ")
+		rows, err := s.reads().QueryContext(ctx, `SELECT 'user', user_id, account_id, path, user_name FROM users WHERE user_id IN (`+in+`)
+			UNION ALL
+			SELECT 'role', role_id, account_id, path, role_name FROM roles WHERE role_id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, s.mapErr(op, err, nil)
+		}
+		for rows.Next() {
+			var e store.PrincipalEntity
+			var kind string
+			if err := rows.Scan(&kind, &e.ID, &e.AccountID, &e.Path, &e.Name); err != nil {
+				rows.Close()
+				return nil, s.mapErr(op, err, nil)
+			}
+			e.Kind = store.PrincipalKind(kind)
+			out = append(out, e)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.mapErr(op, err, nil)
+		}
+	}
+	return out, nil
 }

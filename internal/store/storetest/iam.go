@@ -25,6 +25,10 @@ var iamTests = []struct {
 	{"DeleteRole", testDeleteRole},
 	{"ListRolesPagination", testListRolesPagination},
 	{"RecordRoleUse", testRecordRoleUse},
+	{"RolePrincipalBindings", testRolePrincipalBindings},
+	{"RolePrincipalBindingsAtomic", testRolePrincipalBindingsAtomic},
+	{"ListUnboundRoles", testListUnboundRoles},
+	{"GetPrincipalsByID", testGetPrincipalsByID},
 	{"InlinePolicyRoundTrip", testInlinePolicyRoundTrip},
 	{"InlinePolicyOwners", testInlinePolicyOwners},
 	{"InlinePolicyAggregateLimit", testInlinePolicyAggregateLimit},
@@ -93,6 +97,10 @@ func checkRole(t *testing.T, got, want store.Role) {
 	}
 	checkTime(t, "role "+want.RoleName+" CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkOptionalTime(t, "role "+want.RoleName+" LastUsedAt", got.LastUsedAt, want.LastUsedAt)
+	if got.PrincipalsBound != want.PrincipalsBound || !slices.Equal(got.PrincipalBindings, want.PrincipalBindings) {
+		t.Errorf("role %s bindings = %v (bound %v), want %v (bound %v)", want.RoleName,
+			got.PrincipalBindings, got.PrincipalsBound, want.PrincipalBindings, want.PrincipalsBound)
+	}
 }
 
 func policyARN(accountID, path, name string) string {
@@ -1642,4 +1650,239 @@ func testOrganization(t *testing.T, s store.Store) {
 	}
 	check(acct1, mgmt)
 	check("999999999999", "")
+}
+
+// trustNaming is a trust policy naming one user, as IAM stores it beside its binding.
+func trustNaming(principal string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}]}`
+}
+
+// A role's principal bindings are stored with its trust policy and read back with it by every
+// read; a role whose bindings were never written says so, which is not the same as a role bound
+// to no one.
+func testRolePrincipalBindings(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	bob := "arn:aws:iam::111111111111:user/bob"
+	bound := role(acct1, "AROABOUND", "bound", "/")
+	bound.AssumeRolePolicyDocument = trustNaming(bob)
+	bound.PrincipalsBound = true
+	bound.PrincipalBindings = []store.PrincipalBinding{{Principal: bob, ID: "AIDABOB1"},
+		{Principal: "arn:aws:sts::111111111111:assumed-role/r/ünïcødé\"s", ID: "AROAR1"}}
+	createRole(t, s, bound)
+	nobody := role(acct1, "AROANOBODY", "nobody", "/")
+	nobody.PrincipalsBound = true
+	createRole(t, s, nobody)
+	legacy := role(acct1, "AROALEGACY", "legacy", "/")
+	createRole(t, s, legacy)
+
+	for _, want := range []store.Role{bound, nobody, legacy} {
+		got, err := s.GetRole(ctx, acct1, want.RoleName)
+		noErr(t, "GetRole "+want.RoleName, err)
+		checkRole(t, got, want)
+		got, err = s.GetRoleByID(ctx, want.RoleID)
+		noErr(t, "GetRoleByID "+want.RoleName, err)
+		checkRole(t, got, want)
+	}
+	page, err := s.ListRoles(ctx, acct1, "/", "", 0)
+	noErr(t, "ListRoles", err)
+	if len(page.Roles) != 3 {
+		t.Fatalf("ListRoles found %d roles, want 3", len(page.Roles))
+	}
+	checkRole(t, page.Roles[0], bound)
+	checkRole(t, page.Roles[1], legacy)
+	checkRole(t, page.Roles[2], nobody)
+
+	// The document and its bindings change in one updater; other updates keep them.
+	rebound := bound
+	rebound.AssumeRolePolicyDocument = trustNaming("arn:aws:iam::111111111111:user/carol")
+	rebound.PrincipalBindings = []store.PrincipalBinding{{Principal: "arn:aws:iam::111111111111:user/carol", ID: "AIDACAROL1"}}
+	got, err := s.UpdateRole(ctx, bound.RoleID, func(r *store.Role) error {
+		r.AssumeRolePolicyDocument, r.PrincipalBindings = rebound.AssumeRolePolicyDocument, rebound.PrincipalBindings
+		return nil
+	})
+	noErr(t, "UpdateRole of the document and its bindings", err)
+	checkRole(t, got, rebound)
+	rebound.Tags = []store.Tag{{Key: "k", Value: "v"}}
+	_, err = s.UpdateRole(ctx, bound.RoleID, func(r *store.Role) error { r.Tags = rebound.Tags; return nil })
+	noErr(t, "UpdateRole of the tags", err)
+	got, err = s.GetRoleByID(ctx, bound.RoleID)
+	noErr(t, "GetRoleByID after tagging", err)
+	checkRole(t, got, rebound)
+
+	// An updater that fails writes neither the document nor the bindings.
+	_, err = s.UpdateRole(ctx, bound.RoleID, func(r *store.Role) error {
+		r.AssumeRolePolicyDocument, r.PrincipalBindings = trustPolicy, nil
+		return errUpdater
+	})
+	wantErr(t, "a failing updater", err, errUpdater)
+	got, err = s.GetRoleByID(ctx, bound.RoleID)
+	noErr(t, "GetRoleByID after the failed update", err)
+	checkRole(t, got, rebound)
+
+	// Binding a legacy role.
+	bindLegacy := legacy
+	bindLegacy.PrincipalsBound = true
+	_, err = s.UpdateRole(ctx, legacy.RoleID, func(r *store.Role) error { r.PrincipalsBound = true; return nil })
+	noErr(t, "UpdateRole binding a legacy role", err)
+	got, err = s.GetRole(ctx, acct1, "legacy")
+	noErr(t, "GetRole after binding", err)
+	checkRole(t, got, bindLegacy)
+}
+
+var errUpdater = errors.New("storetest: the updater refuses")
+
+// Readers never see a trust policy with another document's bindings, while writers on several
+// connections keep replacing both.
+func testRolePrincipalBindingsAtomic(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	principal := func(i int) string { return fmt.Sprintf("arn:aws:iam::111111111111:user/u%03d", i) }
+	r := role(acct1, "AROAATOMIC", "atomic", "/")
+	r.AssumeRolePolicyDocument = trustNaming(principal(0))
+	r.PrincipalsBound = true
+	r.PrincipalBindings = []store.PrincipalBinding{{Principal: principal(0), ID: "AIDAU000"}}
+	createRole(t, s, r)
+
+	const writers, writes, readers = 4, 15, 4
+	check := func(got store.Role) error {
+		if len(got.PrincipalBindings) != 1 || !got.PrincipalsBound {
+			return fmt.Errorf("role read with bindings %v (bound %v)", got.PrincipalBindings, got.PrincipalsBound)
+		}
+		b := got.PrincipalBindings[0]
+		if got.AssumeRolePolicyDocument != trustNaming(b.Principal) || b.ID != "AIDAU"+strings.TrimPrefix(b.Principal, "arn:aws:iam::111111111111:user/u") {
+			return fmt.Errorf("document %s read with binding %v", got.AssumeRolePolicyDocument, b)
+		}
+		return nil
+	}
+	errs := Concurrently(writers+readers, func(w int) error {
+		if w >= writers {
+			for range writes * 2 {
+				got, err := s.GetRoleByID(ctx, r.RoleID)
+				if err != nil {
+					return err
+				}
+				if err := check(got); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for k := range writes {
+			n := 1 + w*writes + k
+			_, err := s.UpdateRole(ctx, r.RoleID, func(cur *store.Role) error {
+				if err := check(*cur); err != nil {
+					return err
+				}
+				cur.AssumeRolePolicyDocument = trustNaming(principal(n))
+				cur.PrincipalBindings = []store.PrincipalBinding{{Principal: principal(n), ID: fmt.Sprintf("AIDAU%03d", n)}}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, err := range errs {
+		noErr(t, "a concurrent reader or writer", err)
+	}
+	got, err := s.GetRoleByID(ctx, r.RoleID)
+	noErr(t, "GetRoleByID after the race", err)
+	if err := check(got); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ListUnboundRoles finds the roles of every account whose bindings were never written, and only
+// those, page after page.
+func testListUnboundRoles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	createAccount(t, s, acct2)
+	var want []string
+	for i := range 7 {
+		for _, acct := range []string{acct1, acct2} {
+			r := role(acct, fmt.Sprintf("AROA%s%02d", acct[:1], i), fmt.Sprintf("r%02d", i), "/")
+			if i%3 == 0 {
+				r.PrincipalsBound = true
+			} else {
+				want = append(want, r.RoleID)
+			}
+			createRole(t, s, r)
+		}
+	}
+	slices.Sort(want)
+	for _, limit := range []int{1, 3, 100} {
+		var got []string
+		after := ""
+		for pages := 0; ; pages++ {
+			if pages > len(want)+1 {
+				t.Fatalf("limit %d: ListUnboundRoles does not terminate", limit)
+			}
+			list, err := s.ListUnboundRoles(ctx, after, limit)
+			noErr(t, "ListUnboundRoles", err)
+			if len(list) > limit {
+				t.Fatalf("limit %d: %d roles", limit, len(list))
+			}
+			if len(list) == 0 {
+				break
+			}
+			for _, r := range list {
+				if r.PrincipalsBound {
+					t.Fatalf("ListUnboundRoles returned the bound role %s", r.RoleID)
+				}
+				got = append(got, r.RoleID)
+			}
+			after = list[len(list)-1].RoleID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("limit %d: ListUnboundRoles paged through %v, want %v", limit, got, want)
+		}
+	}
+	_, err := s.UpdateRole(ctx, want[0], func(r *store.Role) error { r.PrincipalsBound = true; return nil })
+	noErr(t, "binding a role", err)
+	list, err := s.ListUnboundRoles(ctx, "", 0)
+	noErr(t, "ListUnboundRoles after binding one", err)
+	if len(list) != len(want)-1 || list[0].RoleID != want[1] {
+		t.Fatalf("ListUnboundRoles after binding %s: %d roles starting with %s", want[0], len(list), list[0].RoleID)
+	}
+}
+
+// GetPrincipalsByID finds users and roles of any account by id, in batches larger than one query
+// holds, and leaves out ids that name nothing (a deleted principal's).
+func testGetPrincipalsByID(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	createAccount(t, s, acct2)
+	createUser(t, s, user(acct1, "AIDABOB", "bob", "/team/"))
+	createUser(t, s, user(acct2, "AIDAEVE", "Eve", "/"))
+	createRole(t, s, role(acct1, "AROABUILDER", "builder", "/ci/"))
+	createUser(t, s, user(acct1, "AIDAGONE", "gone", "/"))
+	noErr(t, "DeleteUser", s.DeleteUser(ctx, acct1, "AIDAGONE"))
+
+	ids := []string{"AIDAGONE", "AROABUILDER"}
+	for i := range 1200 {
+		ids = append(ids, fmt.Sprintf("AIDANOSUCH%04d", i))
+		if i == 700 {
+			ids = append(ids, "AIDAEVE")
+		}
+	}
+	ids = append(ids, "AIDABOB")
+	got, err := s.GetPrincipalsByID(ctx, ids)
+	noErr(t, "GetPrincipalsByID", err)
+	slices.SortFunc(got, func(a, b store.PrincipalEntity) int { return strings.Compare(a.ID, b.ID) })
+	want := []store.PrincipalEntity{
+		{ID: "AIDABOB", Kind: store.KindUser, AccountID: acct1, Path: "/team/", Name: "bob"},
+		{ID: "AIDAEVE", Kind: store.KindUser, AccountID: acct2, Path: "/", Name: "Eve"},
+		{ID: "AROABUILDER", Kind: store.KindRole, AccountID: acct1, Path: "/ci/", Name: "builder"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("GetPrincipalsByID = %+v, want %+v", got, want)
+	}
+	got, err = s.GetPrincipalsByID(ctx, nil)
+	noErr(t, "GetPrincipalsByID of nothing", err)
+	if len(got) != 0 {
+		t.Fatalf("GetPrincipalsByID of nothing = %+v", got)
+	}
 }

@@ -48,7 +48,7 @@ type bindingJSON struct {
 }
 
 // encodeBindings stores the bindings of a bound role as a JSON array ([] when it names no one to
-// bind) and those of a role never bound as NULL (see migration 00007).
+// bind) and those of a role never bound as NULL (see migration 00006).
 func encodeBindings(list []store.PrincipalBinding, bound bool) (sql.NullString, error) {
 	if !bound {
 		return sql.NullString{}, nil

@@ -11,9 +11,9 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// TestUpgradeToPrincipalBindings applies 00007 to a database holding a role written before it:
+// TestUpgradeToPrincipalBindings applies 00006 to a database holding a role written before it:
 // the role reads as never bound and is listed for binding; a role written by a node that does
-// not know the column (an INSERT naming only the old columns) is too. 00007 then migrates down
+// not know the column (an INSERT naming only the old columns) is too. 00006 then migrates down
 // and up again.
 func TestUpgradeToPrincipalBindings(t *testing.T) {
 	ctx := t.Context()
@@ -33,8 +33,8 @@ func TestUpgradeToPrincipalBindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatalf("migrate to 00006: %v", err)
+	if _, err := p.UpTo(ctx, 5); err != nil {
+		t.Fatalf("migrate to 00005: %v", err)
 	}
 	const oldRole = `INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, assume_role_policy_document, max_session_duration, created_at)
 		VALUES ($1, '123456789012', $2, $2, '/', '{"Version":"2012-10-17","Statement":[]}', 3600, 1)`
@@ -86,11 +86,11 @@ func TestUpgradeToPrincipalBindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.DownTo(ctx, 6); err != nil {
-		t.Fatalf("migrate 00007 down: %v", err)
+	if _, err := p.DownTo(ctx, 5); err != nil {
+		t.Fatalf("migrate 00006 down: %v", err)
 	}
 	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate 00007 up again: %v", err)
+		t.Fatalf("migrate 00006 up again: %v", err)
 	}
 	r, err := s.GetRoleByID(ctx, "AROAOLD")
 	if err != nil || r.PrincipalsBound {

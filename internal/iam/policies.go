@@ -417,10 +417,12 @@ func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principa
 }
 
 // checkBoundary verifies a permissions boundary names an existing managed policy.
+// The store checks the same again when it writes the boundary, so a concurrent DeletePolicy
+// cannot leave it naming a deleted policy (see boundaryMissing).
 func (s *Service) checkBoundary(ctx context.Context, arn string) error {
 	_, err := s.Store.GetManagedPolicy(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
-		return awserr.New("NoSuchEntity", http.StatusNotFound, "Scope ARN: %s does not exist or is not attachable.", arn)
+		return noSuchBoundary(arn)
 	}
 	if err != nil {
 		return s.storeErr(err)
@@ -575,4 +577,18 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 	}
 	s.policiesChanged()
 	return nil
+}
+
+func noSuchBoundary(arn string) *awserr.Error {
+	return awserr.New("NoSuchEntity", http.StatusNotFound, "Scope ARN: %s does not exist or is not attachable.", arn)
+}
+
+// boundaryMissing answers a write the store refused because the boundary's policy was gone when
+// the write committed (deleted between checkBoundary and the write).
+func boundaryMissing(err error) (*awserr.Error, bool) {
+	var mr *store.MissingReferenceError
+	if errors.As(err, &mr) && mr.Kind == "managed policy" {
+		return noSuchBoundary(mr.Key), true
+	}
+	return nil, false
 }

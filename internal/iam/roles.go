@@ -294,6 +294,9 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return Role{}, awserr.New("EntityAlreadyExists", http.StatusConflict, "Role with name %s already exists.", in.RoleName)
 		}
+		if ae, ok := boundaryMissing(err); ok {
+			return Role{}, ae
+		}
 		return Role{}, s.storeErr(err)
 	}
 	return s.roleView(ctx, r)

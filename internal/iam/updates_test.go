@@ -320,3 +320,57 @@ func wantRoleTags(keys ...string) func(t *testing.T, s *Service, root *principal
 		}
 	}
 }
+
+// A permissions boundary whose policy is deleted between IAM's existence check and the write is
+// refused as NoSuchEntity, as a missing policy is, and nothing is written: the store checks again
+// in the writing transaction (found by an adversarial review: the boundary used to be left naming
+// a deleted policy, which a policy re-created with that name would silently become).
+func TestBoundaryPolicyDeletedDuringTheWrite(t *testing.T) {
+	svc, rs, root := newTestService(t)
+	ctx := t.Context()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	for _, kind := range []store.PrincipalKind{store.KindUser, store.KindRole} {
+		t.Run(string(kind), func(t *testing.T) {
+			p, err := svc.CreatePolicy(ctx, root, ManagedPolicyInput{PolicyName: "short-lived-" + string(kind), Document: doc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := "bounded-" + string(kind)
+			if kind == store.KindUser {
+				_, err = svc.CreateUser(ctx, root, CreateUserInput{UserName: name})
+			} else {
+				_, err = svc.CreateRole(ctx, root, CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: trust})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs.before = func() {
+				if err := svc.DeletePolicy(ctx, root, p.ARN); err != nil {
+					t.Errorf("concurrent DeletePolicy: %v", err)
+				}
+			}
+			err = svc.PutPermissionsBoundary(ctx, root, kind, name, p.ARN)
+			wantAWSError(t, err, "NoSuchEntity", 404)
+			if ae, _ := awserr.As(err); ae.Message != "Scope ARN: "+p.ARN+" does not exist or is not attachable." {
+				t.Fatalf("message %q", ae.Message)
+			}
+			var boundary string
+			if kind == store.KindUser {
+				u, err := rs.GetUser(ctx, testAccount, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				boundary = u.PermissionsBoundary
+			} else {
+				r, err := rs.GetRole(ctx, testAccount, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				boundary = r.PermissionsBoundary
+			}
+			if boundary != "" {
+				t.Fatalf("boundary %q written although its policy is gone", boundary)
+			}
+		})
+	}
+}

@@ -109,6 +109,9 @@ func (s *Service) updateFailed(err error, notFound func() *awserr.Error, modeled
 	if ae, ok := awserr.As(err); ok {
 		return ae
 	}
+	if ae, ok := boundaryMissing(err); ok {
+		return ae
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound()
@@ -179,6 +182,9 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return User{}, awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.UserName)
+		}
+		if ae, ok := boundaryMissing(err); ok {
+			return User{}, ae
 		}
 		return User{}, s.storeErr(err)
 	}

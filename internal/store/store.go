@@ -17,6 +17,10 @@ var (
 	ErrConflict = errors.New("store: conflict")
 	// ErrLimitExceeded: a per-entity quota enforced inside the write transaction was reached.
 	ErrLimitExceeded = errors.New("store: limit exceeded")
+	// ErrMissingReference: the write names an entity that does not exist when it commits, e.g.
+	// a permissions boundary whose managed policy a concurrent DeletePolicy removed. Checked in
+	// the writing transaction, so no row can be left pointing at nothing.
+	ErrMissingReference = errors.New("store: referenced entity does not exist")
 	// ErrUnavailable: the database cannot be reached; callers answer ServiceUnavailable.
 	ErrUnavailable = errors.New("store: unavailable")
 	// ErrConcurrentModification: an Update… kept losing races with concurrent writers of the same
@@ -25,6 +29,19 @@ var (
 	// operation whose AWS model has ConcurrentModificationException answers that instead.
 	ErrConcurrentModification = errors.New("store: concurrent modification")
 )
+
+// MissingReferenceError is the ErrMissingReference of one write: what kind of entity the write
+// named (e.g. "managed policy") and its key, so a service can name it in its answer.
+type MissingReferenceError struct {
+	Kind, Key string
+}
+
+func (e *MissingReferenceError) Error() string {
+	return "store: " + e.Kind + " " + e.Key + " does not exist"
+}
+
+// Is makes errors.Is(err, ErrMissingReference) hold.
+func (e *MissingReferenceError) Is(target error) bool { return target == ErrMissingReference }
 
 // Tag is an IAM resource tag.
 type Tag struct {

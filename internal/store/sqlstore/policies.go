@@ -648,3 +648,19 @@ func (s *Store) ListPolicyAttachments(ctx context.Context, arn string) ([]store.
 		ORDER BY a.owner_kind`+s.dialect.textOrder+` DESC, COALESCE(u.user_name_lower, r.role_name_lower, '')`+s.dialect.textOrder+`,
 			a.owner_id`+s.dialect.textOrder, arn)
 }
+
+// requireBoundaryPolicy fails with store.ErrMissingReference unless arn is "" or names a stored
+// managed policy. It reads inside the writing transaction, where it and DeleteManagedPolicy's
+// count of boundary uses cannot both miss each other: on SQLite the writes are serialized, on
+// PostgreSQL one of two racing serializable transactions fails and is retried.
+func requireBoundaryPolicy(ctx context.Context, tx *sql.Tx, arn string) error {
+	if arn == "" {
+		return nil
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM managed_policies WHERE arn = $1`, arn).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &store.MissingReferenceError{Kind: "managed policy", Key: arn}
+	}
+	return err
+}

@@ -95,6 +95,9 @@ func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := requireBoundaryPolicy(ctx, tx, r.PermissionsBoundary); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, role_name_lower)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			r.AccountID, r.RoleID, r.RoleName, r.Path, r.AssumeRolePolicyDocument, r.Description,
@@ -144,6 +147,9 @@ func (s *Store) UpdateRole(ctx context.Context, roleID string, fn func(*store.Ro
 			return roleFixed{r.AccountID, r.RoleID, r.RoleName, r.Path, encodeTime(r.CreatedAt), encodeOptionalTime(r.LastUsedAt), r.LastUsedRegion}
 		},
 		write: func(ctx context.Context, tx *sql.Tx, r store.Role) error {
+			if err := requireBoundaryPolicy(ctx, tx, r.PermissionsBoundary); err != nil {
+				return err
+			}
 			tags, err := encodeTags(r.Tags)
 			if err != nil {
 				return err

@@ -19,6 +19,8 @@ var iamTests = []struct {
 	fn   func(*testing.T, store.Store)
 }{
 	{"RoleRoundTrip", testRoleRoundTrip},
+	{"BoundaryMustExist", testBoundaryMustExist},
+	{"BoundaryRacesDeletePolicy", testBoundaryRacesDeletePolicy},
 	{"RoleNameUniqueness", testRoleNameUniqueness},
 	{"ConcurrentCreateRole", testConcurrentCreateRole},
 	{"UpdateRole", testUpdateRole},
@@ -117,6 +119,14 @@ func managed(accountID, policyID, name, path string) store.ManagedPolicy {
 
 func policyDoc(n int) string {
 	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket-%d/*"}]}`, n)
+}
+
+// createBoundaryPolicies creates the managed policies the round-trip tests use as permissions
+// boundaries: a boundary must name a policy that exists when it is written.
+func createBoundaryPolicies(t *testing.T, s store.Store) {
+	t.Helper()
+	createPolicy(t, s, managed("aws", "ANPAPOWERUSER", "PowerUserAccess", "/"))
+	createPolicy(t, s, managed(acct1, "ANPABOUNDARY", "boundary", "/"))
 }
 
 func createPolicy(t *testing.T, s store.Store, p store.ManagedPolicy) {
@@ -244,6 +254,7 @@ func countOutcomes(t *testing.T, what string, errs []error, allowed error) (ok i
 func testRoleRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
+	createBoundaryPolicies(t, s)
 	used := at(9)
 	want := store.Role{
 		AccountID:                acct1,
@@ -334,6 +345,7 @@ func testConcurrentCreateRole(t *testing.T, s store.Store) {
 func testUpdateRole(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
+	createBoundaryPolicies(t, s)
 	orig := role(acct1, "AROAUPD", "updated", "/a/")
 	orig.Tags = []store.Tag{{Key: "team", Value: "a"}}
 	createRole(t, s, orig)
@@ -1884,5 +1896,91 @@ func testGetPrincipalsByID(t *testing.T, s store.Store) {
 	noErr(t, "GetPrincipalsByID of nothing", err)
 	if len(got) != 0 {
 		t.Fatalf("GetPrincipalsByID of nothing = %+v", got)
+	}
+}
+
+// A permissions boundary names a managed policy that exists when the write commits; otherwise the
+// write fails with ErrMissingReference and nothing changes.
+func testBoundaryMustExist(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	missing := policyARN(acct1, "/", "missing")
+
+	u := user(acct1, "AIDABOUNDARY1", "bounded", "/")
+	u.PermissionsBoundary = missing
+	wantErr(t, "CreateUser with a missing boundary", s.CreateUser(ctx, u), store.ErrMissingReference)
+	_, err := s.GetUserByID(ctx, u.UserID)
+	wantErr(t, "GetUserByID after the refused create", err, store.ErrNotFound)
+	r := role(acct1, "AROABOUNDARY1", "bounded", "/")
+	r.PermissionsBoundary = missing
+	wantErr(t, "CreateRole with a missing boundary", s.CreateRole(ctx, r), store.ErrMissingReference)
+	_, err = s.GetRoleByID(ctx, r.RoleID)
+	wantErr(t, "GetRoleByID after the refused create", err, store.ErrNotFound)
+
+	u.PermissionsBoundary = ""
+	createUser(t, s, u)
+	r.PermissionsBoundary = ""
+	createRole(t, s, r)
+	_, err = s.UpdateUser(ctx, u.UserID, func(cur *store.User) error {
+		cur.PermissionsBoundary = missing
+		cur.Tags = []store.Tag{{Key: "k", Value: "v"}}
+		return nil
+	})
+	wantErr(t, "UpdateUser to a missing boundary", err, store.ErrMissingReference)
+	gotU, err := s.GetUserByID(ctx, u.UserID)
+	noErr(t, "GetUserByID", err)
+	if gotU.PermissionsBoundary != "" || len(gotU.Tags) != 0 {
+		t.Fatalf("refused update was written: %+v", gotU)
+	}
+	_, err = s.UpdateRole(ctx, r.RoleID, func(cur *store.Role) error {
+		cur.PermissionsBoundary = missing
+		return nil
+	})
+	wantErr(t, "UpdateRole to a missing boundary", err, store.ErrMissingReference)
+	gotR, err := s.GetRoleByID(ctx, r.RoleID)
+	noErr(t, "GetRoleByID", err)
+	if gotR.PermissionsBoundary != "" {
+		t.Fatalf("refused update was written: %+v", gotR)
+	}
+}
+
+// Setting a boundary and deleting its policy at the same moment never leaves a user or role whose
+// boundary names a deleted policy: either the delete is refused (DeleteConflict) or the boundary
+// write is (ErrMissingReference).
+func testBoundaryRacesDeletePolicy(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	const rounds = 8
+	for i := range rounds {
+		p := managed(acct1, fmt.Sprintf("ANPARACE%d", i), fmt.Sprintf("race-%d", i), "/")
+		createPolicy(t, s, p)
+		u := user(acct1, fmt.Sprintf("AIDARACE%d", i), fmt.Sprintf("racer-%d", i), "/")
+		createUser(t, s, u)
+		r := role(acct1, fmt.Sprintf("AROARACE%d", i), fmt.Sprintf("racer-%d", i), "/")
+		createRole(t, s, r)
+		errs := Concurrently(3, func(j int) error {
+			switch j {
+			case 0:
+				_, err := s.UpdateUser(ctx, u.UserID, func(cur *store.User) error { cur.PermissionsBoundary = p.ARN; return nil })
+				return err
+			case 1:
+				_, err := s.UpdateRole(ctx, r.RoleID, func(cur *store.Role) error { cur.PermissionsBoundary = p.ARN; return nil })
+				return err
+			}
+			return s.DeleteManagedPolicy(ctx, p.ARN)
+		})
+		for j, err := range errs {
+			if err != nil && !errors.Is(err, store.ErrMissingReference) && !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("round %d writer %d: %v", i, j, err)
+			}
+		}
+		_, perr := s.GetManagedPolicy(ctx, p.ARN)
+		gotU, err := s.GetUserByID(ctx, u.UserID)
+		noErr(t, "GetUserByID", err)
+		gotR, err := s.GetRoleByID(ctx, r.RoleID)
+		noErr(t, "GetRoleByID", err)
+		if errors.Is(perr, store.ErrNotFound) && (gotU.PermissionsBoundary == p.ARN || gotR.PermissionsBoundary == p.ARN) {
+			t.Fatalf("round %d: policy deleted while user boundary %q and role boundary %q name it", i, gotU.PermissionsBoundary, gotR.PermissionsBoundary)
+		}
 	}
 }

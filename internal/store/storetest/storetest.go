@@ -284,6 +284,7 @@ func testAccounts(t *testing.T, s store.Store) {
 func testUserRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
+	createBoundaryPolicies(t, s)
 	want := store.User{
 		AccountID:           acct1,
 		UserID:              "AIDAEXAMPLE000000001",
@@ -380,6 +381,7 @@ func testConcurrentCreateUser(t *testing.T, s store.Store) {
 func testUpdateUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	createAccount(t, s, acct1)
+	createBoundaryPolicies(t, s)
 	alice := user(acct1, "AIDAALICE", "alice", "/")
 	alice.Tags = []store.Tag{{Key: "team", Value: "a"}}
 	createUser(t, s, alice)

@@ -294,9 +294,11 @@ type UnprocessedIdentity struct {
 	ErrorCode string // AccessDenied or InternalServerError
 }
 
-// DeleteIdentities deletes identities; unknown ones are skipped, refused ones reported.
+// DeleteIdentities deletes identities; unknown ones are skipped, refused ones reported. An
+// identity of a pool the caller cannot see (another account's, or another region's) is unknown
+// to it, and skipped like one, so the answer does not tell that it exists.
 func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Principal, identityIDs []string) ([]UnprocessedIdentity, error) {
-	allowed := map[string]bool{}
+	verdicts := map[string]string{} // pool id -> "" (allowed), "AccessDenied" or "unknown"
 	var out []UnprocessedIdentity
 	for _, iid := range identityIDs {
 		id, err := s.Store.GetIdentity(ctx, iid)
@@ -307,14 +309,21 @@ func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Princi
 			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "InternalServerError"})
 			continue
 		}
-		ok, seen := allowed[id.PoolID]
+		verdict, seen := verdicts[id.PoolID]
 		if !seen {
 			_, perr := s.signedPool(ctx, caller, "DeleteIdentities", id.PoolID, nil)
-			ok = perr == nil
-			allowed[id.PoolID] = ok
+			if ae, ok := awserr.As(perr); ok && ae.Code == "ResourceNotFoundException" {
+				verdict = "unknown"
+			} else if perr != nil {
+				verdict = "AccessDenied"
+			}
+			verdicts[id.PoolID] = verdict
 		}
-		if !ok {
-			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "AccessDenied"})
+		if verdict == "unknown" {
+			continue
+		}
+		if verdict != "" {
+			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: verdict})
 			continue
 		}
 		if err := s.Store.DeleteIdentity(ctx, iid); err != nil && !errors.Is(err, store.ErrNotFound) {

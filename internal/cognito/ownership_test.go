@@ -377,6 +377,13 @@ func TestPoolsBelongToTheirRegion(t *testing.T) {
 		t.Fatalf("developer identity in the eu pool = %+v %v", dev, err)
 	}
 
+	// DeleteIdentities from another region skips the identity as unknown, and deletes nothing.
+	if un, err := f.svc.DeleteIdentities(us, f.root, []string{guest}); err != nil || len(un) != 0 {
+		t.Fatalf("DeleteIdentities from us-east-1 = %v %v, want the identity skipped as unknown", un, err)
+	}
+	if _, err := f.st.GetIdentity(ctx, guest); err != nil {
+		t.Fatalf("the eu identity was deleted from us-east-1: %v", err)
+	}
 	for _, c := range []struct {
 		name string
 		call func(c context.Context) error

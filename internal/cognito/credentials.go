@@ -60,7 +60,7 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in CredentialsI
 		amr = []string{RoleUnauthenticated}
 	} else {
 		if len(verified) > 0 {
-			iid, err := s.link(ctx, linkRequest{pool: p, target: &id, logins: verified, proofRequired: cog == nil})
+			iid, err := s.link(ctx, linkRequest{pool: p, target: &id, logins: verified, proofRequired: true})
 			if err != nil {
 				return IdentityCredentials{}, err
 			}

@@ -145,13 +145,21 @@ func (s *Service) MergeDeveloperIdentities(ctx context.Context, caller *principa
 	if errors.Is(err, store.ErrNotFound) {
 		return "", resourceNotFound("Developer user identifier '%s' not found.", source)
 	}
+	if errors.Is(err, store.ErrIdentityDisabled) {
+		// The destination's last login was unlinked since it was looked up: it is
+		// inaccessible, and nothing may be merged into it.
+		return "", resourceNotFound("Developer user identifier '%s' not found.", destination)
+	}
 	if err != nil {
 		return "", s.storeErr(err)
 	}
 	return dst, nil
 }
 
-// UnlinkDeveloperIdentity removes a developer user from an identity.
+// UnlinkDeveloperIdentity removes a developer user from an identity. Removing its last login
+// disables the identity in the same store transaction ("If, for a given Cognito identity, you
+// remove all federated identities as well as the developer user identifier, the Cognito identity
+// becomes inaccessible", Cognito API reference, UnlinkDeveloperIdentity).
 func (s *Service) UnlinkDeveloperIdentity(ctx context.Context, caller *principal.Principal, poolID, identityID, provider, user string) error {
 	p, err := s.developerPool(ctx, caller, "UnlinkDeveloperIdentity", poolID, provider)
 	if err != nil {
@@ -168,12 +176,15 @@ func (s *Service) UnlinkDeveloperIdentity(ctx context.Context, caller *principal
 	if owner != id.ID {
 		return resourceConflict("Developer user identifier '%s' is not linked to identity '%s'.", user, id.ID)
 	}
-	err = s.Store.UnlinkLogin(ctx, id.ID, p.DeveloperProviderName, user)
-	if errors.Is(err, store.ErrNotFound) {
-		return resourceNotFound("Developer user identifier '%s' not found.", user)
-	}
-	if err != nil {
-		return s.storeErr(err)
-	}
-	return nil
+	now := s.now().UTC().Truncate(time.Second)
+	_, err = s.Store.UpdateIdentity(ctx, id.ID, func(cur *store.IdentityWithLogins) error {
+		i := slices.IndexFunc(cur.Logins, func(l store.IdentityLogin) bool { return l.Provider == p.DeveloperProviderName && l.Subject == user })
+		if i < 0 {
+			return resourceNotFound("Developer user identifier '%s' not found.", user) // unlinked meanwhile
+		}
+		cur.Logins = slices.Delete(cur.Logins, i, i+1)
+		disableWhenLoginless(cur, now)
+		return nil
+	})
+	return s.identityUpdateErr(err, id.ID)
 }

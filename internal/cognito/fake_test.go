@@ -36,6 +36,9 @@ type fakeStore struct {
 	saml       map[string]store.SAMLProvider
 	interleave func(pools map[string]store.IdentityPool)
 	lostRaces  error
+	// beforeLink and beforeUpdate, when set, run once under the lock at the start of the next
+	// LinkLogins or UpdateIdentity: a concurrent request that committed just before.
+	beforeLink, beforeUpdate func(f *fakeStore)
 }
 
 func newFakeStore() *fakeStore {
@@ -61,7 +64,7 @@ func (f *fakeStore) CreateIdentityPool(_ context.Context, p store.IdentityPool, 
 	}
 	n := 0
 	for _, q := range f.pools {
-		if q.AccountID == p.AccountID {
+		if q.AccountID == p.AccountID && regionOf(q.ID) == regionOf(p.ID) {
 			n++
 		}
 	}
@@ -145,12 +148,12 @@ func page[T any](items []T, key func(T) string, after string, limit int) ([]T, s
 	return out, ""
 }
 
-func (f *fakeStore) ListIdentityPools(_ context.Context, account, after string, limit int) ([]store.IdentityPool, string, error) {
+func (f *fakeStore) ListIdentityPools(_ context.Context, account, region, after string, limit int) ([]store.IdentityPool, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var all []store.IdentityPool
 	for _, p := range f.pools {
-		if p.AccountID == account {
+		if p.AccountID == account && (region == "" || regionOf(p.ID) == region) {
 			all = append(all, clonePool(p))
 		}
 	}
@@ -253,9 +256,16 @@ func (f *fakeStore) ListLogins(_ context.Context, id string) ([]store.IdentityLo
 func (f *fakeStore) LinkLogins(_ context.Context, id string, logins []store.IdentityLogin, one []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.beforeLink != nil {
+		f.beforeLink(f)
+		f.beforeLink = nil
+	}
 	ident, ok := f.identities[id]
 	if !ok {
 		return store.ErrNotFound
+	}
+	if ident.Disabled {
+		return store.ErrIdentityDisabled
 	}
 	var fresh []store.IdentityLogin
 	for _, l := range logins {
@@ -285,19 +295,44 @@ func (f *fakeStore) LinkLogins(_ context.Context, id string, logins []store.Iden
 	return nil
 }
 
-func (f *fakeStore) UnlinkLogin(_ context.Context, id, provider, subject string) error {
+// UpdateIdentity is the contract's updater under the fake's one lock. beforeUpdate, when set,
+// runs first under the lock: a concurrent writer that committed between the service's reads and
+// its transaction.
+func (f *fakeStore) UpdateIdentity(_ context.Context, id string, fn func(*store.IdentityWithLogins) error) (store.IdentityWithLogins, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.beforeUpdate != nil {
+		f.beforeUpdate(f)
+		f.beforeUpdate = nil
+	}
 	ident, ok := f.identities[id]
 	if !ok {
-		return store.ErrNotFound
+		return store.IdentityWithLogins{}, store.ErrNotFound
 	}
-	k := [3]string{ident.PoolID, provider, subject}
-	if l, ok := f.logins[k]; !ok || l.IdentityID != id {
-		return store.ErrNotFound
+	before := f.listLogins(id)
+	cur := store.IdentityWithLogins{Identity: ident, Logins: slices.Clone(before)}
+	if err := fn(&cur); err != nil {
+		return store.IdentityWithLogins{}, err
 	}
-	delete(f.logins, k)
-	return nil
+	if cur.ID != ident.ID || cur.PoolID != ident.PoolID || !cur.CreatedAt.Equal(ident.CreatedAt) || (ident.Disabled && !cur.Disabled) {
+		return store.IdentityWithLogins{}, fmt.Errorf("fake store: the updater changed a fixed field of identity %s", id)
+	}
+	kept := map[[3]string]bool{}
+	for _, l := range cur.Logins {
+		k := [3]string{ident.PoolID, l.Provider, l.Subject}
+		if old, ok := f.logins[k]; !ok || old.IdentityID != id || kept[k] {
+			return store.IdentityWithLogins{}, fmt.Errorf("fake store: the updater added a login to identity %s", id)
+		}
+		kept[k] = true
+	}
+	for _, l := range before {
+		if k := [3]string{ident.PoolID, l.Provider, l.Subject}; !kept[k] {
+			delete(f.logins, k)
+		}
+	}
+	ident.Disabled, ident.UpdatedAt = cur.Disabled, cur.UpdatedAt
+	f.identities[id] = ident
+	return store.IdentityWithLogins{Identity: ident, Logins: f.listLogins(id)}, nil
 }
 
 func (f *fakeStore) MergeIdentities(_ context.Context, winner string, losers []string, at time.Time) error {
@@ -306,6 +341,9 @@ func (f *fakeStore) MergeIdentities(_ context.Context, winner string, losers []s
 	w, ok := f.identities[winner]
 	if !ok {
 		return store.ErrNotFound
+	}
+	if w.Disabled {
+		return store.ErrIdentityDisabled
 	}
 	for _, l := range losers {
 		li, ok := f.identities[l]

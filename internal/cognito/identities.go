@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -20,8 +21,10 @@ type linkRequest struct {
 	pool   store.IdentityPool
 	target *store.Identity // nil: find or create the identity the logins belong to
 	logins []login
-	// proofRequired: an authenticated target must have at least one of the logins already
-	// linked (unsigned calls). The signed developer API and a Cognito token prove ownership.
+	// proofRequired: a target that has logins must have at least one of the logins of the
+	// request already linked (unsigned calls). Only the signed developer API, whose caller owns
+	// the pool, links without one. A Cognito token is never such a proof: a guest token of the
+	// identity may predate its first login, and none of them is a login of the identity.
 	proofRequired bool
 	// developer is the developer login whose identity must be target (DeveloperUserAlreadyRegistered).
 	developer *login
@@ -85,7 +88,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 		}
 		if len(distinct) == 0 {
 			now := s.now().UTC().Truncate(time.Second)
-			newID := s.newID()
+			newID := s.newID(regionOf(r.pool.ID))
 			links := make([]store.IdentityLogin, len(r.logins))
 			for i, l := range r.logins {
 				links[i] = l.storeLogin(r.pool.ID, newID)
@@ -141,7 +144,8 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 			}
 			winner = others[0]
 			if err := s.Store.MergeIdentities(ctx, winner, []string{target}, s.now().UTC().Truncate(time.Second)); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
+				// Gone or disabled meanwhile: its logins moved or were unlinked, so read them again.
+				if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIdentityDisabled) {
 					return "", true, nil
 				}
 				return "", false, s.storeErr(err)
@@ -161,6 +165,12 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 	}
 	err = s.Store.LinkLogins(ctx, winner, unlinked, onePerProvider(r.logins))
 	switch {
+	case errors.Is(err, store.ErrIdentityDisabled) && r.target != nil && winner == r.target.ID:
+		// Its last login was removed, or it lost a merge, since it was read: it stays
+		// inaccessible, whoever asks.
+		return "", false, forbidden(winner)
+	case errors.Is(err, store.ErrIdentityDisabled):
+		return "", true, nil // the owner of a login was disabled meanwhile: read the links again
 	case errors.Is(err, store.ErrAlreadyExists):
 		return "", true, nil // linked elsewhere meanwhile: read the links again
 	case errors.Is(err, store.ErrConflict):
@@ -193,7 +203,7 @@ func (s *Service) GetId(ctx context.Context, poolID, accountID string, logins ma
 		}
 		now := s.now().UTC().Truncate(time.Second)
 		for attempt := 0; ; attempt++ {
-			id := store.Identity{ID: s.newID(), PoolID: p.ID, CreatedAt: now, UpdatedAt: now}
+			id := store.Identity{ID: s.newID(regionOf(p.ID)), PoolID: p.ID, CreatedAt: now, UpdatedAt: now}
 			err := s.Store.CreateIdentity(ctx, id, nil)
 			if errors.Is(err, store.ErrAlreadyExists) && attempt < 3 {
 				continue
@@ -284,9 +294,11 @@ type UnprocessedIdentity struct {
 	ErrorCode string // AccessDenied or InternalServerError
 }
 
-// DeleteIdentities deletes identities; unknown ones are skipped, refused ones reported.
+// DeleteIdentities deletes identities; unknown ones are skipped, refused ones reported. An
+// identity of a pool the caller cannot see (another account's, or another region's) is unknown
+// to it, and skipped like one, so the answer does not tell that it exists.
 func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Principal, identityIDs []string) ([]UnprocessedIdentity, error) {
-	allowed := map[string]bool{}
+	verdicts := map[string]string{} // pool id -> "" (allowed), "AccessDenied" or "unknown"
 	var out []UnprocessedIdentity
 	for _, iid := range identityIDs {
 		id, err := s.Store.GetIdentity(ctx, iid)
@@ -297,14 +309,21 @@ func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Princi
 			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "InternalServerError"})
 			continue
 		}
-		ok, seen := allowed[id.PoolID]
+		verdict, seen := verdicts[id.PoolID]
 		if !seen {
 			_, perr := s.signedPool(ctx, caller, "DeleteIdentities", id.PoolID, nil)
-			ok = perr == nil
-			allowed[id.PoolID] = ok
+			if ae, ok := awserr.As(perr); ok && ae.Code == "ResourceNotFoundException" {
+				verdict = "unknown"
+			} else if perr != nil {
+				verdict = "AccessDenied"
+			}
+			verdicts[id.PoolID] = verdict
 		}
-		if !ok {
-			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: "AccessDenied"})
+		if verdict == "unknown" {
+			continue
+		}
+		if verdict != "" {
+			out = append(out, UnprocessedIdentity{ID: iid, ErrorCode: verdict})
 			continue
 		}
 		if err := s.Store.DeleteIdentity(ctx, iid); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -315,7 +334,11 @@ func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Princi
 }
 
 // UnlinkIdentity removes public-provider logins from an identity; the caller proves ownership
-// with valid tokens of logins linked to it.
+// with valid tokens of logins linked to it. Removing the last login disables the identity in the
+// same store transaction, which makes it inaccessible for good ("Removing the last linked login
+// will make this identity inaccessible", Cognito API reference, UnlinkIdentity): without that, it
+// would look like a guest identity, and anyone who knows its id could link a login of their own
+// and take it over.
 func (s *Service) UnlinkIdentity(ctx context.Context, identityID string, logins map[string]string, remove []string) error {
 	id, p, err := s.publicIdentity(ctx, identityID)
 	if err != nil {
@@ -328,35 +351,54 @@ func (s *Service) UnlinkIdentity(ctx context.Context, identityID string, logins 
 	if len(verified) == 0 {
 		return notAuthorized(msgLoginsDontMatch)
 	}
-	for _, l := range verified {
-		lk, err := s.Store.FindLogin(ctx, p.ID, l.Provider, l.Subject)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && lk.IdentityID != id.ID) {
-			return notAuthorized(msgLoginsDontMatch)
-		}
-		if err != nil {
-			return s.storeErr(err)
-		}
-	}
-	links, err := s.Store.ListLogins(ctx, id.ID)
-	if err != nil {
-		return s.storeErr(err)
-	}
 	for _, provider := range remove {
 		if p.DeveloperProviderName != "" && provider == p.DeveloperProviderName {
 			return invalidParameter("Developer user identifiers are unlinked with UnlinkDeveloperIdentity.")
 		}
-		found := false
-		for _, l := range links {
-			if l.Provider == provider {
-				found = true
-				if err := s.Store.UnlinkLogin(ctx, id.ID, l.Provider, l.Subject); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return s.storeErr(err)
-				}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	// The proof and the removal are checked against the logins as they are in the transaction,
+	// so a concurrent unlink of the proof login cannot be raced.
+	_, err = s.Store.UpdateIdentity(ctx, id.ID, func(cur *store.IdentityWithLogins) error {
+		if cur.Disabled {
+			return forbidden(cur.ID)
+		}
+		for _, l := range verified {
+			if !slices.ContainsFunc(cur.Logins, func(c store.IdentityLogin) bool { return c.Provider == l.Provider && c.Subject == l.Subject }) {
+				return notAuthorized(msgLoginsDontMatch)
 			}
 		}
-		if !found {
-			return resourceConflict("No login of %s is linked to identity '%s'.", provider, id.ID)
+		for _, provider := range remove {
+			if !slices.ContainsFunc(cur.Logins, func(c store.IdentityLogin) bool { return c.Provider == provider }) {
+				return resourceConflict("No login of %s is linked to identity '%s'.", provider, cur.ID)
+			}
 		}
+		cur.Logins = slices.DeleteFunc(cur.Logins, func(c store.IdentityLogin) bool { return slices.Contains(remove, c.Provider) })
+		disableWhenLoginless(cur, now)
+		return nil
+	})
+	return s.identityUpdateErr(err, id.ID)
+}
+
+// disableWhenLoginless stamps an identity whose logins an updater changed, and disables it when
+// none is left: an identity that had logins never becomes a guest again.
+func disableWhenLoginless(cur *store.IdentityWithLogins, now time.Time) {
+	cur.UpdatedAt = now
+	if len(cur.Logins) == 0 {
+		cur.Disabled = true
 	}
-	return nil
+}
+
+// identityUpdateErr maps the error of UpdateIdentity: the updater's own AWS errors as they are.
+func (s *Service) identityUpdateErr(err error, identityID string) error {
+	if err == nil {
+		return nil
+	}
+	if ae, ok := awserr.As(err); ok {
+		return ae
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return identityNotFound(identityID)
+	}
+	return s.storeErr(err)
 }

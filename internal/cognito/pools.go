@@ -168,6 +168,10 @@ func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Prin
 	if err := s.checkConfig(ctx, caller, &in); err != nil {
 		return store.IdentityPool{}, err
 	}
+	region := s.requestRegion(ctx)
+	if len(region) > maxRegionLength || !regionName.MatchString(region) {
+		return store.IdentityPool{}, invalidParameter("Cannot create an identity pool in region '%s': sign the request for a region such as us-east-1; the pool's id begins with that region.", region)
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	p := store.IdentityPool{
 		AccountID: caller.AccountID, Name: in.Name, AllowUnauthenticated: in.AllowUnauthenticated, AllowClassicFlow: in.AllowClassicFlow,
@@ -176,13 +180,13 @@ func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Prin
 		SAMLProviderARNs: in.SAMLProviderARNs, Tags: in.Tags, CreatedAt: now, UpdatedAt: now,
 	}
 	for attempt := 0; ; attempt++ {
-		p.ID = s.newID()
+		p.ID = s.newID(region)
 		err := s.Store.CreateIdentityPool(ctx, p, MaxPoolsPerAccount)
 		switch {
 		case err == nil:
 			return p, nil
 		case errors.Is(err, store.ErrLimitExceeded):
-			return store.IdentityPool{}, limitExceeded("Cannot exceed the quota of %d identity pools per account.", MaxPoolsPerAccount)
+			return store.IdentityPool{}, limitExceeded("Cannot exceed the quota of %d identity pools per account in region %s.", MaxPoolsPerAccount, region)
 		case errors.Is(err, store.ErrAlreadyExists) && attempt < 3:
 			continue
 		default:
@@ -293,7 +297,7 @@ type PoolPage struct {
 	NextToken string
 }
 
-// ListIdentityPools pages the caller's account's pools.
+// ListIdentityPools pages the caller's account's pools of the call's region.
 func (s *Service) ListIdentityPools(ctx context.Context, caller *principal.Principal, maxResults int, nextToken string) (PoolPage, error) {
 	if err := s.authorize(ctx, caller, "ListIdentityPools", "*", nil, nil); err != nil {
 		return PoolPage{}, err
@@ -302,7 +306,7 @@ func (s *Service) ListIdentityPools(ctx context.Context, caller *principal.Princ
 	if err != nil {
 		return PoolPage{}, err
 	}
-	pools, next, err := s.Store.ListIdentityPools(ctx, caller.AccountID, after, listLimit(maxResults))
+	pools, next, err := s.Store.ListIdentityPools(ctx, caller.AccountID, s.requestRegion(ctx), after, listLimit(maxResults))
 	if err != nil {
 		return PoolPage{}, s.storeErr(err)
 	}

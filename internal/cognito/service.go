@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -68,7 +69,8 @@ type Service struct {
 	Tokens   TokenIssuer
 	STS      RoleAssumer
 	Verifier WebIdentityVerifier
-	// Region is the serving region: the prefix of every pool and identity id.
+	// Region is the region of signed calls whose context carries none (authz.Info); a signed
+	// call's own region is the region of its signature's credential scope.
 	Region string
 	// Issuer is the iss of the tokens this service signs (LATCHKEY_COGNITO_ISSUER).
 	Issuer string
@@ -89,12 +91,32 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) newID() string {
+// newID returns a new pool or identity id of region: identities take their pool's region.
+func (s *Service) newID(region string) string {
 	if s.NewID != nil {
-		return s.Region + ":" + s.NewID()
+		return region + ":" + s.NewID()
 	}
-	return s.Region + ":" + uuid.NewString()
+	return region + ":" + uuid.NewString()
 }
+
+// requestRegion is the region a signed call was sent to: the region of its signature's
+// credential scope, which every SDK sets to the region it is configured for. Identity pools
+// live in the region that created them, as they do in AWS, where each region's endpoint is a
+// separate service. Unsigned calls (GetId and the other public operations) carry no region that
+// Latchkey can trust or even see behind a custom endpoint, so they are routed by the region in
+// the pool or identity id they name, which is the region that id was created in.
+func (s *Service) requestRegion(ctx context.Context) string {
+	if r := authz.Info(ctx).Region; r != "" {
+		return r
+	}
+	return s.Region
+}
+
+// maxRegionLength keeps "<region>:<GUID>" within the model's 55 characters for an id.
+const maxRegionLength = 55 - len(":00000000-0000-0000-0000-000000000000")
+
+// regionName is what a region name looks like (us-east-1, ap-southeast-2, us-gov-west-1).
+var regionName = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
 
 // Errors, with the wire codes of the model (shared/spec/cognito-identity.md §11).
 
@@ -108,6 +130,12 @@ func notAuthorized(format string, args ...any) *awserr.Error {
 
 func resourceNotFound(format string, args ...any) *awserr.Error {
 	return awserr.New("ResourceNotFoundException", http.StatusBadRequest, format, args...)
+}
+
+// forbidden is what AWS answers for an identity that cannot be used: one whose last login was
+// removed, or that lost a merge, and an authenticated identity asked for without its logins.
+func forbidden(identityID string) *awserr.Error {
+	return notAuthorized("Access to Identity '%s' is forbidden.", identityID)
 }
 
 func resourceConflict(format string, args ...any) *awserr.Error {
@@ -194,14 +222,14 @@ func PoolARN(account, poolID string) string {
 }
 
 // signedPool loads a pool for a signed operation and authorizes op on it. A pool of another
-// account is reported as not found, after the authorization a pool of the caller's account
-// with that id would get.
+// account, or of another region than the call's, is reported as not found, after the
+// authorization a pool of the caller's account with that id would get.
 func (s *Service) signedPool(ctx context.Context, caller *principal.Principal, op, poolID string, extra map[string][]string) (store.IdentityPool, error) {
 	p, err := s.Store.GetIdentityPool(ctx, poolID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return p, s.storeErr(err)
 	}
-	found := err == nil && caller != nil && p.AccountID == caller.AccountID
+	found := err == nil && caller != nil && p.AccountID == caller.AccountID && regionOf(p.ID) == s.requestRegion(ctx)
 	var tags map[string]string
 	if found {
 		tags = p.Tags
@@ -254,8 +282,9 @@ func (s *Service) publicPool(ctx context.Context, poolID string) (store.Identity
 	return p, nil
 }
 
-// publicIdentity loads an identity and its pool for an unsigned operation; disabled identities
-// (the losers of a merge) are refused.
+// publicIdentity loads an identity and its pool for an unsigned operation. A disabled identity
+// (the loser of a merge, or one whose last login was removed) is refused: it is inaccessible, and
+// nobody may take it over by linking a login of their own.
 func (s *Service) publicIdentity(ctx context.Context, identityID string) (store.Identity, store.IdentityPool, error) {
 	id, err := s.Store.GetIdentity(ctx, identityID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -272,7 +301,7 @@ func (s *Service) publicIdentity(ctx context.Context, identityID string) (store.
 		return id, p, s.storeErr(err)
 	}
 	if id.Disabled {
-		return id, p, notAuthorized("Identity '%s' is disabled.", identityID)
+		return id, p, forbidden(identityID)
 	}
 	return id, p, nil
 }

@@ -154,7 +154,8 @@ func (s *Service) GetOpenIdTokenForDeveloperIdentity(ctx context.Context, caller
 			return OpenIDToken{}, s.storeErr(err)
 		}
 		if id.Disabled {
-			return OpenIDToken{}, notAuthorized("Identity '%s' is disabled.", id.ID)
+			// Inaccessible for good: not even the pool's developer may link a login to it.
+			return OpenIDToken{}, forbidden(id.ID)
 		}
 		req.target = &id
 	}

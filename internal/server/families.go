@@ -71,7 +71,12 @@ var (
 			authn.ExpiredToken: {"ExpiredTokenException", http.StatusBadRequest},
 			authn.Unavailable:  unavailable,
 		},
-		validation:     codeStatus{"InvalidParameterException", http.StatusBadRequest},
+		// A value that breaks the model's constraints is refused by AWS's front end before Cognito
+		// sees it, with the awsJson protocol's ValidationException (not in the Cognito model's
+		// error list) and the "1 validation error detected: Value '…' at 'identityPoolId' failed
+		// to satisfy constraint: …" text, as real AWS answers quoted in public SDK issues show.
+		// Cognito's own refusals of well-formed values keep InvalidParameterException.
+		validation:     codeStatus{"ValidationException", http.StatusBadRequest},
 		internal:       "InternalErrorException",
 		unknownOp:      codeStatus{"UnknownOperationException", http.StatusBadRequest},
 		tooLarge:       codeStatus{"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},

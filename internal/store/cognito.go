@@ -2,8 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrIdentityDisabled: the identity is disabled (it lost a merge, or its last login was removed),
+// so no login may be linked to it and it cannot win a merge.
+var ErrIdentityDisabled = errors.New("store: identity disabled")
 
 // CognitoUserPoolProvider is one entry of an identity pool's CognitoIdentityProviders.
 type CognitoUserPoolProvider struct {
@@ -35,7 +40,9 @@ type IdentityPool struct {
 	UpdatedAt        time.Time
 }
 
-// Identity is a Cognito identity. ID is "<region>:<lowercase GUID>", globally unique.
+// Identity is a Cognito identity. ID is "<region>:<lowercase GUID>", globally unique, with its
+// pool's region. Disabled is final: an identity that lost a merge or whose last login was removed
+// never gets a login again (LinkLogins and MergeIdentities refuse it with ErrIdentityDisabled).
 type Identity struct {
 	ID        string
 	PoolID    string
@@ -54,9 +61,17 @@ type IdentityLogin struct {
 	CreatedAt  time.Time
 }
 
+// IdentityWithLogins is what UpdateIdentity reads and writes: an identity and its logins, ordered
+// by provider then subject.
+type IdentityWithLogins struct {
+	Identity
+	Logins []IdentityLogin
+}
+
 // CognitoStore keeps identity pools, identities and their logins.
 type CognitoStore interface {
-	// CreateIdentityPool fails with ErrLimitExceeded when the account has maxPerAccount pools.
+	// CreateIdentityPool fails with ErrLimitExceeded when the account has maxPerAccount pools in
+	// the region of p.ID (the part before the first ':'), counted in the same transaction.
 	CreateIdentityPool(ctx context.Context, p IdentityPool, maxPerAccount int) error
 	GetIdentityPool(ctx context.Context, id string) (IdentityPool, error)
 	// UpdateIdentityPool is the updater (see "Updaters") of the pool with id. Every field may
@@ -64,9 +79,10 @@ type CognitoStore interface {
 	UpdateIdentityPool(ctx context.Context, id string, fn func(*IdentityPool) error) (IdentityPool, error)
 	// DeleteIdentityPool removes the pool with its identities and logins.
 	DeleteIdentityPool(ctx context.Context, id string) error
-	// ListIdentityPools pages an account's pools ordered by ID; after is exclusive; next is ""
+	// ListIdentityPools pages an account's pools of one region (those whose ID starts with
+	// region + ":"; every region when region is "") ordered by ID; after is exclusive; next is ""
 	// on the last page.
-	ListIdentityPools(ctx context.Context, accountID, after string, limit int) (pools []IdentityPool, next string, err error)
+	ListIdentityPools(ctx context.Context, accountID, region, after string, limit int) (pools []IdentityPool, next string, err error)
 
 	// CreateIdentity inserts an identity and links logins to it in one transaction. When any
 	// login is already linked (to any identity) nothing is written and ErrAlreadyExists is
@@ -82,15 +98,20 @@ type CognitoStore interface {
 	FindLogin(ctx context.Context, poolID, provider, subject string) (IdentityLogin, error)
 	// ListLogins returns an identity's logins ordered by provider then subject.
 	ListLogins(ctx context.Context, identityID string) ([]IdentityLogin, error)
-	// LinkLogins links logins to an existing identity in one transaction: ErrAlreadyExists when
-	// one is linked to another identity; ErrConflict when onePerProvider lists a provider the
-	// identity already has a different subject for. Linking an already-linked login to the same
-	// identity is a no-op.
+	// LinkLogins links logins to an existing identity in one transaction: ErrIdentityDisabled when
+	// the identity is disabled; ErrAlreadyExists when one is linked to another identity;
+	// ErrConflict when onePerProvider lists a provider the identity already has a different
+	// subject for. Linking an already-linked login to the same identity is a no-op.
 	LinkLogins(ctx context.Context, identityID string, logins []IdentityLogin, onePerProvider []string) error
-	// UnlinkLogin removes one link; ErrNotFound when it does not exist.
-	UnlinkLogin(ctx context.Context, identityID, provider, subject string) error
+	// UpdateIdentity is the updater (see "Updaters") of an identity and its logins, the one way
+	// to unlink logins: fn gets the identity with its logins as they are in the transaction and
+	// may set Disabled, change UpdatedAt and remove entries of Logins, which unlinks them. ID,
+	// PoolID and CreatedAt are fixed, Disabled cannot be cleared, every login fn keeps is fixed
+	// and a login fn adds is a programming error (LinkLogins links). A service that removes the
+	// last login disables the identity in the same call, so that no LinkLogins can come between.
+	UpdateIdentity(ctx context.Context, id string, fn func(*IdentityWithLogins) error) (IdentityWithLogins, error)
 	// MergeIdentities moves every login of the losers to the winner and disables the losers, in
-	// one transaction.
+	// one transaction; ErrIdentityDisabled when the winner is disabled.
 	MergeIdentities(ctx context.Context, winnerID string, loserIDs []string, at time.Time) error
 	// ListLoginSubjects pages the subjects one identity has for one provider (LookupDeveloperIdentity).
 	ListLoginSubjects(ctx context.Context, identityID, provider, after string, limit int) (subjects []string, next string, err error)

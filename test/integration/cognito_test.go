@@ -190,7 +190,7 @@ func TestCognitoIdentityPools(t *testing.T) {
 	_, err = c.CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("bad"), SupportedLoginProviders: map[string]string{"login.example.com": "x"}})
 	wantAPIError(t, err, "InvalidParameterException", 400)
 	_, err = c.CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("bad name!")})
-	wantAPIError(t, err, "InvalidParameterException", 400)
+	wantAPIError(t, err, "ValidationException", 400)
 
 	// Tags by pool ARN.
 	arn := "arn:aws:cognito-identity:us-east-1:" + accountID + ":identitypool/" + e.pool
@@ -827,9 +827,9 @@ func TestCognitoAuthorizationAndErrors(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException", 400)
 	_, err = e.anon.GetOpenIdToken(ctx, &cognitoidentity.GetOpenIdTokenInput{IdentityId: aws.String(missing)})
 	wantAPIError(t, err, "ResourceNotFoundException", 400)
-	// InvalidParameterException from the model and from the service.
+	// ValidationException from the model's constraints, InvalidParameterException from the service.
 	_, err = e.root.ListIdentities(ctx, &cognitoidentity.ListIdentitiesInput{IdentityPoolId: aws.String(e.pool), MaxResults: aws.Int32(61)})
-	wantAPIError(t, err, "InvalidParameterException", 400)
+	wantAPIError(t, err, "ValidationException", 400)
 	_, err = e.root.LookupDeveloperIdentity(ctx, &cognitoidentity.LookupDeveloperIdentityInput{IdentityPoolId: aws.String(e.pool)})
 	wantAPIError(t, err, "InvalidParameterException", 400)
 	_, err = e.root.SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(e.pool), Roles: map[string]string{"authenticated": e.authRole},

@@ -28,7 +28,7 @@ func TestCognitoFrontEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := c.ListIdentityPools(ctx, &cognitoidentity.ListIdentityPoolsInput{MaxResults: aws.Int32(61)})
-	wantAPIError(t, err, "InvalidParameterException", 400)
+	wantAPIError(t, err, "ValidationException", 400)
 	if !strings.Contains(err.Error(), "Member must have value less than or equal to 60") {
 		t.Fatalf("message: %v", err)
 	}
@@ -40,7 +40,7 @@ func TestCognitoFrontEnd(t *testing.T) {
 	// GetId is unsigned: no credentials needed to reach validation.
 	anon := cognitoidentity.NewFromConfig(aws.Config{Region: "us-east-1", RetryMaxAttempts: 1}, func(o *cognitoidentity.Options) { o.BaseEndpoint = aws.String(ts.URL) })
 	_, err = anon.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String("not a pool id")})
-	wantAPIError(t, err, "InvalidParameterException", 400)
+	wantAPIError(t, err, "ValidationException", 400)
 	_, err = anon.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String("us-east-1:11111111-2222-3333-4444-555555555555")})
 	wantAPIError(t, err, "ResourceNotFoundException", 400)
 	_, err = anon.ListIdentityPools(ctx, &cognitoidentity.ListIdentityPoolsInput{MaxResults: aws.Int32(10)})

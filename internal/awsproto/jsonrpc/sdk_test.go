@@ -280,6 +280,25 @@ func TestSDKErrors(t *testing.T) {
 			t.Fatalf("err = %v, want APIError UnknownOperationException", err)
 		}
 	})
+	t.Run("ValidationException, which the Cognito model does not list", func(t *testing.T) {
+		// The front end's answer to a value that breaks the model, in AWS's words.
+		msg := "1 validation error detected: Value 'eu-west-1_abc' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+"
+		client, _ := newClient(t, failing(awserr.New("ValidationException", 400, "%s", msg)))
+		err := getID(client)
+		var api smithy.APIError
+		if !errors.As(err, &api) || api.ErrorCode() != "ValidationException" || api.ErrorMessage() != msg {
+			t.Fatalf("err = %v, want an APIError ValidationException with the message", err)
+		}
+		var generic *smithy.GenericAPIError
+		var invalid *types.InvalidParameterException
+		if !errors.As(err, &generic) || errors.As(err, &invalid) {
+			t.Fatalf("err = %T, want a generic API error, not a modeled exception", err)
+		}
+		var re interface{ HTTPStatusCode() int }
+		if !errors.As(err, &re) || re.HTTPStatusCode() != 400 {
+			t.Fatalf("err = %v, want HTTP 400", err)
+		}
+	})
 	t.Run("malformed request reaches the SDK as SerializationException", func(t *testing.T) {
 		f := &fake{t: t, svc: awsmodel.MustLoad("cognito-identity"), reply: fixed(nil)}
 		srv := httptest.NewServer(f)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
@@ -179,11 +181,13 @@ func (s *Store) CreateIdentityPool(ctx context.Context, p store.IdentityPool, ma
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var accounts, sameID, count int
+		lo, hi := regionBounds(regionOfID(p.ID))
 		if err := tx.QueryRowContext(ctx, `SELECT
 				(SELECT COUNT(*) FROM accounts WHERE id = $1),
 				(SELECT COUNT(*) FROM identity_pools WHERE id = $2),
-				(SELECT COUNT(*) FROM identity_pools WHERE account_id = $1)`,
-			p.AccountID, p.ID).Scan(&accounts, &sameID, &count); err != nil {
+				(SELECT COUNT(*) FROM identity_pools WHERE account_id = $1
+					AND `+s.cognitoText("id")+` >= $3 AND `+s.cognitoText("id")+` < $4)`,
+			p.AccountID, p.ID, lo, hi).Scan(&accounts, &sameID, &count); err != nil {
 			return err
 		}
 		switch {
@@ -192,7 +196,7 @@ func (s *Store) CreateIdentityPool(ctx context.Context, p store.IdentityPool, ma
 		case sameID > 0:
 			return fmt.Errorf("%w: the identity pool id is taken", store.ErrAlreadyExists)
 		case count >= maxPerAccount:
-			return fmt.Errorf("%w: the account already has %d identity pools (limit %d)", store.ErrLimitExceeded, count, maxPerAccount)
+			return fmt.Errorf("%w: the account already has %d identity pools in the region (limit %d)", store.ErrLimitExceeded, count, maxPerAccount)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO identity_pools (`+identityPoolColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
@@ -274,18 +278,37 @@ func (s *Store) DeleteIdentityPool(ctx context.Context, id string) error {
 	return s.mapErr(op, err, store.ErrConflict)
 }
 
+// regionOfID is the region part of a pool or identity id.
+func regionOfID(id string) string {
+	region, _, _ := strings.Cut(id, ":")
+	return region
+}
+
+// regionBounds are the ids of one region as a range in code-point order: those that start with
+// "<region>:" are at least "<region>:" and below "<region>;", ';' being the code point after ':'.
+// A range, unlike LIKE, has no wildcard characters to escape and is served by the index on
+// (account_id, id).
+func regionBounds(region string) (lo, hi string) {
+	return region + ":", region + ";"
+}
+
 // ListIdentityPools treats limit <= 0 as no limit, and returns an empty page for an account without
 // pools, existing or not.
-func (s *Store) ListIdentityPools(ctx context.Context, accountID, after string, limit int) ([]store.IdentityPool, string, error) {
+func (s *Store) ListIdentityPools(ctx context.Context, accountID, region, after string, limit int) ([]store.IdentityPool, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	op := fmt.Sprintf("sqlstore: list identity pools of account %q", accountID)
+	op := fmt.Sprintf("sqlstore: list identity pools of account %q in region %q", accountID, region)
 	limit = pageLimit(limit)
+	filter, args := "", []any{accountID, after, limit + 1}
+	if region != "" {
+		lo, hi := regionBounds(region)
+		filter = ` AND ` + s.cognitoText("id") + ` >= $4 AND ` + s.cognitoText("id") + ` < $5`
+		args = append(args, lo, hi)
+	}
 	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityPoolColumns+` FROM identity_pools
-		WHERE account_id = $1 AND `+s.cognitoText("id")+` > $2
+		WHERE account_id = $1 AND `+s.cognitoText("id")+` > $2`+filter+`
 		ORDER BY `+s.cognitoText("id")+`
-		LIMIT $3`,
-		accountID, after, limit+1)
+		LIMIT $3`, args...)
 	if err != nil {
 		return nil, "", s.mapErr(op, err, nil)
 	}
@@ -329,7 +352,6 @@ func scanIdentity(r rowScanner) (store.Identity, error) {
 // PoolID or IdentityID is filled in, a different one is refused (a caller bug, so no sentinel),
 // and a login listed twice is kept once (the first, with its CreatedAt).
 func identityLogins(poolID, identityID string, logins []store.IdentityLogin) ([]store.IdentityLogin, error) {
-	type loginKey struct{ provider, subject string }
 	seen := make(map[loginKey]bool, len(logins))
 	out := make([]store.IdentityLogin, 0, len(logins))
 	for _, l := range logins {
@@ -508,19 +530,32 @@ func (s *Store) ListLogins(ctx context.Context, identityID string) ([]store.Iden
 	return out, nil
 }
 
-// identityPoolOf reads the pool of an identity inside tx, failing with ErrNotFound when the
-// identity does not exist. Read in the write transaction, it cannot go stale before the commit.
-func identityPoolOf(ctx context.Context, tx *sql.Tx, identityID string) (string, error) {
-	var poolID string
-	err := tx.QueryRowContext(ctx, `SELECT pool_id FROM identities WHERE id = $1`, identityID).Scan(&poolID)
-	if errors.Is(err, sql.ErrNoRows) {
+// identityPoolOf reads the pool of an identity inside tx, locking its row for the rest of the
+// transaction (see dialect.forUpdate), and fails with ErrNotFound when the identity does not exist
+// and with ErrIdentityDisabled when it is disabled and enabled is set. Every transaction that
+// links logins to an identity, moves them or unlinks them reads the identity this way first, so
+// they queue on the row and none of them acts on a state another is changing: a link cannot
+// slip in between the unlink of an identity's last login and its disabling.
+func (s *Store) identityPoolOf(ctx context.Context, tx *sql.Tx, identityID string, enabled bool) (string, error) {
+	var (
+		poolID   string
+		disabled bool
+	)
+	err := tx.QueryRowContext(ctx, `SELECT pool_id, disabled FROM identities WHERE id = $1`+s.dialect.forUpdate, identityID).Scan(&poolID, &disabled)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return "", fmt.Errorf("identity %q does not exist: %w", identityID, store.ErrNotFound)
+	case err != nil:
+		return "", err
+	case enabled && disabled:
+		return "", fmt.Errorf("identity %q: %w", identityID, store.ErrIdentityDisabled)
 	}
-	return poolID, err
+	return poolID, nil
 }
 
-// LinkLogins answers, in this order: ErrNotFound for a missing identity, a plain error for a login
-// naming another pool or identity, ErrAlreadyExists for a login linked to another identity, then
+// LinkLogins answers, in this order: ErrNotFound for a missing identity, ErrIdentityDisabled for a
+// disabled one, a plain error for a login naming another pool or identity, ErrAlreadyExists for a
+// login linked to another identity, then
 // ErrConflict for a second subject of a provider in onePerProvider (against the identity's links
 // and within logins). Logins already linked to this identity are skipped, so they never conflict;
 // nothing is written unless every login passes. The identity's UpdatedAt is left alone: the call
@@ -534,7 +569,7 @@ func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []stor
 		single[p] = true
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		poolID, err := identityPoolOf(ctx, tx, identityID)
+		poolID, err := s.identityPoolOf(ctx, tx, identityID, true)
 		if err != nil {
 			return err
 		}
@@ -582,24 +617,102 @@ func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []stor
 	return s.mapErr(op, err, store.ErrNotFound)
 }
 
-func (s *Store) UnlinkLogin(ctx context.Context, identityID, provider, subject string) error {
+type loginKey struct{ provider, subject string }
+
+// UpdateIdentity runs the identity's updater with the identity row locked (see identityPoolOf),
+// deletes the logins fn removed and writes Disabled and UpdatedAt, all in one transaction.
+func (s *Store) UpdateIdentity(ctx context.Context, id string, fn func(*store.IdentityWithLogins) error) (store.IdentityWithLogins, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	return s.execOne(ctx, fmt.Sprintf("sqlstore: unlink login %q/%q from identity %q", provider, subject, identityID),
-		`DELETE FROM identity_logins WHERE identity_id = $1 AND provider = $2 AND subject = $3`,
-		identityID, provider, subject)
+	op := fmt.Sprintf("sqlstore: update identity %q", id)
+	var out store.IdentityWithLogins
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.identityPoolOf(ctx, tx, id, false); err != nil {
+			return err
+		}
+		before, err := s.readIdentityWithLogins(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		cur := before
+		cur.Logins = slices.Clone(before.Logins)
+		if err := fn(&cur); err != nil {
+			return updaterError{err}
+		}
+		if cur.ID != before.ID || cur.PoolID != before.PoolID || !cur.CreatedAt.Equal(before.CreatedAt) || (before.Disabled && !cur.Disabled) {
+			return errFixedField
+		}
+		had := make(map[loginKey]store.IdentityLogin, len(before.Logins))
+		for _, l := range before.Logins {
+			had[loginKey{l.Provider, l.Subject}] = l
+		}
+		kept := make(map[loginKey]bool, len(cur.Logins))
+		for _, l := range cur.Logins {
+			k := loginKey{l.Provider, l.Subject}
+			old, ok := had[k]
+			if !ok || kept[k] || l.PoolID != old.PoolID || l.IdentityID != old.IdentityID || !l.CreatedAt.Equal(old.CreatedAt) {
+				return errFixedField
+			}
+			kept[k] = true
+		}
+		for _, l := range before.Logins {
+			if kept[loginKey{l.Provider, l.Subject}] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM identity_logins
+				WHERE pool_id = $1 AND provider = $2 AND subject = $3 AND identity_id = $4`,
+				l.PoolID, l.Provider, l.Subject, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE identities SET disabled = $2, updated_at = $3 WHERE id = $1`,
+			id, cur.Disabled, encodeTime(cur.UpdatedAt)); err != nil {
+			return err
+		}
+		out, err = s.readIdentityWithLogins(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return store.IdentityWithLogins{}, s.updateErr(op, err, nil)
+	}
+	return out, nil
+}
+
+// readIdentityWithLogins reads an identity and its logins inside tx, in ListLogins' order.
+func (s *Store) readIdentityWithLogins(ctx context.Context, tx *sql.Tx, id string) (store.IdentityWithLogins, error) {
+	ident, err := scanIdentity(tx.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities WHERE id = $1`, id))
+	if err != nil {
+		return store.IdentityWithLogins{}, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
+		WHERE identity_id = $1
+		ORDER BY `+s.cognitoText("provider")+`, `+s.cognitoText("subject"), id)
+	if err != nil {
+		return store.IdentityWithLogins{}, err
+	}
+	defer rows.Close()
+	out := store.IdentityWithLogins{Identity: ident}
+	for rows.Next() {
+		l, err := scanIdentityLogin(rows)
+		if err != nil {
+			return store.IdentityWithLogins{}, err
+		}
+		out.Logins = append(out.Logins, l)
+	}
+	return out, rows.Err()
 }
 
 // MergeIdentities ignores the winner among the losers and losers listed twice. Every loser must
-// exist in the winner's pool, else ErrNotFound and nothing changes. The winner keeps its Disabled
-// flag; the store does not check the merged logins against any one-per-provider rule (the
-// service decides what may be merged). Every identity involved gets UpdatedAt = at.
+// exist in the winner's pool, else ErrNotFound and nothing changes; a disabled winner is
+// ErrIdentityDisabled (a disabled loser has no logins left to move, and is merged harmlessly). The
+// store does not check the merged logins against any one-per-provider rule (the service decides
+// what may be merged). Every identity involved gets UpdatedAt = at.
 func (s *Store) MergeIdentities(ctx context.Context, winnerID string, loserIDs []string, at time.Time) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: merge identities %q into %q", loserIDs, winnerID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		poolID, err := identityPoolOf(ctx, tx, winnerID)
+		poolID, err := s.identityPoolOf(ctx, tx, winnerID, true)
 		if err != nil {
 			return err
 		}
@@ -609,7 +722,7 @@ func (s *Store) MergeIdentities(ctx context.Context, winnerID string, loserIDs [
 				continue
 			}
 			done[loser] = true
-			loserPool, err := identityPoolOf(ctx, tx, loser)
+			loserPool, err := s.identityPoolOf(ctx, tx, loser, false)
 			if err != nil {
 				return err
 			}

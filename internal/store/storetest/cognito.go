@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,7 +34,12 @@ var cognitoTests = []struct {
 	{"LinkLogins", testLinkLogins},
 	{"LinkLoginsOnePerProvider", testLinkLoginsOnePerProvider},
 	{"LinkLoginsConcurrent", testLinkLoginsConcurrent},
-	{"UnlinkLogin", testUnlinkLogin},
+	{"IdentityPoolRegions", testIdentityPoolRegions},
+	{"UpdateIdentity", testUpdateIdentity},
+	{"UpdateIdentityRefusals", testUpdateIdentityRefusals},
+	{"UpdateIdentityConcurrentUnlinks", testUpdateIdentityConcurrentUnlinks},
+	{"DisabledIdentityGetsNoLogin", testDisabledIdentityGetsNoLogin},
+	{"LastUnlinkRacingLink", testLastUnlinkRacingLink},
 	{"MergeIdentities", testMergeIdentities},
 	{"MergeIdentitiesErrors", testMergeIdentitiesErrors},
 	{"ListLoginSubjects", testListLoginSubjects},
@@ -276,7 +282,7 @@ func testIdentityPoolRoundTrip(t *testing.T, s store.Store) {
 	empty.SAMLProviderARNs, empty.Tags, empty.Roles = nil, nil, nil
 	checkIdentityPool(t, got, empty)
 
-	pools, next, err := cs.ListIdentityPools(ctx, acct1, "", 10)
+	pools, next, err := cs.ListIdentityPools(ctx, acct1, "", "", 10)
 	noErr(t, "ListIdentityPools", err)
 	if len(pools) != 3 || next != "" {
 		t.Fatalf("ListIdentityPools returned %d pools and next %q, want 3 and \"\"", len(pools), next)
@@ -315,7 +321,7 @@ func testIdentityPoolCreateErrors(t *testing.T, s store.Store) {
 	wantErr(t, "CreateIdentityPool in a missing account with no room", cs.CreateIdentityPool(ctx, ghost, 0), store.ErrNotFound)
 	_, err := cs.GetIdentityPool(ctx, ghost.ID)
 	wantErr(t, "GetIdentityPool after the refused create", err, store.ErrNotFound)
-	pools, _, err := cs.ListIdentityPools(ctx, acct2, "", 0)
+	pools, _, err := cs.ListIdentityPools(ctx, acct2, "", "", 0)
 	noErr(t, "ListIdentityPools of the other account", err)
 	if len(pools) != 0 {
 		t.Fatalf("ListIdentityPools of the other account = %v", pools)
@@ -340,7 +346,7 @@ func testIdentityPoolLimit(t *testing.T, s store.Store) {
 
 	noErr(t, "DeleteIdentityPool", cs.DeleteIdentityPool(ctx, poolID("us-east-1", 0)))
 	noErr(t, "pool after a delete", cs.CreateIdentityPool(ctx, over, 2))
-	pools, _, err := cs.ListIdentityPools(ctx, acct1, "", 0)
+	pools, _, err := cs.ListIdentityPools(ctx, acct1, "", "", 0)
 	noErr(t, "ListIdentityPools", err)
 	if len(pools) != 2 {
 		t.Fatalf("account has %d pools, want 2", len(pools))
@@ -357,7 +363,7 @@ func testIdentityPoolLimitConcurrent(t *testing.T, s store.Store) {
 	if ok := countOutcomes(t, "CreateIdentityPool", errs, store.ErrLimitExceeded); ok != 3 {
 		t.Fatalf("%d of 8 concurrent CreateIdentityPool calls succeeded, want exactly 3", ok)
 	}
-	pools, _, err := cs.ListIdentityPools(ctx, acct1, "", 0)
+	pools, _, err := cs.ListIdentityPools(ctx, acct1, "", "", 0)
 	noErr(t, "ListIdentityPools", err)
 	if len(pools) != 3 {
 		t.Fatalf("the account has %d pools, want 3", len(pools))
@@ -454,7 +460,7 @@ func testDeleteIdentityPool(t *testing.T, s store.Store) {
 	checkIdentityPool(t, getIdentityPool(t, cs, stays.ID), stays)
 	getIdentity(t, cs, identityID(4))
 	checkLoginOwner(t, cs, stays.ID, googleProvider, "sub-1", identityID(4))
-	pools, _, err := cs.ListIdentityPools(ctx, acct1, "", 0)
+	pools, _, err := cs.ListIdentityPools(ctx, acct1, "", "", 0)
 	noErr(t, "ListIdentityPools", err)
 	if len(pools) != 1 || pools[0].ID != stays.ID {
 		t.Fatalf("ListIdentityPools after delete = %v", pools)
@@ -527,7 +533,7 @@ func testListIdentityPoolsPagination(t *testing.T, s store.Store) {
 				if pages > len(want)+1 {
 					t.Fatalf("pagination does not terminate; got %v so far", got)
 				}
-				pools, next, err := cs.ListIdentityPools(ctx, acct1, after, limit)
+				pools, next, err := cs.ListIdentityPools(ctx, acct1, "", after, limit)
 				noErr(t, "ListIdentityPools", err)
 				if len(pools) > limit {
 					t.Fatalf("page %d has %d pools, limit %d", pages, len(pools), limit)
@@ -556,13 +562,13 @@ func testListIdentityPoolsPagination(t *testing.T, s store.Store) {
 	}
 
 	// A marker need not be an existing id; limit <= 0 means no limit.
-	pools, next, err := cs.ListIdentityPools(ctx, acct1, "eu-west-1:", 0)
+	pools, next, err := cs.ListIdentityPools(ctx, acct1, "", "eu-west-1:", 0)
 	noErr(t, "ListIdentityPools after an arbitrary marker", err)
 	i := slices.IndexFunc(want, func(id string) bool { return id > "eu-west-1:" })
 	if got := identityPoolIDs(pools); !slices.Equal(got, want[i:]) || next != "" {
 		t.Fatalf("ListIdentityPools after \"eu-west-1:\" = %v next %q, want %v", got, next, want[i:])
 	}
-	pools, next, err = cs.ListIdentityPools(ctx, "999999999999", "", 10)
+	pools, next, err = cs.ListIdentityPools(ctx, "999999999999", "", "", 10)
 	noErr(t, "ListIdentityPools of a missing account", err)
 	if len(pools) != 0 || next != "" {
 		t.Fatalf("ListIdentityPools of a missing account = %v next %q", pools, next)
@@ -989,36 +995,352 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 	}
 }
 
-func testUnlinkLogin(t *testing.T, s store.Store) {
+// Identity pools belong to a region: the part of their id before ':'.
+
+func testIdentityPoolRegions(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	createAccount(t, s, acct2)
+	// "us-east-10" and "us-east-1_x" share the prefix "us-east-1" without being that region.
+	regions := []string{"us-east-1", "us-east-10", "us-east-1_x", "eu-west-1", "us-east-1", "us-east-1"}
+	byRegion := map[string][]string{}
+	for i, r := range regions {
+		id := poolID(r, 10-i)
+		createIdentityPool(t, cs, identityPool(acct1, id, "p"))
+		byRegion[r] = append(byRegion[r], id)
+		createIdentityPool(t, cs, identityPool(acct2, poolID(r, 100+i), "other account"))
+	}
+	for r, want := range byRegion {
+		slices.Sort(want)
+		var got []string
+		after := ""
+		for pages := 0; ; pages++ {
+			if pages > len(want) {
+				t.Fatalf("region %s: pagination does not terminate; got %v", r, got)
+			}
+			pools, next, err := cs.ListIdentityPools(ctx, acct1, r, after, 1)
+			noErr(t, "ListIdentityPools in "+r, err)
+			got = append(got, identityPoolIDs(pools)...)
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("ListIdentityPools in %s = %v, want %v", r, got, want)
+		}
+	}
+	pools, _, err := cs.ListIdentityPools(ctx, acct1, "ap-south-1", "", 0)
+	noErr(t, "ListIdentityPools in a region without pools", err)
+	if len(pools) != 0 {
+		t.Fatalf("ListIdentityPools in a region without pools = %v", identityPoolIDs(pools))
+	}
+
+	// The per-account limit counts the pools of the new pool's region only.
+	wantErr(t, "a fourth us-east-1 pool with a limit of 3",
+		cs.CreateIdentityPool(ctx, identityPool(acct1, poolID("us-east-1", 50), "over"), 3), store.ErrLimitExceeded)
+	noErr(t, "a second eu-west-1 pool with a limit of 3",
+		cs.CreateIdentityPool(ctx, identityPool(acct1, poolID("eu-west-1", 51), "fits"), 3))
+	noErr(t, "a first ap-south-1 pool with a limit of 1",
+		cs.CreateIdentityPool(ctx, identityPool(acct1, poolID("ap-south-1", 52), "fits"), 1))
+}
+
+// Identities and their logins, through the identity's updater.
+
+// withoutLogin returns an updater that unlinks one login and, when it was the last, disables the
+// identity, as the Cognito service does; it fails when the login is not linked.
+func withoutLogin(provider, subject string, when time.Time) func(*store.IdentityWithLogins) error {
+	return func(id *store.IdentityWithLogins) error {
+		i := slices.IndexFunc(id.Logins, func(l store.IdentityLogin) bool { return l.Provider == provider && l.Subject == subject })
+		if i < 0 {
+			return errAbort
+		}
+		id.Logins = slices.Delete(id.Logins, i, i+1)
+		id.Disabled = id.Disabled || len(id.Logins) == 0
+		id.UpdatedAt = when
+		return nil
+	}
+}
+
+func testUpdateIdentity(t *testing.T, s store.Store) {
 	cs := cognitoStore(t, s)
 	ctx := t.Context()
 	createAccount(t, s, acct1)
 	pool := poolID("us-east-1", 1)
 	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
 	id1, id2 := identityID(1), identityID(2)
-	createIdentity(t, cs, identity(pool, id1, at(1)), login(googleProvider, "g1", at(1)), login(devProvider, "d1", at(1)))
+	createIdentity(t, cs, identity(pool, id1, at(1)), login(googleProvider, "g1", at(1)), login(devProvider, "d2", at(2)), login(devProvider, "d1", at(3)))
 	createIdentity(t, cs, identity(pool, id2, at(2)), login(googleProvider, "g2", at(2)))
 
-	wantErr(t, "UnlinkLogin through another identity", cs.UnlinkLogin(ctx, id2, googleProvider, "g1"), store.ErrNotFound)
-	checkLoginOwner(t, cs, pool, googleProvider, "g1", id1)
-	wantErr(t, "UnlinkLogin of a missing subject", cs.UnlinkLogin(ctx, id1, googleProvider, "nobody"), store.ErrNotFound)
-	wantErr(t, "UnlinkLogin of a missing identity", cs.UnlinkLogin(ctx, identityID(99), googleProvider, "g1"), store.ErrNotFound)
-
-	noErr(t, "UnlinkLogin", cs.UnlinkLogin(ctx, id1, googleProvider, "g1"))
-	checkLoginOwner(t, cs, pool, googleProvider, "g1", "")
-	if got := listLoginKeys(t, cs, id1); !slices.Equal(got, []string{devProvider + "|d1"}) {
-		t.Fatalf("ListLogins after UnlinkLogin = %v", got)
+	// fn sees the identity and its logins as stored, ordered by provider then subject.
+	var seen store.IdentityWithLogins
+	got, err := cs.UpdateIdentity(ctx, id1, func(id *store.IdentityWithLogins) error {
+		seen = *id
+		seen.Logins = slices.Clone(id.Logins)
+		return withoutLogin(googleProvider, "g1", at(10))(id)
+	})
+	noErr(t, "UpdateIdentity unlinking one login", err)
+	checkIdentity(t, seen.Identity, identity(pool, id1, at(1)))
+	if keys := loginKeys(seen.Logins); !slices.Equal(keys, []string{googleProvider + "|g1", devProvider + "|d1", devProvider + "|d2"}) {
+		t.Fatalf("the updater saw logins %v", keys)
 	}
-	wantErr(t, "UnlinkLogin again", cs.UnlinkLogin(ctx, id1, googleProvider, "g1"), store.ErrNotFound)
-	// The identity stays, and the freed login can go to another identity.
-	checkIdentity(t, getIdentity(t, cs, id1), identity(pool, id1, at(1)))
-	noErr(t, "LinkLogins of the unlinked login elsewhere", cs.LinkLogins(ctx, id2, []store.IdentityLogin{login(googleProvider, "g1", at(3))}, nil))
+	for _, l := range seen.Logins {
+		if l.PoolID != pool || l.IdentityID != id1 {
+			t.Errorf("the updater saw login %+v", l)
+		}
+	}
+	l, _ := find(seen.Logins, devProvider, "d1")
+	checkTime(t, "login CreatedAt seen by the updater", l.CreatedAt, at(3))
+
+	// The answer is the identity as stored.
+	want := store.Identity{ID: id1, PoolID: pool, CreatedAt: at(1), UpdatedAt: at(10)}
+	checkIdentity(t, got.Identity, want)
+	checkIdentity(t, getIdentity(t, cs, id1), want)
+	if keys := loginKeys(got.Logins); !slices.Equal(keys, []string{devProvider + "|d1", devProvider + "|d2"}) {
+		t.Fatalf("UpdateIdentity returned logins %v", keys)
+	}
+	checkLoginOwner(t, cs, pool, googleProvider, "g1", "")
+	checkLoginOwner(t, cs, pool, devProvider, "d1", id1)
+	// The freed login can go to another identity; the other identity was not touched.
+	checkIdentity(t, getIdentity(t, cs, id2), identity(pool, id2, at(2)))
+	noErr(t, "LinkLogins of the unlinked login elsewhere", cs.LinkLogins(ctx, id2, []store.IdentityLogin{login(googleProvider, "g1", at(11))}, nil))
 	checkLoginOwner(t, cs, pool, googleProvider, "g1", id2)
 
-	// Removing the last login leaves an identity without logins.
-	noErr(t, "UnlinkLogin of the last login", cs.UnlinkLogin(ctx, id1, devProvider, "d1"))
-	if got := listLoginKeys(t, cs, id1); len(got) != 0 {
-		t.Fatalf("ListLogins after unlinking everything = %v", got)
+	// Unlinking the last logins and disabling the identity is one write.
+	got, err = cs.UpdateIdentity(ctx, id1, func(id *store.IdentityWithLogins) error {
+		id.Logins = nil
+		id.Disabled = true
+		id.UpdatedAt = at(12)
+		return nil
+	})
+	noErr(t, "UpdateIdentity unlinking every login", err)
+	want = store.Identity{ID: id1, PoolID: pool, Disabled: true, CreatedAt: at(1), UpdatedAt: at(12)}
+	checkIdentity(t, got.Identity, want)
+	checkIdentity(t, getIdentity(t, cs, id1), want)
+	if len(got.Logins) != 0 || len(listLoginKeys(t, cs, id1)) != 0 {
+		t.Fatalf("the identity kept logins %v", listLoginKeys(t, cs, id1))
+	}
+	if ids := allIdentities(t, cs, pool, true); !slices.Equal(ids, []string{id2}) {
+		t.Fatalf("ListIdentities hiding disabled = %v, want only %s", ids, id2)
+	}
+
+	// An updater that changes nothing writes nothing but UpdatedAt as it leaves it.
+	got, err = cs.UpdateIdentity(ctx, id2, func(*store.IdentityWithLogins) error { return nil })
+	noErr(t, "UpdateIdentity without a change", err)
+	checkIdentity(t, got.Identity, identity(pool, id2, at(2)))
+	if keys := listLoginKeys(t, cs, id2); !slices.Equal(keys, []string{googleProvider + "|g1", googleProvider + "|g2"}) {
+		t.Fatalf("logins after an empty update = %v", keys)
+	}
+
+	called := false
+	_, err = cs.UpdateIdentity(ctx, identityID(99), func(*store.IdentityWithLogins) error { called = true; return nil })
+	wantErr(t, "UpdateIdentity of a missing identity", err, store.ErrNotFound)
+	if called {
+		t.Fatal("the updater of a missing identity was called")
+	}
+}
+
+func find(logins []store.IdentityLogin, provider, subject string) (store.IdentityLogin, bool) {
+	for _, l := range logins {
+		if l.Provider == provider && l.Subject == subject {
+			return l, true
+		}
+	}
+	return store.IdentityLogin{}, false
+}
+
+func testUpdateIdentityRefusals(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool, other := poolID("us-east-1", 1), poolID("us-east-1", 2)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	createIdentityPool(t, cs, identityPool(acct1, other, "o"))
+	id, gone := identityID(1), identityID(2)
+	createIdentity(t, cs, identity(pool, id, at(1)), login(googleProvider, "g1", at(1)), login(devProvider, "d1", at(2)))
+	createIdentity(t, cs, identity(pool, gone, at(3)))
+	_, err := cs.UpdateIdentity(ctx, gone, func(i *store.IdentityWithLogins) error { i.Disabled = true; return nil })
+	noErr(t, "disabling an identity", err)
+
+	unchanged := func(what string) {
+		t.Helper()
+		checkIdentity(t, getIdentity(t, cs, id), identity(pool, id, at(1)))
+		if keys := listLoginKeys(t, cs, id); !slices.Equal(keys, []string{googleProvider + "|g1", devProvider + "|d1"}) {
+			t.Fatalf("after %s the identity has logins %v", what, keys)
+		}
+		checkIdentity(t, getIdentity(t, cs, gone), store.Identity{ID: gone, PoolID: pool, Disabled: true, CreatedAt: at(3), UpdatedAt: at(3)})
+	}
+
+	// The updater's own error comes back as it is, and what it changed before is not written.
+	_, err = cs.UpdateIdentity(ctx, id, func(i *store.IdentityWithLogins) error {
+		if err := withoutLogin(googleProvider, "g1", at(9))(i); err != nil {
+			return err
+		}
+		return errAbort
+	})
+	if err != errAbort {
+		t.Fatalf("UpdateIdentity returned %v, want the updater's error itself", err)
+	}
+	unchanged("an updater that refused")
+
+	for _, tc := range []struct {
+		what   string
+		target string
+		fn     func(*store.IdentityWithLogins)
+	}{
+		{"moving the identity to another pool", id, func(i *store.IdentityWithLogins) { i.PoolID = other }},
+		{"renaming the identity", id, func(i *store.IdentityWithLogins) { i.ID = identityID(3) }},
+		{"changing CreatedAt", id, func(i *store.IdentityWithLogins) { i.CreatedAt = at(7) }},
+		{"enabling a disabled identity", gone, func(i *store.IdentityWithLogins) { i.Disabled = false }},
+		{"adding a login", id, func(i *store.IdentityWithLogins) {
+			i.Logins = append(i.Logins, store.IdentityLogin{PoolID: pool, IdentityID: id, Provider: devProvider, Subject: "new", CreatedAt: at(8)})
+		}},
+		{"adding a login to a disabled identity", gone, func(i *store.IdentityWithLogins) {
+			i.Logins = append(i.Logins, store.IdentityLogin{PoolID: pool, IdentityID: gone, Provider: devProvider, Subject: "new", CreatedAt: at(8)})
+		}},
+		{"changing a kept login's subject", id, func(i *store.IdentityWithLogins) { i.Logins[0].Subject = "other" }},
+		{"changing a kept login's CreatedAt", id, func(i *store.IdentityWithLogins) { i.Logins[0].CreatedAt = at(8) }},
+		{"pointing a kept login at another identity", id, func(i *store.IdentityWithLogins) { i.Logins[0].IdentityID = gone }},
+		{"listing a kept login twice while removing another", id, func(i *store.IdentityWithLogins) { i.Logins[1] = i.Logins[0] }},
+	} {
+		_, err := cs.UpdateIdentity(ctx, tc.target, func(i *store.IdentityWithLogins) error {
+			i.UpdatedAt = at(9)
+			tc.fn(i)
+			return nil
+		})
+		if err == nil {
+			t.Fatalf("UpdateIdentity %s succeeded", tc.what)
+		}
+		for _, sentinel := range []error{store.ErrNotFound, store.ErrAlreadyExists, store.ErrConflict, store.ErrUnavailable, store.ErrIdentityDisabled} {
+			if errors.Is(err, sentinel) {
+				t.Errorf("UpdateIdentity %s: %v matches %v; a programming error matches no sentinel", tc.what, err, sentinel)
+			}
+		}
+		unchanged(tc.what)
+	}
+}
+
+// testUpdateIdentityConcurrentUnlinks races updaters that each unlink one login of one identity
+// and disable it when they removed the last: every login goes, and exactly the last updater,
+// whichever it is, sees no login left, so the identity ends disabled.
+func testUpdateIdentityConcurrentUnlinks(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	id := identityID(1)
+	var logins []store.IdentityLogin
+	for i := range concurrentUpdaters {
+		logins = append(logins, login(devProvider, fmt.Sprintf("d%02d", i), at(i)))
+	}
+	createIdentity(t, cs, identity(pool, id, at(0)), logins...)
+	var mu sync.Mutex
+	sawLast := 0
+	errs := Concurrently(concurrentUpdaters, func(i int) error {
+		_, err := cs.UpdateIdentity(ctx, id, func(cur *store.IdentityWithLogins) error {
+			if err := withoutLogin(devProvider, fmt.Sprintf("d%02d", i), at(20))(cur); err != nil {
+				return err
+			}
+			if len(cur.Logins) == 0 {
+				mu.Lock()
+				sawLast++
+				mu.Unlock()
+			}
+			return nil
+		})
+		return err
+	})
+	for i, err := range errs {
+		noErr(t, fmt.Sprintf("concurrent unlink %d", i), err)
+	}
+	if keys := listLoginKeys(t, cs, id); len(keys) != 0 {
+		t.Fatalf("after every login was unlinked the identity has %v", keys)
+	}
+	if got := getIdentity(t, cs, id); !got.Disabled {
+		t.Fatalf("the identity whose logins were all unlinked is not disabled: %+v", got)
+	}
+	// An updater runs again when its transaction loses a race, so more than one call may have
+	// seen the empty list; at least one must have, or the identity could not be disabled.
+	if sawLast < 1 {
+		t.Fatal("no updater saw the identity without logins")
+	}
+}
+
+func testDisabledIdentityGetsNoLogin(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	unlinked, merged, winner, loser := identityID(1), identityID(2), identityID(3), identityID(4)
+	createIdentity(t, cs, identity(pool, unlinked, at(1)), login(googleProvider, "g1", at(1)))
+	createIdentity(t, cs, identity(pool, merged, at(2)))
+	createIdentity(t, cs, identity(pool, winner, at(3)), login(googleProvider, "g3", at(3)))
+	createIdentity(t, cs, identity(pool, loser, at(4)), login(devProvider, "d4", at(4)))
+	_, err := cs.UpdateIdentity(ctx, unlinked, withoutLogin(googleProvider, "g1", at(5)))
+	noErr(t, "unlinking the last login", err)
+	noErr(t, "merging a guest", cs.MergeIdentities(ctx, winner, []string{merged}, at(6)))
+
+	for _, id := range []string{unlinked, merged} {
+		wantErr(t, "LinkLogins to disabled "+id,
+			cs.LinkLogins(ctx, id, []store.IdentityLogin{login(devProvider, "attacker-"+id, at(7))}, nil), store.ErrIdentityDisabled)
+		checkLoginOwner(t, cs, pool, devProvider, "attacker-"+id, "")
+		// A login it had before, re-linked, is refused too.
+		wantErr(t, "LinkLogins of its old login to disabled "+id,
+			cs.LinkLogins(ctx, id, []store.IdentityLogin{login(googleProvider, "g1", at(7))}, nil), store.ErrIdentityDisabled)
+		wantErr(t, "MergeIdentities into disabled "+id,
+			cs.MergeIdentities(ctx, id, []string{loser}, at(8)), store.ErrIdentityDisabled)
+		checkLoginOwner(t, cs, pool, devProvider, "d4", loser)
+		checkIdentity(t, getIdentity(t, cs, loser), identity(pool, loser, at(4)))
+		if keys := listLoginKeys(t, cs, id); len(keys) != 0 {
+			t.Fatalf("disabled identity %s has logins %v", id, keys)
+		}
+	}
+	checkLoginOwner(t, cs, pool, googleProvider, "g1", "")
+}
+
+// testLastUnlinkRacingLink races, on many identities with one login each, the unlink of that last
+// login (which disables the identity) against linking a new login: either the link comes first and
+// the identity keeps the new login, enabled, or the unlink comes first and the link is refused.
+// No identity may end disabled with a login, or enabled with none.
+func testLastUnlinkRacingLink(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	const n = 8
+	for i := range n {
+		createIdentity(t, cs, identity(pool, identityID(i), at(i)), login(googleProvider, fmt.Sprintf("owner%d", i), at(i)))
+	}
+	errs := Concurrently(2*n, func(j int) error {
+		i := j / 2
+		if j%2 == 0 {
+			_, err := cs.UpdateIdentity(ctx, identityID(i), withoutLogin(googleProvider, fmt.Sprintf("owner%d", i), at(20)))
+			return err
+		}
+		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, fmt.Sprintf("attacker%d", i), at(21))}, nil)
+	})
+	for i := range n {
+		noErr(t, fmt.Sprintf("unlink %d", i), errs[2*i])
+		linkErr := errs[2*i+1]
+		got := getIdentity(t, cs, identityID(i))
+		keys := listLoginKeys(t, cs, identityID(i))
+		switch {
+		case linkErr == nil:
+			if got.Disabled || !slices.Equal(keys, []string{devProvider + "|attacker" + fmt.Sprint(i)}) {
+				t.Errorf("identity %d: the link won, but the identity is disabled=%v with logins %v", i, got.Disabled, keys)
+			}
+		case errors.Is(linkErr, store.ErrIdentityDisabled):
+			if !got.Disabled || len(keys) != 0 {
+				t.Errorf("identity %d: the unlink won, but the identity is disabled=%v with logins %v", i, got.Disabled, keys)
+			}
+			checkLoginOwner(t, cs, pool, devProvider, fmt.Sprintf("attacker%d", i), "")
+		default:
+			t.Errorf("identity %d: LinkLogins = %v, want nil or ErrIdentityDisabled", i, linkErr)
+		}
 	}
 }
 

@@ -1,15 +1,10 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"errors"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -142,32 +137,8 @@ func TestCognitoErrorsKeepContext(t *testing.T) {
 // and checks that 00004 migrates down and up again.
 func TestUpgradeFrom00003(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
-	if err := createPrivateFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", sqliteDSN(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	migrations, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, old, migrations, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatalf("migrate to 00003: %v", err)
-	}
 	const acct = "123456789012"
-	if _, err := old.ExecContext(ctx, `INSERT INTO accounts (id, created_at) VALUES ($1, 1)`, acct); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := sqliteAt(t, 3, `INSERT INTO accounts (id, created_at) VALUES ('`+acct+`', 1)`)
 
 	s, err := Open(ctx, path)
 	if err != nil {
@@ -183,13 +154,7 @@ func TestUpgradeFrom00003(t *testing.T) {
 		t.Fatalf("CreateIdentity: %v", err)
 	}
 
-	p, err = goose.NewProvider(goose.DialectSQLite3, s.db, migrations, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 3); err != nil {
-		t.Fatalf("migrate 00004 down: %v", err)
-	}
+	migrateDownTo(t, s, 3)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate 00004 up again: %v", err)
 	}

@@ -1,15 +1,10 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"errors"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -109,37 +104,10 @@ func TestDeleteConflictNamesTheReferences(t *testing.T) {
 // and checks that 00002 migrates down and up again.
 func TestUpgradeFrom00001(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
-	if err := createPrivateFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", sqliteDSN(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	migrations, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, old, migrations, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 1); err != nil {
-		t.Fatalf("migrate to 00001: %v", err)
-	}
-	for _, q := range []string{
+	path := sqliteAt(t, 1,
 		`INSERT INTO accounts (id, created_at) VALUES ('123456789012', 1)`,
 		`INSERT INTO users (user_id, account_id, user_name, user_name_lower, path, created_at)
-			VALUES ('AIDAOLD', '123456789012', 'Old', 'old', '/', 1)`,
-	} {
-		if _, err := old.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+			VALUES ('AIDAOLD', '123456789012', 'Old', 'old', '/', 1)`)
 
 	s, err := Open(ctx, path)
 	if err != nil {
@@ -157,13 +125,7 @@ func TestUpgradeFrom00001(t *testing.T) {
 		t.Fatalf("DeleteUser with an inline policy after the upgrade = %v, want ErrConflict", err)
 	}
 
-	p, err = goose.NewProvider(goose.DialectSQLite3, s.db, migrations, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 1); err != nil {
-		t.Fatalf("migrate 00002 down: %v", err)
-	}
+	migrateDownTo(t, s, 1)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate 00002 up again: %v", err)
 	}

@@ -1,12 +1,8 @@
 package sqlstore
 
 import (
-	"database/sql"
-	"io/fs"
-	"path/filepath"
+	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -17,38 +13,11 @@ import (
 // and up again.
 func TestUpgradeToPrincipalBindings(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
-	if err := createPrivateFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", sqliteDSN(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	migrations, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, old, migrations, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 5); err != nil {
-		t.Fatalf("migrate to 00005: %v", err)
-	}
 	const oldRole = `INSERT INTO roles (role_id, account_id, role_name, role_name_lower, path, assume_role_policy_document, max_session_duration, created_at)
 		VALUES ($1, '123456789012', $2, $2, '/', '{"Version":"2012-10-17","Statement":[]}', 3600, 1)`
-	for _, q := range []string{`INSERT INTO accounts (id, created_at) VALUES ('123456789012', 1)`} {
-		if _, err := old.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := old.ExecContext(ctx, oldRole, "AROAOLD", "old"); err != nil {
-		t.Fatal(err)
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := sqliteAt(t, 5,
+		`INSERT INTO accounts (id, created_at) VALUES ('123456789012', 1)`,
+		strings.NewReplacer("$1", "'AROAOLD'", "$2", "'old'").Replace(oldRole))
 
 	s, err := Open(ctx, path)
 	if err != nil {
@@ -82,13 +51,7 @@ func TestUpgradeToPrincipalBindings(t *testing.T) {
 		t.Fatalf("ListUnboundRoles after binding one = %v, %v", list, err)
 	}
 
-	p, err = goose.NewProvider(goose.DialectSQLite3, s.db, migrations, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 5); err != nil {
-		t.Fatalf("migrate 00006 down: %v", err)
-	}
+	migrateDownTo(t, s, 5)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate 00006 up again: %v", err)
 	}

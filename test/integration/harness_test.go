@@ -18,6 +18,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 const (
@@ -119,3 +120,17 @@ func wantAPIError(t testing.TB, err error, code string, status int) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// secondAccount creates another account of the deployment and returns its root access key, for
+// cross-account scenarios.
+func (ts *testServer) secondAccount(t testing.TB, id string) (keyID, secret string) {
+	t.Helper()
+	if err := ts.App.Store.CreateAccount(ctx, store.Account{ID: id, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	keyID, secret, err := app.CreateRootKey(ctx, ts.App.Store, ts.App.Master, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyID, secret
+}

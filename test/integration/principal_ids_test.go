@@ -7,14 +7,10 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/latchkey/latchkey/internal/app"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 // A role's trust policy is bound to the unique ids of the users, roles and role sessions it
@@ -185,13 +181,7 @@ func TestPrincipalIDsRenamedUser(t *testing.T) {
 func TestPrincipalIDsAcrossAccounts(t *testing.T) {
 	ts := startServer(t)
 	const other = "111111111111"
-	if err := ts.App.Store.CreateAccount(ctx, store.Account{ID: other, CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	otherID, otherSecret, err := app.CreateRootKey(ctx, ts.App.Store, ts.App.Master, other, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherID, otherSecret := ts.secondAccount(t, other)
 	otherIAM := ts.iam(otherID, otherSecret)
 	eve := starUser(t, ts, otherIAM, "eve")
 	oldID := userID(t, otherIAM, "eve")
@@ -204,7 +194,7 @@ func TestPrincipalIDsAcrossAccounts(t *testing.T) {
 	}
 	deleteUser(t, otherIAM, "eve")
 	newEve := starUser(t, ts, otherIAM, "eve")
-	_, err = assumeIn(newEve, role.Arn, nil)
+	_, err := assumeIn(newEve, role.Arn, nil)
 	wantAPIError(t, err, "AccessDenied", 403)
 	wantShown(t, root, "partner", strings.Replace(trust, eveARN, oldID, 1))
 }

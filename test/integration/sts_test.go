@@ -18,7 +18,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/latchkey/latchkey/internal/app"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 func trustUsers(arns ...string) string {
@@ -346,20 +345,14 @@ func TestSessionTagsAndSourceIdentity(t *testing.T) {
 func TestCrossAccountAssumeRole(t *testing.T) {
 	ts := startServer(t)
 	const other = "111111111111"
-	if err := ts.App.Store.CreateAccount(ctx, store.Account{ID: other, CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	otherID, otherSecret, err := app.CreateRootKey(ctx, ts.App.Store, ts.App.Master, other, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherID, otherSecret := ts.secondAccount(t, other)
 	otherRoot := ts.iam(otherID, otherSecret)
 	role := mustRole(t, otherRoot, "shared", trustUsers("arn:aws:iam::"+accountID+":root"))
 	if !strings.HasPrefix(aws.ToString(role.Arn), "arn:aws:iam::"+other+":role/") {
 		t.Fatalf("role in the wrong account: %s", aws.ToString(role.Arn))
 	}
 	id, secret := createUserWithKey(t, ts, "alice")
-	_, err = ts.sts(id, secret).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("xx")})
+	_, err := ts.sts(id, secret).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("xx")})
 	wantAPIError(t, err, "AccessDenied", 403)
 	_, err = ts.rootIAM().PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("cross"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::` + other + `:role/*"}]}`)})

@@ -19,9 +19,6 @@ import (
 	"github.com/beevik/etree"
 	crewjam "github.com/crewjam/saml"
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/latchkey/latchkey/internal/app"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 const starPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
@@ -153,13 +150,7 @@ func TestTrustGateAssumeRole(t *testing.T) {
 func TestTrustGateCrossAccount(t *testing.T) {
 	ts := startServer(t)
 	const other = "111111111111"
-	if err := ts.App.Store.CreateAccount(ctx, store.Account{ID: other, CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	otherID, otherSecret, err := app.CreateRootKey(ctx, ts.App.Store, ts.App.Master, other, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherID, otherSecret := ts.secondAccount(t, other)
 	otherIAM := ts.iam(otherID, otherSecret)
 	eve := starUser(t, ts, otherIAM, "eve")
 	if _, err := otherIAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("mallory")}); err != nil {
@@ -172,7 +163,7 @@ func TestTrustGateCrossAccount(t *testing.T) {
 	malloryARN := "arn:aws:iam::" + other + ":user/mallory"
 
 	own := mustRole(t, root, "own-account", trustAWS("arn:aws:iam::"+accountID+":root", `"sts:AssumeRole"`, ""))
-	_, err = assumeIn(eve, own.Arn, nil)
+	_, err := assumeIn(eve, own.Arn, nil)
 	wantAPIError(t, err, "AccessDenied", 403)
 
 	named := mustRole(t, root, "partners", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["`+eveARN+`","`+malloryARN+`"]},"Action":"sts:AssumeRole"}]}`)
@@ -304,13 +295,7 @@ func TestTrustGateSAML(t *testing.T) {
 func TestTrustGateCognitoClassicAcrossAccounts(t *testing.T) {
 	ts := startServer(t)
 	const other = "111111111111"
-	if err := ts.App.Store.CreateAccount(ctx, store.Account{ID: other, CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	otherID, otherSecret, err := app.CreateRootKey(ctx, ts.App.Store, ts.App.Master, other, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherID, otherSecret := ts.secondAccount(t, other)
 	guestToken := func(c *cognitoidentity.Client) (pool, tok string) {
 		t.Helper()
 		p, err := c.CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("guests"), AllowUnauthenticatedIdentities: true})
@@ -348,7 +333,7 @@ func TestTrustGateCognitoClassicAcrossAccounts(t *testing.T) {
 	}
 
 	// The attack: a guest of the other account's pool against a role that trusts every pool.
-	_, err = assume(guestsOnly, foreignToken)
+	_, err := assume(guestsOnly, foreignToken)
 	wantAPIError(t, err, "AccessDenied", 403)
 	if !strings.Contains(err.Error(), "Not authorized to perform sts:AssumeRoleWithWebIdentity") {
 		t.Fatalf("message: %v", err)

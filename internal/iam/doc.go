@@ -1,4 +1,7 @@
-// Package iam is the IAM domain service: users, access keys and (in later issues) roles, policies
-// and identity providers. It enforces AWS's semantic rules — quotas, reserved tag keys, delete
-// conflicts, who may act on which key — and authorizes every call; it never sees HTTP.
+// Package iam is the IAM domain service: users, access keys, roles and their trust policies,
+// inline and managed policies with versions, attachments and permissions boundaries, MFA devices,
+// OIDC and SAML providers, outbound federation and the policy simulator. It enforces AWS's
+// semantic rules — quotas, reserved tag keys, delete conflicts, principals that must exist and are
+// bound to their unique ids when a trust policy is saved — applies every change as one store
+// updater, authorizes every call, and never sees HTTP.
 package iam

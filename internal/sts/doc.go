@@ -1,4 +1,8 @@
-// Package sts is the STS domain service. This first part answers who the caller is
-// (GetCallerIdentity) and which account owns an access key (GetAccessKeyInfo); the credential
-// operations arrive with the session-token issue.
+// Package sts is the STS domain service: who the caller is (GetCallerIdentity, GetAccessKeyInfo),
+// and every operation that mints temporary credentials — AssumeRole (with role chaining, session
+// tags, source identity and QuickSight ProvidedContexts), AssumeRoleWithWebIdentity (upstream OIDC
+// issuers and Cognito identity tokens), AssumeRoleWithSAML, GetSessionToken, GetFederationToken,
+// AssumeRoot — plus GetWebIdentityToken and DecodeAuthorizationMessage. Every AssumeRole* call
+// passes the role's trust policy, bound to the unique ids of the principals it names, as a gate
+// that the caller's own policies cannot open; it never sees HTTP.
 package sts

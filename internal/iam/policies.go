@@ -419,9 +419,13 @@ func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principa
 // checkBoundary verifies a permissions boundary names an existing managed policy.
 // The store checks the same again when it writes the boundary, so a concurrent DeletePolicy
 // cannot leave it naming a deleted policy (see boundaryMissing).
-func (s *Service) checkBoundary(ctx context.Context, arn string) error {
-	_, err := s.Store.GetManagedPolicy(ctx, arn)
-	if errors.Is(err, store.ErrNotFound) {
+// A boundary is a managed policy of the entity's own account or an AWS managed policy, as for
+// AttachUserPolicy ("Customer managed policies are standalone policies that you manage in your own
+// AWS account", IAM User Guide); another account's policy is answered like a missing one, so the
+// answer does not tell whether it exists.
+func (s *Service) checkBoundary(ctx context.Context, account, arn string) error {
+	mp, err := s.Store.GetManagedPolicy(ctx, arn)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && mp.AccountID != account && mp.AccountID != AWSManagedPolicyAccount) {
 		return noSuchBoundary(arn)
 	}
 	if err != nil {
@@ -538,7 +542,7 @@ func (s *Service) ownerAccount(ctx context.Context, a store.Attachment) (string,
 
 // PutPermissionsBoundary sets a user's or role's permissions boundary.
 func (s *Service) PutPermissionsBoundary(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, arn string) error {
-	if err := s.checkBoundary(ctx, arn); err != nil {
+	if err := s.checkBoundary(ctx, caller.AccountID, arn); err != nil {
 		return err
 	}
 	return s.setBoundary(ctx, caller, kind, ownerName, arn, actionFor(kind, "Put", "PermissionsBoundary"))

@@ -144,15 +144,15 @@ func TestTrustPolicyBindsPrincipalsOnWrite(t *testing.T) {
 	}
 
 	// The bindings are replaced with the document; names compare case-insensitively, as IAM
-	// names do, and a unique id of an existing user binds to that user.
+	// names do.
 	upper := arnOf("user", testAccount, "BOB")
-	doc2 := trustList(upper, eve.UserID)
+	doc2 := trustList(upper, eveARN)
 	if err := f.svc.UpdateAssumeRolePolicy(ctx, f.root, "target", doc2); err != nil {
 		t.Fatal(err)
 	}
 	wantBindings(t, f.stored(t, "target"),
 		store.PrincipalBinding{Principal: upper, ID: bob.UserID},
-		store.PrincipalBinding{Principal: eve.UserID, ID: eve.UserID})
+		store.PrincipalBinding{Principal: eveARN, ID: eve.UserID})
 	// Shown as IAM's reverse transformation gives them: each by its entity's current ARN.
 	if got, want := f.shown(t, "target"), trustList(bobARN, eveARN); got != want {
 		t.Fatalf("GetRole shows\n%s\nwant\n%s", got, want)
@@ -171,8 +171,9 @@ func TestTrustPolicyBindsPrincipalsOnWrite(t *testing.T) {
 func TestTrustPolicyRefusesMissingPrincipals(t *testing.T) {
 	f := newIDFixture(t)
 	gone := f.user(t, f.root, "gone", "/")
-	f.user(t, f.root, "bob", "/team/")
-	f.role(t, "builder", trust)
+	bob := f.user(t, f.root, "bob", "/team/")
+	eve := f.user(t, f.otherRoot, "eve", "/")
+	builder := f.role(t, "builder", trust)
 	if err := f.svc.DeleteUser(ctx, f.root, "gone"); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +186,11 @@ func TestTrustPolicyRefusesMissingPrincipals(t *testing.T) {
 		{"deleted user", arnOf("user", testAccount, "gone")},
 		{"deleted user's unique id", gone.UserID},
 		{"unique id never issued", "AROAZZZZZZZZZZZZZZZZ"},
+		// An existing entity's id is refused too: accepted, it would show another account's
+		// user by ARN to whoever learned the id (found by an adversarial review).
+		{"existing user's unique id", bob.UserID},
+		{"existing role's unique id", builder.RoleID},
+		{"another account's user's unique id", eve.UserID},
 		{"no such role", arnOf("role", testAccount, "nothing")},
 		{"session of no such role", "arn:aws:sts::" + testAccount + ":assumed-role/nothing/ci"},
 		{"user of another account", arnOf("user", otherAccount, "team/bob")},

@@ -131,8 +131,8 @@ func malformed(err error) error {
 // user, role and role session it names to the unique id that principal has now, as IAM does when
 // the policy is saved (IAM User Guide, "AWS JSON policy elements: Principal": "When you save the
 // policy, AWS transforms the ARN to a unique principal ID"). A named principal that does not
-// exist is refused as IAM refuses it: a deleted user's or role's unique id too, since the
-// relationship it stood for is broken and IAM asks for it to be removed or replaced by an ARN.
+// exist is refused as IAM refuses it, and so is a unique id written as a principal: it is how
+// IAM shows a principal that is gone, and IAM asks for it to be removed or replaced by an ARN.
 func (s *Service) bindTrust(ctx context.Context, doc string) ([]store.PrincipalBinding, error) {
 	p, err := policy.Parse("trust", doc, policy.Trust)
 	if err != nil {
@@ -162,6 +162,15 @@ func (s *Service) resolvePrincipals(ctx context.Context, p *policy.Policy) (bind
 		seen[ref.Value] = true
 		n, ok := policy.ParseNamedPrincipal(ref.Value)
 		if !ok {
+			continue
+		}
+		if n.Kind == policy.NamedUserID || n.Kind == policy.NamedRoleID {
+			// A unique id is what IAM shows for a principal that is gone, and IAM asks for it
+			// to be removed or replaced by an ARN. Accepting an existing entity's id would
+			// also show its owner's ARN to any account that learned the id.
+			if missing == "" {
+				missing = ref.Value
+			}
 			continue
 		}
 		id, err := s.principalID(ctx, n)
@@ -196,12 +205,6 @@ func (s *Service) principalID(ctx context.Context, n policy.NamedPrincipal) (str
 		if n.Kind == policy.NamedSession {
 			n.Path = path // a session ARN carries no path
 		}
-	case policy.NamedUserID:
-		_, err = s.Store.GetUserByID(ctx, n.ID)
-		id, path = n.ID, n.Path
-	case policy.NamedRoleID:
-		_, err = s.Store.GetRoleByID(ctx, n.ID)
-		id, path = n.ID, n.Path
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -268,7 +271,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 		return Role{}, err
 	}
 	if in.PermissionsBoundary != "" {
-		if err := s.checkBoundary(ctx, in.PermissionsBoundary); err != nil {
+		if err := s.checkBoundary(ctx, caller.AccountID, in.PermissionsBoundary); err != nil {
 			return Role{}, err
 		}
 	}

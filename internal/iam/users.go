@@ -166,7 +166,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 		return User{}, err
 	}
 	if in.PermissionsBoundary != "" {
-		if err := s.checkBoundary(ctx, in.PermissionsBoundary); err != nil {
+		if err := s.checkBoundary(ctx, caller.AccountID, in.PermissionsBoundary); err != nil {
 			return User{}, err
 		}
 	}

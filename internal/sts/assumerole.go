@@ -178,7 +178,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		return RoleSession{}, err
 	}
 
-	polSize, err := s.checkSessionPolicies(ctx, in.Session, 0)
+	polSize, err := s.checkSessionPolicies(ctx, role.AccountID, in.Session, 0)
 	if err != nil {
 		return RoleSession{}, err
 	}
@@ -343,7 +343,7 @@ func (s *Service) GetFederationToken(ctx context.Context, caller *principal.Prin
 	if err != nil {
 		return FederatedSession{}, err
 	}
-	polSize, err := s.checkSessionPolicies(ctx, in.Session, MaxSessionPolicyText)
+	polSize, err := s.checkSessionPolicies(ctx, caller.AccountID, in.Session, MaxSessionPolicyText)
 	if err != nil {
 		return FederatedSession{}, err
 	}

@@ -104,7 +104,11 @@ func (sp SessionPolicies) present() bool { return sp.Policy != "" || len(sp.Poli
 type SessionTag = principal.Tag
 
 // checkSessionPolicies validates the session policies and returns their packed text size.
-func (s *Service) checkSessionPolicies(ctx context.Context, sp SessionPolicies, maxInline int) (int, error) {
+// account is the role's account (AssumeRole*: "The policies must exist in the same account as the
+// role", STS API Reference, PolicyArns) or the caller's (GetFederationToken); AWS managed policies
+// are usable from every account. Another account's policy is answered like a missing one, so the
+// answer does not tell whether it exists.
+func (s *Service) checkSessionPolicies(ctx context.Context, account string, sp SessionPolicies, maxInline int) (int, error) {
 	size := 0
 	if sp.Policy != "" {
 		if maxInline > 0 && len(sp.Policy) > maxInline {
@@ -124,10 +128,11 @@ func (s *Service) checkSessionPolicies(ctx context.Context, sp SessionPolicies, 
 		return 0, validation("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", MaxManagedSessionPolicy)
 	}
 	for _, arn := range sp.PolicyARNs {
-		if _, err := s.Roles.GetManagedPolicy(ctx, arn); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return 0, awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "The policy %s does not exist or is not attachable.", arn)
-			}
+		mp, err := s.Roles.GetManagedPolicy(ctx, arn)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && mp.AccountID != account && mp.AccountID != awsManagedAccount) {
+			return 0, awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "The policy %s does not exist or is not attachable.", arn)
+		}
+		if err != nil {
 			return 0, s.storeErr(err)
 		}
 		size += len(arn)
@@ -137,6 +142,10 @@ func (s *Service) checkSessionPolicies(ctx context.Context, sp SessionPolicies, 
 	}
 	return size, nil
 }
+
+// awsManagedAccount is the account id AWS managed policies are stored under
+// (arn:aws:iam::aws:policy/…).
+const awsManagedAccount = "aws"
 
 func compactLen(doc string) int {
 	var v any

@@ -305,7 +305,7 @@ func (s *Service) federatedSession(ctx context.Context, fr federatedRequest) (Ro
 			return RoleSession{}, err
 		}
 	}
-	polSize, err := s.checkSessionPolicies(ctx, fr.sessionPolicies, MaxSessionPolicyText)
+	polSize, err := s.checkSessionPolicies(ctx, role.AccountID, fr.sessionPolicies, MaxSessionPolicyText)
 	if err != nil {
 		return RoleSession{}, err
 	}

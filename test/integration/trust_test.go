@@ -384,3 +384,63 @@ func TestTrustGateExactMatchKeepsBoundary(t *testing.T) {
 		t.Fatalf("boundary allows, trust names the user: %v", err)
 	}
 }
+
+// Another account's customer managed policy is neither a permissions boundary nor a session policy
+// here, and the answer is the one for a policy that does not exist, so it does not tell whether the
+// policy exists (IAM User Guide, customer managed policies belong to their own account; STS API
+// Reference, AssumeRole PolicyArns: "The policies must exist in the same account as the role").
+// Found by an adversarial review: account A could pin account B's policy as a boundary, and B could
+// then never delete it.
+func TestOtherAccountsPoliciesAreNotUsable(t *testing.T) {
+	ts := startServer(t)
+	root := ts.rootIAM()
+	const other = "111111111111"
+	otherID, otherSecret := ts.secondAccount(t, other)
+	otherIAM := ts.iam(otherID, otherSecret)
+	foreign, err := otherIAM.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("b-only"), PolicyDocument: aws.String(starPolicy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignARN := aws.ToString(foreign.Policy.Arn)
+	missingARN := "arn:aws:iam::" + other + ":policy/nope"
+	admin := starUser(t, ts, root, "admin")
+
+	for _, arn := range []string{foreignARN, missingARN} {
+		_, err = root.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("admin"), PermissionsBoundary: aws.String(arn)})
+		wantAPIError(t, err, "NoSuchEntity", 404)
+		if !strings.Contains(err.Error(), "Scope ARN: "+arn+" does not exist or is not attachable.") {
+			t.Fatalf("message: %v", err)
+		}
+		_, err = root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bounded"), AssumeRolePolicyDocument: aws.String(trustAWS(userARN("admin"), `"sts:AssumeRole"`, "")), PermissionsBoundary: aws.String(arn)})
+		wantAPIError(t, err, "NoSuchEntity", 404)
+	}
+	if _, err := otherIAM.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: foreign.Policy.Arn}); err != nil {
+		t.Fatalf("account B deletes its own policy: %v", err)
+	}
+	foreign, err = otherIAM.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("b-only"), PolicyDocument: aws.String(starPolicy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	role := mustRole(t, root, "session-policies", trustAWS(userARN("admin"), `"sts:AssumeRole"`, ""))
+	for _, arn := range []string{aws.ToString(foreign.Policy.Arn), missingARN} {
+		_, err = assumeIn(admin, role.Arn, func(in *sts.AssumeRoleInput) { in.PolicyArns = []ststypes.PolicyDescriptorType{{Arn: aws.String(arn)}} })
+		wantAPIError(t, err, "MalformedPolicyDocument", 400)
+		if !strings.Contains(err.Error(), "The policy "+arn+" does not exist or is not attachable.") {
+			t.Fatalf("message: %v", err)
+		}
+	}
+	// The legitimate paths: an AWS managed policy and a policy of the role's own account.
+	own, err := root.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("a-own"), PolicyDocument: aws.String(starPolicy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arn := range []string{"arn:aws:iam::aws:policy/AdministratorAccess", aws.ToString(own.Policy.Arn)} {
+		if _, err := root.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("admin"), PermissionsBoundary: aws.String(arn)}); err != nil {
+			t.Fatalf("boundary %s: %v", arn, err)
+		}
+		if _, err := assumeIn(admin, role.Arn, func(in *sts.AssumeRoleInput) { in.PolicyArns = []ststypes.PolicyDescriptorType{{Arn: aws.String(arn)}} }); err != nil {
+			t.Fatalf("session policy %s: %v", arn, err)
+		}
+	}
+}

@@ -650,16 +650,17 @@ func (s *Store) ListPolicyAttachments(ctx context.Context, arn string) ([]store.
 }
 
 // requireBoundaryPolicy fails with store.ErrMissingReference unless arn is "" or names a stored
-// managed policy. It reads inside the writing transaction, where it and DeleteManagedPolicy's
-// count of boundary uses cannot both miss each other: on SQLite the writes are serialized, on
-// PostgreSQL one of two racing serializable transactions fails and is retried.
-func requireBoundaryPolicy(ctx context.Context, tx *sql.Tx, arn string) error {
+// managed policy of account or an AWS managed policy. It reads inside the writing transaction,
+// where it and DeleteManagedPolicy's count of boundary uses cannot both miss each other: on SQLite
+// the writes are serialized, on PostgreSQL one of two racing serializable transactions fails and
+// is retried.
+func requireBoundaryPolicy(ctx context.Context, tx *sql.Tx, account, arn string) error {
 	if arn == "" {
 		return nil
 	}
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM managed_policies WHERE arn = $1`, arn).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+	var owner string
+	err := tx.QueryRowContext(ctx, `SELECT account_id FROM managed_policies WHERE arn = $1`, arn).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != account && owner != awsManagedAccount) {
 		return &store.MissingReferenceError{Kind: "managed policy", Key: arn}
 	}
 	return err

@@ -95,7 +95,7 @@ func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := requireBoundaryPolicy(ctx, tx, r.PermissionsBoundary); err != nil {
+		if err := requireBoundaryPolicy(ctx, tx, r.AccountID, r.PermissionsBoundary); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, role_name_lower)
@@ -147,7 +147,7 @@ func (s *Store) UpdateRole(ctx context.Context, roleID string, fn func(*store.Ro
 			return roleFixed{r.AccountID, r.RoleID, r.RoleName, r.Path, encodeTime(r.CreatedAt), encodeOptionalTime(r.LastUsedAt), r.LastUsedRegion}
 		},
 		write: func(ctx context.Context, tx *sql.Tx, r store.Role) error {
-			if err := requireBoundaryPolicy(ctx, tx, r.PermissionsBoundary); err != nil {
+			if err := requireBoundaryPolicy(ctx, tx, r.AccountID, r.PermissionsBoundary); err != nil {
 				return err
 			}
 			tags, err := encodeTags(r.Tags)

@@ -46,7 +46,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := requireBoundaryPolicy(ctx, tx, u.PermissionsBoundary); err != nil {
+		if err := requireBoundaryPolicy(ctx, tx, u.AccountID, u.PermissionsBoundary); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, user_name_lower)
@@ -94,7 +94,7 @@ func (s *Store) UpdateUser(ctx context.Context, userID string, fn func(*store.Us
 		},
 		fixed: func(u store.User) userFixed { return userFixed{u.AccountID, u.UserID, encodeTime(u.CreatedAt)} },
 		write: func(ctx context.Context, tx *sql.Tx, u store.User) error {
-			if err := requireBoundaryPolicy(ctx, tx, u.PermissionsBoundary); err != nil {
+			if err := requireBoundaryPolicy(ctx, tx, u.AccountID, u.PermissionsBoundary); err != nil {
 				return err
 			}
 			tags, err := encodeTags(u.Tags)

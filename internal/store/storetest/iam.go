@@ -891,7 +891,12 @@ func testManagedPolicyCounts(t *testing.T, s store.Store) {
 	u1.PermissionsBoundary = ""
 	noErr(t, "UpdateUser dropping the boundary", setUser(ctx, s, u1))
 	r2.PermissionsBoundary = p.ARN
-	noErr(t, "UpdateRole moving the boundary", setRole(ctx, s, r2))
+	wantErr(t, "UpdateRole to another account's customer policy", setRole(ctx, s, r2), store.ErrMissingReference)
+	r2.PermissionsBoundary = ""
+	noErr(t, "UpdateRole dropping the AWS boundary", setRole(ctx, s, r2))
+	u2 := user(acct1, "AIDACOUNT2", "u2", "/")
+	u2.PermissionsBoundary = p.ARN
+	noErr(t, "UpdateUser moving the boundary", setUser(ctx, s, u2))
 	check("customer policy after changes", p.ARN, 2, 2)
 	check("AWS policy after changes", aws.ARN, 2, 0)
 
@@ -1916,6 +1921,20 @@ func testBoundaryMustExist(t *testing.T, s store.Store) {
 	wantErr(t, "CreateRole with a missing boundary", s.CreateRole(ctx, r), store.ErrMissingReference)
 	_, err = s.GetRoleByID(ctx, r.RoleID)
 	wantErr(t, "GetRoleByID after the refused create", err, store.ErrNotFound)
+
+	// Another account's customer managed policy is no boundary here; an AWS managed policy is.
+	createAccount(t, s, acct2)
+	foreign := managed(acct2, "ANPAFOREIGN", "foreign", "/")
+	createPolicy(t, s, foreign)
+	u.PermissionsBoundary = foreign.ARN
+	wantErr(t, "CreateUser with another account's policy as boundary", s.CreateUser(ctx, u), store.ErrMissingReference)
+	r.PermissionsBoundary = foreign.ARN
+	wantErr(t, "CreateRole with another account's policy as boundary", s.CreateRole(ctx, r), store.ErrMissingReference)
+	awsPolicy := managed("aws", "ANPAAWSBOUNDARY", "AWSBoundary", "/")
+	createPolicy(t, s, awsPolicy)
+	withAWS := user(acct1, "AIDABOUNDARY2", "aws-bounded", "/")
+	withAWS.PermissionsBoundary = awsPolicy.ARN
+	createUser(t, s, withAWS)
 
 	u.PermissionsBoundary = ""
 	createUser(t, s, u)

@@ -45,7 +45,8 @@ func ValidationMessage(errs []string) string {
 }
 
 // Redacted stands in for a sensitive value inside a rendered list, map or structure. It is the
-// marker AWS itself prints for sensitive members (CloudTrail records, the SDK for Java's toString).
+// marker AWS itself prints for sensitive parameters in CloudTrail records (AWS Payment Cryptography
+// User Guide, "Logging AWS Payment Cryptography API calls using AWS CloudTrail").
 const Redacted = "*** Sensitive Data Redacted ***"
 
 // fail records one failure of value (of shape) at path. A member the model marks sensitive is never

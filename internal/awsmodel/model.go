@@ -64,7 +64,7 @@ type Shape struct {
 
 	memberIndex map[string]*Member
 	// holdsSensitive is true when the shape or anything nested in it is sensitive, so that a
-	// constraint failure on a whole list or map does not echo a token inside it.
+	// list or map rendered whole in a validation message has its tokens found and hidden.
 	holdsSensitive bool
 	patternOnce    sync.Once
 	patternRe      *regexp.Regexp

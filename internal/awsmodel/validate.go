@@ -13,6 +13,12 @@ import (
 // pattern, enum, union) and returns AWS's combined message ("1 validation error detected: …"), or ""
 // when the value is valid. Decoded values are map[string]any for structures and maps, []any for
 // lists, and string, int64, float64, bool, time.Time or []byte for scalars.
+//
+// Errors come in the order of the input's members (lists in index order), each member's own
+// constraints before those of its elements. A list or map whose elements are scalars is judged as a
+// whole, as AWS does: one error at the collection's own path, its value rendered whole, naming every
+// constraint of the element shape ("Member must satisfy constraint: [...]" for lists, "Map keys must
+// satisfy constraint: [...]" and "Map value must satisfy constraint: [...]" for maps).
 func Validate(shape *Shape, value map[string]any) string {
 	if shape == nil {
 		return ""
@@ -38,33 +44,53 @@ func ValidationMessage(errs []string) string {
 	}
 }
 
+// Redacted stands in for a sensitive value inside a rendered list, map or structure. It is the
+// marker AWS itself prints for sensitive parameters in CloudTrail records (AWS Payment Cryptography
+// User Guide, "Logging AWS Payment Cryptography API calls using AWS CloudTrail").
+const Redacted = "*** Sensitive Data Redacted ***"
+
+// fail records one failure of value (of shape) at path. A member the model marks sensitive is never
+// shown, as AWS answers for them ("Value at 'webIdentityToken' failed to satisfy constraint: …").
 func (v *validator) fail(path string, shape *Shape, value any, constraint string) {
-	if shape != nil && (shape.Sensitive || shape.holdsSensitive) {
+	if shape != nil && shape.Sensitive {
 		v.errs = append(v.errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", path, constraint))
 		return
 	}
-	v.errs = append(v.errs, fmt.Sprintf("Value %s at '%s' failed to satisfy constraint: %s", render(value), path, constraint))
+	v.errs = append(v.errs, fmt.Sprintf("Value %s at '%s' failed to satisfy constraint: %s", render(shape, value), path, constraint))
 }
 
-func render(value any) string {
+func render(shape *Shape, value any) string {
 	if value == nil {
 		return "null"
 	}
-	return "'" + plain(value) + "'"
+	return "'" + plain(shape, value) + "'"
 }
 
-func plain(value any) string {
+// plain renders a value the way Java's toString does in AWS's messages: lists as "[a, b]", maps
+// and structures as "{k=v, …}" (keys sorted: the request's order is not kept by the decoder).
+// Sensitive values nested inside are replaced by Redacted; an empty one stays empty, since it hides
+// nothing and is what AWS shows ("Value '{graph.facebook.com=}' at 'logins'").
+func plain(shape *Shape, value any) string {
+	if shape != nil && !shape.holdsSensitive {
+		shape = nil // nothing below needs hiding, so the shape need not be followed
+	}
+	if shape != nil && shape.Sensitive && !empty(value) {
+		return Redacted
+	}
 	switch x := value.(type) {
 	case string:
 		return x
 	case []any:
+		var elem *Shape
+		if shape != nil && shape.Member != nil {
+			elem = shape.Member.Shape
+		}
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = plain(e)
+			parts[i] = plain(elem, e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		// Java's Map.toString form, which is what AWS's messages show, with keys sorted for stability.
 		keys := make([]string, 0, len(x))
 		for k := range x {
 			keys = append(keys, k)
@@ -72,7 +98,8 @@ func plain(value any) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = k + "=" + plain(x[k])
+			keyShape, valShape := entryShapes(shape, k)
+			parts[i] = plain(keyShape, k) + "=" + plain(valShape, x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case time.Time:
@@ -82,6 +109,34 @@ func plain(value any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// entryShapes gives the shapes of one entry of a decoded map value: a model map's key and value
+// shapes, or nothing and the named member's shape for a structure.
+func entryShapes(shape *Shape, key string) (*Shape, *Shape) {
+	switch {
+	case shape == nil:
+		return nil, nil
+	case shape.Type == "map" && shape.Key != nil && shape.Value != nil:
+		return shape.Key.Shape, shape.Value.Shape
+	case shape.Type == "structure":
+		if m := shape.MemberByName(key); m != nil {
+			return nil, m.Shape
+		}
+	}
+	return nil, nil
+}
+
+func empty(value any) bool {
+	switch x := value.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []byte:
+		return len(x) == 0
+	}
+	return false
 }
 
 func joinPath(parent, name string) string {
@@ -134,12 +189,21 @@ func (v *validator) value(shape *Shape, value any, path string) {
 	case "list":
 		items, _ := value.([]any)
 		v.length(shape, value, len(items), path)
-		for i, item := range items {
-			ip := path + "." + strconv.Itoa(i+1) + ".member"
-			if item == nil {
-				continue
+		elem := shape.Member.Shape
+		if scalar(elem) {
+			bad := false
+			for _, item := range items {
+				bad = bad || (item != nil && !valid(elem, item))
 			}
-			v.value(shape.Member.Shape, item, ip)
+			if bad {
+				v.fail(path, shape, value, "Member must satisfy constraint: ["+constraints(elem)+"]")
+			}
+			return
+		}
+		for i, item := range items {
+			if item != nil {
+				v.value(elem, item, path+"."+strconv.Itoa(i+1)+".member")
+			}
 		}
 	case "map":
 		entries, _ := value.(map[string]any)
@@ -149,16 +213,23 @@ func (v *validator) value(shape *Shape, value any, path string) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
+		badKey, badValue := false, false
 		for _, k := range keys {
-			var kv validator
-			kv.value(shape.Key.Shape, k, path)
-			if len(kv.errs) > 0 {
-				if shape.Key.Shape.Sensitive || shape.Key.Shape.holdsSensitive {
-					v.errs = append(v.errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [%s]", path, constraintsOnly(kv.errs)))
-				} else {
-					v.errs = append(v.errs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [%s]", k, path, constraintsOnly(kv.errs)))
-				}
+			badKey = badKey || !valid(shape.Key.Shape, k)
+			if ev := entries[k]; ev != nil && scalar(shape.Value.Shape) {
+				badValue = badValue || !valid(shape.Value.Shape, ev)
 			}
+		}
+		if badKey {
+			v.fail(path, shape, value, "Map keys must satisfy constraint: ["+constraints(shape.Key.Shape)+"]")
+		}
+		if badValue {
+			v.fail(path, shape, value, "Map value must satisfy constraint: ["+constraints(shape.Value.Shape)+"]")
+		}
+		if scalar(shape.Value.Shape) {
+			return
+		}
+		for _, k := range keys {
 			if ev := entries[k]; ev != nil {
 				v.value(shape.Value.Shape, ev, path+"."+k+".member")
 			}
@@ -184,6 +255,47 @@ func (v *validator) value(shape *Shape, value any, path string) {
 	}
 }
 
+// scalar reports whether AWS judges a collection of this element shape as a whole rather than
+// element by element at "….N.member" paths, which it does for elements that are structures.
+func scalar(s *Shape) bool {
+	switch s.Type {
+	case "structure", "list", "map":
+		return false
+	}
+	return true
+}
+
+func valid(shape *Shape, value any) bool {
+	var v validator
+	v.value(shape, value, "")
+	return len(v.errs) == 0
+}
+
+// constraints lists every constraint of an element shape, whichever of them failed, in the order
+// AWS lists them: "[Member must have length less than or equal to 128, Member must have length
+// greater than or equal to 1, Member must satisfy regular expression pattern: …]".
+func constraints(s *Shape) string {
+	var out []string
+	noun := "length"
+	switch s.Type {
+	case "integer", "long", "double", "float":
+		noun = "value"
+	}
+	if s.Max != nil {
+		out = append(out, fmt.Sprintf("Member must have %s less than or equal to %s", noun, num(*s.Max)))
+	}
+	if s.Min != nil {
+		out = append(out, fmt.Sprintf("Member must have %s greater than or equal to %s", noun, num(*s.Min)))
+	}
+	if s.Pattern != "" {
+		out = append(out, "Member must satisfy regular expression pattern: "+s.Pattern)
+	}
+	if len(s.Enum) > 0 {
+		out = append(out, "Member must satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
+	}
+	return strings.Join(out, ", ")
+}
+
 func (v *validator) length(shape *Shape, value any, n int, path string) {
 	if shape.Min != nil && float64(n) < *shape.Min {
 		v.fail(path, shape, value, fmt.Sprintf("Member must have length greater than or equal to %s", num(*shape.Min)))
@@ -200,17 +312,6 @@ func (v *validator) rangeCheck(shape *Shape, value any, n float64, path string) 
 	if shape.Max != nil && n > *shape.Max {
 		v.fail(path, shape, value, fmt.Sprintf("Member must have value less than or equal to %s", num(*shape.Max)))
 	}
-}
-
-func constraintsOnly(errs []string) string {
-	out := make([]string, len(errs))
-	for i, e := range errs {
-		if j := strings.Index(e, "constraint: "); j >= 0 {
-			e = e[j+len("constraint: "):]
-		}
-		out[i] = e
-	}
-	return strings.Join(out, ", ")
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -2,6 +2,7 @@ package awsmodel_test
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -76,9 +77,11 @@ func TestValidate(t *testing.T) {
 	identityContext := map[string]any{"AwsAccountId": "123456789012", "UserIdentifier": map[string]any{"UserName": "alice"}}
 
 	const (
-		notNull   = "failed to satisfy constraint: Member must not be null"
-		sessPat   = `Member must satisfy regular expression pattern: [\w+=,.@-]*`
-		tagKeyPat = `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`
+		providerName = "Member must have length less than or equal to 128, Member must have length greater than or equal to 1"
+		tokenLen     = "Member must have length less than or equal to 50000, Member must have length greater than or equal to 1"
+		notNull      = "failed to satisfy constraint: Member must not be null"
+		sessPat      = `Member must satisfy regular expression pattern: [\w+=,.@-]*`
+		tagKeyPat    = `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`
 	)
 
 	for _, c := range []struct {
@@ -178,8 +181,8 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name: "empty transitive key", svc: "sts", op: "AssumeRole", in: with(assumeRole, "TransitiveTagKeys", []any{"ok", ""}),
-			want: "2 validation errors detected: Value '' at 'transitiveTagKeys.2.member' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
-				"Value '' at 'transitiveTagKeys.2.member' failed to satisfy constraint: " + tagKeyPat,
+			want: "1 validation error detected: Value '[ok, ]' at 'transitiveTagKeys' failed to satisfy constraint: Member must satisfy constraint: " +
+				"[Member must have length less than or equal to 128, Member must have length greater than or equal to 1, " + tagKeyPat + "]",
 		},
 		{
 			name: "empty ProvidedContexts", svc: "sts", op: "AssumeRole", in: with(assumeRole, "ProvidedContexts", []any{}),
@@ -256,8 +259,9 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name: "OIDC thumbprint length in a list", svc: "iam", op: "CreateOpenIDConnectProvider",
-			in:   map[string]any{"Url": "https://example.com", "ThumbprintList": []any{strings.Repeat("a", 40), strings.Repeat("b", 39)}},
-			want: "1 validation error detected: Value '" + strings.Repeat("b", 39) + "' at 'thumbprintList.2.member' failed to satisfy constraint: Member must have length greater than or equal to 40",
+			in: map[string]any{"Url": "https://example.com", "ThumbprintList": []any{strings.Repeat("a", 40), strings.Repeat("b", 39)}},
+			want: "1 validation error detected: Value '[" + strings.Repeat("a", 40) + ", " + strings.Repeat("b", 39) + "]' at 'thumbprintList' failed to satisfy constraint: " +
+				"Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]",
 		},
 		{
 			name: "list in list", svc: "iam", op: "SimulatePrincipalPolicy",
@@ -279,32 +283,35 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name: "Logins key too long", svc: "cognito-identity", op: "GetId", in: with(getID, "Logins", map[string]any{strings.Repeat("p", 129): "tok"}),
-			want:   "1 validation error detected: Value '" + strings.Repeat("p", 129) + "' at 'logins' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 128]",
+			want: "1 validation error detected: Value '{" + strings.Repeat("p", 129) + "=" + awsmodel.Redacted + "}' at 'logins' failed to satisfy constraint: " +
+				"Map keys must satisfy constraint: [" + providerName + "]",
 			absent: []string{"tok"},
 		},
 		{
 			name: "Logins key non-BMP", svc: "cognito-identity", op: "GetId", in: with(getID, "Logins", map[string]any{strings.Repeat(boldA, 65): "tok"}),
-			contains: []string{"at 'logins' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 128]"},
+			contains: []string{"at 'logins' failed to satisfy constraint: Map keys must satisfy constraint: [" + providerName + "]"},
 		},
 		{name: "Logins key non-BMP at limit", svc: "cognito-identity", op: "GetId", in: with(getID, "Logins", map[string]any{strings.Repeat(boldA, 64): "tok"})},
 		{
 			name: "Logins empty key", svc: "cognito-identity", op: "GetId", in: with(getID, "Logins", map[string]any{"": "tok"}),
-			want: "1 validation error detected: Value '' at 'logins' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length greater than or equal to 1]",
+			want: "1 validation error detected: Value '{=" + awsmodel.Redacted + "}' at 'logins' failed to satisfy constraint: Map keys must satisfy constraint: [" + providerName + "]",
 		},
 		{
 			name: "Logins over 10 hides tokens", svc: "cognito-identity", op: "GetId", in: with(getID, "Logins", logins(11)),
-			want:   "1 validation error detected: Value at 'logins' failed to satisfy constraint: Member must have length less than or equal to 10",
+			contains: []string{"1 validation error detected: Value '{provider0.example.com=" + awsmodel.Redacted + ", provider1.example.com=" + awsmodel.Redacted + ", ",
+				"provider9.example.com=" + awsmodel.Redacted + "}' at 'logins' failed to satisfy constraint: Member must have length less than or equal to 10"},
 			absent: []string{"secret-token"},
 		},
 		{
-			name: "Logins empty token hidden", svc: "cognito-identity", op: "GetCredentialsForIdentity",
-			in:       map[string]any{"IdentityId": "us-east-1:0123abcd", "Logins": map[string]any{"graph.facebook.com": ""}},
-			contains: []string{"1 validation error detected: Value at 'logins.", "Member must have length greater than or equal to 1"},
+			name: "Logins empty token", svc: "cognito-identity", op: "GetCredentialsForIdentity",
+			in:   map[string]any{"IdentityId": "us-east-1:0123abcd", "Logins": map[string]any{"graph.facebook.com": ""}},
+			want: "1 validation error detected: Value '{graph.facebook.com=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [" + tokenLen + "]",
 		},
 		{
 			name: "Roles map key pattern", svc: "cognito-identity", op: "SetIdentityPoolRoles",
-			in:   map[string]any{"IdentityPoolId": "us-east-1:0123abcd", "Roles": map[string]any{"admin": roleArn}},
-			want: "1 validation error detected: Value 'admin' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]",
+			in: map[string]any{"IdentityPoolId": "us-east-1:0123abcd", "Roles": map[string]any{"admin": roleArn}},
+			want: "1 validation error detected: Value '{admin=" + roleArn + "}' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: " +
+				"[Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (un)?authenticated]",
 		},
 		{name: "union with one member", svc: "quicksight", op: "GetIdentityContext", in: identityContext},
 		{
@@ -379,5 +386,186 @@ func TestValidationMessage(t *testing.T) {
 	}
 	if got := awsmodel.ValidationMessage([]string{"a", "b", "c"}); got != "3 validation errors detected: a; b; c" {
 		t.Errorf("three errors: %q", got)
+	}
+}
+
+// TestValidateCollections: a list or map whose elements are scalars is judged whole, as AWS does:
+// one error at the collection's own path, the collection rendered Java-style, naming every
+// constraint of the element shape. Login tokens inside stay hidden whatever the caller sends.
+func TestValidateCollections(t *testing.T) {
+	const (
+		providerName = "Member must have length less than or equal to 128, Member must have length greater than or equal to 1"
+		tokenLen     = "Member must have length less than or equal to 50000, Member must have length greater than or equal to 1"
+		idPattern    = `Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+`
+		identity     = "us-east-1:0123abcd-0000-1111-2222-333344445555"
+		pool         = "us-east-1:0123abcd-0000-1111-2222-333344445555"
+	)
+	creds := func(l map[string]any) map[string]any { return map[string]any{"IdentityId": identity, "Logins": l} }
+	longToken := "eyJ" + strings.Repeat("k", 50000)
+	ids := func(n int, last string) []any {
+		out := strs(n-1, identity)
+		return append(out, last)
+	}
+	for _, c := range []struct {
+		name, svc, op string
+		in            map[string]any
+		want          string   // exact message; "" means valid
+		contains      []string // used instead of want when set
+		absent        []string // must not appear in the message
+	}{
+		{name: "valid logins", svc: "cognito-identity", op: "GetCredentialsForIdentity", in: creds(logins(10))},
+		{name: "token at its maximum", svc: "cognito-identity", op: "GetCredentialsForIdentity", in: creds(map[string]any{"accounts.google.com": longToken[:50000]})},
+		{
+			name: "oversized token beside a valid one", svc: "cognito-identity", op: "GetCredentialsForIdentity",
+			in: creds(map[string]any{"accounts.google.com": longToken, "graph.facebook.com": "fb-valid-token"}),
+			want: "1 validation error detected: Value '{accounts.google.com=" + awsmodel.Redacted + ", graph.facebook.com=" + awsmodel.Redacted +
+				"}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [" + tokenLen + "]",
+			absent: []string{"eyJ", "fb-valid-token"},
+		},
+		{
+			name: "several bad tokens are one error", svc: "cognito-identity", op: "GetCredentialsForIdentity",
+			in:   creds(map[string]any{"a.example.com": "", "b.example.com": longToken, "c.example.com": ""}),
+			want: "1 validation error detected: Value '{a.example.com=, b.example.com=" + awsmodel.Redacted + ", c.example.com=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [" + tokenLen + "]",
+		},
+		{
+			name: "bad key and bad token: keys first, token hidden", svc: "cognito-identity", op: "GetCredentialsForIdentity",
+			in: creds(map[string]any{"": "secret-token", "graph.facebook.com": ""}),
+			want: "2 validation errors detected: Value '{=" + awsmodel.Redacted + ", graph.facebook.com=}' at 'logins' failed to satisfy constraint: Map keys must satisfy constraint: [" + providerName + "]; " +
+				"Value '{=" + awsmodel.Redacted + ", graph.facebook.com=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [" + tokenLen + "]",
+			absent: []string{"secret-token"},
+		},
+		{
+			name: "too many logins and a bad token: the map's own length first", svc: "cognito-identity", op: "GetCredentialsForIdentity",
+			in: creds(with(logins(10), "z.example.com", "")),
+			contains: []string{"2 validation errors detected: Value '{provider0.example.com=" + awsmodel.Redacted,
+				"at 'logins' failed to satisfy constraint: Member must have length less than or equal to 10; Value '{provider0.example.com=",
+				"z.example.com=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [" + tokenLen + "]"},
+			absent: []string{"secret-token"},
+		},
+		{
+			name: "developer logins on the signed operation", svc: "cognito-identity", op: "GetOpenIdTokenForDeveloperIdentity",
+			in: map[string]any{"IdentityPoolId": pool, "Logins": map[string]any{"login.example.app": ""}, "PrincipalTags": map[string]any{"team": strings.Repeat("t", 257)}},
+			want: "2 validation errors detected: Value '{login.example.app=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [" + tokenLen + "]; " +
+				"Value '{team=" + strings.Repeat("t", 257) + "}' at 'principalTags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must have length greater than or equal to 1]",
+		},
+		{
+			name: "non-sensitive values are shown", svc: "cognito-identity", op: "SetIdentityPoolRoles",
+			in: map[string]any{"IdentityPoolId": pool, "Roles": map[string]any{"authenticated": "arn:short"}},
+			want: "1 validation error detected: Value '{authenticated=arn:short}' at 'roles' failed to satisfy constraint: Map value must satisfy constraint: " +
+				"[Member must have length less than or equal to 2048, Member must have length greater than or equal to 20]",
+		},
+		{
+			name: "model minimum of zero is listed", svc: "cognito-identity", op: "TagResource",
+			in: map[string]any{"ResourceArn": "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/" + pool, "Tags": map[string]any{"team": strings.Repeat("v", 257), "empty": ""}},
+			want: "1 validation error detected: Value '{empty=, team=" + strings.Repeat("v", 257) + "}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: " +
+				"[Member must have length less than or equal to 256, Member must have length greater than or equal to 0]",
+		},
+		{name: "empty tag value within the model's minimum", svc: "cognito-identity", op: "TagResource",
+			in: map[string]any{"ResourceArn": "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/" + pool, "Tags": map[string]any{"empty": ""}}},
+		{
+			name: "map of structures: keys whole, values member by member", svc: "cognito-identity", op: "SetIdentityPoolRoles",
+			in: map[string]any{"IdentityPoolId": pool, "Roles": map[string]any{},
+				"RoleMappings": map[string]any{"": map[string]any{"Type": "Token"}, "p": map[string]any{"Type": "Bogus"}}},
+			want: "2 validation errors detected: Value '{={Type=Token}, p={Type=Bogus}}' at 'roleMappings' failed to satisfy constraint: Map keys must satisfy constraint: [" + providerName + "]; " +
+				"Value 'Bogus' at 'roleMappings.p.member.type' failed to satisfy constraint: Member must satisfy enum value set: [Token, Rules]",
+		},
+		{
+			name: "list of identity ids: length, then members whole", svc: "cognito-identity", op: "DeleteIdentities",
+			in: map[string]any{"IdentityIdsToDelete": ids(61, "nocolon")},
+			contains: []string{"2 validation errors detected: Value '[" + identity + ", ",
+				", nocolon]' at 'identityIdsToDelete' failed to satisfy constraint: Member must have length less than or equal to 60; Value '[" + identity,
+				", nocolon]' at 'identityIdsToDelete' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 55, Member must have length greater than or equal to 1, " + idPattern + "]"},
+		},
+		{name: "sixty identity ids", svc: "cognito-identity", op: "DeleteIdentities", in: map[string]any{"IdentityIdsToDelete": ids(60, identity)}},
+		{
+			name: "list of structures stays member by member", svc: "sts", op: "AssumeRole",
+			in: map[string]any{"RoleArn": roleArn, "RoleSessionName": "s1", "Tags": []any{map[string]any{"Key": "", "Value": "v"}}},
+			want: "2 validation errors detected: Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+				`Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`,
+		},
+		{
+			name: "IAM list of policy names", svc: "iam", op: "SimulateCustomPolicy",
+			in: map[string]any{"PolicyInputList": []any{"{}", ""}, "ActionNames": []any{"s3:GetObject", "s3"}},
+			want: "2 validation errors detected: Value '[{}, ]' at 'policyInputList' failed to satisfy constraint: Member must satisfy constraint: " +
+				`[Member must have length less than or equal to 131072, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+]; ` +
+				"Value '[s3:GetObject, s3]' at 'actionNames' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 3]",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			op := awsmodel.MustLoad(c.svc).Operations[c.op]
+			if op == nil || op.Input == nil {
+				t.Fatalf("%s has no operation %s with input", c.svc, c.op)
+			}
+			got := awsmodel.Validate(op.Input, c.in)
+			switch {
+			case c.contains != nil:
+				for _, s := range c.contains {
+					if !strings.Contains(got, s) {
+						t.Errorf("message %q\nlacks %q", got, s)
+					}
+				}
+			case got != c.want:
+				t.Errorf("got  %q\nwant %q", got, c.want)
+			}
+			for _, s := range c.absent {
+				if strings.Contains(got, s) {
+					t.Errorf("message %q echoes %q", got, s)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateMatchesAWSAnswers replays requests whose real AWS answers are quoted in public
+// issues. Where AWS listed the errors in an order Latchkey does not reproduce (see
+// docs/security.md), the same errors must still be there, word for word.
+func TestValidateMatchesAWSAnswers(t *testing.T) {
+	for _, c := range []struct {
+		source, op string
+		in         map[string]any
+		aws        string
+		sameOrder  bool
+	}{
+		{
+			source: "aws/aws-sdk-cpp#1085", op: "GetCredentialsForIdentity",
+			in:  map[string]any{"IdentityId": "", "Logins": map[string]any{"xx.xx.xx/xx-xx-xx-xx-xx": ""}},
+			aws: `3 validation errors detected: Value '{xx.xx.xx/xx-xx-xx-xx-xx=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 50000, Member must have length greater than or equal to 1]; Value '' at 'identityId' failed to satisfy constraint: Member must have length greater than or equal to 1; Value '' at 'identityId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+`,
+		},
+		{
+			source: "aws-amplify/aws-sdk-ios#2317", op: "GetCredentialsForIdentity", sameOrder: true,
+			in:  map[string]any{"IdentityId": "cn-north-1:00000000-0000-4000-8000-000000000000", "Logins": map[string]any{"cognito-identity.cn-north-1.amazonaws.com.cn": ""}},
+			aws: `1 validation error detected: Value '{cognito-identity.cn-north-1.amazonaws.com.cn=}' at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 50000, Member must have length greater than or equal to 1]`,
+		},
+		{
+			source: "o3de/o3de-multiplayersample#105", op: "GetId", sameOrder: true,
+			in:  map[string]any{"IdentityPoolId": ""},
+			aws: `2 validation errors detected: Value '' at 'identityPoolId' failed to satisfy constraint: Member must have length greater than or equal to 1; Value '' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+`,
+		},
+		{
+			source: "aws/amazon-freertos#1829", op: "GetId", sameOrder: true,
+			in:  map[string]any{"IdentityPoolId": "6eaf0258-e8c5-467f-90de-6e212326e6d3"},
+			aws: `1 validation error detected: Value '6eaf0258-e8c5-467f-90de-6e212326e6d3' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+`,
+		},
+	} {
+		t.Run(c.source, func(t *testing.T) {
+			got := awsmodel.Validate(awsmodel.MustLoad("cognito-identity").Operations[c.op].Input, c.in)
+			if c.sameOrder {
+				if got != c.aws {
+					t.Errorf("got %q\naws %q", got, c.aws)
+				}
+				return
+			}
+			head := func(s string) (string, []string) {
+				count, rest, _ := strings.Cut(s, ": ")
+				errs := strings.Split(rest, "; ")
+				sort.Strings(errs)
+				return count, errs
+			}
+			gotCount, gotErrs := head(got)
+			awsCount, awsErrs := head(c.aws)
+			if gotCount != awsCount || strings.Join(gotErrs, "\n") != strings.Join(awsErrs, "\n") {
+				t.Errorf("got %q\naws %q", got, c.aws)
+			}
+		})
 	}
 }

@@ -290,6 +290,27 @@ func TestCognitoValidationException(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cr3t") {
 		t.Fatalf("the token was echoed: %.200v", err)
 	}
+	// A bad login token is reported at the map, under every constraint of the token shape, as AWS
+	// answered in aws/aws-sdk-cpp#1085 (which listed the 'logins' error first; Latchkey keeps the
+	// model's member order). A token that is too long and a valid one beside it are both hidden.
+	_, err = anon.GetCredentialsForIdentity(ctx, &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String(""),
+		Logins: map[string]string{"xx.xx.xx/xx-xx-xx-xx-xx": ""}})
+	wantAPIError(t, err, "ValidationException", 400)
+	const tokenConstraint = "failed to satisfy constraint: Map value must satisfy constraint: " +
+		"[Member must have length less than or equal to 50000, Member must have length greater than or equal to 1]"
+	if !errorsAs(err, &ae) || ae.ErrorMessage() != "3 validation errors detected: "+
+		"Value '' at 'identityId' failed to satisfy constraint: Member must have length greater than or equal to 1; "+
+		"Value '' at 'identityId' "+poolIDConstraint+"; "+
+		"Value '{xx.xx.xx/xx-xx-xx-xx-xx=}' at 'logins' "+tokenConstraint {
+		t.Fatalf("message %v", err)
+	}
+	_, err = anon.GetCredentialsForIdentity(ctx, &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String("us-east-1:00000000-0000-4000-8000-000000000000"),
+		Logins: map[string]string{"accounts.google.com": strings.Repeat("s3cr3t", 10000), "graph.facebook.com": "fb-valid-token"}})
+	wantAPIError(t, err, "ValidationException", 400)
+	if !errorsAs(err, &ae) || ae.ErrorMessage() != "1 validation error detected: Value '{accounts.google.com=*** Sensitive Data Redacted ***, "+
+		"graph.facebook.com=*** Sensitive Data Redacted ***}' at 'logins' "+tokenConstraint {
+		t.Fatalf("message %.300v", err)
+	}
 	// A semantic refusal keeps its modeled code.
 	_, err = root.CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{IdentityPoolName: aws.String("p"), SupportedLoginProviders: map[string]string{"login.example.com": "x"}})
 	wantAPIError(t, err, "InvalidParameterException", 400)

@@ -229,7 +229,7 @@ func TestDecodeThenValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := awsmodel.Validate(s, in)
-	for _, want := range []string{"2 validation errors detected", "roles.authenticated.member", "roleMappings.p.member.rulesConfiguration.rules"} {
+	for _, want := range []string{"2 validation errors detected", "Value '{authenticated=short}' at 'roles'", "roleMappings.p.member.rulesConfiguration.rules"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("Validate message %q lacks %q", msg, want)
 		}

@@ -85,8 +85,8 @@ type LinkCheck func(cur IdentityWithLogins) error
 // Merge is a MergeIdentities request.
 type Merge struct {
 	WinnerID string
-	// LoserIDs may list the winner and an identity twice; both are ignored. A disabled loser has
-	// no logins left to move, and is merged harmlessly.
+	// LoserIDs may name the winner, and an identity more than once: the winner and the repeats
+	// are ignored. A disabled loser has no logins left to move, and is merged harmlessly.
 	LoserIDs []string
 	// At is the UpdatedAt of every identity involved.
 	At time.Time
@@ -133,10 +133,11 @@ type CognitoStore interface {
 	// ListLogins returns an identity's logins ordered by provider then subject.
 	ListLogins(ctx context.Context, identityID string) ([]IdentityLogin, error)
 	// LinkLogins links logins to an existing identity in one transaction that locks the identity's
-	// row: ErrIdentityDisabled when the identity is disabled; then check's error, when check is
-	// not nil and refuses (see LinkCheck); ErrAlreadyExists when a login is linked to another
-	// identity; ErrConflict when onePerProvider lists a provider the identity already has a
-	// different subject for. Linking an already-linked login to the same identity is a no-op.
+	// row, answering in this order: ErrNotFound when it does not exist; ErrIdentityDisabled when it
+	// is disabled; check's error, when check is not nil and refuses (see LinkCheck);
+	// ErrAlreadyExists when a login is linked to another identity; ErrConflict when onePerProvider
+	// lists a provider the identity already has a different subject for. Linking an already-linked
+	// login to the same identity is a no-op.
 	LinkLogins(ctx context.Context, identityID string, logins []IdentityLogin, onePerProvider []string, check LinkCheck) error
 	// UpdateIdentity is the updater (see "Updaters") of an identity and its logins, the one way
 	// to unlink logins: fn gets the identity with its logins as they are in the transaction and

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -105,55 +106,70 @@ func (s *Service) LookupDeveloperIdentity(ctx context.Context, caller *principal
 }
 
 // MergeDeveloperIdentities moves every login of the source user's identity to the destination
-// user's identity and disables the source identity.
+// user's identity and disables the source identity. The rules of a merge (both users still where
+// they were looked up, at most MaxLinkedLoginsAfterMerge logins, one login per provider but the
+// developer provider) are checked by the store's transaction on the identities as they are then,
+// with their rows locked, so that a concurrent merge, link or unlink cannot slip in between; when
+// a user moved meanwhile, the lookup starts over.
 func (s *Service) MergeDeveloperIdentities(ctx context.Context, caller *principal.Principal, poolID, provider, source, destination string) (string, error) {
 	p, err := s.developerPool(ctx, caller, "MergeDeveloperIdentities", poolID, provider)
 	if err != nil {
 		return "", err
 	}
-	src, err := s.findDeveloperUser(ctx, p, source)
-	if err != nil {
-		return "", err
-	}
-	dst, err := s.findDeveloperUser(ctx, p, destination)
-	if err != nil {
-		return "", err
-	}
-	if src == dst {
+	for attempt := 0; attempt < linkAttempts; attempt++ {
+		src, err := s.findDeveloperUser(ctx, p, source)
+		if err != nil {
+			return "", err
+		}
+		dst, err := s.findDeveloperUser(ctx, p, destination)
+		if err != nil {
+			return "", err
+		}
+		if src == dst {
+			return dst, nil
+		}
+		err = s.Store.MergeIdentities(ctx, store.Merge{WinnerID: dst, LoserIDs: []string{src}, At: s.now().UTC().Truncate(time.Second),
+			Check: developerMerge(p.DeveloperProviderName, source, destination)})
+		if ae, ok := awserr.As(err); ok {
+			return "", ae
+		}
+		switch {
+		case errors.Is(err, errStale), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrIdentityDisabled):
+			// A user was unlinked, or its identity merged or deleted, since it was looked up:
+			// look both up again.
+			continue
+		case err != nil:
+			return "", s.storeErr(err)
+		}
 		return dst, nil
 	}
-	srcLogins, err := s.Store.ListLogins(ctx, src)
-	if err != nil {
-		return "", s.storeErr(err)
+	return "", resourceConflict("The developer users are being merged concurrently; please retry.")
+}
+
+// developerMerge is the precondition of merging the identity of the developer user source into
+// that of destination.
+func developerMerge(developerProvider, source, destination string) func(store.IdentityWithLogins, []store.IdentityWithLogins) error {
+	has := func(logins []store.IdentityLogin, user string) bool {
+		return slices.ContainsFunc(logins, func(l store.IdentityLogin) bool { return l.Provider == developerProvider && l.Subject == user })
 	}
-	dstLogins, err := s.Store.ListLogins(ctx, dst)
-	if err != nil {
-		return "", s.storeErr(err)
-	}
-	if n := len(srcLogins) + len(dstLogins); n > MaxLinkedLoginsAfterMerge {
-		return "", invalidParameter("The merged identity would have %d linked logins; at most %d are allowed.", n, MaxLinkedLoginsAfterMerge)
-	}
-	for _, a := range srcLogins {
-		if a.Provider == p.DeveloperProviderName {
-			continue
+	return func(dst store.IdentityWithLogins, losers []store.IdentityWithLogins) error {
+		if len(losers) != 1 || !has(dst.Logins, destination) || !has(losers[0].Logins, source) {
+			return errStale
 		}
-		if slices.ContainsFunc(dstLogins, func(b store.IdentityLogin) bool { return b.Provider == a.Provider && b.Subject != a.Subject }) {
-			return "", resourceConflict("Both users have a different login of %s; they cannot be merged.", a.Provider)
+		src := losers[0]
+		if n := len(src.Logins) + len(dst.Logins); n > MaxLinkedLoginsAfterMerge {
+			return invalidParameter("The merged identity would have %d linked logins; at most %d are allowed.", n, MaxLinkedLoginsAfterMerge)
 		}
+		for _, a := range src.Logins {
+			if a.Provider == developerProvider {
+				continue
+			}
+			if slices.ContainsFunc(dst.Logins, func(b store.IdentityLogin) bool { return b.Provider == a.Provider && b.Subject != a.Subject }) {
+				return resourceConflict("Both users have a different login of %s; they cannot be merged.", a.Provider)
+			}
+		}
+		return nil
 	}
-	err = s.Store.MergeIdentities(ctx, dst, []string{src}, s.now().UTC().Truncate(time.Second))
-	if errors.Is(err, store.ErrNotFound) {
-		return "", resourceNotFound("Developer user identifier '%s' not found.", source)
-	}
-	if errors.Is(err, store.ErrIdentityDisabled) {
-		// The destination's last login was unlinked since it was looked up: it is
-		// inaccessible, and nothing may be merged into it.
-		return "", resourceNotFound("Developer user identifier '%s' not found.", destination)
-	}
-	if err != nil {
-		return "", s.storeErr(err)
-	}
-	return dst, nil
 }
 
 // UnlinkDeveloperIdentity removes a developer user from an identity. Removing its last login

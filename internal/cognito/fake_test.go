@@ -36,9 +36,10 @@ type fakeStore struct {
 	saml       map[string]store.SAMLProvider
 	interleave func(pools map[string]store.IdentityPool)
 	lostRaces  error
-	// beforeLink and beforeUpdate, when set, run once under the lock at the start of the next
-	// LinkLogins or UpdateIdentity: a concurrent request that committed just before.
-	beforeLink, beforeUpdate func(f *fakeStore)
+	// beforeLink, beforeUpdate and beforeMerge, when set, run once under the lock at the start of
+	// the next LinkLogins, UpdateIdentity or MergeIdentities: a concurrent request that committed
+	// just before.
+	beforeLink, beforeUpdate, beforeMerge func(f *fakeStore)
 }
 
 func newFakeStore() *fakeStore {
@@ -253,7 +254,9 @@ func (f *fakeStore) ListLogins(_ context.Context, id string) ([]store.IdentityLo
 	return f.listLogins(id), nil
 }
 
-func (f *fakeStore) LinkLogins(_ context.Context, id string, logins []store.IdentityLogin, one []string) error {
+// LinkLogins is the contract's link under the fake's one lock, which stands for the identity's row
+// lock: check sees the identity as it is, and nothing can change between it and the write.
+func (f *fakeStore) LinkLogins(_ context.Context, id string, logins []store.IdentityLogin, one []string, check store.LinkCheck) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.beforeLink != nil {
@@ -267,17 +270,27 @@ func (f *fakeStore) LinkLogins(_ context.Context, id string, logins []store.Iden
 	if ident.Disabled {
 		return store.ErrIdentityDisabled
 	}
+	if check != nil {
+		if err := check(store.IdentityWithLogins{Identity: ident, Logins: f.listLogins(id)}); err != nil {
+			return err
+		}
+	}
+	return f.link(ident, logins, one)
+}
+
+// link is LinkLogins after its identity checks, under the lock.
+func (f *fakeStore) link(ident store.Identity, logins []store.IdentityLogin, one []string) error {
 	var fresh []store.IdentityLogin
 	for _, l := range logins {
 		if cur, ok := f.logins[[3]string{ident.PoolID, l.Provider, l.Subject}]; ok {
-			if cur.IdentityID != id {
+			if cur.IdentityID != ident.ID {
 				return store.ErrAlreadyExists
 			}
 			continue
 		}
 		fresh = append(fresh, l)
 	}
-	existing := f.listLogins(id)
+	existing := f.listLogins(ident.ID)
 	for _, l := range fresh {
 		if !slices.Contains(one, l.Provider) {
 			continue
@@ -289,7 +302,7 @@ func (f *fakeStore) LinkLogins(_ context.Context, id string, logins []store.Iden
 		}
 	}
 	for _, l := range fresh {
-		l.PoolID, l.IdentityID = ident.PoolID, id
+		l.PoolID, l.IdentityID = ident.PoolID, ident.ID
 		f.logins[[3]string{ident.PoolID, l.Provider, l.Subject}] = l
 	}
 	return nil
@@ -335,38 +348,63 @@ func (f *fakeStore) UpdateIdentity(_ context.Context, id string, fn func(*store.
 	return store.IdentityWithLogins{Identity: ident, Logins: f.listLogins(id)}, nil
 }
 
-func (f *fakeStore) MergeIdentities(_ context.Context, winner string, losers []string, at time.Time) error {
+// MergeIdentities is the contract's merge under the fake's one lock. beforeMerge, when set, runs
+// first under the lock: a concurrent writer that committed between the service's reads and its
+// transaction.
+func (f *fakeStore) MergeIdentities(_ context.Context, m store.Merge) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	w, ok := f.identities[winner]
+	if f.beforeMerge != nil {
+		f.beforeMerge(f)
+		f.beforeMerge = nil
+	}
+	w, ok := f.identities[m.WinnerID]
 	if !ok {
 		return store.ErrNotFound
 	}
-	if w.Disabled {
-		return store.ErrIdentityDisabled
-	}
-	for _, l := range losers {
+	var losers []string
+	for _, l := range m.LoserIDs {
 		li, ok := f.identities[l]
 		if !ok || li.PoolID != w.PoolID {
 			return store.ErrNotFound
 		}
+		if l != m.WinnerID && !slices.Contains(losers, l) {
+			losers = append(losers, l)
+		}
+	}
+	if w.Disabled {
+		return store.ErrIdentityDisabled
+	}
+	if m.Check != nil {
+		cur := make([]store.IdentityWithLogins, len(losers))
+		for i, l := range losers {
+			cur[i] = store.IdentityWithLogins{Identity: f.identities[l], Logins: f.listLogins(l)}
+		}
+		if err := m.Check(store.IdentityWithLogins{Identity: w, Logins: f.listLogins(m.WinnerID)}, cur); err != nil {
+			return err
+		}
+	}
+	// The link is checked before anything moves, so that its refusal leaves everything as it was.
+	moved := maps.Clone(f.logins)
+	for k, lg := range moved {
+		if slices.Contains(losers, lg.IdentityID) {
+			lg.IdentityID = m.WinnerID
+			moved[k] = lg
+		}
+	}
+	saved := f.logins
+	f.logins = moved
+	if err := f.link(w, m.Link, m.OnePerProvider); err != nil {
+		f.logins = saved
+		return err
 	}
 	for _, l := range losers {
-		if l == winner {
-			continue
-		}
-		for k, lg := range f.logins {
-			if lg.IdentityID == l {
-				lg.IdentityID = winner
-				f.logins[k] = lg
-			}
-		}
 		li := f.identities[l]
-		li.Disabled, li.UpdatedAt = true, at
+		li.Disabled, li.UpdatedAt = true, m.At
 		f.identities[l] = li
 	}
-	w.UpdatedAt = at
-	f.identities[winner] = w
+	w.UpdatedAt = m.At
+	f.identities[m.WinnerID] = w
 	return nil
 }
 

@@ -46,9 +46,19 @@ func conflictErr(provider string) error {
 	return resourceConflict("The login for %s is already linked to another identity.", provider)
 }
 
-// link makes every login belong to one identity and returns its id. The uniqueness of
-// (pool, provider, subject) in the store settles races: a losing CreateIdentity or LinkLogins
-// answers ErrAlreadyExists and the links are read again.
+// errStale is what the precondition of a link or merge answers when the logins it was decided on
+// changed before the store's transaction locked the identity: the decision is taken again on a
+// fresh read, which gives the answer the request would have had if it had come after the change.
+var errStale = errors.New("cognito: the logins changed since they were read")
+
+// link makes every login belong to one identity and returns its id. Each attempt reads who owns
+// the logins and decides, from what it read, to create an identity, link to one, merge a guest
+// into one, or refuse. The store then checks the premises of that decision (see linkedAsRead and
+// guestMerge) inside its transaction, with the identity's row locked, so that a concurrent request
+// that changed them in between (a first login of the same guest, the unlink of the proof login, a
+// link of one of the logins) makes the attempt start over instead of acting on a stale read: a
+// race ends as one of the two requests coming first would. The uniqueness of (pool, provider,
+// subject) settles concurrent first logins: a losing CreateIdentity answers ErrAlreadyExists.
 func (s *Service) link(ctx context.Context, r linkRequest) (string, error) {
 	for attempt := 0; attempt < linkAttempts; attempt++ {
 		id, retry, err := s.linkOnce(ctx, r)
@@ -57,6 +67,45 @@ func (s *Service) link(ctx context.Context, r linkRequest) (string, error) {
 		}
 	}
 	return "", resourceConflict("The logins are being linked concurrently; please retry.")
+}
+
+// linkedAsRead is the precondition of linking to an identity decided on the logins as read: the
+// logins of the request that were linked to it (its proof, when one is required) still are, and
+// an identity read as a guest (no logins) whose first login needed no proof still has none, since
+// another first login that came in between makes it an authenticated identity whose logins the
+// request does not have.
+func linkedAsRead(owned []login, wasGuest bool) store.LinkCheck {
+	return func(cur store.IdentityWithLogins) error {
+		if wasGuest && len(cur.Logins) > 0 {
+			return errStale
+		}
+		for _, l := range owned {
+			if !slices.ContainsFunc(cur.Logins, func(c store.IdentityLogin) bool { return c.Provider == l.Provider && c.Subject == l.Subject }) {
+				return errStale
+			}
+		}
+		return nil
+	}
+}
+
+// guestMerge is the precondition of merging a guest identity into the identity one of the
+// request's logins belongs to: the guest is still a guest (only an unauthenticated identity is
+// merged through the unsigned operations; two authenticated identities never are), and the
+// winner still has the logins that made it the winner.
+func guestMerge(guestID string, owned []login) func(store.IdentityWithLogins, []store.IdentityWithLogins) error {
+	winnerAsRead := linkedAsRead(owned, false)
+	return func(winner store.IdentityWithLogins, losers []store.IdentityWithLogins) error {
+		for _, g := range losers {
+			if g.Disabled {
+				// Merged or made inaccessible meanwhile: what a request coming after that gets.
+				return forbidden(guestID)
+			}
+			if len(g.Logins) > 0 {
+				return errStale
+			}
+		}
+		return winnerAsRead(winner)
+	}
 }
 
 func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry bool, err error) {
@@ -75,8 +124,9 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 			}
 		}
 	}
-	var unlinked []store.IdentityLogin
 	winner := ""
+	guest := false // r.target was read without logins, and a proof would have been required
+	merge := false // r.target is a guest to merge into winner
 	switch {
 	case r.target == nil:
 		if len(distinct) > 1 {
@@ -125,6 +175,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 		if r.proofRequired && len(targetLogins) > 0 && !slices.Contains(owners, target) {
 			return "", false, notAuthorized(msgLoginsDontMatch)
 		}
+		guest = r.proofRequired && len(targetLogins) == 0
 		winner = target
 		var others []string
 		for _, d := range distinct {
@@ -142,29 +193,32 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 					}
 				}
 			}
-			winner = others[0]
-			if err := s.Store.MergeIdentities(ctx, winner, []string{target}, s.now().UTC().Truncate(time.Second)); err != nil {
-				// Gone or disabled meanwhile: its logins moved or were unlinked, so read them again.
-				if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIdentityDisabled) {
-					return "", true, nil
-				}
-				return "", false, s.storeErr(err)
-			}
+			winner, merge = others[0], true
 		}
 	}
 	now := s.now().UTC().Truncate(time.Second)
+	var unlinked []store.IdentityLogin
+	var owned []login
 	for i, l := range r.logins {
-		if owners[i] == "" {
+		switch owners[i] {
+		case "":
 			lk := l.storeLogin(r.pool.ID, winner)
 			lk.CreatedAt = now
 			unlinked = append(unlinked, lk)
+		case winner:
+			owned = append(owned, l)
 		}
+	}
+	if merge {
+		return s.mergeGuest(ctx, r, winner, owned, unlinked, now)
 	}
 	if len(unlinked) == 0 {
 		return winner, false, nil
 	}
-	err = s.Store.LinkLogins(ctx, winner, unlinked, onePerProvider(r.logins))
+	err = s.Store.LinkLogins(ctx, winner, unlinked, onePerProvider(r.logins), linkedAsRead(owned, guest))
 	switch {
+	case errors.Is(err, errStale):
+		return "", true, nil
 	case errors.Is(err, store.ErrIdentityDisabled) && r.target != nil && winner == r.target.ID:
 		// Its last login was removed, or it lost a merge, since it was read: it stays
 		// inaccessible, whoever asks.
@@ -174,9 +228,44 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 	case errors.Is(err, store.ErrAlreadyExists):
 		return "", true, nil // linked elsewhere meanwhile: read the links again
 	case errors.Is(err, store.ErrConflict):
-		return "", false, resourceConflict("The identity already has a different login for one of these providers; an identity can have one login per provider.")
-	case errors.Is(err, store.ErrNotFound):
+		return "", false, onePerProviderConflict()
+	case errors.Is(err, store.ErrNotFound) && r.target != nil && winner == r.target.ID:
 		return "", false, identityNotFound(winner)
+	case errors.Is(err, store.ErrNotFound):
+		return "", true, nil // the owner of a login was deleted meanwhile, which freed it
+	case err != nil:
+		return "", false, s.storeErr(err)
+	}
+	return winner, false, nil
+}
+
+func onePerProviderConflict() error {
+	return resourceConflict("The identity already has a different login for one of these providers; an identity can have one login per provider.")
+}
+
+// mergeGuest merges the guest r.target into winner and links the request's new logins to winner,
+// in one store transaction whose precondition is guestMerge.
+func (s *Service) mergeGuest(ctx context.Context, r linkRequest, winner string, owned []login, unlinked []store.IdentityLogin, now time.Time) (string, bool, error) {
+	err := s.Store.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{r.target.ID}, At: now,
+		Link: unlinked, OnePerProvider: onePerProvider(r.logins), Check: guestMerge(r.target.ID, owned)})
+	if ae, ok := awserr.As(err); ok {
+		return "", false, ae
+	}
+	switch {
+	case errors.Is(err, errStale), errors.Is(err, store.ErrAlreadyExists):
+		return "", true, nil
+	case errors.Is(err, store.ErrIdentityDisabled):
+		// The winner's logins moved or were unlinked meanwhile: read them again.
+		return "", true, nil
+	case errors.Is(err, store.ErrNotFound):
+		// The guest or the winner was deleted meanwhile: a deleted winner freed its logins, a
+		// deleted guest is not found.
+		if _, gerr := s.Store.GetIdentity(ctx, r.target.ID); errors.Is(gerr, store.ErrNotFound) {
+			return "", false, identityNotFound(r.target.ID)
+		}
+		return "", true, nil
+	case errors.Is(err, store.ErrConflict):
+		return "", false, onePerProviderConflict()
 	case err != nil:
 		return "", false, s.storeErr(err)
 	}

@@ -42,7 +42,8 @@ type IdentityPool struct {
 
 // Identity is a Cognito identity. ID is "<region>:<lowercase GUID>", globally unique, with its
 // pool's region. Disabled is final: an identity that lost a merge or whose last login was removed
-// never gets a login again (LinkLogins and MergeIdentities refuse it with ErrIdentityDisabled).
+// never gets a login again (LinkLogins and MergeIdentities refuse it with ErrIdentityDisabled), and
+// a disabled identity has no logins.
 type Identity struct {
 	ID        string
 	PoolID    string
@@ -66,6 +67,39 @@ type IdentityLogin struct {
 type IdentityWithLogins struct {
 	Identity
 	Logins []IdentityLogin
+}
+
+// LinkCheck is the precondition of a LinkLogins call: the backend calls it inside the call's
+// transaction, with the identity's row locked, with the identity and its logins as they are then,
+// before anything is written. A non-nil error aborts the call, which returns that error as it is.
+//
+// The rules that decide whether a login may be linked to an identity (an identity that has logins
+// takes a new one only with the proof of one of them; a guest stays a guest until its first link)
+// depend on the identity's logins. Read before the transaction, they may have changed by the time
+// the link is written: a concurrent first login of a guest, a concurrent unlink of the proof. The
+// check sees them where no concurrent writer can change them, so a link decided on a stale read
+// is refused instead of written. Like an updater's fn (see "Updaters"), check may be called more
+// than once and must depend only on its argument and on values captured before the call.
+type LinkCheck func(cur IdentityWithLogins) error
+
+// Merge is a MergeIdentities request.
+type Merge struct {
+	WinnerID string
+	// LoserIDs may name the winner, and an identity more than once: the winner and the repeats
+	// are ignored. A disabled loser has no logins left to move, and is merged harmlessly.
+	LoserIDs []string
+	// At is the UpdatedAt of every identity involved.
+	At time.Time
+	// Link are logins linked to the winner after the losers' logins moved to it, in the same
+	// transaction and as LinkLogins links them, with OnePerProvider; the store does not check the
+	// moved logins against OnePerProvider (Check may).
+	Link           []IdentityLogin
+	OnePerProvider []string
+	// Check, when not nil, is the merge's precondition, as LinkCheck is a link's: it is called
+	// inside the transaction, with every row locked, with the winner and the losers (in the order
+	// of LoserIDs, without the ignored ones) as they are then, before anything is written. Its
+	// error aborts the merge and is returned as it is.
+	Check func(winner IdentityWithLogins, losers []IdentityWithLogins) error
 }
 
 // CognitoStore keeps identity pools, identities and their logins.
@@ -98,11 +132,13 @@ type CognitoStore interface {
 	FindLogin(ctx context.Context, poolID, provider, subject string) (IdentityLogin, error)
 	// ListLogins returns an identity's logins ordered by provider then subject.
 	ListLogins(ctx context.Context, identityID string) ([]IdentityLogin, error)
-	// LinkLogins links logins to an existing identity in one transaction: ErrIdentityDisabled when
-	// the identity is disabled; ErrAlreadyExists when one is linked to another identity;
-	// ErrConflict when onePerProvider lists a provider the identity already has a different
-	// subject for. Linking an already-linked login to the same identity is a no-op.
-	LinkLogins(ctx context.Context, identityID string, logins []IdentityLogin, onePerProvider []string) error
+	// LinkLogins links logins to an existing identity in one transaction that locks the identity's
+	// row, answering in this order: ErrNotFound when it does not exist; ErrIdentityDisabled when it
+	// is disabled; check's error, when check is not nil and refuses (see LinkCheck);
+	// ErrAlreadyExists when a login is linked to another identity; ErrConflict when onePerProvider
+	// lists a provider the identity already has a different subject for. Linking an already-linked
+	// login to the same identity is a no-op.
+	LinkLogins(ctx context.Context, identityID string, logins []IdentityLogin, onePerProvider []string, check LinkCheck) error
 	// UpdateIdentity is the updater (see "Updaters") of an identity and its logins, the one way
 	// to unlink logins: fn gets the identity with its logins as they are in the transaction and
 	// may set Disabled, change UpdatedAt and remove entries of Logins, which unlinks them. ID,
@@ -110,9 +146,12 @@ type CognitoStore interface {
 	// and a login fn adds is a programming error (LinkLogins links). A service that removes the
 	// last login disables the identity in the same call, so that no LinkLogins can come between.
 	UpdateIdentity(ctx context.Context, id string, fn func(*IdentityWithLogins) error) (IdentityWithLogins, error)
-	// MergeIdentities moves every login of the losers to the winner and disables the losers, in
-	// one transaction; ErrIdentityDisabled when the winner is disabled.
-	MergeIdentities(ctx context.Context, winnerID string, loserIDs []string, at time.Time) error
+	// MergeIdentities moves every login of the losers to the winner, disables the losers and links
+	// m.Link to the winner, in one transaction that locks the rows of every identity involved:
+	// ErrNotFound when one is missing or a loser belongs to another pool; ErrIdentityDisabled when
+	// the winner is disabled; then m.Check's error, when it refuses; then LinkLogins' errors for
+	// m.Link. Nothing is written unless everything passes.
+	MergeIdentities(ctx context.Context, m Merge) error
 	// ListLoginSubjects pages the subjects one identity has for one provider (LookupDeveloperIdentity).
 	ListLoginSubjects(ctx context.Context, identityID, provider, after string, limit int) (subjects []string, next string, err error)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -530,96 +529,121 @@ func (s *Store) ListLogins(ctx context.Context, identityID string) ([]store.Iden
 	return out, nil
 }
 
-// identityPoolOf reads the pool of an identity inside tx, locking its row for the rest of the
-// transaction (see dialect.forUpdate), and fails with ErrNotFound when the identity does not exist
-// and with ErrIdentityDisabled when it is disabled and enabled is set. Every transaction that
-// links logins to an identity, moves them or unlinks them reads the identity this way first, so
-// they queue on the row and none of them acts on a state another is changing: a link cannot
-// slip in between the unlink of an identity's last login and its disabling.
+// lockIdentity reads the pool and the disabled flag of an identity inside tx, locking its row for
+// the rest of the transaction (see dialect.forUpdate); ErrNotFound when the identity does not exist.
+// Every transaction that links logins to an identity, moves them or unlinks them reads the identity
+// this way first, so they queue on the row and none of them acts on a state another is changing: a
+// link cannot slip in between the unlink of an identity's last login and its disabling, nor between
+// a LinkCheck and the link it allowed.
+func (s *Store) lockIdentity(ctx context.Context, tx *sql.Tx, identityID string) (poolID string, disabled bool, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT pool_id, disabled FROM identities WHERE id = $1`+s.dialect.forUpdate, identityID).Scan(&poolID, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, fmt.Errorf("identity %q does not exist: %w", identityID, store.ErrNotFound)
+	}
+	return poolID, disabled, err
+}
+
+// identityPoolOf is lockIdentity that also fails with ErrIdentityDisabled for a disabled identity
+// when enabled is set.
 func (s *Store) identityPoolOf(ctx context.Context, tx *sql.Tx, identityID string, enabled bool) (string, error) {
-	var (
-		poolID   string
-		disabled bool
-	)
-	err := tx.QueryRowContext(ctx, `SELECT pool_id, disabled FROM identities WHERE id = $1`+s.dialect.forUpdate, identityID).Scan(&poolID, &disabled)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", fmt.Errorf("identity %q does not exist: %w", identityID, store.ErrNotFound)
-	case err != nil:
+	poolID, disabled, err := s.lockIdentity(ctx, tx, identityID)
+	if err != nil {
 		return "", err
-	case enabled && disabled:
+	}
+	if enabled && disabled {
 		return "", fmt.Errorf("identity %q: %w", identityID, store.ErrIdentityDisabled)
 	}
 	return poolID, nil
 }
 
 // LinkLogins answers, in this order: ErrNotFound for a missing identity, ErrIdentityDisabled for a
-// disabled one, a plain error for a login naming another pool or identity, ErrAlreadyExists for a
-// login linked to another identity, then
-// ErrConflict for a second subject of a provider in onePerProvider (against the identity's links
-// and within logins). Logins already linked to this identity are skipped, so they never conflict;
-// nothing is written unless every login passes. The identity's UpdatedAt is left alone: the call
-// carries no time of change (each link keeps its own CreatedAt).
-func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []store.IdentityLogin, onePerProvider []string) error {
+// disabled one, check's refusal, a plain error for a login naming another pool or identity, then
+// linkLogins' errors. The identity's UpdatedAt is left alone: the call carries no time of change
+// (each link keeps its own CreatedAt).
+func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []store.IdentityLogin, onePerProvider []string, check store.LinkCheck) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: link %d logins to identity %q", len(logins), identityID)
-	single := make(map[string]bool, len(onePerProvider))
-	for _, p := range onePerProvider {
-		single[p] = true
-	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		poolID, err := s.identityPoolOf(ctx, tx, identityID, true)
 		if err != nil {
 			return err
 		}
-		all, err := identityLogins(poolID, identityID, logins)
-		if err != nil {
-			return err
-		}
-		var fresh []store.IdentityLogin
-		for _, l := range all {
-			var owner string
-			err := tx.QueryRowContext(ctx, `SELECT identity_id FROM identity_logins
-				WHERE pool_id = $1 AND provider = $2 AND subject = $3`, poolID, l.Provider, l.Subject).Scan(&owner)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				fresh = append(fresh, l)
-			case err != nil:
-				return err
-			case owner != identityID:
-				return fmt.Errorf("%w: login %q/%q is linked to identity %q", store.ErrAlreadyExists, l.Provider, l.Subject, owner)
-			}
-		}
-		batch := make(map[string]string)
-		for _, l := range fresh {
-			if !single[l.Provider] {
-				continue
-			}
-			if other, ok := batch[l.Provider]; ok {
-				return fmt.Errorf("%w: two logins of provider %q (%q and %q)", store.ErrConflict, l.Provider, other, l.Subject)
-			}
-			batch[l.Provider] = l.Subject
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM identity_logins
-				WHERE identity_id = $1 AND provider = $2 AND subject <> $3`,
-				identityID, l.Provider, l.Subject).Scan(&n); err != nil {
+		if check != nil {
+			cur, err := s.readIdentityWithLogins(ctx, tx, identityID)
+			if err != nil {
 				return err
 			}
-			if n > 0 {
-				return fmt.Errorf("%w: the identity already has a login of provider %q", store.ErrConflict, l.Provider)
+			if err := check(cur); err != nil {
+				return updaterError{err}
 			}
 		}
-		return insertLogins(ctx, tx, fresh)
+		return s.linkLogins(ctx, tx, poolID, identityID, logins, onePerProvider)
 	})
 	// A unique violation means a concurrent caller linked a login first; a foreign-key failure
 	// that the identity vanished, which the check above already reports.
+	return s.linkErr(op, err)
+}
+
+// linkErr maps the final error of a transaction that links: a LinkCheck's or Merge.Check's
+// refusal unchanged, anything else as mapErr does.
+func (s *Store) linkErr(op string, err error) error {
+	var ue updaterError
+	if errors.As(err, &ue) {
+		return ue.err
+	}
 	return s.mapErr(op, err, store.ErrNotFound)
+}
+
+// linkLogins links logins to identityID of poolID inside tx, whose row the caller locked. It
+// answers a plain error for a login naming another pool or identity, ErrAlreadyExists for a login
+// linked to another identity, then ErrConflict for a second subject of a provider in
+// onePerProvider (against the identity's links and within logins). Logins already linked to this
+// identity are skipped, so they never conflict; nothing is written unless every login passes.
+func (s *Store) linkLogins(ctx context.Context, tx *sql.Tx, poolID, identityID string, logins []store.IdentityLogin, onePerProvider []string) error {
+	all, err := identityLogins(poolID, identityID, logins)
+	if err != nil {
+		return err
+	}
+	var fresh []store.IdentityLogin
+	for _, l := range all {
+		var owner string
+		err := tx.QueryRowContext(ctx, `SELECT identity_id FROM identity_logins
+			WHERE pool_id = $1 AND provider = $2 AND subject = $3`, poolID, l.Provider, l.Subject).Scan(&owner)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			fresh = append(fresh, l)
+		case err != nil:
+			return err
+		case owner != identityID:
+			return fmt.Errorf("%w: login %q/%q is linked to identity %q", store.ErrAlreadyExists, l.Provider, l.Subject, owner)
+		}
+	}
+	batch := make(map[string]string)
+	for _, l := range fresh {
+		if !slices.Contains(onePerProvider, l.Provider) {
+			continue
+		}
+		if other, ok := batch[l.Provider]; ok {
+			return fmt.Errorf("%w: two logins of provider %q (%q and %q)", store.ErrConflict, l.Provider, other, l.Subject)
+		}
+		batch[l.Provider] = l.Subject
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM identity_logins
+			WHERE identity_id = $1 AND provider = $2 AND subject <> $3`,
+			identityID, l.Provider, l.Subject).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: the identity already has a login of provider %q", store.ErrConflict, l.Provider)
+		}
+	}
+	return insertLogins(ctx, tx, fresh)
 }
 
 type loginKey struct{ provider, subject string }
 
-// UpdateIdentity runs the identity's updater with the identity row locked (see identityPoolOf),
+// UpdateIdentity runs the identity's updater with the identity row locked (see lockIdentity),
 // deletes the logins fn removed and writes Disabled and UpdatedAt, all in one transaction.
 func (s *Store) UpdateIdentity(ctx context.Context, id string, fn func(*store.IdentityWithLogins) error) (store.IdentityWithLogins, error) {
 	ctx, cancel := s.bound(ctx)
@@ -627,7 +651,7 @@ func (s *Store) UpdateIdentity(ctx context.Context, id string, fn func(*store.Id
 	op := fmt.Sprintf("sqlstore: update identity %q", id)
 	var out store.IdentityWithLogins
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.identityPoolOf(ctx, tx, id, false); err != nil {
+		if _, _, err := s.lockIdentity(ctx, tx, id); err != nil {
 			return err
 		}
 		before, err := s.readIdentityWithLogins(ctx, tx, id)
@@ -702,46 +726,77 @@ func (s *Store) readIdentityWithLogins(ctx context.Context, tx *sql.Tx, id strin
 	return out, rows.Err()
 }
 
-// MergeIdentities ignores the winner among the losers and losers listed twice. Every loser must
-// exist in the winner's pool, else ErrNotFound and nothing changes; a disabled winner is
-// ErrIdentityDisabled (a disabled loser has no logins left to move, and is merged harmlessly). The
-// store does not check the merged logins against any one-per-provider rule (the service decides
-// what may be merged). Every identity involved gets UpdatedAt = at.
-func (s *Store) MergeIdentities(ctx context.Context, winnerID string, loserIDs []string, at time.Time) error {
+// MergeIdentities locks the rows of the winner and of the losers in the order of their ids, so that
+// two merges of the same identities in opposite roles queue on each other instead of deadlocking,
+// and answers, in this order: ErrNotFound when one of them is missing or a loser belongs to another
+// pool, ErrIdentityDisabled when the winner is disabled, m.Check's refusal, then linkLogins' errors
+// for m.Link. Nothing changes unless all pass. The store does not check the moved logins against
+// any one-per-provider rule (m.Check decides what may be merged). Every identity involved gets
+// UpdatedAt = m.At.
+func (s *Store) MergeIdentities(ctx context.Context, m store.Merge) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	op := fmt.Sprintf("sqlstore: merge identities %q into %q", loserIDs, winnerID)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		poolID, err := s.identityPoolOf(ctx, tx, winnerID, true)
-		if err != nil {
-			return err
+	op := fmt.Sprintf("sqlstore: merge identities %q into %q", m.LoserIDs, m.WinnerID)
+	var losers []string
+	for _, l := range m.LoserIDs {
+		if l != m.WinnerID && !slices.Contains(losers, l) {
+			losers = append(losers, l)
 		}
-		done := map[string]bool{winnerID: true}
-		for _, loser := range loserIDs {
-			if done[loser] {
-				continue
-			}
-			done[loser] = true
-			loserPool, err := s.identityPoolOf(ctx, tx, loser, false)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			pool     string
+			disabled bool
+		}
+		rows := make(map[string]row, len(losers)+1)
+		for _, id := range slices.Sorted(slices.Values(append([]string{m.WinnerID}, losers...))) {
+			pool, disabled, err := s.lockIdentity(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			if loserPool != poolID {
-				return fmt.Errorf("identity %q belongs to pool %q, not to the winner's pool %q: %w", loser, loserPool, poolID, store.ErrNotFound)
+			rows[id] = row{pool, disabled}
+		}
+		poolID := rows[m.WinnerID].pool
+		for _, loser := range losers {
+			if p := rows[loser].pool; p != poolID {
+				return fmt.Errorf("identity %q belongs to pool %q, not to the winner's pool %q: %w", loser, p, poolID, store.ErrNotFound)
 			}
+		}
+		if rows[m.WinnerID].disabled {
+			return fmt.Errorf("identity %q: %w", m.WinnerID, store.ErrIdentityDisabled)
+		}
+		if m.Check != nil {
+			winner, err := s.readIdentityWithLogins(ctx, tx, m.WinnerID)
+			if err != nil {
+				return err
+			}
+			cur := make([]store.IdentityWithLogins, len(losers))
+			for i, loser := range losers {
+				if cur[i], err = s.readIdentityWithLogins(ctx, tx, loser); err != nil {
+					return err
+				}
+			}
+			if err := m.Check(winner, cur); err != nil {
+				return updaterError{err}
+			}
+		}
+		for _, loser := range losers {
 			if _, err := tx.ExecContext(ctx, `UPDATE identity_logins SET identity_id = $1 WHERE identity_id = $2`,
-				winnerID, loser); err != nil {
+				m.WinnerID, loser); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE identities SET disabled = $2, updated_at = $3 WHERE id = $1`,
-				loser, true, encodeTime(at)); err != nil {
+				loser, true, encodeTime(m.At)); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE identities SET updated_at = $2 WHERE id = $1`, winnerID, encodeTime(at))
+		if err := s.linkLogins(ctx, tx, poolID, m.WinnerID, m.Link, m.OnePerProvider); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE identities SET updated_at = $2 WHERE id = $1`, m.WinnerID, encodeTime(m.At))
 		return err
 	})
-	return s.mapErr(op, err, nil)
+	return s.linkErr(op, err)
 }
 
 // ListLoginSubjects treats limit <= 0 as no limit, and returns an empty page when the identity has

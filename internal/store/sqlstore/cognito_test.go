@@ -119,15 +119,15 @@ func TestCognitoErrorsKeepContext(t *testing.T) {
 	if err := s.CreateIdentity(ctx, store.Identity{ID: id2, PoolID: pool}, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = s.LinkLogins(ctx, id2, []store.IdentityLogin{google}, nil)
+	err = s.LinkLogins(ctx, id2, []store.IdentityLogin{google}, nil, nil)
 	if !errors.Is(err, store.ErrAlreadyExists) || !strings.Contains(err.Error(), `linked to identity "`+id1+`"`) {
 		t.Errorf("LinkLogins of another identity's login = %v", err)
 	}
-	err = s.LinkLogins(ctx, id1, []store.IdentityLogin{{Provider: google.Provider, Subject: "sub-2"}}, []string{google.Provider})
+	err = s.LinkLogins(ctx, id1, []store.IdentityLogin{{Provider: google.Provider, Subject: "sub-2"}}, []string{google.Provider}, nil)
 	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), `already has a login of provider "accounts.google.com"`) {
 		t.Errorf("LinkLogins of a second Google login = %v", err)
 	}
-	err = s.MergeIdentities(ctx, id1, []string{"us-east-1:nope"}, time.Now())
+	err = s.MergeIdentities(ctx, store.Merge{WinnerID: id1, LoserIDs: []string{"us-east-1:nope"}, At: time.Now()})
 	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), `identity "us-east-1:nope" does not exist`) {
 		t.Errorf("MergeIdentities with a missing loser = %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,6 +43,12 @@ var cognitoTests = []struct {
 	{"LastUnlinkRacingLink", testLastUnlinkRacingLink},
 	{"MergeIdentities", testMergeIdentities},
 	{"MergeIdentitiesErrors", testMergeIdentitiesErrors},
+	{"LinkCheck", testLinkCheck},
+	{"MergeCheck", testMergeCheck},
+	{"GuestFirstLoginsRace", testGuestFirstLoginsRace},
+	{"LinkOnProofRacingUnlink", testLinkOnProofRacingUnlink},
+	{"GuestMergeRacingFirstLogin", testGuestMergeRacingFirstLogin},
+	{"MergesRacingOnePerProvider", testMergesRacingOnePerProvider},
 	{"ListLoginSubjects", testListLoginSubjects},
 }
 
@@ -863,7 +870,7 @@ func testLinkLogins(t *testing.T, s store.Store) {
 	noErr(t, "LinkLogins", cs.LinkLogins(ctx, id1, []store.IdentityLogin{
 		login(devProvider, "dev-b", at(3)),
 		{PoolID: pool, IdentityID: id1, Provider: devProvider, Subject: "dev-a", CreatedAt: at(3)},
-	}, nil))
+	}, nil, nil))
 	want := []string{googleProvider + "|g1", devProvider + "|dev-a", devProvider + "|dev-b"}
 	if got := listLoginKeys(t, cs, id1); !slices.Equal(got, want) {
 		t.Fatalf("ListLogins after LinkLogins = %v, want %v", got, want)
@@ -874,17 +881,17 @@ func testLinkLogins(t *testing.T, s store.Store) {
 	// new login.
 	noErr(t, "LinkLogins of linked logins", cs.LinkLogins(ctx, id1, []store.IdentityLogin{
 		login(googleProvider, "g1", at(9)), login(devProvider, "dev-c", at(9)), login(googleProvider, "g1", at(9)),
-	}, []string{googleProvider}))
+	}, []string{googleProvider}, nil))
 	l, err := cs.FindLogin(ctx, pool, googleProvider, "g1")
 	noErr(t, "FindLogin", err)
 	checkTime(t, "CreatedAt of a re-linked login", l.CreatedAt, at(1))
 	l, err = cs.FindLogin(ctx, pool, devProvider, "dev-c")
 	noErr(t, "FindLogin", err)
 	checkTime(t, "CreatedAt of a new login", l.CreatedAt, at(9))
-	noErr(t, "LinkLogins of nothing", cs.LinkLogins(ctx, id1, nil, nil))
+	noErr(t, "LinkLogins of nothing", cs.LinkLogins(ctx, id1, nil, nil, nil))
 
 	// A login linked to another identity refuses the whole call.
-	err = cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "up-1", at(4)), login(googleProvider, "g2", at(4))}, nil)
+	err = cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "up-1", at(4)), login(googleProvider, "g2", at(4))}, nil, nil)
 	wantErr(t, "LinkLogins of another identity's login", err, store.ErrAlreadyExists)
 	checkLoginOwner(t, cs, pool, userPoolA, "up-1", "")
 	checkLoginOwner(t, cs, pool, googleProvider, "g2", id2)
@@ -893,7 +900,7 @@ func testLinkLogins(t *testing.T, s store.Store) {
 	checkIdentity(t, getIdentity(t, cs, id1), identity(pool, id1, at(1)))
 
 	wantErr(t, "LinkLogins to a missing identity",
-		cs.LinkLogins(ctx, identityID(99), []store.IdentityLogin{login(devProvider, "ghost", at(5))}, nil), store.ErrNotFound)
+		cs.LinkLogins(ctx, identityID(99), []store.IdentityLogin{login(devProvider, "ghost", at(5))}, nil, nil), store.ErrNotFound)
 	checkLoginOwner(t, cs, pool, devProvider, "ghost", "")
 
 	// A login naming another pool or identity is refused.
@@ -901,7 +908,7 @@ func testLinkLogins(t *testing.T, s store.Store) {
 		{PoolID: other, Provider: devProvider, Subject: "x", CreatedAt: at(6)},
 		{IdentityID: id2, Provider: devProvider, Subject: "x", CreatedAt: at(6)},
 	} {
-		if err := cs.LinkLogins(ctx, id1, []store.IdentityLogin{bad}, nil); err == nil {
+		if err := cs.LinkLogins(ctx, id1, []store.IdentityLogin{bad}, nil, nil); err == nil {
 			t.Errorf("LinkLogins of %+v succeeded", bad)
 		}
 		checkLoginOwner(t, cs, pool, devProvider, "x", "")
@@ -920,13 +927,13 @@ func testLinkLoginsOnePerProvider(t *testing.T, s store.Store) {
 	single := []string{googleProvider, "graph.facebook.com", userPoolA}
 
 	// A second subject of a listed provider conflicts; nothing of the call is written.
-	err := cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(devProvider, "dev", at(2)), login(googleProvider, "g-other", at(2))}, single)
+	err := cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(devProvider, "dev", at(2)), login(googleProvider, "g-other", at(2))}, single, nil)
 	wantErr(t, "LinkLogins of a second Google login", err, store.ErrConflict)
 	checkLoginOwner(t, cs, pool, googleProvider, "g-other", "")
 	checkLoginOwner(t, cs, pool, devProvider, "dev", "")
 
 	// Two subjects of one listed provider within the call conflict too.
-	err = cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "u1", at(3)), login(userPoolA, "u2", at(3))}, single)
+	err = cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "u1", at(3)), login(userPoolA, "u2", at(3))}, single, nil)
 	wantErr(t, "LinkLogins of two user-pool logins at once", err, store.ErrConflict)
 	checkLoginOwner(t, cs, pool, userPoolA, "u1", "")
 	checkLoginOwner(t, cs, pool, userPoolA, "u2", "")
@@ -934,21 +941,21 @@ func testLinkLoginsOnePerProvider(t *testing.T, s store.Store) {
 	// Providers not listed take any number of subjects; a listed one its first.
 	noErr(t, "LinkLogins of several developer logins and one user-pool login", cs.LinkLogins(ctx, id1, []store.IdentityLogin{
 		login(devProvider, "dev-1", at(4)), login(devProvider, "dev-2", at(4)), login(userPoolA, "u1", at(4)),
-	}, single))
-	noErr(t, "LinkLogins of another developer login", cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(devProvider, "dev-3", at(5))}, single))
+	}, single, nil))
+	noErr(t, "LinkLogins of another developer login", cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(devProvider, "dev-3", at(5))}, single, nil))
 	want := []string{googleProvider + "|g1", userPoolA + "|u1", devProvider + "|dev-1", devProvider + "|dev-2", devProvider + "|dev-3"}
 	if got := listLoginKeys(t, cs, id1); !slices.Equal(got, want) {
 		t.Fatalf("ListLogins = %v, want %v", got, want)
 	}
 
 	// Without the provider in onePerProvider, a second subject is fine.
-	noErr(t, "LinkLogins of a second Google login, not restricted", cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(googleProvider, "g2", at(6))}, nil))
+	noErr(t, "LinkLogins of a second Google login, not restricted", cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(googleProvider, "g2", at(6))}, nil, nil))
 	checkLoginOwner(t, cs, pool, googleProvider, "g2", id1)
 
 	// The restriction is per identity: another identity takes its own Google login.
 	createIdentity(t, cs, identity(pool, identityID(2), at(7)))
 	noErr(t, "LinkLogins of a Google login to another identity",
-		cs.LinkLogins(ctx, identityID(2), []store.IdentityLogin{login(googleProvider, "g3", at(7))}, single))
+		cs.LinkLogins(ctx, identityID(2), []store.IdentityLogin{login(googleProvider, "g3", at(7))}, single, nil))
 }
 
 func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
@@ -963,7 +970,7 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 	createIdentity(t, cs, identity(pool, target, at(1)))
 	const n = 8
 	errs := Concurrently(n, func(i int) error {
-		return cs.LinkLogins(ctx, target, []store.IdentityLogin{login(googleProvider, fmt.Sprintf("g%d", i), at(i))}, []string{googleProvider})
+		return cs.LinkLogins(ctx, target, []store.IdentityLogin{login(googleProvider, fmt.Sprintf("g%d", i), at(i))}, []string{googleProvider}, nil)
 	})
 	if ok := countOutcomes(t, "LinkLogins of one restricted provider", errs, store.ErrConflict); ok != 1 {
 		t.Fatalf("%d of %d concurrent LinkLogins of one restricted provider succeeded, want exactly 1", ok, n)
@@ -977,7 +984,7 @@ func testLinkLoginsConcurrent(t *testing.T, s store.Store) {
 		createIdentity(t, cs, identity(pool, identityID(i), at(i)))
 	}
 	errs = Concurrently(n, func(i int) error {
-		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, "shared", at(i))}, nil)
+		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, "shared", at(i))}, nil, nil)
 	})
 	if ok := countOutcomes(t, "LinkLogins of one login", errs, store.ErrAlreadyExists); ok != 1 {
 		t.Fatalf("%d of %d concurrent LinkLogins of one login succeeded, want exactly 1", ok, n)
@@ -1104,7 +1111,7 @@ func testUpdateIdentity(t *testing.T, s store.Store) {
 	checkLoginOwner(t, cs, pool, devProvider, "d1", id1)
 	// The freed login can go to another identity; the other identity was not touched.
 	checkIdentity(t, getIdentity(t, cs, id2), identity(pool, id2, at(2)))
-	noErr(t, "LinkLogins of the unlinked login elsewhere", cs.LinkLogins(ctx, id2, []store.IdentityLogin{login(googleProvider, "g1", at(11))}, nil))
+	noErr(t, "LinkLogins of the unlinked login elsewhere", cs.LinkLogins(ctx, id2, []store.IdentityLogin{login(googleProvider, "g1", at(11))}, nil, nil))
 	checkLoginOwner(t, cs, pool, googleProvider, "g1", id2)
 
 	// Unlinking the last logins and disabling the identity is one write.
@@ -1281,17 +1288,17 @@ func testDisabledIdentityGetsNoLogin(t *testing.T, s store.Store) {
 	createIdentity(t, cs, identity(pool, loser, at(4)), login(devProvider, "d4", at(4)))
 	_, err := cs.UpdateIdentity(ctx, unlinked, withoutLogin(googleProvider, "g1", at(5)))
 	noErr(t, "unlinking the last login", err)
-	noErr(t, "merging a guest", cs.MergeIdentities(ctx, winner, []string{merged}, at(6)))
+	noErr(t, "merging a guest", cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{merged}, At: at(6)}))
 
 	for _, id := range []string{unlinked, merged} {
 		wantErr(t, "LinkLogins to disabled "+id,
-			cs.LinkLogins(ctx, id, []store.IdentityLogin{login(devProvider, "attacker-"+id, at(7))}, nil), store.ErrIdentityDisabled)
+			cs.LinkLogins(ctx, id, []store.IdentityLogin{login(devProvider, "attacker-"+id, at(7))}, nil, nil), store.ErrIdentityDisabled)
 		checkLoginOwner(t, cs, pool, devProvider, "attacker-"+id, "")
 		// A login it had before, re-linked, is refused too.
 		wantErr(t, "LinkLogins of its old login to disabled "+id,
-			cs.LinkLogins(ctx, id, []store.IdentityLogin{login(googleProvider, "g1", at(7))}, nil), store.ErrIdentityDisabled)
+			cs.LinkLogins(ctx, id, []store.IdentityLogin{login(googleProvider, "g1", at(7))}, nil, nil), store.ErrIdentityDisabled)
 		wantErr(t, "MergeIdentities into disabled "+id,
-			cs.MergeIdentities(ctx, id, []string{loser}, at(8)), store.ErrIdentityDisabled)
+			cs.MergeIdentities(ctx, store.Merge{WinnerID: id, LoserIDs: []string{loser}, At: at(8)}), store.ErrIdentityDisabled)
 		checkLoginOwner(t, cs, pool, devProvider, "d4", loser)
 		checkIdentity(t, getIdentity(t, cs, loser), identity(pool, loser, at(4)))
 		if keys := listLoginKeys(t, cs, id); len(keys) != 0 {
@@ -1321,7 +1328,7 @@ func testLastUnlinkRacingLink(t *testing.T, s store.Store) {
 			_, err := cs.UpdateIdentity(ctx, identityID(i), withoutLogin(googleProvider, fmt.Sprintf("owner%d", i), at(20)))
 			return err
 		}
-		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, fmt.Sprintf("attacker%d", i), at(21))}, nil)
+		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(devProvider, fmt.Sprintf("attacker%d", i), at(21))}, nil, nil)
 	})
 	for i := range n {
 		noErr(t, fmt.Sprintf("unlink %d", i), errs[2*i])
@@ -1359,7 +1366,7 @@ func testMergeIdentities(t *testing.T, s store.Store) {
 
 	// Losers listed twice and the winner among them are harmless.
 	mergedAt := at(10)
-	noErr(t, "MergeIdentities", cs.MergeIdentities(ctx, winner, []string{loser1, loser2, winner, loser3, loser1}, mergedAt))
+	noErr(t, "MergeIdentities", cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser1, loser2, winner, loser3, loser1}, At: mergedAt}))
 
 	want := []string{googleProvider + "|w", userPoolA + "|l2", devProvider + "|l1-a", devProvider + "|l1-b"}
 	if got := listLoginKeys(t, cs, winner); !slices.Equal(got, want) {
@@ -1391,9 +1398,9 @@ func testMergeIdentities(t *testing.T, s store.Store) {
 
 	// A disabled loser can be merged again (it has nothing left to move), and a merge without
 	// losers only touches the winner's UpdatedAt.
-	noErr(t, "MergeIdentities of a merged loser", cs.MergeIdentities(ctx, bystander, []string{loser1}, at(11)))
+	noErr(t, "MergeIdentities of a merged loser", cs.MergeIdentities(ctx, store.Merge{WinnerID: bystander, LoserIDs: []string{loser1}, At: at(11)}))
 	checkIdentity(t, getIdentity(t, cs, loser1), store.Identity{ID: loser1, PoolID: pool, Disabled: true, CreatedAt: at(2), UpdatedAt: at(11)})
-	noErr(t, "MergeIdentities without losers", cs.MergeIdentities(ctx, winner, nil, at(12)))
+	noErr(t, "MergeIdentities without losers", cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, At: at(12)}))
 	checkIdentity(t, getIdentity(t, cs, winner), store.Identity{ID: winner, PoolID: pool, CreatedAt: at(1), UpdatedAt: at(12)})
 }
 
@@ -1423,12 +1430,12 @@ func testMergeIdentitiesErrors(t *testing.T, s store.Store) {
 
 	// The valid loser comes first, so a backend that does not roll back shows it.
 	wantErr(t, "MergeIdentities with a missing loser",
-		cs.MergeIdentities(ctx, winner, []string{loser, identityID(99)}, at(10)), store.ErrNotFound)
+		cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser, identityID(99)}, At: at(10)}), store.ErrNotFound)
 	unchanged("a merge with a missing loser")
 	wantErr(t, "MergeIdentities into a missing winner",
-		cs.MergeIdentities(ctx, identityID(99), []string{loser}, at(10)), store.ErrNotFound)
+		cs.MergeIdentities(ctx, store.Merge{WinnerID: identityID(99), LoserIDs: []string{loser}, At: at(10)}), store.ErrNotFound)
 	unchanged("a merge into a missing winner")
-	if err := cs.MergeIdentities(ctx, winner, []string{loser, stranger}, at(10)); err == nil {
+	if err := cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser, stranger}, At: at(10)}); err == nil {
 		t.Error("MergeIdentities of an identity of another pool succeeded")
 	}
 	unchanged("a merge across pools")
@@ -1507,6 +1514,395 @@ func testListLoginSubjects(t *testing.T, s store.Store) {
 		noErr(t, "ListLoginSubjects", err)
 		if len(page) != 0 || next != "" {
 			t.Errorf("ListLoginSubjects(%s, %s) = %v next %q, want nothing", tc.id, tc.provider, page, next)
+		}
+	}
+}
+
+// Preconditions checked under the identity's row lock: LinkCheck and Merge.Check.
+
+// errRefused is what the checks of these tests return to refuse; the store must hand it back as it
+// is.
+var errRefused = errors.New("storetest: the check refused")
+
+// snapshot copies what a check was given, so that the test can look at it after the call.
+func snapshot(cur store.IdentityWithLogins) store.IdentityWithLogins {
+	cur.Logins = slices.Clone(cur.Logins)
+	return cur
+}
+
+// loginless is the check the Cognito service passes when it links a guest's first login: the
+// identity must still have no login.
+func loginless(cur store.IdentityWithLogins) error {
+	if len(cur.Logins) > 0 {
+		return errRefused
+	}
+	return nil
+}
+
+// linkedTo is the check of a link decided with a proof: the proof login must still be linked.
+func linkedTo(provider, subject string) store.LinkCheck {
+	return func(cur store.IdentityWithLogins) error {
+		if _, ok := find(cur.Logins, provider, subject); !ok {
+			return errRefused
+		}
+		return nil
+	}
+}
+
+func testLinkCheck(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	id1, id2, gone := identityID(1), identityID(2), identityID(3)
+	createIdentity(t, cs, identity(pool, id1, at(1)), login(googleProvider, "g1", at(1)), login(devProvider, "d1", at(2)))
+	createIdentity(t, cs, identity(pool, id2, at(2)), login(googleProvider, "g2", at(2)))
+	createIdentity(t, cs, identity(pool, gone, at(3)), login(devProvider, "gone", at(3)))
+	_, err := cs.UpdateIdentity(ctx, gone, withoutLogin(devProvider, "gone", at(4)))
+	noErr(t, "unlinking the last login of "+gone, err)
+
+	// The check sees the identity and its logins as stored, then the link is written.
+	var seen store.IdentityWithLogins
+	noErr(t, "LinkLogins with a passing check", cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(devProvider, "d2", at(5))}, nil,
+		func(cur store.IdentityWithLogins) error { seen = snapshot(cur); return nil }))
+	checkIdentity(t, seen.Identity, identity(pool, id1, at(1)))
+	if keys := loginKeys(seen.Logins); !slices.Equal(keys, []string{googleProvider + "|g1", devProvider + "|d1"}) {
+		t.Fatalf("the check saw logins %v, want the identity's two", keys)
+	}
+	checkLoginOwner(t, cs, pool, devProvider, "d2", id1)
+
+	// A refusal is returned as it is and writes nothing; it comes before the refusal of a login
+	// that is linked elsewhere and of a second subject of a restricted provider.
+	for _, logins := range [][]store.IdentityLogin{
+		{login(devProvider, "d3", at(6))},
+		{login(devProvider, "d3", at(6)), login(googleProvider, "g2", at(6))},
+		{login(devProvider, "d3", at(6)), login(googleProvider, "g3", at(6))},
+	} {
+		err := cs.LinkLogins(ctx, id1, logins, []string{googleProvider}, func(store.IdentityWithLogins) error { return errRefused })
+		if err != errRefused {
+			t.Fatalf("LinkLogins of %v with a refusing check = %v, want the check's error as it is", loginKeys(logins), err)
+		}
+		checkLoginOwner(t, cs, pool, devProvider, "d3", "")
+		checkLoginOwner(t, cs, pool, googleProvider, "g3", "")
+	}
+	if keys := listLoginKeys(t, cs, id1); !slices.Equal(keys, []string{googleProvider + "|g1", devProvider + "|d1", devProvider + "|d2"}) {
+		t.Fatalf("after the refusals the identity has logins %v", keys)
+	}
+
+	// The checks of the service, against the identity as it is now.
+	wantErr(t, "LinkLogins to an identity with logins, checked as a guest",
+		cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "u1", at(7))}, nil, loginless), errRefused)
+	wantErr(t, "LinkLogins with a proof linked to another identity",
+		cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "u1", at(7))}, nil, linkedTo(googleProvider, "g2")), errRefused)
+	checkLoginOwner(t, cs, pool, userPoolA, "u1", "")
+	noErr(t, "LinkLogins with its proof linked",
+		cs.LinkLogins(ctx, id1, []store.IdentityLogin{login(userPoolA, "u1", at(7))}, nil, linkedTo(googleProvider, "g1")))
+	checkLoginOwner(t, cs, pool, userPoolA, "u1", id1)
+
+	// A missing or disabled identity is refused before the check is called.
+	called := false
+	spy := func(store.IdentityWithLogins) error { called = true; return nil }
+	wantErr(t, "LinkLogins to a missing identity",
+		cs.LinkLogins(ctx, identityID(99), []store.IdentityLogin{login(devProvider, "x", at(8))}, nil, spy), store.ErrNotFound)
+	wantErr(t, "LinkLogins to a disabled identity",
+		cs.LinkLogins(ctx, gone, []store.IdentityLogin{login(devProvider, "x", at(8))}, nil, spy), store.ErrIdentityDisabled)
+	if called {
+		t.Fatal("the check was called for a missing or disabled identity")
+	}
+	checkLoginOwner(t, cs, pool, devProvider, "x", "")
+}
+
+func testMergeCheck(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	winner, loser, guest, bystander := identityID(1), identityID(2), identityID(3), identityID(4)
+	createIdentity(t, cs, identity(pool, winner, at(1)), login(googleProvider, "w", at(1)))
+	createIdentity(t, cs, identity(pool, loser, at(2)), login(devProvider, "l", at(2)))
+	createIdentity(t, cs, identity(pool, guest, at(3)))
+	createIdentity(t, cs, identity(pool, bystander, at(4)), login(devProvider, "b", at(4)))
+	unchanged := func(what string) {
+		t.Helper()
+		checkIdentity(t, getIdentity(t, cs, winner), identity(pool, winner, at(1)))
+		checkIdentity(t, getIdentity(t, cs, loser), identity(pool, loser, at(2)))
+		checkIdentity(t, getIdentity(t, cs, guest), identity(pool, guest, at(3)))
+		if keys := listLoginKeys(t, cs, winner); !slices.Equal(keys, []string{googleProvider + "|w"}) {
+			t.Fatalf("after %s the winner has logins %v", what, keys)
+		}
+		checkLoginOwner(t, cs, pool, devProvider, "l", loser)
+		checkLoginOwner(t, cs, pool, userPoolA, "new", "")
+	}
+
+	// A refusal is returned as it is; nothing moves, nothing is disabled or linked.
+	refuse := func(store.IdentityWithLogins, []store.IdentityWithLogins) error { return errRefused }
+	err := cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser, guest}, At: at(10),
+		Link: []store.IdentityLogin{login(userPoolA, "new", at(10))}, Check: refuse})
+	if err != errRefused {
+		t.Fatalf("MergeIdentities with a refusing check = %v, want the check's error as it is", err)
+	}
+	unchanged("a refused merge")
+
+	// Link is checked as LinkLogins checks, and its refusal rolls the whole merge back.
+	wantErr(t, "MergeIdentities linking another identity's login", cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser, guest}, At: at(10),
+		Link: []store.IdentityLogin{login(userPoolA, "new", at(10)), login(devProvider, "b", at(10))}}), store.ErrAlreadyExists)
+	unchanged("a merge linking another identity's login")
+	wantErr(t, "MergeIdentities linking a second Google login", cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser, guest}, At: at(10),
+		Link: []store.IdentityLogin{login(userPoolA, "new", at(10)), login(googleProvider, "w2", at(10))}, OnePerProvider: []string{googleProvider}}), store.ErrConflict)
+	unchanged("a merge linking a second Google login")
+
+	// A missing winner or loser, or a disabled winner, is refused before the check is called.
+	called := false
+	spy := func(store.IdentityWithLogins, []store.IdentityWithLogins) error { called = true; return nil }
+	wantErr(t, "MergeIdentities with a missing loser",
+		cs.MergeIdentities(ctx, store.Merge{WinnerID: winner, LoserIDs: []string{loser, identityID(99)}, At: at(10), Check: spy}), store.ErrNotFound)
+	wantErr(t, "MergeIdentities into a missing winner",
+		cs.MergeIdentities(ctx, store.Merge{WinnerID: identityID(99), LoserIDs: []string{loser}, At: at(10), Check: spy}), store.ErrNotFound)
+	if called {
+		t.Fatal("the check was called for a missing identity")
+	}
+	unchanged("merges with missing identities")
+
+	// The check sees the winner and the losers as stored, in the order of LoserIDs, without the
+	// winner and repeats; then the losers' logins move, the losers are disabled and Link is linked.
+	var seenWinner store.IdentityWithLogins
+	var seenLosers []store.IdentityWithLogins
+	noErr(t, "MergeIdentities with a passing check", cs.MergeIdentities(ctx, store.Merge{
+		WinnerID: winner, LoserIDs: []string{guest, winner, loser, guest}, At: at(11),
+		Link: []store.IdentityLogin{login(userPoolA, "new", at(11)), login(devProvider, "l", at(11))}, OnePerProvider: []string{googleProvider, userPoolA},
+		Check: func(w store.IdentityWithLogins, ls []store.IdentityWithLogins) error {
+			seenWinner = snapshot(w)
+			seenLosers = nil
+			for _, l := range ls {
+				seenLosers = append(seenLosers, snapshot(l))
+			}
+			return nil
+		},
+	}))
+	checkIdentity(t, seenWinner.Identity, identity(pool, winner, at(1)))
+	if keys := loginKeys(seenWinner.Logins); !slices.Equal(keys, []string{googleProvider + "|w"}) {
+		t.Fatalf("the check saw the winner's logins %v", keys)
+	}
+	if len(seenLosers) != 2 {
+		t.Fatalf("the check saw %d losers, want the guest and the loser", len(seenLosers))
+	}
+	checkIdentity(t, seenLosers[0].Identity, identity(pool, guest, at(3)))
+	checkIdentity(t, seenLosers[1].Identity, identity(pool, loser, at(2)))
+	if len(seenLosers[0].Logins) != 0 || !slices.Equal(loginKeys(seenLosers[1].Logins), []string{devProvider + "|l"}) {
+		t.Fatalf("the check saw the losers' logins %v and %v", loginKeys(seenLosers[0].Logins), loginKeys(seenLosers[1].Logins))
+	}
+	// The moved login keeps its link time; the linked one has its own.
+	want := []string{googleProvider + "|w", userPoolA + "|new", devProvider + "|l"}
+	if keys := listLoginKeys(t, cs, winner); !slices.Equal(keys, want) {
+		t.Fatalf("the winner has logins %v, want %v", keys, want)
+	}
+	l, err := cs.FindLogin(ctx, pool, devProvider, "l")
+	noErr(t, "FindLogin", err)
+	checkTime(t, "CreatedAt of the moved login", l.CreatedAt, at(2))
+	l, err = cs.FindLogin(ctx, pool, userPoolA, "new")
+	noErr(t, "FindLogin", err)
+	checkTime(t, "CreatedAt of the linked login", l.CreatedAt, at(11))
+	checkIdentity(t, getIdentity(t, cs, winner), store.Identity{ID: winner, PoolID: pool, CreatedAt: at(1), UpdatedAt: at(11)})
+	checkIdentity(t, getIdentity(t, cs, guest), store.Identity{ID: guest, PoolID: pool, Disabled: true, CreatedAt: at(3), UpdatedAt: at(11)})
+	checkIdentity(t, getIdentity(t, cs, loser), store.Identity{ID: loser, PoolID: pool, Disabled: true, CreatedAt: at(2), UpdatedAt: at(11)})
+
+	// Into a disabled winner: ErrIdentityDisabled, before the check.
+	wantErr(t, "MergeIdentities into a disabled winner",
+		cs.MergeIdentities(ctx, store.Merge{WinnerID: guest, LoserIDs: []string{bystander}, At: at(12), Check: spy}), store.ErrIdentityDisabled)
+	if called {
+		t.Fatal("the check was called for a disabled winner")
+	}
+	checkLoginOwner(t, cs, pool, devProvider, "b", bystander)
+}
+
+// testGuestFirstLoginsRace: two first logins race onto one guest identity, each checked as a
+// guest's first login (the identity must have none), as the victim's and an attacker's upgrade of
+// the same guest id do. Exactly one may win, whatever the interleaving; a check evaluated anywhere
+// but under the row lock lets both through.
+func testGuestFirstLoginsRace(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	const n = 8
+	for i := range n {
+		createIdentity(t, cs, identity(pool, identityID(i), at(i)))
+	}
+	errs := Concurrently(2*n, func(j int) error {
+		l := login(userPoolA, fmt.Sprint("victim", j/2), at(20))
+		if j%2 == 1 {
+			l = login(googleProvider, fmt.Sprint("attacker", j/2), at(20))
+		}
+		return cs.LinkLogins(ctx, identityID(j/2), []store.IdentityLogin{l}, []string{googleProvider, userPoolA}, loginless)
+	})
+	for i := range n {
+		ok := countOutcomes(t, fmt.Sprintf("first logins of guest %d", i), errs[2*i:2*i+2], errRefused)
+		keys := listLoginKeys(t, cs, identityID(i))
+		if ok != 1 || len(keys) != 1 {
+			t.Errorf("guest %d: %d of 2 first logins succeeded, and it has logins %v; want exactly one", i, ok, keys)
+		}
+	}
+}
+
+// testLinkOnProofRacingUnlink: a link decided on a proof login races the unlink of that proof. The
+// link's check requires the proof, and the unlink's updater records whether it saw the new login:
+// a link that succeeded must have come first, so the unlink's committed run saw its login. A link
+// checked on a read outside the transaction can succeed after the unlink, on a proof that is gone.
+func testLinkOnProofRacingUnlink(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	const n = 8
+	for i := range n {
+		createIdentity(t, cs, identity(pool, identityID(i), at(i)),
+			login(googleProvider, fmt.Sprint("proof", i), at(i)), login(devProvider, fmt.Sprint("other", i), at(i)))
+	}
+	// sawLink[i] is what the last (committed) run of unlink i saw.
+	var mu sync.Mutex
+	sawLink := make([]bool, n)
+	errs := Concurrently(2*n, func(j int) error {
+		i := j / 2
+		if j%2 == 0 {
+			_, err := cs.UpdateIdentity(ctx, identityID(i), func(cur *store.IdentityWithLogins) error {
+				_, linked := find(cur.Logins, userPoolA, fmt.Sprint("new", i))
+				mu.Lock()
+				sawLink[i] = linked
+				mu.Unlock()
+				return withoutLogin(googleProvider, fmt.Sprint("proof", i), at(20))(cur)
+			})
+			return err
+		}
+		return cs.LinkLogins(ctx, identityID(i), []store.IdentityLogin{login(userPoolA, fmt.Sprint("new", i), at(21))}, nil,
+			linkedTo(googleProvider, fmt.Sprint("proof", i)))
+	})
+	for i := range n {
+		noErr(t, fmt.Sprintf("unlink of proof %d", i), errs[2*i])
+		linkErr := errs[2*i+1]
+		keys := listLoginKeys(t, cs, identityID(i))
+		switch {
+		case linkErr == nil:
+			if !sawLink[i] {
+				t.Errorf("identity %d: the link succeeded on its proof, but the unlink of the proof came first", i)
+			}
+		case errors.Is(linkErr, errRefused):
+			if sawLink[i] || len(keys) != 1 {
+				t.Errorf("identity %d: the link was refused, but the unlink saw it=%v and the identity has logins %v", i, sawLink[i], keys)
+			}
+			checkLoginOwner(t, cs, pool, userPoolA, fmt.Sprint("new", i), "")
+		default:
+			t.Errorf("identity %d: LinkLogins = %v, want nil or the check's refusal", i, linkErr)
+		}
+	}
+}
+
+// testGuestMergeRacingFirstLogin: a guest is merged into an authenticated identity (checked: the
+// guest must still have no login) while the guest's own first login is linked to it (checked: still
+// a guest). Either the merge comes first (the guest is disabled and the link refused) or the link
+// does (the merge is refused); the new login never ends in the other identity, which would merge
+// two authenticated identities.
+func testGuestMergeRacingFirstLogin(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	const n = 8
+	guest := func(i int) string { return identityID(2 * i) }
+	owner := func(i int) string { return identityID(2*i + 1) }
+	for i := range n {
+		createIdentity(t, cs, identity(pool, guest(i), at(i)))
+		createIdentity(t, cs, identity(pool, owner(i), at(i)), login(googleProvider, fmt.Sprint("attacker", i), at(i)))
+	}
+	guestOnly := func(_ store.IdentityWithLogins, losers []store.IdentityWithLogins) error {
+		for _, l := range losers {
+			if err := loginless(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := Concurrently(2*n, func(j int) error {
+		i := j / 2
+		if j%2 == 0 {
+			return cs.MergeIdentities(ctx, store.Merge{WinnerID: owner(i), LoserIDs: []string{guest(i)}, At: at(20), Check: guestOnly})
+		}
+		return cs.LinkLogins(ctx, guest(i), []store.IdentityLogin{login(userPoolA, fmt.Sprint("victim", i), at(21))}, nil, loginless)
+	})
+	for i := range n {
+		mergeErr, linkErr := errs[2*i], errs[2*i+1]
+		victim := fmt.Sprint("victim", i)
+		switch {
+		case mergeErr == nil && errors.Is(linkErr, store.ErrIdentityDisabled):
+			checkLoginOwner(t, cs, pool, userPoolA, victim, "")
+			if !getIdentity(t, cs, guest(i)).Disabled {
+				t.Errorf("round %d: the merge won, but the guest is not disabled", i)
+			}
+		case linkErr == nil && errors.Is(mergeErr, errRefused):
+			checkLoginOwner(t, cs, pool, userPoolA, victim, guest(i))
+			if getIdentity(t, cs, guest(i)).Disabled {
+				t.Errorf("round %d: the first login won, but the guest is disabled", i)
+			}
+		default:
+			t.Errorf("round %d: merge = %v, first login = %v; want exactly one to win", i, mergeErr, linkErr)
+		}
+		if keys := listLoginKeys(t, cs, owner(i)); !slices.Equal(keys, []string{googleProvider + "|attacker" + fmt.Sprint(i)}) {
+			t.Errorf("round %d: the other identity has logins %v, want only its own", i, keys)
+		}
+	}
+}
+
+// testMergesRacingOnePerProvider: two identities, each with its own Google login, are merged into
+// a third at once, each merge checked (as MergeDeveloperIdentities does) to bring no second Google
+// subject. Only one may win; a check of logins read before the transaction lets both through.
+func testMergesRacingOnePerProvider(t *testing.T, s store.Store) {
+	cs := cognitoStore(t, s)
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	pool := poolID("us-east-1", 1)
+	createIdentityPool(t, cs, identityPool(acct1, pool, "p"))
+	onePerProvider := func(w store.IdentityWithLogins, losers []store.IdentityWithLogins) error {
+		all := slices.Clone(w.Logins)
+		for _, l := range losers {
+			all = append(all, l.Logins...)
+		}
+		subjects := map[string]string{}
+		for _, l := range all {
+			if l.Provider == devProvider {
+				continue
+			}
+			if s, ok := subjects[l.Provider]; ok && s != l.Subject {
+				return errRefused
+			}
+			subjects[l.Provider] = l.Subject
+		}
+		return nil
+	}
+	const n = 6
+	for i := range n {
+		dst, a, b := identityID(3*i), identityID(3*i+1), identityID(3*i+2)
+		createIdentity(t, cs, identity(pool, dst, at(i)), login(devProvider, fmt.Sprint("dst", i), at(i)))
+		createIdentity(t, cs, identity(pool, a, at(i)), login(devProvider, fmt.Sprint("a", i), at(i)), login(googleProvider, fmt.Sprint("ga", i), at(i)))
+		createIdentity(t, cs, identity(pool, b, at(i)), login(devProvider, fmt.Sprint("b", i), at(i)), login(googleProvider, fmt.Sprint("gb", i), at(i)))
+	}
+	errs := Concurrently(2*n, func(j int) error {
+		i := j / 2
+		return cs.MergeIdentities(ctx, store.Merge{WinnerID: identityID(3 * i), LoserIDs: []string{identityID(3*i + 1 + j%2)}, At: at(20), Check: onePerProvider})
+	})
+	for i := range n {
+		ok := countOutcomes(t, fmt.Sprintf("merges into %d", i), errs[2*i:2*i+2], errRefused)
+		var google []string
+		for _, k := range listLoginKeys(t, cs, identityID(3*i)) {
+			if strings.HasPrefix(k, googleProvider+"|") {
+				google = append(google, k)
+			}
+		}
+		if ok != 1 || len(google) != 1 {
+			t.Errorf("round %d: %d of 2 merges succeeded and the winner has Google logins %v; want exactly one of each", i, ok, google)
 		}
 	}
 }

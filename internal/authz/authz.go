@@ -115,13 +115,18 @@ const parsedCacheSize = 4096
 // by content and never goes stale.
 func (e *Engine) Parse(id, doc string, kind policy.Kind) (*policy.Policy, error) {
 	key := sha256.Sum256([]byte(strconv.Itoa(int(kind)) + "\x00" + id + "\x00" + doc))
+	return e.cachedPolicy(key, func() (*policy.Policy, error) { return policy.Parse(id, doc, kind) })
+}
+
+// cachedPolicy returns the parsed policy cached under key, building and caching it on a miss.
+func (e *Engine) cachedPolicy(key [32]byte, build func() (*policy.Policy, error)) (*policy.Policy, error) {
 	e.mu.Lock()
 	if p, ok := e.parsed[key]; ok {
 		e.mu.Unlock()
 		return p, nil
 	}
 	e.mu.Unlock()
-	p, err := policy.Parse(id, doc, kind)
+	p, err := build()
 	if err != nil {
 		return nil, err
 	}
@@ -163,24 +168,13 @@ func (e *Engine) ParseBound(id, doc string, kind policy.Kind, bindings []policy.
 	}
 	var key [32]byte
 	h.Sum(key[:0])
-	e.mu.Lock()
-	if p, ok := e.parsed[key]; ok {
-		e.mu.Unlock()
-		return p, nil
-	}
-	e.mu.Unlock()
-	p, err := e.Parse(id, doc, kind)
-	if err != nil {
-		return nil, err
-	}
-	bound := p.Bind(bindings)
-	e.mu.Lock()
-	if e.parsed == nil || len(e.parsed) >= parsedCacheSize {
-		e.parsed = map[[32]byte]*policy.Policy{}
-	}
-	e.parsed[key] = bound
-	e.mu.Unlock()
-	return bound, nil
+	return e.cachedPolicy(key, func() (*policy.Policy, error) {
+		p, err := e.Parse(id, doc, kind)
+		if err != nil {
+			return nil, err
+		}
+		return p.Bind(bindings), nil
+	})
 }
 
 // PrincipalPolicies are the policies that bound what a principal may do.

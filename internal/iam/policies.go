@@ -22,7 +22,7 @@ const (
 	MaxUserInlineAggregate  = 2048
 	MaxPolicyVersions       = 5
 	MaxAttachedPerEntity    = 10
-	AWSManagedPolicyAccount = "aws"
+	AWSManagedPolicyAccount = store.AWSManagedPolicyAccount
 )
 
 // validateIdentityPolicy checks an identity policy document's grammar.
@@ -206,8 +206,7 @@ func (s *Service) lookupPolicy(ctx context.Context, caller *principal.Principal,
 	if err := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: arn, ResourceAccount: caller.AccountID}); err != nil {
 		return store.ManagedPolicy{}, err
 	}
-	acct := policyAccount(arn)
-	if acct != caller.AccountID && acct != AWSManagedPolicyAccount {
+	if !store.PolicyUsableIn(policyAccount(arn), caller.AccountID) {
 		return store.ManagedPolicy{}, noSuchPolicy(arn)
 	}
 	p, err := s.Store.GetManagedPolicy(ctx, arn)
@@ -425,7 +424,7 @@ func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principa
 // answer does not tell whether it exists.
 func (s *Service) checkBoundary(ctx context.Context, account, arn string) error {
 	mp, err := s.Store.GetManagedPolicy(ctx, arn)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && mp.AccountID != account && mp.AccountID != AWSManagedPolicyAccount) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !store.PolicyUsableIn(mp.AccountID, account)) {
 		return noSuchBoundary(arn)
 	}
 	if err != nil {
@@ -440,8 +439,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 	if err != nil {
 		return err
 	}
-	acct := policyAccount(arn)
-	if acct != caller.AccountID && acct != AWSManagedPolicyAccount {
+	if !store.PolicyUsableIn(policyAccount(arn), caller.AccountID) {
 		return noSuchPolicy(arn)
 	}
 	p, err := s.Store.GetManagedPolicy(ctx, arn)

@@ -94,10 +94,11 @@ type idRef struct {
 }
 
 // Bind returns a view of p for a stored document whose principals were bound when it was saved:
-// each user, role or role-session principal (and each unique id written as a principal) matches
-// only a caller carrying the id its binding records (Principal.ID, and for a session also
-// Principal.SessionName), in Principal and NotPrincipal alike. Such a principal without a binding
-// matches no one: IAM could not bind it, so the relationship it named is broken. Every other
+// each user, role or role-session principal matches only a caller carrying the id its binding
+// records (Principal.ID, and for a session also Principal.SessionName), in Principal and
+// NotPrincipal alike. Such a principal without a binding matches no one: IAM could not bind it, so
+// the relationship it named is broken; a unique id written as a principal is never bound (IAM
+// refuses it on write), so it matches no one either. Every other
 // principal form matches as in p. Only a document that was never stored, as the simulator's
 // custom policies, is evaluated unbound. p itself is unchanged.
 func (p *Policy) Bind(bindings []Binding) *Policy {
@@ -127,17 +128,10 @@ func (ps principalSpec) bind(ids map[string]string) principalSpec {
 			continue
 		}
 		id, ok := ids[v]
-		if !ok {
+		if !ok || n.Kind == NamedUserID || n.Kind == NamedRoleID {
 			continue
 		}
-		ref := idRef{id: id, kind: n.Kind, session: n.Session}
-		switch n.Kind {
-		case NamedUserID:
-			ref.kind = NamedUser
-		case NamedRoleID:
-			ref.kind = NamedRole
-		}
-		out.ids = append(out.ids, ref)
+		out.ids = append(out.ids, idRef{id: id, kind: n.Kind, session: n.Session})
 	}
 	return out
 }

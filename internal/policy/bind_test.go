@@ -31,7 +31,6 @@ var savedBindings = []Binding{
 	{builderARN, builderOldID},
 	{builderCIARN, builderOldID},
 	{eveARNValue, eveOldID},
-	{bobOldID, bobOldID},
 }
 
 // A bound principal matches only the caller whose unique id it recorded (IAM User Guide, "AWS
@@ -64,7 +63,8 @@ func TestBoundPrincipalMatching(t *testing.T) {
 		{"session bound, same role and name", `{"AWS":"` + builderCIARN + `"}`, ci, PrincipalExact},
 		{"session bound, other session name", `{"AWS":"` + builderCIARN + `"}`, other, pmNone},
 		{"session bound, re-created role", `{"AWS":"` + builderCIARN + `"}`, newCI, pmNone},
-		{"unique id written, same id", `{"AWS":"` + bobOldID + `"}`, bob, PrincipalExact},
+		// IAM refuses a unique id written as a principal, so none is ever bound: it matches no one.
+		{"unique id written, same id", `{"AWS":"` + bobOldID + `"}`, bob, pmNone},
 		{"unique id written, re-created", `{"AWS":"` + bobOldID + `"}`, newBob, pmNone},
 		{"named but never bound matches no one", `{"AWS":"` + unboundAliceV + `"}`, withID(userPrincipal("alice"), "AIDAALICE00000000001", ""), pmNone},
 		{"account still matches a re-created user", `{"AWS":"111122223333"}`, newBob, PrincipalAccount},
@@ -168,7 +168,7 @@ func TestBoundNotPrincipalDeny(t *testing.T) {
 	}{
 		{"listed user is spared", bob, deny(rootA, bobARNValue), Allow},
 		{"re-created user is denied", newBob, deny(rootA, bobARNValue), ExplicitDeny},
-		{"listed user by id is spared", bob, deny(rootA, bobOldID), Allow},
+		{"a unique id written in NotPrincipal spares no one", bob, deny(rootA, bobOldID), ExplicitDeny},
 		{"listed session is spared", ci, deny(rootA, builderARN, builderCIARN), Allow},
 		{"re-created role's session is denied", newCI, deny(rootA, builderARN, builderCIARN), ExplicitDeny},
 		{"session not listed is denied", ci, deny(rootA, builderARN), ExplicitDeny},

@@ -69,8 +69,19 @@ type InlinePolicy struct {
 	Document   string
 }
 
+// AWSManagedPolicyAccount is the AccountID of AWS managed policies (arn:aws:iam::aws:policy/…).
+const AWSManagedPolicyAccount = "aws"
+
+// PolicyUsableIn reports whether a managed policy of policyAccount may be attached, set as a
+// permissions boundary or passed as a session policy in account: its own customer managed
+// policies and AWS managed policies only ("Customer managed policies are standalone policies that
+// you manage in your own AWS account", IAM User Guide).
+func PolicyUsableIn(policyAccount, account string) bool {
+	return policyAccount == account || policyAccount == AWSManagedPolicyAccount
+}
+
 // ManagedPolicy is a customer managed policy (AccountID is the account id) or an AWS managed policy
-// (AccountID "aws"). Names are unique per account case-insensitively; ARNs are unique.
+// (AccountID AWSManagedPolicyAccount). Names are unique per account case-insensitively; ARNs are unique.
 type ManagedPolicy struct {
 	AccountID        string
 	PolicyID         string // ANPA…

@@ -129,7 +129,7 @@ func (s *Service) checkSessionPolicies(ctx context.Context, account string, sp S
 	}
 	for _, arn := range sp.PolicyARNs {
 		mp, err := s.Roles.GetManagedPolicy(ctx, arn)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && mp.AccountID != account && mp.AccountID != awsManagedAccount) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !store.PolicyUsableIn(mp.AccountID, account)) {
 			return 0, awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "The policy %s does not exist or is not attachable.", arn)
 		}
 		if err != nil {
@@ -142,10 +142,6 @@ func (s *Service) checkSessionPolicies(ctx context.Context, account string, sp S
 	}
 	return size, nil
 }
-
-// awsManagedAccount is the account id AWS managed policies are stored under
-// (arn:aws:iam::aws:policy/…).
-const awsManagedAccount = "aws"
 
 func compactLen(doc string) int {
 	var v any

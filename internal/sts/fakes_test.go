@@ -181,10 +181,6 @@ func (m *memStore) bindLocked(trust string) []store.PrincipalBinding {
 			if r, ok := m.roles[n.Account+"/"+n.Name]; ok && (n.Kind == policy.NamedSession || r.Path == n.Path) {
 				id = r.RoleID
 			}
-		case policy.NamedUserID:
-			if _, ok := m.users[n.ID]; ok {
-				id = n.ID
-			}
 		}
 		if id != "" {
 			out = append(out, store.PrincipalBinding{Principal: ref.Value, ID: id})

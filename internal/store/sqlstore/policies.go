@@ -13,9 +13,6 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// awsManagedAccount is the account id of AWS managed policies (see store.ManagedPolicy).
-const awsManagedAccount = "aws"
-
 // ownerRefs gives the user_id and role_id columns of a row owned by (kind, id): the owner id goes
 // into the column whose foreign key matches kind, the other stays NULL (see 00002_iam.sql).
 func ownerRefs(kind store.PrincipalKind, id string) (userID, roleID sql.NullString, err error) {
@@ -229,7 +226,7 @@ func (s *Store) CreateManagedPolicy(ctx context.Context, p store.ManagedPolicy, 
 	}
 	next := max(p.NextVersion, versionNumber(versionID)+1)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if p.AccountID != awsManagedAccount {
+		if p.AccountID != store.AWSManagedPolicyAccount {
 			// managed_policies.account_id has no foreign key (see the migration), so check here.
 			var one int
 			err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = $1`, p.AccountID).Scan(&one)
@@ -553,7 +550,7 @@ func (s *Store) Attach(ctx context.Context, a store.Attachment, maxPerOwner int)
 		var policyAccount string
 		err = tx.QueryRowContext(ctx, `SELECT account_id FROM managed_policies WHERE arn = $1`, a.PolicyARN).Scan(&policyAccount)
 		switch {
-		case errors.Is(err, sql.ErrNoRows), err == nil && policyAccount != awsManagedAccount && policyAccount != account:
+		case errors.Is(err, sql.ErrNoRows), err == nil && !store.PolicyUsableIn(policyAccount, account):
 			return fmt.Errorf("the policy does not exist in account %q: %w", account, store.ErrNotFound)
 		case err != nil:
 			return err
@@ -660,7 +657,7 @@ func requireBoundaryPolicy(ctx context.Context, tx *sql.Tx, account, arn string)
 	}
 	var owner string
 	err := tx.QueryRowContext(ctx, `SELECT account_id FROM managed_policies WHERE arn = $1`, arn).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != account && owner != awsManagedAccount) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !store.PolicyUsableIn(owner, account)) {
 		return &store.MissingReferenceError{Kind: "managed policy", Key: arn}
 	}
 	return err

@@ -214,9 +214,10 @@ func (v *validator) value(shape *Shape, value any, path string) {
 		}
 		sort.Strings(keys)
 		badKey, badValue := false, false
+		scalarValues := scalar(shape.Value.Shape)
 		for _, k := range keys {
 			badKey = badKey || !valid(shape.Key.Shape, k)
-			if ev := entries[k]; ev != nil && scalar(shape.Value.Shape) {
+			if ev := entries[k]; ev != nil && scalarValues {
 				badValue = badValue || !valid(shape.Value.Shape, ev)
 			}
 		}
@@ -226,7 +227,7 @@ func (v *validator) value(shape *Shape, value any, path string) {
 		if badValue {
 			v.fail(path, shape, value, "Map value must satisfy constraint: ["+constraints(shape.Value.Shape)+"]")
 		}
-		if scalar(shape.Value.Shape) {
+		if scalarValues {
 			return
 		}
 		for _, k := range keys {
@@ -238,10 +239,10 @@ func (v *validator) value(shape *Shape, value any, path string) {
 		s, _ := value.(string)
 		v.length(shape, value, utf16Len(s), path)
 		if re := shape.PatternRegexp(); re != nil && !re.MatchString(s) {
-			v.fail(path, shape, value, "Member must satisfy regular expression pattern: "+shape.Pattern)
+			v.fail(path, shape, value, patternMsg(shape))
 		}
 		if len(shape.Enum) > 0 && !contains(shape.Enum, s) {
-			v.fail(path, shape, value, "Member must satisfy enum value set: ["+strings.Join(shape.Enum, ", ")+"]")
+			v.fail(path, shape, value, enumMsg(shape))
 		}
 	case "blob":
 		b, _ := value.([]byte)
@@ -282,35 +283,51 @@ func constraints(s *Shape) string {
 		noun = "value"
 	}
 	if s.Max != nil {
-		out = append(out, fmt.Sprintf("Member must have %s less than or equal to %s", noun, num(*s.Max)))
+		out = append(out, maxMsg(noun, *s.Max))
 	}
 	if s.Min != nil {
-		out = append(out, fmt.Sprintf("Member must have %s greater than or equal to %s", noun, num(*s.Min)))
+		out = append(out, minMsg(noun, *s.Min))
 	}
 	if s.Pattern != "" {
-		out = append(out, "Member must satisfy regular expression pattern: "+s.Pattern)
+		out = append(out, patternMsg(s))
 	}
 	if len(s.Enum) > 0 {
-		out = append(out, "Member must satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
+		out = append(out, enumMsg(s))
 	}
 	return strings.Join(out, ", ")
 }
 
+// The constraint texts, shared by the single-value form and the bracketed list of constraints.
+func maxMsg(noun string, f float64) string {
+	return "Member must have " + noun + " less than or equal to " + num(f)
+}
+
+func minMsg(noun string, f float64) string {
+	return "Member must have " + noun + " greater than or equal to " + num(f)
+}
+
+func patternMsg(s *Shape) string {
+	return "Member must satisfy regular expression pattern: " + s.Pattern
+}
+
+func enumMsg(s *Shape) string {
+	return "Member must satisfy enum value set: [" + strings.Join(s.Enum, ", ") + "]"
+}
+
 func (v *validator) length(shape *Shape, value any, n int, path string) {
-	if shape.Min != nil && float64(n) < *shape.Min {
-		v.fail(path, shape, value, fmt.Sprintf("Member must have length greater than or equal to %s", num(*shape.Min)))
-	}
-	if shape.Max != nil && float64(n) > *shape.Max {
-		v.fail(path, shape, value, fmt.Sprintf("Member must have length less than or equal to %s", num(*shape.Max)))
-	}
+	v.bounds(shape, value, float64(n), "length", path)
 }
 
 func (v *validator) rangeCheck(shape *Shape, value any, n float64, path string) {
+	v.bounds(shape, value, n, "value", path)
+}
+
+func (v *validator) bounds(shape *Shape, value any, n float64, noun, path string) {
 	if shape.Min != nil && n < *shape.Min {
-		v.fail(path, shape, value, fmt.Sprintf("Member must have value greater than or equal to %s", num(*shape.Min)))
+		v.fail(path, shape, value, minMsg(noun, *shape.Min))
 	}
 	if shape.Max != nil && n > *shape.Max {
-		v.fail(path, shape, value, fmt.Sprintf("Member must have value less than or equal to %s", num(*shape.Max)))
+		v.fail(path, shape, value, maxMsg(noun, *shape.Max))
 	}
 }
 

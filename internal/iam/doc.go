@@ -2,6 +2,6 @@
 // inline and managed policies with versions, attachments and permissions boundaries, MFA devices,
 // OIDC and SAML providers, outbound federation and the policy simulator. It enforces AWS's
 // semantic rules — quotas, reserved tag keys, delete conflicts, principals that must exist and are
-// bound to their unique ids when a trust policy is saved — applies every change as one store
-// updater, authorizes every call, and never sees HTTP.
+// bound to their unique ids when a trust policy is saved — applies every read-modify-write as one
+// store updater, authorizes every call, and never sees HTTP.
 package iam

@@ -290,10 +290,13 @@ func (s *Service) changeDevice(ctx context.Context, caller *principal.Principal,
 	if err := s.authorize(ctx, caller, action, serial); err != nil {
 		return err
 	}
-	if _, _, err := s.device(ctx, caller, serial); err != nil {
-		return err
-	}
-	if _, err := s.Store.UpdateMFADevice(ctx, serial, change); err != nil {
+	_, err := s.Store.UpdateMFADevice(ctx, serial, func(d *store.MFADevice) error {
+		if d.AccountID != caller.AccountID {
+			return noSuchDevice(serial) // another account's device is answered as a missing one
+		}
+		return change(d)
+	})
+	if err != nil {
 		return s.updateFailed(err, func() *awserr.Error { return noSuchDevice(serial) }, true)
 	}
 	return nil

@@ -75,13 +75,13 @@ func (s *Service) GetOutboundWebIdentityFederationInfo(ctx context.Context, call
 
 // DisableOutboundWebIdentityFederation turns the feature off; issued tokens stay valid.
 func (s *Service) DisableOutboundWebIdentityFederation(ctx context.Context, caller *principal.Principal) error {
-	if _, err := s.outbound(ctx, caller, "iam:DisableOutboundWebIdentityFederation"); err != nil {
+	if err := s.authorize(ctx, caller, "iam:DisableOutboundWebIdentityFederation", "*"); err != nil {
 		return err
 	}
 	now := s.Now().UTC().Truncate(time.Second)
 	_, err := s.Store.UpdateOutboundFederation(ctx, caller.AccountID, func(f *store.OutboundFederation, found bool) error {
 		if !found || !f.Enabled {
-			return featureDisabled() // a concurrent disable came first
+			return featureDisabled()
 		}
 		f.Enabled, f.UpdatedAt = false, now
 		return nil

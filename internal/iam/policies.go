@@ -15,7 +15,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Policy quotas (shared/spec/iam.md §3).
+// Policy quotas (IAM User Guide, "IAM and AWS STS quotas").
 const (
 	MaxManagedPolicySize    = 6144
 	MaxRoleInlineAggregate  = 10240

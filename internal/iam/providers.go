@@ -16,7 +16,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Identity provider quotas (shared/spec/iam.md §3).
+// Identity provider quotas (IAM User Guide, "IAM and AWS STS quotas").
 const (
 	MaxOIDCProviders       = 100
 	MaxSAMLProviders       = 100

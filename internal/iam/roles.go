@@ -14,7 +14,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Role quotas (shared/spec/iam.md §3).
+// Role quotas (IAM User Guide, "IAM and AWS STS quotas").
 const (
 	MaxTrustPolicySize        = 2048
 	DefaultMaxSessionDuration = 3600
@@ -372,8 +372,8 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 }
 
 // UpdateRole changes the description and/or the maximum session duration.
-func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, name string, description *string, maxSession int) (Role, error) {
-	return s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, false, nil, func(r *store.Role) error {
+func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, name string, description *string, maxSession int) error {
+	_, err := s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, false, nil, func(r *store.Role) error {
 		if description != nil {
 			r.Description = *description
 		}
@@ -382,21 +382,26 @@ func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, n
 		}
 		return nil
 	})
+	return err
 }
 
 // UpdateRoleDescription changes only the description.
 func (s *Service) UpdateRoleDescription(ctx context.Context, caller *principal.Principal, name, description string) (Role, error) {
-	return s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, false, nil, func(r *store.Role) error {
+	r, err := s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, false, nil, func(r *store.Role) error {
 		r.Description = description
 		return nil
 	})
+	if err != nil {
+		return Role{}, err
+	}
+	return s.roleView(ctx, r)
 }
 
 // UpdateAssumeRolePolicy replaces the trust policy wholesale, and its bindings with it, in one
 // store transaction.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.Principal, name, doc string) error {
 	var bindings []store.PrincipalBinding
-	check := func(ctx context.Context, _ store.Role) error {
+	check := func(ctx context.Context) error {
 		var err error
 		bindings, err = s.bindTrust(ctx, doc)
 		return err
@@ -411,23 +416,25 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.
 // changeRole authorizes action on a role, runs check (which may read the store, so it runs
 // before the transaction), then runs change on the role in one store transaction, keyed by the
 // role's unique id so that a role deleted and re-created under the same name in between is not
-// changed. modeled says whether the operation's model has ConcurrentModification.
+// changed. modeled says whether the operation's model has ConcurrentModification. It returns the
+// role as stored; only the operations that answer with the role render it (roleView), so a change
+// that has committed is never answered with an error of a later read.
 func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string,
-	modeled bool, check func(context.Context, store.Role) error, change func(*store.Role) error) (Role, error) {
+	modeled bool, check func(context.Context) error, change func(*store.Role) error) (store.Role, error) {
 	r, err := s.authorizeRole(ctx, caller, action, name, extra)
 	if err != nil {
-		return Role{}, err
+		return store.Role{}, err
 	}
 	if check != nil {
-		if err := check(ctx, r); err != nil {
-			return Role{}, err
+		if err := check(ctx); err != nil {
+			return store.Role{}, err
 		}
 	}
 	r, err = s.Store.UpdateRole(ctx, r.RoleID, change)
 	if err != nil {
-		return Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) }, modeled)
+		return store.Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) }, modeled)
 	}
-	return s.roleView(ctx, r)
+	return r, nil
 }
 
 // DeleteRole removes a role that has no policies left.

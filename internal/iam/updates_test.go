@@ -124,7 +124,7 @@ func TestLostRacesAnswerTheModeledError(t *testing.T) {
 		{"TagRole", func(s *Service, root *principal.Principal) error { return s.TagRole(ctx, root, "r", tags("k")) }, "ConcurrentModification", 409},
 		{"UntagRole", func(s *Service, root *principal.Principal) error { return s.UntagRole(ctx, root, "r", []string{"k"}) }, "ConcurrentModification", 409},
 		{"UpdateRole", func(s *Service, root *principal.Principal) error {
-			_, err := s.UpdateRole(ctx, root, "r", new("d"), 0)
+			err := s.UpdateRole(ctx, root, "r", new("d"), 0)
 			return err
 		}, "ServiceUnavailable", 503},
 		{"UpdateAssumeRolePolicy", func(s *Service, root *principal.Principal) error {

@@ -16,7 +16,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Quotas from shared/spec/iam.md §3.
+// Quotas (IAM User Guide, "IAM and AWS STS quotas").
 const (
 	MaxAccessKeysPerOwner = 2
 	MaxTagsPerResource    = 50
@@ -354,14 +354,16 @@ func (s *Service) changeUser(ctx context.Context, caller *principal.Principal, a
 	return nil
 }
 
+func userTags(u *store.User) *[]store.Tag { return &u.Tags }
+
 // TagUser adds or replaces tags; user tag keys compare case-insensitively.
 func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
-	return s.changeUser(ctx, caller, "iam:TagUser", name, tagContext(tags), tagger(tags, true, func(u *store.User) *[]store.Tag { return &u.Tags }))
+	return s.changeUser(ctx, caller, "iam:TagUser", name, tagContext(tags), tagger(tags, true, userTags))
 }
 
 // UntagUser removes tags by key (case-insensitively); absent keys are ignored, as in AWS.
 func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
-	return s.changeUser(ctx, caller, "iam:UntagUser", name, map[string][]string{"aws:TagKeys": keys}, untagger(keys, true, func(u *store.User) *[]store.Tag { return &u.Tags }))
+	return s.changeUser(ctx, caller, "iam:UntagUser", name, map[string][]string{"aws:TagKeys": keys}, untagger(keys, true, userTags))
 }
 
 // ListUserTags pages through a user's tags.

@@ -40,7 +40,7 @@ const (
 	msgSignature      = "Signature must be 64 hexadecimal characters"
 	msgExpires        = "X-Amz-Expires must be an integer number of seconds between 1 and 604800"
 	msgStreaming      = "Streaming (chunked) payload signatures are not supported by this service"
-	msgContentSHA256  = "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 of the payload"
+	msgContentSHA256  = "x-amz-content-sha256 must be the hex SHA-256 of the payload"
 	msgBadQuery       = "The query string contains an invalid percent-encoding"
 	msgTokenTwice     = "X-Amz-Security-Token must appear exactly once, in the same place as the signature"
 	msgDuplicateParam = "Duplicate SigV4 parameter: "

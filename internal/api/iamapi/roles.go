@@ -141,7 +141,7 @@ func roleTable(svc *iam.Service, t api.Table) {
 		return out, nil
 	})
 	t["UpdateRole"] = api.Op(func(ctx context.Context, c *api.Call, in *updateRoleIn) (*api.Empty, error) {
-		_, err := svc.UpdateRole(ctx, c.Caller, in.RoleName, in.Description, in.MaxSessionDuration)
+		err := svc.UpdateRole(ctx, c.Caller, in.RoleName, in.Description, in.MaxSessionDuration)
 		return &api.Empty{}, err
 	})
 	t["UpdateRoleDescription"] = api.Op(func(ctx context.Context, c *api.Call, in *updateRoleDescriptionIn) (*roleOutput, error) {

@@ -85,9 +85,8 @@ func (v *Verifier) issuerBase(iss string, prov Provider) (*url.URL, error) {
 	if u.Scheme != provScheme {
 		return nil, invalid(msgNoProvider+iss, nil)
 	}
-	if strings.HasPrefix(prov.URL, "http://") && !v.opts.AllowHTTP {
-		return nil, invalid(MsgKeyRetrieval, fmt.Errorf("provider URL %q is http and http issuers are not allowed", prov.URL))
-	}
+	// An http provider is thus reached only with an http issuer, which checkScheme refused
+	// unless AllowHTTP.
 	return u, nil
 }
 
@@ -120,7 +119,7 @@ func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov 
 			select {
 			case <-f.done:
 			case <-ctx.Done():
-				return nil, &Error{Kind: Communication, Message: MsgCommunication, Cause: ctx.Err()}
+				return nil, commErr(ctx.Err())
 			}
 			if f.err != nil {
 				return nil, f.err
@@ -199,7 +198,7 @@ func (v *Verifier) runFetch(ctx context.Context, e *cacheEntry, f *flight, iss s
 	if err != nil {
 		// Keys still inside their TTL stay usable: a failed unknown-kid refetch must not
 		// take down tokens signed with known keys.
-		ferr := &Error{Kind: Communication, Message: MsgCommunication, Cause: err}
+		ferr := commErr(err)
 		e.lastErr, e.lastErrAt = ferr, v.opts.Now()
 		f.err = ferr
 	} else {
@@ -420,4 +419,10 @@ func compatible(k verificationKey, alg string) bool {
 		}
 	}
 	return false
+}
+
+// commErr is every failed fetch as the caller sees it: one message, whatever happened; the cause
+// goes only to the log.
+func commErr(cause error) *Error {
+	return &Error{Kind: Communication, Message: MsgCommunication, Cause: cause}
 }

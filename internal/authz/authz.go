@@ -363,7 +363,8 @@ func requestPrincipal(req Request) policy.Principal {
 	return PolicyPrincipal(req.Caller)
 }
 
-// Context builds the global condition keys for a caller (iam.md §5.5).
+// Context builds the global condition keys for a caller (IAM User Guide, "AWS global condition
+// context keys").
 func (e *Engine) Context(ctx context.Context, p *principal.Principal) *policy.Context {
 	c := policy.NewContext()
 	ri := Info(ctx)

@@ -40,7 +40,8 @@ type messageStatement struct {
 	Effect         string `json:"effect"`
 }
 
-// DecodedMessage is the JSON DecodeAuthorizationMessage returns (sts.md §11.8).
+// DecodedMessage is the JSON DecodeAuthorizationMessage returns (STS API Reference,
+// DecodeAuthorizationMessage).
 type DecodedMessage struct {
 	Allowed           bool                           `json:"allowed"`
 	ExplicitDeny      bool                           `json:"explicitDeny"`

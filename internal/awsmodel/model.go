@@ -15,7 +15,7 @@ var modelFS embed.FS
 
 // supplementFS holds operations the team's model subsets lack but Latchkey's issues require
 // (IAM ListPolicies and the outbound web identity federation operations). They are written in the
-// botocore format from the AWS API reference and the member tables of shared/spec/iam.md, and are
+// botocore format from the IAM API Reference, and are
 // merged under the shipped model without overriding anything it defines.
 //
 //go:embed supplements/*.json

@@ -6,7 +6,7 @@ import (
 )
 
 func TestAccountFromAWSKeyIDs(t *testing.T) {
-	// Vectors from shared/spec/sigv4.md §8.
+	// Access key ids whose account is known (the decoding AWS's GetAccessKeyInfo performs).
 	for id, want := range map[string]string{
 		"ASIAY34FZKBOKMUTVV7A": "609629065308",
 		"AKIARZPUZDIKAAJDIVTY": "123456789012",

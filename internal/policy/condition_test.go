@@ -215,7 +215,7 @@ func TestConditionArn(t *testing.T) {
 		{"like missing", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:*:*"}}`, nil, false, false},
 		{"request not an arn", "", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:*:*"}}`, ctxOf("aws:SourceArn", "my-topic"), false, true},
 		{"not like request not an arn", "", `{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:*:*:*"}}`, ctxOf("aws:SourceArn", "my-topic"), false, true},
-		// iam.md §8 case 7.
+		// Minimal evaluation case 7 (see TestMinimalList).
 		{"principal arn dev role", "", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/dev-*"}}`, ctxOf("aws:PrincipalArn", "arn:aws:iam::123456789012:role/dev-builder"), true, false},
 		{"principal arn prod role", "", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/dev-*"}}`, ctxOf("aws:PrincipalArn", "arn:aws:iam::123456789012:role/prod-builder"), false, false},
 	}
@@ -242,7 +242,7 @@ func TestConditionIfExistsNull(t *testing.T) {
 		{"null true absent", "", `{"Null":{"aws:TokenIssueTime":"true"}}`, nil, true, false},
 		{"null true present", "", `{"Null":{"aws:TokenIssueTime":"true"}}`, ctxOf("aws:TokenIssueTime", "2026-01-01T00:00:00Z"), false, false},
 		{"null false present", "", `{"Null":{"aws:TokenIssueTime":"false"}}`, ctxOf("aws:TokenIssueTime", "2026-01-01T00:00:00Z"), true, false},
-		// iam.md §8 case 3.
+		// Minimal evaluation case 3 (see TestMinimalList).
 		{"null false absent", "", `{"Null":{"sts:ExternalId":"false"}}`, nil, false, false},
 		{"null json bool", "", `{"Null":{"sts:ExternalId":false}}`, ctxOf("sts:ExternalId", "abc"), true, false},
 		{"null both values", "", `{"Null":{"k":["true","false"]}}`, nil, true, false},
@@ -266,7 +266,7 @@ func TestConditionSets(t *testing.T) {
 		{"any value one matches", "", `{"ForAnyValue:StringEquals":{"aws:TagKeys":["environment","x"]}}`, tags, true, false},
 		{"any value none match", "", `{"ForAnyValue:StringEquals":{"aws:TagKeys":["x","y"]}}`, tags, false, false},
 		{"any value absent", "", `{"ForAnyValue:StringEquals":{"aws:TagKeys":["environment"]}}`, nil, false, false},
-		// iam.md §8 case 1.
+		// Minimal evaluation case 1 (see TestMinimalList).
 		{"all values like amr absent", "", `{"ForAllValues:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`, nil, true, false},
 		{"any value like amr absent", "", `{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`, nil, false, false},
 		{"any value like amr authenticated", "", `{"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`, amr, true, false},
@@ -303,7 +303,7 @@ func TestConditionSets(t *testing.T) {
 	runCondCases(t, cases)
 }
 
-// Unknown operators and unreadable values fail closed (DESIGN.md principle 7).
+// Unknown operators and unreadable values fail closed.
 func TestFailClosed(t *testing.T) {
 	cases := []condCase{
 		{"unknown operator with empty block", "", `{"StringEqualsFoo":{}}`, nil, false, true},

@@ -1,7 +1,7 @@
 package policy
 
 // Input is one request together with every policy that bears on it (doc "Policy evaluation
-// logic", "Cross-account policy evaluation logic"; iam.md §6.2–6.4).
+// logic", "Cross-account policy evaluation logic").
 type Input struct {
 	Request
 	// IsRoot: the caller uses the account root's long-term (or GetSessionToken) credentials,

@@ -62,7 +62,7 @@ func trustDeny(t *testing.T) *Policy {
 }
 
 // Decide scenarios (doc "Policy evaluation logic", "Cross-account policy evaluation logic",
-// "How IAM roles differ from resource-based policies"; iam.md §6.2–6.4).
+// "How IAM roles differ from resource-based policies").
 func TestDecide(t *testing.T) {
 	user := userPrincipal("bob")
 	session := sessionPrincipal(acctA, "builder", "ci")

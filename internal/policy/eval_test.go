@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The minimal evaluation test list of iam.md §8, each case spelled out.
+// The minimal evaluation cases every IAM evaluator must get right (numbered below), each spelled
+// out.
 func TestMinimalList(t *testing.T) {
 	allowIf := func(cond string) *Policy {
 		return mustParse(t, Identity, identityDoc(`"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*","Condition":`+cond))

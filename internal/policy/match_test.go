@@ -20,7 +20,7 @@ func TestActionMatching(t *testing.T) {
 		want    bool
 	}{
 		{`"sts:AssumeRole"`, false, "sts:AssumeRole", true},
-		// iam.md §8 case 5.
+		// Minimal evaluation case 5 (see TestMinimalList).
 		{`"STS:assumerole"`, false, "sts:AssumeRole", true},
 		{`"sts:AssumeRole"`, false, "STS:ASSUMEROLE", true},
 		{`"sts:Assume*"`, false, "sts:AssumeRoleWithSAML", true},

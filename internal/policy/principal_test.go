@@ -2,7 +2,7 @@ package policy
 
 import "testing"
 
-// Principal forms (doc "AWS JSON policy elements: Principal"; sts.md §12).
+// Principal forms (doc "AWS JSON policy elements: Principal").
 func TestPrincipalMatching(t *testing.T) {
 	const acct = "111122223333"
 	user := userPrincipal("bob")
@@ -32,7 +32,7 @@ func TestPrincipalMatching(t *testing.T) {
 		{"aws star anonymous", `{"AWS":"*"}`, false, anon, PrincipalWildcard},
 		{"aws star not federated", `{"AWS":"*"}`, false, oidc, pmNone},
 		{"account id matches user", `{"AWS":"111122223333"}`, false, user, PrincipalAccount},
-		// iam.md §8 case 4.
+		// Minimal evaluation case 4 (see TestMinimalList).
 		{"account id matches session", `{"AWS":"111122223333"}`, false, session, PrincipalAccount},
 		{"account id matches root", `{"AWS":"111122223333"}`, false, root, PrincipalAccount},
 		{"root arn matches session", `{"AWS":"arn:aws:iam::111122223333:root"}`, false, session, PrincipalAccount},

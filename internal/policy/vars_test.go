@@ -28,7 +28,7 @@ func TestVariablesInResource(t *testing.T) {
 		{"username substituted", res("2012-10-17", bucket+"${aws:username}/*"), bob, bucket + "bob/photo.jpg", true},
 		{"other user's prefix", res("2012-10-17", bucket+"${aws:username}/*"), bob, bucket + "alice/photo.jpg", false},
 		{"key name case-insensitive", res("2012-10-17", bucket+"${AWS:UserName}/*"), bob, bucket + "bob/x", true},
-		// iam.md §8 case 6: a role session has no aws:username.
+		// Minimal evaluation case 6 (see TestMinimalList): a role session has no aws:username.
 		{"missing variable matches nothing", res("2012-10-17", bucket+"${aws:username}/*"), ctxOf("aws:userid", "AROAEXAMPLE:s"), bucket + "/x", false},
 		{"missing variable literal does not match", res("2012-10-17", bucket+"${aws:username}/*"), nil, bucket + "${aws:username}/x", false},
 		{"2008 keeps text literal", res("2008-10-17", bucket+"${aws:username}/*"), bob, bucket + "${aws:username}/x", true},

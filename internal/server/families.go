@@ -9,7 +9,7 @@ import (
 
 // family holds the error codes that differ between the query services (STS, IAM), the JSON
 // service (Cognito Identity) and the REST service (QuickSight) for the same condition
-// (shared/spec/limits-and-errors.md §B.1).
+// (the "Common Errors" pages of the STS, IAM, Cognito Identity and QuickSight API references).
 type family struct {
 	auth           map[authn.Kind]codeStatus
 	validation     codeStatus

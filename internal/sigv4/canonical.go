@@ -12,7 +12,7 @@ const EmptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 
 const upperHex = "0123456789ABCDEF"
 
-// CanonicalRequest builds the SigV4 canonical request (sigv4.md §3) for req as described by a.
+// CanonicalRequest builds the SigV4 canonical request ("Create a signed AWS API request") for req as described by a.
 // The payload hash is always SHA-256 of req.Body: for the services in scope the body is the
 // request, so what a client declares in X-Amz-Content-Sha256 never replaces it (Verify refuses a
 // declaration that differs from the body).

@@ -18,7 +18,9 @@ const UnsignedPayload = "UNSIGNED-PAYLOAD"
 const TimeFormat = "20060102T150405Z"
 
 const (
-	// MaxSkew is the symmetric clock-skew window STS applies (sigv4.md §2 step 5).
+	// MaxSkew is the symmetric clock-skew window AWS applies ("Signature Version 4 for API
+	// requests": a request must reach AWS within five minutes of its time stamp; STS is
+	// observed to allow 15).
 	MaxSkew = 15 * time.Minute
 	// MaxExpires is the SigV4 presign maximum: the signing key is only valid for seven days.
 	MaxExpires = 7 * 24 * time.Hour

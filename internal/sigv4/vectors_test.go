@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// The vectors of sigv4.md §9, made with botocore at a frozen clock.
+// Test vectors made with botocore at a frozen clock.
 const vectorSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 var vectorClock = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)

@@ -25,7 +25,7 @@ const (
 	msgNotSigned = "There were headers present in the request which were not signed: "
 )
 
-// CheckScope runs the checks of sigv4.md §2 steps 1-6 that need no secret, in that order. They run
+// CheckScope runs the checks of the signature that need no secret, in that order. They run
 // before the HMAC so that a stale or misdirected request never reaches signature comparison. Any
 // region string is accepted (clients sign with whatever region they are configured with).
 func (a *Auth) CheckScope(expectedService string, now time.Time) error {

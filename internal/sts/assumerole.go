@@ -172,7 +172,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		}
 	}
 
-	// The contexts are verified once the trust policy allowed sts:SetContext (sts.md §10).
+	// The contexts are verified once the trust policy allowed sts:SetContext.
 	identityContext, err := s.verifyContexts(ctx, role.AccountID, in.Contexts)
 	if err != nil {
 		return RoleSession{}, err
@@ -394,7 +394,7 @@ func (s *Service) GetFederationToken(ctx context.Context, caller *principal.Prin
 }
 
 // SessionRestriction enforces what GetSessionToken and GetFederationToken credentials may not
-// call (sts.md §3), before any policy is consulted.
+// call (IAM User Guide, "Compare AWS STS credentials"), before any policy is consulted.
 func SessionRestriction(p *principal.Principal, service, operation string) error {
 	if p == nil || !p.Temporary {
 		return nil

@@ -11,7 +11,8 @@ import (
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
-// RootTaskPolicies are the only task policies AssumeRoot accepts (sts.md §11.11).
+// RootTaskPolicies are the only task policies AssumeRoot accepts (STS API Reference, AssumeRoot,
+// TaskPolicyArn).
 var RootTaskPolicies = map[string]bool{
 	"arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials":  true,
 	"arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword":    true,

@@ -11,7 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/token"
 )
 
-// Trusted context providers of AssumeRole's ProvidedContexts (sts.md §10). Only the QuickSight
+// Trusted context providers of AssumeRole's ProvidedContexts (STS API Reference, AssumeRole). Only the QuickSight
 // provider is supported: its assertions are the Context of QuickSight GetIdentityContext, signed
 // by Latchkey's own issuer.
 const (

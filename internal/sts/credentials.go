@@ -21,7 +21,7 @@ import (
 	"github.com/latchkey/latchkey/internal/token"
 )
 
-// Limits from shared/spec/sts.md §4–§6.
+// Limits (STS API Reference, the operations' parameters; IAM User Guide, "IAM and AWS STS quotas").
 const (
 	DefaultRoleSession      = 3600
 	RoleChainingMax         = 3600
@@ -173,7 +173,7 @@ func checkTagText(t SessionTag) error {
 	return nil
 }
 
-// checkTags applies the session-tag rules of sts.md §6 and returns the tags' packed size.
+// checkTags applies the session-tag rules (IAM User Guide, "Pass session tags in AWS STS") and returns the tags' packed size.
 func checkTags(tags []SessionTag, transitive []string, incomingTransitive []string) (int, error) {
 	if len(tags) > MaxSessionTags {
 		return 0, validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", MaxSessionTags)

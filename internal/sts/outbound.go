@@ -21,7 +21,7 @@ type OutboundStore interface {
 	GetOutboundFederation(ctx context.Context, accountID string) (store.OutboundFederation, error)
 }
 
-// Limits of GetWebIdentityToken (sts.md §11.9).
+// Limits of GetWebIdentityToken (STS API Reference, GetWebIdentityToken).
 const (
 	defaultWebIdentityTokenSeconds = 300
 	// maxJWTPayload bounds the claims, which caller tags make arbitrarily large; AWS does not

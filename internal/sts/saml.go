@@ -16,7 +16,8 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// SAML attribute names AWS reads (sts.md §11.3).
+// SAML attribute names AWS reads (IAM User Guide, "Configure SAML assertions for the
+// authentication response").
 const (
 	samlAttrRole           = "https://aws.amazon.com/SAML/Attributes/Role"
 	samlAttrSessionName    = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"

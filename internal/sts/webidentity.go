@@ -28,7 +28,8 @@ type ProviderStore interface {
 	GetSAMLProvider(ctx context.Context, arn string) (store.SAMLProvider, error)
 }
 
-// Claims STS reads from web identity tokens (sts.md §11.2).
+// Claims STS reads from web identity tokens (IAM User Guide, "Pass session tags in AWS STS";
+// STS API Reference, AssumeRoleWithWebIdentity).
 const (
 	tagsClaim           = "https://aws.amazon.com/tags"
 	sourceIdentityClaim = "https://aws.amazon.com/source_identity"

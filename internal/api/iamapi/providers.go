@@ -248,7 +248,8 @@ func providerTable(svc *iam.Service, t api.Table) {
 	})
 }
 
-// trimScheme shows a provider URL as IAM does, without https:// (shared/spec/iam.md §4).
+// trimScheme shows a provider URL as IAM does, without https:// (IAM API Reference,
+// GetOpenIDConnectProvider, Url).
 func trimScheme(u string) string {
 	for _, p := range []string{"https://", "http://"} {
 		if len(u) > len(p) && u[:len(p)] == p {

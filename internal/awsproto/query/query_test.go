@@ -42,7 +42,7 @@ func input(t testing.TB, svc *awsmodel.Service, op string) *awsmodel.Shape {
 	return o.Input
 }
 
-// Bodies captured from the clients (protocols.md §9.2 and §9.3).
+// Bodies captured from the clients (botocore and the AWS SDK for Go v2).
 const (
 	botocoreAssumeRole = `Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=sess-1&DurationSeconds=1800&PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3A123456789012%3Apolicy%2Fp1&PolicyArns.member.2.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess&Policy=%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D&Tags.member.1.Key=Project&Tags.member.1.Value=Unicorn&Tags.member.2.Key=Team&Tags.member.2.Value=Automation&TransitiveTagKeys.member.1=Project&ExternalId=ext-123&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fuser&TokenCode=123456&SourceIdentity=alice&ProvidedContexts.member.1.ProviderArn=arn%3Aaws%3Aiam%3A%3Aaws%3AcontextProvider%2FQuickSight&ProvidedContexts.member.1.ContextAssertion=abcd1234`
 	goV2AssumeRole     = `Action=AssumeRole&ProvidedContexts.member.1.ContextAssertion=abcd&ProvidedContexts.member.1.ProviderArn=arn%3Aaws%3Aiam%3A%3Aaws%3AcontextProvider%2FQuickSight&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=s1&Tags.member.1.Key=k&Tags.member.1.Value=v&Version=2011-06-15`
@@ -608,7 +608,7 @@ func TestDecodeHostileInputIsCheap(t *testing.T) {
 	}
 }
 
-// flatten is the client side of the awsQuery rules in protocols.md §4.1, written independently of
+// flatten is the client side of the awsQuery serialization rules (Smithy, "AWS query protocol"), written independently of
 // the decoder so that a round trip checks one against the other.
 func flatten(shape *awsmodel.Shape, tree map[string]any) url.Values {
 	out := url.Values{}

@@ -6,6 +6,6 @@
 // checked by goxmldsig against the provider's certificates only, and every value that matters
 // (issuer, subject, conditions, attributes) is read from the element goxmldsig returns as
 // verified, never from the original document. Anything ambiguous or unsupported is refused
-// (DESIGN.md principle 7), and each refusal is an *Error whose Kind tells the caller which AWS
+// (fail closed), and each refusal is an *Error whose Kind tells the caller which AWS
 // error to answer with.
 package saml

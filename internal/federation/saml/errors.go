@@ -14,7 +14,7 @@ const (
 	InvalidMetadata
 	// AccessDenied becomes AccessDenied (403) "Not authorized to perform
 	// sts:AssumeRoleWithSAML": AWS answers a response without a NameID this way
-	// (sts.md §11.3 rule 4), not with InvalidIdentityToken.
+	// (observed), not with InvalidIdentityToken.
 	AccessDenied
 )
 

@@ -10,7 +10,8 @@ import (
 	"github.com/beevik/etree"
 )
 
-// MaxMetadataLength is IAM's limit on SAMLMetadataDocument (iam.md §4 "SAML providers").
+// MaxMetadataLength is IAM's limit on SAMLMetadataDocument (IAM API Reference,
+// CreateSAMLProvider).
 const MaxMetadataLength = 10_000_000
 
 // Metadata is what Latchkey keeps from an IdP metadata document.

@@ -10,7 +10,7 @@ const nameIDFormatPrefix = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 
 // NameQualifier is the AssumeRoleWithSAML NameQualifier output and the saml:namequalifier
 // condition key: base64(SHA1(issuer + accountID + "/" + providerName)), standard alphabet with
-// padding (sts.md §11.3 rule 12). SHA-1 is AWS's choice, used here as an identifier, not for
+// padding (IAM User Guide, "Configure SAML assertions for the authentication response"). SHA-1 is AWS's choice, used here as an identifier, not for
 // security.
 func NameQualifier(issuer, accountID, providerName string) string {
 	sum := sha1.Sum([]byte(issuer + accountID + "/" + providerName))

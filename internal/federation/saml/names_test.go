@@ -3,7 +3,8 @@ package saml
 import "testing"
 
 func TestNameQualifier(t *testing.T) {
-	// The test vector of sts.md §11.3 rule 12.
+	// base64(SHA1(issuer + account + "/" + provider)), as the IAM User Guide's
+	// "Configure SAML assertions for the authentication response" defines NameQualifier.
 	if got := NameQualifier("https://example.com/saml", "123456789012", "MySAMLIdP"); got != "1uAJanUnBc2XeUkHURMht+xam2c=" {
 		t.Fatalf("NameQualifier = %q", got)
 	}

@@ -24,7 +24,7 @@ const (
 	DefaultSkew = 3 * time.Minute
 
 	// DefaultMaxAge is AWS's redeem window: "Token must be redeemed within 5 minutes of
-	// issuance" (sts.md §11.3 rule 6).
+	// issuance" (AWS's AssumeRoleWithSAML error text).
 	DefaultMaxAge = 5 * time.Minute
 
 	bearerMethod  = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
@@ -32,7 +32,7 @@ const (
 	entityFormat  = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 )
 
-// Client-facing messages. The AWS texts are quoted from sts.md §11.3.
+// Client-facing messages, in AWS's AssumeRoleWithSAML wording where it is known.
 const (
 	msgSignatureInvalid = "Response signature invalid"
 	msgIssuer           = "Issuer not present in specified provider"

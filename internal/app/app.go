@@ -149,14 +149,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, STS: stsSvc, Verifier: stsSvc.WebIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
 	stsSvc.CognitoIssuer = cfg.CognitoIssuer
-	stsSvc.ClassicFlowAllowed = cognitoSvc.ClassicFlowAllowed
-	stsSvc.CognitoPoolAccount = func(ctx context.Context, poolID string) (string, error) {
-		p, err := st.GetIdentityPool(ctx, poolID)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", nil
-		}
-		return p.AccountID, err
-	}
+	stsSvc.CognitoPool = cognitoSvc.CognitoPool
 	quicksightSvc := &quicksight.Service{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now}
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {

@@ -350,12 +350,15 @@ func TestClassicFlowTokens(t *testing.T) {
 	if amr := claims["amr"].([]any); len(amr) != 1 || amr[0] != "unauthenticated" {
 		t.Fatalf("amr %v", amr)
 	}
-	ok, _ := f.svc.ClassicFlowAllowed(ctx, p.ID)
-	if !ok {
-		t.Fatal("classic flow not allowed by default")
+	account, ok, err := f.svc.CognitoPool(ctx, p.ID)
+	if err != nil || !ok {
+		t.Fatalf("classic flow not allowed by default: %v", err)
 	}
-	if ok, _ := f.svc.ClassicFlowAllowed(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); ok {
-		t.Fatal("unknown pool allowed")
+	if account != p.AccountID {
+		t.Fatalf("pool account %q, want %q", account, p.AccountID)
+	}
+	if account, ok, err := f.svc.CognitoPool(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); ok || account != "" || err != nil {
+		t.Fatalf("unknown pool: account %q, classic flow %v, %v", account, ok, err)
 	}
 	no := false
 	if _, err := f.svc.UpdateIdentityPool(ctx, f.root, PoolInput{ID: p.ID, Name: "app", AllowUnauthenticated: true, AllowClassicFlow: &no}); err != nil {
@@ -365,7 +368,7 @@ func TestClassicFlowTokens(t *testing.T) {
 	if ae := wantCode(t, err, "InvalidParameterException"); ae.Message != msgClassicDisabled {
 		t.Fatal(ae.Message)
 	}
-	if ok, _ := f.svc.ClassicFlowAllowed(ctx, p.ID); ok {
+	if _, ok, _ := f.svc.CognitoPool(ctx, p.ID); ok {
 		t.Fatal("classic flow still allowed")
 	}
 	_, err = f.svc.GetOpenIdToken(ctx, "us-east-1:00000000-0000-4000-8000-000000000000", nil)
@@ -382,6 +385,10 @@ func TestEnhancedFlowRoles(t *testing.T) {
 	}
 	if r := f.sts.last(); !slices.Equal(r.AMR, []string{"unauthenticated"}) {
 		t.Fatalf("amr %v", r.AMR)
+	}
+	// STS is told the pool's account, so that it need not read the pool again.
+	if r := f.sts.last(); r.PoolID != p.ID || r.PoolAccount != p.AccountID || r.PoolAccount == "" {
+		t.Fatalf("pool %q of account %q, want %q of %q", r.PoolID, r.PoolAccount, p.ID, p.AccountID)
 	}
 	// STS refusing the role.
 	f.sts.deny[unauthRole] = true
@@ -681,7 +688,7 @@ func TestStoreFailures(t *testing.T) {
 	if ae := wantCode(t, err, "ServiceUnavailable"); ae.HTTPStatus != 503 {
 		t.Fatalf("%+v", ae)
 	}
-	if _, err := f.svc.ClassicFlowAllowed(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); err == nil {
+	if _, ok, err := f.svc.CognitoPool(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); err == nil || ok {
 		t.Fatal("a store failure allowed the classic flow")
 	}
 }

@@ -102,7 +102,7 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in CredentialsI
 	for _, k := range keys {
 		sessionTags = append(sessionTags, principal.Tag{Key: k, Value: tags[k]})
 	}
-	creds, err := s.STS.AssumeRoleForCognito(ctx, sts.CognitoRequest{RoleARN: role, PoolID: p.ID, IdentityID: id.ID, AMR: amr, Tags: sessionTags})
+	creds, err := s.STS.AssumeRoleForCognito(ctx, sts.CognitoRequest{RoleARN: role, PoolID: p.ID, PoolAccount: p.AccountID, IdentityID: id.ID, AMR: amr, Tags: sessionTags})
 	if err != nil {
 		if ae, ok := awserr.As(err); ok && ae.HTTPStatus >= 500 {
 			return IdentityCredentials{}, err

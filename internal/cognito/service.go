@@ -338,18 +338,20 @@ func listLimit(n int) int {
 	return n
 }
 
-// ClassicFlowAllowed tells STS whether a pool's tokens may be used directly with
-// AssumeRoleWithWebIdentity: a pool that never set AllowClassicFlow allows it (as AWS observed
-// behaviour shows); an unknown pool does not.
-func (s *Service) ClassicFlowAllowed(ctx context.Context, poolID string) (bool, error) {
+// CognitoPool is what STS needs to know of an identity pool, read once (sts.Service.CognitoPool):
+// the account that owns it, and whether its tokens may be used directly with
+// AssumeRoleWithWebIdentity, which a pool that never set AllowClassicFlow allows (as AWS observed
+// behaviour shows). An unknown pool is "" and false: STS treats it as another account's and
+// refuses its tokens. Store errors are returned as they are, for STS to answer in its own codes.
+func (s *Service) CognitoPool(ctx context.Context, poolID string) (account string, classicFlow bool, err error) {
 	p, err := s.Store.GetIdentityPool(ctx, poolID)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return false, s.storeErr(err)
+		return "", false, err
 	}
-	return p.AllowClassicFlow == nil || *p.AllowClassicFlow, nil
+	return p.AccountID, p.AllowClassicFlow == nil || *p.AllowClassicFlow, nil
 }
 
 func awsErr(code, format string, args ...any) *awserr.Error {

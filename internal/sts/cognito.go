@@ -28,32 +28,43 @@ const CognitoSessionName = "CognitoIdentityCredentials"
 // cognito-identity.amazonaws.com.
 var crossAccountCognitoKeys = []string{CognitoProvider + ":aud", CognitoProvider + ":amr"}
 
-// cognitoTrustKeys returns the condition keys the role's trust policy must pin for identities of
-// pool: none when the pool belongs to the role's account, crossAccountCognitoKeys otherwise,
-// including when the pool's account cannot be told.
-func (s *Service) cognitoTrustKeys(ctx context.Context, pool, roleAccount string) ([]string, error) {
-	if s.CognitoPoolAccount != nil {
-		account, err := s.CognitoPoolAccount(ctx, pool)
-		if err != nil {
-			if _, ok := awserr.As(err); ok {
-				return nil, err
-			}
-			return nil, s.storeErr(err)
-		}
-		if account != "" && account == roleAccount {
-			return nil, nil
-		}
+// cognitoPool reads, once, what STS needs to know of an identity pool (see CognitoPool): the
+// account that owns it, "" when that cannot be told, and whether its tokens may be used directly.
+// Without CognitoPool, no pool's account is known and no pool allows the classic flow.
+func (s *Service) cognitoPool(ctx context.Context, pool string) (account string, classicFlow bool, err error) {
+	if s.CognitoPool == nil {
+		return "", false, nil
 	}
-	return crossAccountCognitoKeys, nil
+	account, classicFlow, err = s.CognitoPool(ctx, pool)
+	if err != nil {
+		if _, ok := awserr.As(err); ok {
+			return "", false, err
+		}
+		return "", false, s.storeErr(err)
+	}
+	return account, classicFlow, nil
+}
+
+// cognitoTrustKeys returns the condition keys the role's trust policy must pin for identities of
+// a pool of poolAccount: none when the pool belongs to the role's account, crossAccountCognitoKeys
+// otherwise, including when the pool's account cannot be told ("").
+func cognitoTrustKeys(poolAccount, roleAccount string) []string {
+	if poolAccount != "" && poolAccount == roleAccount {
+		return nil
+	}
+	return crossAccountCognitoKeys
 }
 
 // CognitoRequest asks for enhanced-flow credentials for one identity.
 type CognitoRequest struct {
-	RoleARN    string
-	PoolID     string
-	IdentityID string
-	AMR        []string
-	Tags       []SessionTag
+	RoleARN string
+	PoolID  string
+	// PoolAccount is the account that owns the pool, which the Cognito service has just read
+	// (a pool's account never changes); "" has STS read it through CognitoPool.
+	PoolAccount string
+	IdentityID  string
+	AMR         []string
+	Tags        []SessionTag
 }
 
 // AssumeRoleForCognito is the AssumeRoleWithWebIdentity GetCredentialsForIdentity performs: the
@@ -73,14 +84,16 @@ func (s *Service) AssumeRoleForCognito(ctx context.Context, r CognitoRequest) (C
 	}
 	// The enhanced flow makes the same AssumeRoleWithWebIdentity call on the identity's behalf,
 	// so the cross-account rule applies to it as well.
-	require, err := s.cognitoTrustKeys(ctx, r.PoolID, role.AccountID)
-	if err != nil {
-		return Credentials{}, err
+	poolAccount := r.PoolAccount
+	if poolAccount == "" {
+		if poolAccount, _, err = s.cognitoPool(ctx, r.PoolID); err != nil {
+			return Credentials{}, err
+		}
 	}
 	session, err := s.federatedSession(ctx, federatedRequest{
 		op: "sts:AssumeRoleWithWebIdentity", role: role, providerARN: CognitoProvider, sessionName: CognitoSessionName,
 		duration: DefaultRoleSession, tags: r.Tags, context: cognitoContext(r.PoolID, r.IdentityID, r.AMR), denied: webIdentityDenied,
-		requireKeys: require,
+		requireKeys: cognitoTrustKeys(poolAccount, role.AccountID),
 	})
 	if err != nil {
 		return Credentials{}, err
@@ -121,51 +134,63 @@ func tokenIssuer(tok string) string {
 	return c.Iss
 }
 
+// cognitoToken is a Cognito identity token verified for the classic flow.
+type cognitoToken struct {
+	pool, identity string
+	// poolAccount is the account that owns the pool, "" when it cannot be told.
+	poolAccount string
+	amr         []string
+	tags        []SessionTag
+	transitive  []string
+}
+
 // classicCognito verifies a Cognito identity token (signed by Latchkey's issuer) for the classic
-// flow and returns the request context keys, the pool and the identity.
-func (s *Service) classicCognito(ctx context.Context, tok string) (pool, identity string, amr []string, tags []SessionTag, transitive []string, err error) {
+// flow, reading its pool once.
+func (s *Service) classicCognito(ctx context.Context, tok string) (cognitoToken, error) {
 	claims, verr := s.Tokens.Verify(ctx, tok)
 	if verr != nil {
 		if errors.Is(verr, token.ErrTokenInvalid) {
-			return "", "", nil, nil, nil, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Couldn't verify the Cognito identity token's signature.")
+			return cognitoToken{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Couldn't verify the Cognito identity token's signature.")
 		}
-		return "", "", nil, nil, nil, awserr.Internal("InternalFailure", verr)
+		return cognitoToken{}, awserr.Internal("InternalFailure", verr)
 	}
 	exp, ok := token.Expiry(claims)
 	if !ok {
-		return "", "", nil, nil, nil, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Missing a required claim: exp")
+		return cognitoToken{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Missing a required claim: exp")
 	}
 	now := s.now()
 	if !now.Before(exp) {
-		return "", "", nil, nil, nil, awserr.New("ExpiredTokenException", http.StatusBadRequest, "Token expired: current date/time %d must be before the expiration date/time%d", now.Unix(), exp.Unix())
+		return cognitoToken{}, awserr.New("ExpiredTokenException", http.StatusBadRequest, "Token expired: current date/time %d must be before the expiration date/time%d", now.Unix(), exp.Unix())
 	}
-	pool, _ = claims["aud"].(string)
-	identity, _ = claims["sub"].(string)
-	if pool == "" || identity == "" {
-		return "", "", nil, nil, nil, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Missing a required claim: aud")
+	var t cognitoToken
+	t.pool, _ = claims["aud"].(string)
+	t.identity, _ = claims["sub"].(string)
+	if t.pool == "" || t.identity == "" {
+		return cognitoToken{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Missing a required claim: aud")
 	}
 	if list, ok := claims["amr"].([]any); ok {
 		for _, v := range list {
 			if s, ok := v.(string); ok {
-				amr = append(amr, s)
+				t.amr = append(t.amr, s)
 			}
 		}
 	}
-	tags, transitive, err = tokenTags(claims[tagsClaim])
+	var err error
+	if t.tags, t.transitive, err = tokenTags(claims[tagsClaim]); err != nil {
+		return cognitoToken{}, err
+	}
+	if s.CognitoPool == nil {
+		return cognitoToken{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Cognito identity tokens are not accepted by this server.")
+	}
+	account, classicFlow, err := s.cognitoPool(ctx, t.pool)
 	if err != nil {
-		return "", "", nil, nil, nil, err
+		return cognitoToken{}, err
 	}
-	if s.ClassicFlowAllowed == nil {
-		return "", "", nil, nil, nil, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Cognito identity tokens are not accepted by this server.")
+	if !classicFlow {
+		return cognitoToken{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Basic (classic) flow is not enabled for identity pool %s, please use enhanced flow.", t.pool)
 	}
-	allowed, ferr := s.ClassicFlowAllowed(ctx, pool)
-	if ferr != nil {
-		return "", "", nil, nil, nil, ferr
-	}
-	if !allowed {
-		return "", "", nil, nil, nil, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Basic (classic) flow is not enabled for identity pool %s, please use enhanced flow.", pool)
-	}
-	return pool, identity, amr, tags, transitive, nil
+	t.poolAccount = account
+	return t, nil
 }
 
 // assumeWithCognitoToken is AssumeRoleWithWebIdentity for a Cognito identity token (classic flow).
@@ -174,7 +199,7 @@ func (s *Service) assumeWithCognitoToken(ctx context.Context, in WebIdentityInpu
 	if !ok {
 		return WebIdentitySession{}, validation("Request ARN is invalid")
 	}
-	pool, identity, amr, tags, transitive, err := s.classicCognito(ctx, in.Token)
+	t, err := s.classicCognito(ctx, in.Token)
 	if err != nil {
 		return WebIdentitySession{}, err
 	}
@@ -185,20 +210,16 @@ func (s *Service) assumeWithCognitoToken(ctx context.Context, in WebIdentityInpu
 	if err != nil {
 		return WebIdentitySession{}, s.storeErr(err)
 	}
-	require, err := s.cognitoTrustKeys(ctx, pool, role.AccountID)
-	if err != nil {
-		return WebIdentitySession{}, err
-	}
-	reqCtx := cognitoContext(pool, identity, amr)
+	reqCtx := cognitoContext(t.pool, t.identity, t.amr)
 	reqCtx["sts:RoleSessionName"] = []string{in.RoleSessionName}
-	tagContext(reqCtx, tags, transitive)
+	tagContext(reqCtx, t.tags, t.transitive)
 	session, err := s.federatedSession(ctx, federatedRequest{
 		op: "sts:AssumeRoleWithWebIdentity", role: role, providerARN: CognitoProvider, sessionName: in.RoleSessionName,
-		duration: in.DurationSeconds, sessionPolicies: in.Session, tags: tags, transitive: transitive, context: reqCtx, denied: webIdentityDenied,
-		requireKeys: require,
+		duration: in.DurationSeconds, sessionPolicies: in.Session, tags: t.tags, transitive: t.transitive, context: reqCtx, denied: webIdentityDenied,
+		requireKeys: cognitoTrustKeys(t.poolAccount, role.AccountID),
 	})
 	if err != nil {
 		return WebIdentitySession{}, err
 	}
-	return WebIdentitySession{RoleSession: session, Subject: identity, Provider: CognitoProvider, Audience: pool}, nil
+	return WebIdentitySession{RoleSession: session, Subject: t.identity, Provider: CognitoProvider, Audience: t.pool}, nil
 }

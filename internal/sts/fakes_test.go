@@ -289,16 +289,11 @@ func newFixture(t *testing.T) *fixture {
 	v := &fakeVerifier{}
 	svc := &Service{Roles: st, Engine: &authz.Engine{Source: st, Now: now}, Issuer: &Issuer{Sealer: sealer, IDs: ids.Default}, MFA: fakeMFA{},
 		Tokens: tokens, Providers: st, WebIdentity: v, CognitoIssuer: cognitoIssuer, Now: now,
-		ClassicFlowAllowed: func(_ context.Context, pool string) (bool, error) {
+		CognitoPool: func(_ context.Context, pool string) (string, bool, error) {
 			st.mu.Lock()
 			defer st.mu.Unlock()
-			_, ok := st.pools[pool]
-			return ok, nil
-		},
-		CognitoPoolAccount: func(_ context.Context, pool string) (string, error) {
-			st.mu.Lock()
-			defer st.mu.Unlock()
-			return st.pools[pool], nil
+			account, ok := st.pools[pool]
+			return account, ok, nil
 		}}
 	st.putUser(acctA, "AIDABOB", "bob", starDoc)
 	st.putUser(acctA, "AIDADAVE", "dave")

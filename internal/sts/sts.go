@@ -40,15 +40,15 @@ type Service struct {
 	SAMLAudiences  []string
 	samlMetadata   metadataCache
 	// CognitoIssuer is the iss of Cognito identity tokens (LATCHKEY_COGNITO_ISSUER); such tokens
-	// are verified with Latchkey's issuer keys, and ClassicFlowAllowed tells whether their pool
-	// permits using them directly with AssumeRoleWithWebIdentity.
-	CognitoIssuer      string
-	ClassicFlowAllowed func(ctx context.Context, poolID string) (bool, error)
-	// CognitoPoolAccount returns the account that owns an identity pool, "" when the pool is
-	// unknown. Roles of any other account accept the pool's identities only under a trust policy
-	// that pins the pool (see crossAccountCognitoKeys); nil treats every role as another
-	// account's.
-	CognitoPoolAccount func(ctx context.Context, poolID string) (string, error)
+	// are verified with Latchkey's issuer keys.
+	CognitoIssuer string
+	// CognitoPool reads an identity pool once (cognito.Service.CognitoPool): the account that
+	// owns it, "" when the pool is unknown, and whether its tokens may be used directly with
+	// AssumeRoleWithWebIdentity (classic flow), false when it is unknown. Roles of any other
+	// account accept the pool's identities only under a trust policy that pins the pool (see
+	// crossAccountCognitoKeys). nil refuses every Cognito identity token and treats every role
+	// as another account's.
+	CognitoPool func(ctx context.Context, poolID string) (account string, classicFlow bool, err error)
 	// Messages opens the encoded authorization messages that denials carry.
 	Messages *keys.MasterKey
 	Now      func() time.Time

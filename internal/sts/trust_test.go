@@ -261,20 +261,71 @@ func TestCognitoPoolAccountUnknown(t *testing.T) {
 	f := newFixture(t)
 	f.st.putRole(acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
 	in := WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), RoleSessionName: "app", Token: f.cognitoToken(t, poolA, "unauthenticated")}
-	f.svc.CognitoPoolAccount = nil
+	enhanced := CognitoRequest{RoleARN: in.RoleARN, PoolID: poolA, IdentityID: "us-east-1:identity-1", AMR: []string{"unauthenticated"}}
+	// Without the hook no Cognito token is accepted, and the enhanced flow knows no pool's account.
+	f.svc.CognitoPool = nil
 	_, err := f.svc.AssumeRoleWithWebIdentity(ctx, in)
+	wantCode(t, err, "InvalidIdentityToken", http.StatusBadRequest)
+	_, err = f.svc.AssumeRoleForCognito(ctx, enhanced)
 	wantCode(t, err, "AccessDenied", http.StatusForbidden)
-	f.svc.CognitoPoolAccount = func(context.Context, string) (string, error) { return "", nil }
+	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) { return "", true, nil }
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
 	wantCode(t, err, "AccessDenied", http.StatusForbidden)
-	f.svc.CognitoPoolAccount = func(context.Context, string) (string, error) { return "", store.ErrUnavailable }
+	_, err = f.svc.AssumeRoleForCognito(ctx, enhanced)
+	wantCode(t, err, "AccessDenied", http.StatusForbidden)
+	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) { return "", false, store.ErrUnavailable }
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
 	wantCode(t, err, "ServiceUnavailable", http.StatusServiceUnavailable)
-	f.svc.CognitoPoolAccount = func(context.Context, string) (string, error) { return "", errors.New("disk on fire") }
+	_, err = f.svc.AssumeRoleForCognito(ctx, enhanced)
+	wantCode(t, err, "ServiceUnavailable", http.StatusServiceUnavailable)
+	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) { return "", false, errors.New("disk on fire") }
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
 	wantCode(t, err, "InternalFailure", http.StatusInternalServerError)
-	_, err = f.svc.AssumeRoleForCognito(ctx, CognitoRequest{RoleARN: in.RoleARN, PoolID: poolA, IdentityID: "us-east-1:identity-1", AMR: []string{"unauthenticated"}})
+	_, err = f.svc.AssumeRoleForCognito(ctx, enhanced)
 	wantCode(t, err, "InternalFailure", http.StatusInternalServerError)
+	// A pool that refuses the classic flow is refused whatever its account.
+	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) { return acctA, false, nil }
+	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
+	wantCode(t, err, "InvalidIdentityToken", http.StatusBadRequest)
+}
+
+// The Cognito service passes the account of the pool it has read: STS takes it as it is and does
+// not read the pool again.
+func TestCognitoPoolAccountGiven(t *testing.T) {
+	f := newFixture(t)
+	f.st.putRole(acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
+	reads := 0
+	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) {
+		reads++
+		return "", false, errors.New("the pool was read again")
+	}
+	r := CognitoRequest{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), PoolID: poolA, IdentityID: "us-east-1:identity-1", AMR: []string{"unauthenticated"}}
+	r.PoolAccount = acctA
+	if _, err := f.svc.AssumeRoleForCognito(ctx, r); err != nil || reads != 0 {
+		t.Fatalf("same-account pool: %v, %d pool reads", err, reads)
+	}
+	// The given account decides: a pool of another account needs a pinned trust policy.
+	r.PoolAccount = acctB
+	_, err := f.svc.AssumeRoleForCognito(ctx, r)
+	wantCode(t, err, "AccessDenied", http.StatusForbidden)
+	if reads != 0 {
+		t.Fatalf("%d pool reads", reads)
+	}
+}
+
+// The classic flow reads the token's pool once, for both the classic-flow switch and the account.
+func TestCognitoClassicFlowReadsThePoolOnce(t *testing.T) {
+	f := newFixture(t)
+	f.st.putRole(acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
+	reads := 0
+	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) {
+		reads++
+		return acctA, true, nil
+	}
+	in := WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), RoleSessionName: "app", Token: f.cognitoToken(t, poolA, "unauthenticated")}
+	if _, err := f.svc.AssumeRoleWithWebIdentity(ctx, in); err != nil || reads != 1 {
+		t.Fatalf("%v, %d pool reads", err, reads)
+	}
 }
 
 // The enhanced flow makes the same call on the identity's behalf and meets the same rule.

@@ -507,53 +507,69 @@ func (s *Store) FindLogin(ctx context.Context, poolID, provider, subject string)
 func (s *Store) ListLogins(ctx context.Context, identityID string) ([]store.IdentityLogin, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	op := fmt.Sprintf("sqlstore: list logins of identity %q", identityID)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
+	out, err := s.loginsOf(ctx, s.reads(), identityID)
+	if err != nil {
+		return nil, s.mapErr(fmt.Sprintf("sqlstore: list logins of identity %q", identityID), err, nil)
+	}
+	return out, nil
+}
+
+// queryer runs a query on the read pool (retried, see readPool) or inside a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loginsOf reads an identity's logins ordered by provider then subject.
+func (s *Store) loginsOf(ctx context.Context, q queryer, identityID string) ([]store.IdentityLogin, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
 		WHERE identity_id = $1
 		ORDER BY `+s.cognitoText("provider")+`, `+s.cognitoText("subject"), identityID)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.IdentityLogin
 	for rows.Next() {
 		l, err := scanIdentityLogin(rows)
 		if err != nil {
-			return nil, s.mapErr(op, err, nil)
+			return nil, err
 		}
 		out = append(out, l)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
-// lockIdentity reads the pool and the disabled flag of an identity inside tx, locking its row for
-// the rest of the transaction (see dialect.forUpdate); ErrNotFound when the identity does not exist.
-// Every transaction that links logins to an identity, moves them or unlinks them reads the identity
-// this way first, so they queue on the row and none of them acts on a state another is changing: a
-// link cannot slip in between the unlink of an identity's last login and its disabling, nor between
-// a LinkCheck and the link it allowed.
-func (s *Store) lockIdentity(ctx context.Context, tx *sql.Tx, identityID string) (poolID string, disabled bool, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT pool_id, disabled FROM identities WHERE id = $1`+s.dialect.forUpdate, identityID).Scan(&poolID, &disabled)
+// lockIdentity reads an identity inside tx, locking its row for the rest of the transaction (see
+// dialect.forUpdate); ErrNotFound when the identity does not exist. Every transaction that links
+// logins to an identity, moves them or unlinks them reads the identity this way first, so they
+// queue on the row and none of them acts on a state another is changing: a link cannot slip in
+// between the unlink of an identity's last login and its disabling, nor between a LinkCheck and
+// the link it allowed.
+func (s *Store) lockIdentity(ctx context.Context, tx *sql.Tx, identityID string) (store.Identity, error) {
+	id, err := scanIdentity(tx.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities WHERE id = $1`+s.dialect.forUpdate, identityID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, fmt.Errorf("identity %q does not exist: %w", identityID, store.ErrNotFound)
+		return store.Identity{}, fmt.Errorf("identity %q does not exist: %w", identityID, store.ErrNotFound)
 	}
-	return poolID, disabled, err
+	return id, err
 }
 
-// identityPoolOf is lockIdentity that also fails with ErrIdentityDisabled for a disabled identity
-// when enabled is set.
-func (s *Store) identityPoolOf(ctx context.Context, tx *sql.Tx, identityID string, enabled bool) (string, error) {
-	poolID, disabled, err := s.lockIdentity(ctx, tx, identityID)
+// lockIdentityWithLogins is lockIdentity that also reads the identity's logins, in ListLogins'
+// order.
+func (s *Store) lockIdentityWithLogins(ctx context.Context, tx *sql.Tx, identityID string) (store.IdentityWithLogins, error) {
+	id, err := s.lockIdentity(ctx, tx, identityID)
 	if err != nil {
-		return "", err
+		return store.IdentityWithLogins{}, err
 	}
-	if enabled && disabled {
-		return "", fmt.Errorf("identity %q: %w", identityID, store.ErrIdentityDisabled)
+	return s.withLogins(ctx, tx, id)
+}
+
+// withLogins reads the logins of an identity that tx has read (and locked) already.
+func (s *Store) withLogins(ctx context.Context, tx *sql.Tx, id store.Identity) (store.IdentityWithLogins, error) {
+	logins, err := s.loginsOf(ctx, tx, id.ID)
+	if err != nil {
+		return store.IdentityWithLogins{}, err
 	}
-	return poolID, nil
+	return store.IdentityWithLogins{Identity: id, Logins: logins}, nil
 }
 
 // LinkLogins answers, in this order: ErrNotFound for a missing identity, ErrIdentityDisabled for a
@@ -565,12 +581,15 @@ func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []stor
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: link %d logins to identity %q", len(logins), identityID)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		poolID, err := s.identityPoolOf(ctx, tx, identityID, true)
+		ident, err := s.lockIdentity(ctx, tx, identityID)
 		if err != nil {
 			return err
 		}
+		if ident.Disabled {
+			return fmt.Errorf("identity %q: %w", identityID, store.ErrIdentityDisabled)
+		}
 		if check != nil {
-			cur, err := s.readIdentityWithLogins(ctx, tx, identityID)
+			cur, err := s.withLogins(ctx, tx, ident)
 			if err != nil {
 				return err
 			}
@@ -578,7 +597,7 @@ func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []stor
 				return updaterError{err}
 			}
 		}
-		return s.linkLogins(ctx, tx, poolID, identityID, logins, onePerProvider)
+		return s.linkLogins(ctx, tx, ident.PoolID, identityID, logins, onePerProvider)
 	})
 	// A unique violation means a concurrent caller linked a login first; a foreign-key failure
 	// that the identity vanished, which the check above already reports.
@@ -651,10 +670,7 @@ func (s *Store) UpdateIdentity(ctx context.Context, id string, fn func(*store.Id
 	op := fmt.Sprintf("sqlstore: update identity %q", id)
 	var out store.IdentityWithLogins
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, _, err := s.lockIdentity(ctx, tx, id); err != nil {
-			return err
-		}
-		before, err := s.readIdentityWithLogins(ctx, tx, id)
+		before, err := s.lockIdentityWithLogins(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -693,37 +709,13 @@ func (s *Store) UpdateIdentity(ctx context.Context, id string, fn func(*store.Id
 			id, cur.Disabled, encodeTime(cur.UpdatedAt)); err != nil {
 			return err
 		}
-		out, err = s.readIdentityWithLogins(ctx, tx, id)
+		out, err = s.lockIdentityWithLogins(ctx, tx, id)
 		return err
 	})
 	if err != nil {
 		return store.IdentityWithLogins{}, s.updateErr(op, err, nil)
 	}
 	return out, nil
-}
-
-// readIdentityWithLogins reads an identity and its logins inside tx, in ListLogins' order.
-func (s *Store) readIdentityWithLogins(ctx context.Context, tx *sql.Tx, id string) (store.IdentityWithLogins, error) {
-	ident, err := scanIdentity(tx.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities WHERE id = $1`, id))
-	if err != nil {
-		return store.IdentityWithLogins{}, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
-		WHERE identity_id = $1
-		ORDER BY `+s.cognitoText("provider")+`, `+s.cognitoText("subject"), id)
-	if err != nil {
-		return store.IdentityWithLogins{}, err
-	}
-	defer rows.Close()
-	out := store.IdentityWithLogins{Identity: ident}
-	for rows.Next() {
-		l, err := scanIdentityLogin(rows)
-		if err != nil {
-			return store.IdentityWithLogins{}, err
-		}
-		out.Logins = append(out.Logins, l)
-	}
-	return out, rows.Err()
 }
 
 // MergeIdentities locks the rows of the winner and of the losers in the order of their ids, so that
@@ -744,35 +736,31 @@ func (s *Store) MergeIdentities(ctx context.Context, m store.Merge) error {
 		}
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		type row struct {
-			pool     string
-			disabled bool
-		}
-		rows := make(map[string]row, len(losers)+1)
+		rows := make(map[string]store.Identity, len(losers)+1)
 		for _, id := range slices.Sorted(slices.Values(append([]string{m.WinnerID}, losers...))) {
-			pool, disabled, err := s.lockIdentity(ctx, tx, id)
+			ident, err := s.lockIdentity(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			rows[id] = row{pool, disabled}
+			rows[id] = ident
 		}
-		poolID := rows[m.WinnerID].pool
+		poolID := rows[m.WinnerID].PoolID
 		for _, loser := range losers {
-			if p := rows[loser].pool; p != poolID {
+			if p := rows[loser].PoolID; p != poolID {
 				return fmt.Errorf("identity %q belongs to pool %q, not to the winner's pool %q: %w", loser, p, poolID, store.ErrNotFound)
 			}
 		}
-		if rows[m.WinnerID].disabled {
+		if rows[m.WinnerID].Disabled {
 			return fmt.Errorf("identity %q: %w", m.WinnerID, store.ErrIdentityDisabled)
 		}
 		if m.Check != nil {
-			winner, err := s.readIdentityWithLogins(ctx, tx, m.WinnerID)
+			winner, err := s.withLogins(ctx, tx, rows[m.WinnerID])
 			if err != nil {
 				return err
 			}
 			cur := make([]store.IdentityWithLogins, len(losers))
 			for i, loser := range losers {
-				if cur[i], err = s.readIdentityWithLogins(ctx, tx, loser); err != nil {
+				if cur[i], err = s.withLogins(ctx, tx, rows[loser]); err != nil {
 					return err
 				}
 			}

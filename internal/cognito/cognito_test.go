@@ -692,3 +692,46 @@ func TestStoreFailures(t *testing.T) {
 		t.Fatal("a store failure allowed the classic flow")
 	}
 }
+
+// racingStore answers links and merges as a backend does whose transaction lost its races on
+// every retry.
+type racingStore struct{ *fakeStore }
+
+var errLostRaces = fmt.Errorf("sqlstore: link: %w: %w", store.ErrConcurrentModification, store.ErrUnavailable)
+
+func (racingStore) LinkLogins(context.Context, string, []store.IdentityLogin, []string, store.LinkCheck) error {
+	return errLostRaces
+}
+
+func (racingStore) MergeIdentities(context.Context, store.Merge) error { return errLostRaces }
+
+// A link or merge whose transaction keeps losing races is a 503 for every operation that links.
+func TestLinkLostRacesAreUnavailable(t *testing.T) {
+	f := newFixture(t)
+	p := f.pool(t, nil)
+	guest, _ := f.svc.GetId(ctx, p.ID, "", nil)
+	other, _ := f.svc.GetId(ctx, p.ID, "", nil)
+	if _, err := f.svc.GetId(ctx, p.ID, "", map[string]string{oidcName: f.upstream(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"u1", "u2"} {
+		if _, err := f.svc.GetOpenIdTokenForDeveloperIdentity(ctx, f.root, DeveloperTokenInput{PoolID: p.ID, Logins: map[string]string{devProvider: u}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.svc.Store = racingStore{f.st}
+	unavailable := func(what string, err error) {
+		t.Helper()
+		if ae := wantCode(t, err, "ServiceUnavailable"); ae.HTTPStatus != 503 {
+			t.Fatalf("%s: %+v", what, ae)
+		}
+	}
+	// A first login of a guest links it.
+	_, err := f.svc.GetOpenIdToken(ctx, guest, map[string]string{userPoolKey: f.upstream(map[string]any{"iss": "https://" + userPoolKey, "aud": "upclient", "sub": "bob"})})
+	unavailable("link", err)
+	// A login of another identity merges the guest into it.
+	_, err = f.svc.GetOpenIdToken(ctx, other, map[string]string{oidcName: f.upstream(nil)})
+	unavailable("guest merge", err)
+	_, err = f.svc.MergeDeveloperIdentities(ctx, f.root, p.ID, devProvider, "u1", "u2")
+	unavailable("developer merge", err)
+}

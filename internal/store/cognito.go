@@ -137,7 +137,8 @@ type CognitoStore interface {
 	// is disabled; check's error, when check is not nil and refuses (see LinkCheck);
 	// ErrAlreadyExists when a login is linked to another identity; ErrConflict when onePerProvider
 	// lists a provider the identity already has a different subject for. Linking an already-linked
-	// login to the same identity is a no-op.
+	// login to the same identity is a no-op. A transaction that loses its races on every retry
+	// answers ErrConcurrentModification (which matches ErrUnavailable), as an updater does.
 	LinkLogins(ctx context.Context, identityID string, logins []IdentityLogin, onePerProvider []string, check LinkCheck) error
 	// UpdateIdentity is the updater (see "Updaters") of an identity and its logins, the one way
 	// to unlink logins: fn gets the identity with its logins as they are in the transaction and
@@ -150,7 +151,8 @@ type CognitoStore interface {
 	// m.Link to the winner, in one transaction that locks the rows of every identity involved:
 	// ErrNotFound when one is missing or a loser belongs to another pool; ErrIdentityDisabled when
 	// the winner is disabled; then m.Check's error, when it refuses; then LinkLogins' errors for
-	// m.Link. Nothing is written unless everything passes.
+	// m.Link. Nothing is written unless everything passes. Lost races are answered as LinkLogins
+	// answers them.
 	MergeIdentities(ctx context.Context, m Merge) error
 	// ListLoginSubjects pages the subjects one identity has for one provider (LookupDeveloperIdentity).
 	ListLoginSubjects(ctx context.Context, identityID, provider, after string, limit int) (subjects []string, next string, err error)

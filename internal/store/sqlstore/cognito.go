@@ -599,19 +599,10 @@ func (s *Store) LinkLogins(ctx context.Context, identityID string, logins []stor
 		}
 		return s.linkLogins(ctx, tx, ident.PoolID, identityID, logins, onePerProvider)
 	})
-	// A unique violation means a concurrent caller linked a login first; a foreign-key failure
-	// that the identity vanished, which the check above already reports.
-	return s.linkErr(op, err)
-}
-
-// linkErr maps the final error of a transaction that links: a LinkCheck's or Merge.Check's
-// refusal unchanged, anything else as mapErr does.
-func (s *Store) linkErr(op string, err error) error {
-	var ue updaterError
-	if errors.As(err, &ue) {
-		return ue.err
-	}
-	return s.mapErr(op, err, store.ErrNotFound)
+	// check's refusal comes back as it is (an updater's error, see updateErr). A unique violation
+	// means a concurrent caller linked a login first; a foreign-key failure that the identity
+	// vanished, which the check above already reports.
+	return s.updateErr(op, err, store.ErrNotFound)
 }
 
 // linkLogins links logins to identityID of poolID inside tx, whose row the caller locked. It
@@ -784,7 +775,8 @@ func (s *Store) MergeIdentities(ctx context.Context, m store.Merge) error {
 		_, err := tx.ExecContext(ctx, `UPDATE identities SET updated_at = $2 WHERE id = $1`, m.WinnerID, encodeTime(m.At))
 		return err
 	})
-	return s.linkErr(op, err)
+	// m.Check's refusal comes back as it is (see updateErr).
+	return s.updateErr(op, err, store.ErrNotFound)
 }
 
 // ListLoginSubjects treats limit <= 0 as no limit, and returns an empty page when the identity has

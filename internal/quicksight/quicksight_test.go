@@ -312,3 +312,27 @@ func TestUpdateUserKeepsConcurrentChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateUserNotFound: UpdateUser of a missing user, or in a missing namespace, answers what
+// DescribeUser answers, the namespace first.
+func TestUpdateUserNotFound(t *testing.T) {
+	ctx := t.Context()
+	s, _, _ := newService("")
+	for _, tc := range []struct {
+		name, namespace, resourceType string
+	}{
+		{"missing user", "default", "USER"},
+		{"missing namespace", "team", "NAMESPACE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.UpdateUser(ctx, caller, UpdateInput{Account: acct, Namespace: tc.namespace, UserName: "nobody", Email: "n@example.com", Role: "READER"})
+			wantCode(t, err, "ResourceNotFoundException", 404)
+			_, want := s.DescribeUser(ctx, caller, acct, tc.namespace, "nobody")
+			got, _ := awserr.As(err)
+			exp, _ := awserr.As(want)
+			if got.Message != exp.Message || got.Fields["ResourceType"] != tc.resourceType || exp.Fields["ResourceType"] != tc.resourceType {
+				t.Fatalf("UpdateUser: %s %v, DescribeUser: %s %v", got.Message, got.Fields, exp.Message, exp.Fields)
+			}
+		})
+	}
+}

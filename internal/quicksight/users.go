@@ -200,13 +200,13 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 			return User{}, err
 		}
 	}
-	if _, err := s.user(ctx, in.Account, in.Namespace, in.UserName); err != nil {
+	if _, err := s.namespace(ctx, in.Account, in.Namespace); err != nil {
 		return User{}, err
 	}
 	now := s.now()
-	// The request's changes are applied to the user as it is in the store transaction: the
-	// fields it leaves out (custom permissions, external login) keep what a concurrent update
-	// set, rather than what was read before.
+	// The request's changes are applied to the user as it is in the store transaction, which
+	// reads it (a missing user is ErrNotFound): the fields the request leaves out (custom
+	// permissions, external login) keep what a concurrent update set.
 	u, err := s.Store.UpdateQuickSightUser(ctx, in.Account, in.Namespace, in.UserName, func(u *store.QuickSightUser) error {
 		u.Email, u.Role = in.Email, in.Role
 		if in.CustomPermissionsName != "" {

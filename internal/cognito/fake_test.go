@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
+	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/sts"
@@ -65,7 +66,7 @@ func (f *fakeStore) CreateIdentityPool(_ context.Context, p store.IdentityPool, 
 	}
 	n := 0
 	for _, q := range f.pools {
-		if q.AccountID == p.AccountID && regionOf(q.ID) == regionOf(p.ID) {
+		if q.AccountID == p.AccountID && ids.RegionOf(q.ID) == ids.RegionOf(p.ID) {
 			n++
 		}
 	}
@@ -154,7 +155,7 @@ func (f *fakeStore) ListIdentityPools(_ context.Context, account, region, after 
 	defer f.mu.Unlock()
 	var all []store.IdentityPool
 	for _, p := range f.pools {
-		if p.AccountID == account && (region == "" || regionOf(p.ID) == region) {
+		if p.AccountID == account && (region == "" || ids.RegionOf(p.ID) == region) {
 			all = append(all, clonePool(p))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -138,7 +139,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 		}
 		if len(distinct) == 0 {
 			now := s.now().UTC().Truncate(time.Second)
-			newID := s.newID(regionOf(r.pool.ID))
+			newID := s.newID(ids.RegionOf(r.pool.ID))
 			links := make([]store.IdentityLogin, len(r.logins))
 			for i, l := range r.logins {
 				links[i] = l.storeLogin(r.pool.ID, newID)
@@ -292,7 +293,7 @@ func (s *Service) GetId(ctx context.Context, poolID, accountID string, logins ma
 		}
 		now := s.now().UTC().Truncate(time.Second)
 		for attempt := 0; ; attempt++ {
-			id := store.Identity{ID: s.newID(regionOf(p.ID)), PoolID: p.ID, CreatedAt: now, UpdatedAt: now}
+			id := store.Identity{ID: s.newID(ids.RegionOf(p.ID)), PoolID: p.ID, CreatedAt: now, UpdatedAt: now}
 			err := s.Store.CreateIdentity(ctx, id, nil)
 			if errors.Is(err, store.ErrAlreadyExists) && attempt < 3 {
 				continue

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -169,7 +170,7 @@ func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Prin
 		return store.IdentityPool{}, err
 	}
 	region := s.requestRegion(ctx)
-	if len(region) > maxRegionLength || !regionName.MatchString(region) {
+	if len(region) > maxRegionLength || !ids.IsRegion(region) {
 		return store.IdentityPool{}, invalidParameter("Cannot create an identity pool in region '%s': sign the request for a region such as us-east-1; the pool's id begins with that region.", region)
 	}
 	now := s.now().UTC().Truncate(time.Second)
@@ -319,7 +320,7 @@ func (s *Service) poolFromARN(ctx context.Context, caller *principal.Principal, 
 	if m == nil {
 		return store.IdentityPool{}, invalidParameter("Invalid ResourceArn '%s': want arn:aws:cognito-identity:<region>:<account>:identitypool/<IdentityPoolId>.", arn)
 	}
-	if m[2] != caller.AccountID || m[1] != regionOf(m[3]) {
+	if m[2] != caller.AccountID || m[1] != ids.RegionOf(m[3]) {
 		if err := s.authorize(ctx, caller, op, arn, nil, extra); err != nil {
 			return store.IdentityPool{}, err
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
+	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/sts"
@@ -115,9 +115,6 @@ func (s *Service) requestRegion(ctx context.Context) string {
 // maxRegionLength keeps "<region>:<GUID>" within the model's 55 characters for an id.
 const maxRegionLength = 55 - len(":00000000-0000-0000-0000-000000000000")
 
-// regionName is what a region name looks like (us-east-1, ap-southeast-2, us-gov-west-1).
-var regionName = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
-
 // Errors, with the wire codes of the model (shared/spec/cognito-identity.md §11).
 
 func invalidParameter(format string, args ...any) *awserr.Error {
@@ -210,15 +207,9 @@ func (s *Service) authorize(ctx context.Context, caller *principal.Principal, op
 	return accessDenied(err)
 }
 
-// regionOf is the region part of a pool or identity id.
-func regionOf(id string) string {
-	r, _, _ := strings.Cut(id, ":")
-	return r
-}
-
 // PoolARN is the policy resource of a pool.
 func PoolARN(account, poolID string) string {
-	return "arn:aws:cognito-identity:" + regionOf(poolID) + ":" + account + ":identitypool/" + poolID
+	return "arn:aws:cognito-identity:" + ids.RegionOf(poolID) + ":" + account + ":identitypool/" + poolID
 }
 
 // signedPool loads a pool for a signed operation and authorizes op on it. A pool of another
@@ -229,7 +220,7 @@ func (s *Service) signedPool(ctx context.Context, caller *principal.Principal, o
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return p, s.storeErr(err)
 	}
-	found := err == nil && caller != nil && p.AccountID == caller.AccountID && regionOf(p.ID) == s.requestRegion(ctx)
+	found := err == nil && caller != nil && p.AccountID == caller.AccountID && ids.RegionOf(p.ID) == s.requestRegion(ctx)
 	var tags map[string]string
 	if found {
 		tags = p.Tags
@@ -252,7 +243,7 @@ func (s *Service) signedIdentity(ctx context.Context, caller *principal.Principa
 	id, err := s.Store.GetIdentity(ctx, identityID)
 	if errors.Is(err, store.ErrNotFound) {
 		// No pool to authorize against: the pattern of every pool of the caller's account.
-		if aerr := s.authorize(ctx, caller, op, "arn:aws:cognito-identity:"+regionOf(identityID)+":"+caller.AccountID+":identitypool/*", nil, nil); aerr != nil {
+		if aerr := s.authorize(ctx, caller, op, "arn:aws:cognito-identity:"+ids.RegionOf(identityID)+":"+caller.AccountID+":identitypool/*", nil, nil); aerr != nil {
 			return id, store.IdentityPool{}, aerr
 		}
 		return id, store.IdentityPool{}, identityNotFound(identityID)

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/latchkey/latchkey/internal/ids"
 )
 
 // Config is the whole server configuration. YAML keys mirror the environment variable names
@@ -147,7 +149,6 @@ func Load(file string, lookup func(string) (string, bool)) (Config, error) {
 
 var (
 	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRe  = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
 	keyIDRe   = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 )
 
@@ -166,7 +167,7 @@ func (c *Config) Validate() error {
 	if !accountRe.MatchString(c.AccountID) {
 		errs = append(errs, fmt.Errorf("LATCHKEY_ACCOUNT_ID %q: want exactly 12 digits", c.AccountID))
 	}
-	if !regionRe.MatchString(c.Region) {
+	if !ids.IsRegion(c.Region) {
 		errs = append(errs, fmt.Errorf("LATCHKEY_REGION %q: want a region name such as us-east-1", c.Region))
 	}
 	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {

@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 )
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -76,4 +78,18 @@ func (m Minter) UniqueID(prefix string) string {
 	var buf [11]byte
 	m.read(buf[:])
 	return prefix + b32.EncodeToString(buf[:])[:17]
+}
+
+// regionName is what a region name looks like (us-east-1, ap-southeast-2, us-gov-west-1).
+var regionName = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-[0-9]+$`)
+
+// IsRegion tells whether s has the form of an AWS region name, such as us-east-1,
+// ap-southeast-2 or us-gov-west-1.
+func IsRegion(s string) bool { return regionName.MatchString(s) }
+
+// RegionOf is the region part of a regional id "<region>:<GUID>" (Cognito identity pool and
+// identity ids): what comes before the first ':', all of id when it has none.
+func RegionOf(id string) string {
+	region, _, _ := strings.Cut(id, ":")
+	return region
 }

@@ -47,3 +47,26 @@ func TestFormats(t *testing.T) {
 		t.Errorf("unique ids repeat")
 	}
 }
+
+func TestRegions(t *testing.T) {
+	for _, r := range []string{"us-east-1", "ap-southeast-2", "us-gov-west-1", "eu-central-1", "cn-north-1"} {
+		if !IsRegion(r) {
+			t.Errorf("IsRegion(%q) = false", r)
+		}
+	}
+	for _, r := range []string{"", "us", "us-east", "US-EAST-1", "us-east-1a", "us_east_1", "u-east-1", "us-east-1 ", "us-east-1:x"} {
+		if IsRegion(r) {
+			t.Errorf("IsRegion(%q) = true", r)
+		}
+	}
+	for id, want := range map[string]string{
+		"us-east-1:12345678-1234-1234-1234-123456789012": "us-east-1",
+		"eu-west-1:a:b": "eu-west-1",
+		"no-colon":      "no-colon",
+		":x":            "",
+	} {
+		if got := RegionOf(id); got != want {
+			t.Errorf("RegionOf(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -180,7 +180,7 @@ func (s *Store) CreateIdentityPool(ctx context.Context, p store.IdentityPool, ma
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var accounts, sameID, count int
-		lo, hi := regionBounds(regionOfID(p.ID))
+		lo, hi := regionBounds(ids.RegionOf(p.ID))
 		if err := tx.QueryRowContext(ctx, `SELECT
 				(SELECT COUNT(*) FROM accounts WHERE id = $1),
 				(SELECT COUNT(*) FROM identity_pools WHERE id = $2),
@@ -275,12 +275,6 @@ func (s *Store) DeleteIdentityPool(ctx context.Context, id string) error {
 	})
 	// sql.ErrNoRows becomes ErrNotFound.
 	return s.mapErr(op, err, store.ErrConflict)
-}
-
-// regionOfID is the region part of a pool or identity id.
-func regionOfID(id string) string {
-	region, _, _ := strings.Cut(id, ":")
-	return region
 }
 
 // regionBounds are the ids of one region as a range in code-point order: those that start with

@@ -735,3 +735,29 @@ func TestLinkLostRacesAreUnavailable(t *testing.T) {
 	_, err = f.svc.MergeDeveloperIdentities(ctx, f.root, p.ID, devProvider, "u1", "u2")
 	unavailable("developer merge", err)
 }
+
+// A pool DeleteIdentities cannot read is a server fault: its identities are InternalServerError,
+// not AccessDenied, and none is deleted.
+func TestDeleteIdentitiesStoreFailure(t *testing.T) {
+	for _, cause := range []error{fmt.Errorf("dial: %w", store.ErrUnavailable), fmt.Errorf("disk on fire")} {
+		t.Run(cause.Error(), func(t *testing.T) {
+			f := newFixture(t)
+			p := f.pool(t, nil)
+			a, _ := f.svc.GetId(ctx, p.ID, "", nil)
+			b, _ := f.svc.GetId(ctx, p.ID, "", nil)
+			f.svc.Store = brokenStore{f.st, cause}
+			un, err := f.svc.DeleteIdentities(ctx, f.root, []string{a, b})
+			if err != nil || len(un) != 2 {
+				t.Fatalf("%v %v", un, err)
+			}
+			for i, id := range []string{a, b} {
+				if un[i].ID != id || un[i].ErrorCode != "InternalServerError" {
+					t.Fatalf("unprocessed %d: %+v, want %s InternalServerError", i, un[i], id)
+				}
+				if _, err := f.st.GetIdentity(ctx, id); err != nil {
+					t.Fatalf("identity %s: %v", id, err)
+				}
+			}
+		})
+	}
+}

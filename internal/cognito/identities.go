@@ -384,11 +384,18 @@ type UnprocessedIdentity struct {
 	ErrorCode string // AccessDenied or InternalServerError
 }
 
+// poolUnknown is DeleteIdentities' verdict on a pool the caller cannot see: its identities are
+// skipped as unknown ones are.
+const poolUnknown = "unknown"
+
 // DeleteIdentities deletes identities; unknown ones are skipped, refused ones reported. An
 // identity of a pool the caller cannot see (another account's, or another region's) is unknown
-// to it, and skipped like one, so the answer does not tell that it exists.
+// to it, and skipped like one, so the answer does not tell that it exists. A pool that could not
+// be read or authorized for a server-side reason (the store unavailable) is InternalServerError
+// for its identities, not AccessDenied: they may be deleted on a later try.
 func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Principal, identityIDs []string) ([]UnprocessedIdentity, error) {
-	verdicts := map[string]string{} // pool id -> "" (allowed), "AccessDenied" or "unknown"
+	// pool id -> "" (allowed), poolUnknown, or the ErrorCode of its identities.
+	verdicts := map[string]string{}
 	var out []UnprocessedIdentity
 	for _, iid := range identityIDs {
 		id, err := s.Store.GetIdentity(ctx, iid)
@@ -402,14 +409,19 @@ func (s *Service) DeleteIdentities(ctx context.Context, caller *principal.Princi
 		verdict, seen := verdicts[id.PoolID]
 		if !seen {
 			_, perr := s.signedPool(ctx, caller, "DeleteIdentities", id.PoolID, nil)
-			if ae, ok := awserr.As(perr); ok && ae.Code == "ResourceNotFoundException" {
-				verdict = "unknown"
-			} else if perr != nil {
+			ae, isAWS := awserr.As(perr)
+			switch {
+			case perr == nil:
+			case isAWS && ae.Code == "ResourceNotFoundException":
+				verdict = poolUnknown
+			case isAWS && ae.HTTPStatus >= 500:
+				verdict = "InternalServerError"
+			default:
 				verdict = "AccessDenied"
 			}
 			verdicts[id.PoolID] = verdict
 		}
-		if verdict == "unknown" {
+		if verdict == poolUnknown {
 			continue
 		}
 		if verdict != "" {

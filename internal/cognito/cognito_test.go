@@ -265,7 +265,9 @@ func TestLinkingAndConflicts(t *testing.T) {
 		t.Fatal(ae.Message)
 	}
 	_, err = f.svc.GetOpenIdToken(ctx, i2, nil)
-	wantCode(t, err, "NotAuthorizedException")
+	if ae := wantCode(t, err, "NotAuthorizedException"); ae.Message != msgLoginsDontMatch {
+		t.Fatal(ae.Message)
+	}
 	_, err = f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: i2})
 	if ae := wantCode(t, err, "NotAuthorizedException"); ae.Message != "Access to Identity '"+i2+"' is forbidden." {
 		t.Fatal(ae.Message)

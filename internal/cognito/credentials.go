@@ -51,7 +51,7 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in CredentialsI
 	var tags map[string]string
 	authenticated := len(verified) > 0 || (cog != nil && cog.Authenticated)
 	if !authenticated {
-		if err := s.requireGuest(ctx, p, id, "Access to Identity '"+id.ID+"' is forbidden."); err != nil {
+		if err := s.requireGuest(ctx, p, id, forbidden(id.ID)); err != nil {
 			return IdentityCredentials{}, err
 		}
 		if role, err = defaultRole(p, RoleUnauthenticated); err != nil {

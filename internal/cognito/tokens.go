@@ -67,7 +67,7 @@ func (s *Service) GetOpenIdToken(ctx context.Context, identityID string, logins 
 	}
 	var amr []string
 	if len(verified) == 0 {
-		if err := s.requireGuest(ctx, p, id, msgLoginsDontMatch); err != nil {
+		if err := s.requireGuest(ctx, p, id, notAuthorized(msgLoginsDontMatch)); err != nil {
 			return OpenIDToken{}, err
 		}
 		amr = []string{RoleUnauthenticated}
@@ -86,15 +86,15 @@ func (s *Service) GetOpenIdToken(ctx context.Context, identityID string, logins 
 	return OpenIDToken{IdentityID: id.ID, Token: tok}, nil
 }
 
-// requireGuest refuses guest access to an identity that has linked logins, or in a pool that
-// does not allow guests.
-func (s *Service) requireGuest(ctx context.Context, p store.IdentityPool, id store.Identity, linkedMsg string) error {
+// requireGuest refuses guest access to an identity that has linked logins, with linked, or in a
+// pool that does not allow guests.
+func (s *Service) requireGuest(ctx context.Context, p store.IdentityPool, id store.Identity, linked *awserr.Error) error {
 	links, err := s.Store.ListLogins(ctx, id.ID)
 	if err != nil {
 		return s.storeErr(err)
 	}
 	if len(links) > 0 {
-		return notAuthorized("%s", linkedMsg)
+		return linked
 	}
 	if !p.AllowUnauthenticated {
 		return notAuthorized(msgUnauthDisabled)

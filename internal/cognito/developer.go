@@ -149,11 +149,8 @@ func (s *Service) MergeDeveloperIdentities(ctx context.Context, caller *principa
 // developerMerge is the precondition of merging the identity of the developer user source into
 // that of destination.
 func developerMerge(developerProvider, source, destination string) func(store.IdentityWithLogins, []store.IdentityWithLogins) error {
-	has := func(logins []store.IdentityLogin, user string) bool {
-		return slices.ContainsFunc(logins, func(l store.IdentityLogin) bool { return l.Provider == developerProvider && l.Subject == user })
-	}
 	return func(dst store.IdentityWithLogins, losers []store.IdentityWithLogins) error {
-		if len(losers) != 1 || !has(dst.Logins, destination) || !has(losers[0].Logins, source) {
+		if len(losers) != 1 || !hasLogin(dst.Logins, developerProvider, destination) || !hasLogin(losers[0].Logins, developerProvider, source) {
 			return errStale
 		}
 		src := losers[0]
@@ -194,7 +191,7 @@ func (s *Service) UnlinkDeveloperIdentity(ctx context.Context, caller *principal
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	_, err = s.Store.UpdateIdentity(ctx, id.ID, func(cur *store.IdentityWithLogins) error {
-		i := slices.IndexFunc(cur.Logins, func(l store.IdentityLogin) bool { return l.Provider == p.DeveloperProviderName && l.Subject == user })
+		i := slices.IndexFunc(cur.Logins, isLogin(p.DeveloperProviderName, user))
 		if i < 0 {
 			return resourceNotFound("Developer user identifier '%s' not found.", user) // unlinked meanwhile
 		}

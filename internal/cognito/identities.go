@@ -70,6 +70,16 @@ func (s *Service) link(ctx context.Context, r linkRequest) (string, error) {
 	return "", resourceConflict("The logins are being linked concurrently; please retry.")
 }
 
+// isLogin matches the link of the login (provider, subject).
+func isLogin(provider, subject string) func(store.IdentityLogin) bool {
+	return func(l store.IdentityLogin) bool { return l.Provider == provider && l.Subject == subject }
+}
+
+// hasLogin tells whether logins include the login (provider, subject).
+func hasLogin(logins []store.IdentityLogin, provider, subject string) bool {
+	return slices.ContainsFunc(logins, isLogin(provider, subject))
+}
+
 // linkedAsRead is the precondition of linking to an identity decided on the logins as read: the
 // logins of the request that were linked to it (its proof, when one is required) still are, and
 // an identity read as a guest (no logins) whose first login needed no proof still has none, since
@@ -81,7 +91,7 @@ func linkedAsRead(owned []login, wasGuest bool) store.LinkCheck {
 			return errStale
 		}
 		for _, l := range owned {
-			if !slices.ContainsFunc(cur.Logins, func(c store.IdentityLogin) bool { return c.Provider == l.Provider && c.Subject == l.Subject }) {
+			if !hasLogin(cur.Logins, l.Provider, l.Subject) {
 				return errStale
 			}
 		}
@@ -466,7 +476,7 @@ func (s *Service) UnlinkIdentity(ctx context.Context, identityID string, logins 
 			return forbidden(cur.ID)
 		}
 		for _, l := range verified {
-			if !slices.ContainsFunc(cur.Logins, func(c store.IdentityLogin) bool { return c.Provider == l.Provider && c.Subject == l.Subject }) {
+			if !hasLogin(cur.Logins, l.Provider, l.Subject) {
 				return notAuthorized(msgLoginsDontMatch)
 			}
 		}

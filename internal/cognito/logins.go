@@ -19,7 +19,9 @@ import (
 	"github.com/latchkey/latchkey/internal/token"
 )
 
-// providerKind says how a Logins key of a pool is verified (shared/spec/cognito-identity.md §4).
+// providerKind says how a Logins key of a pool is verified (Amazon Cognito Identity API
+// Reference, GetId, Logins; Amazon Cognito Developer Guide, "Identity pools third-party identity
+// providers").
 type providerKind int
 
 const (

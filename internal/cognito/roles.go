@@ -243,8 +243,10 @@ func (s *Service) GetIdentityPoolRoles(ctx context.Context, caller *principal.Pr
 	return PoolRoles{PoolID: p.ID, Roles: roles, RoleMappings: m}, nil
 }
 
-// chooseRole resolves the role of an authenticated identity (shared/spec/cognito-identity.md §6):
-// the first login with a role mapping decides; without one, the authenticated role.
+// chooseRole resolves the role of an authenticated identity (Amazon Cognito Developer Guide,
+// "Using role-based access control"; Amazon Cognito Identity API Reference, RoleMapping): the
+// first login with a role mapping decides (AWS does not say in which order it consults the
+// mappings of several logins); without one, the authenticated role.
 func chooseRole(p store.IdentityPool, mappings map[string]RoleMapping, logins []login, customRole string) (string, error) {
 	for _, l := range logins {
 		for _, key := range l.MappingKeys {
@@ -354,7 +356,10 @@ type tagMap struct {
 	Tags        map[string]string `json:"tags,omitempty"`
 }
 
-// Default tag keys and the claims they take (shared/spec/cognito-identity.md §8).
+// Default tag keys and the claims they take: UseDefaults maps the user name and the client id
+// (Amazon Cognito Identity API Reference, SetPrincipalTagAttributeMap), taken from sub and aud
+// (Amazon Cognito Developer Guide, "Default provider mappings"). The tag key names username and
+// client are unverified.
 var defaultTagMap = map[string]string{"username": "sub", "client": "aud"}
 
 func decodeTagMaps(doc string) (map[string]tagMap, error) {

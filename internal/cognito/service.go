@@ -19,7 +19,11 @@ import (
 	"github.com/latchkey/latchkey/internal/sts"
 )
 
-// Quotas and defaults (shared/spec/cognito-identity.md §2, §10).
+// Quotas and defaults: "Quotas in Amazon Cognito" (identity pools per account and region, user
+// pool providers per identity pool, role-based access control rules per provider, results of
+// one list or lookup) and the Amazon Cognito Identity API Reference (TagResource: 50 tags;
+// MergeDeveloperIdentities: 20 linked logins; DeveloperUserIdentifier: 1024 characters;
+// GetOpenIdToken and GetOpenIdTokenForDeveloperIdentity: the token lifetimes).
 const (
 	MaxPoolsPerAccount        = 1000
 	MaxTagsPerPool            = 50
@@ -28,7 +32,7 @@ const (
 	MaxLinkedLoginsAfterMerge = 20
 	MaxDeveloperUserIDLength  = 1024
 	DefaultListResults        = 60
-	// OpenIDTokenLifetime is GetOpenIdToken's token lifetime (model doc: 10 minutes).
+	// OpenIDTokenLifetime is GetOpenIdToken's token lifetime (10 minutes).
 	OpenIDTokenLifetime = 10 * time.Minute
 	// DefaultDeveloperTokenDuration is GetOpenIdTokenForDeveloperIdentity's default TokenDuration.
 	DefaultDeveloperTokenDuration = 15 * time.Minute
@@ -115,7 +119,8 @@ func (s *Service) requestRegion(ctx context.Context) string {
 // maxRegionLength keeps "<region>:<GUID>" within the model's 55 characters for an id.
 const maxRegionLength = 55 - len(":00000000-0000-0000-0000-000000000000")
 
-// Errors, with the wire codes of the model (shared/spec/cognito-identity.md §11).
+// Errors, with the codes the Amazon Cognito Identity API Reference lists under each operation's
+// Errors.
 
 func invalidParameter(format string, args ...any) *awserr.Error {
 	return awserr.New("InvalidParameterException", http.StatusBadRequest, format, args...)
@@ -151,7 +156,7 @@ func identityNotFound(id string) *awserr.Error {
 	return resourceNotFound("Identity '%s' not found.", id)
 }
 
-// Messages AWS sends (observed; shared/spec/cognito-identity.md §4–§6).
+// Messages AWS sends (observed).
 const (
 	msgUnsupportedProvider = "Token is not from a supported provider of this identity pool."
 	msgCognitoToken        = "Invalid login token. Can't pass in a Cognito token."

@@ -13,7 +13,8 @@ import (
 )
 
 // authenticatedAMR is the amr of an authenticated identity: "authenticated", then each login's
-// provider and its provider-specific entry (shared/spec/cognito-identity.md §7).
+// provider (IAM User Guide, "IAM and AWS STS condition context keys", amr) and its
+// provider-specific entry (observed).
 func authenticatedAMR(logins []login) []string {
 	sorted := append([]login(nil), logins...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Provider < sorted[j].Provider })

@@ -16,13 +16,17 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Limits and defaults (shared/spec/quicksight-identity-context.md §1, §5).
+// Limits and defaults.
 const (
-	DefaultNamespace  = "default"
+	DefaultNamespace = "default"
+	// DefaultListResult is the largest MaxResults of ListUsers (Amazon QuickSight API Reference,
+	// ListUsers).
 	DefaultListResult = 100
-	// ContextTTL is the lifetime of an identity context when SessionExpiresAt is absent.
+	// ContextTTL is the lifetime of an identity context when SessionExpiresAt is absent:
+	// Latchkey's choice, as AWS's own is unverified.
 	ContextTTL = 15 * time.Minute
-	// MaxContextLifetime bounds SessionExpiresAt: no role session outlives 12 hours.
+	// MaxContextLifetime bounds SessionExpiresAt: no role session outlives 12 hours (AWS STS API
+	// Reference, AssumeRole, DurationSeconds).
 	MaxContextLifetime = 12 * time.Hour
 )
 

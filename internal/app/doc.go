@@ -1,5 +1,7 @@
 // Package app assembles a Latchkey node from its configuration: it opens the store, proves the
-// master key, makes sure the default account and its root credentials exist, and wires the
-// services and operation tables into the HTTP server. The CLI and the integration tests both
-// start Latchkey through it, so tests exercise the same wiring users run.
+// master key, makes sure the default account and its root credentials exist, binds the trust
+// policies of roles stored without principal ids to the principals they name
+// (iam.Service.BindStoredPrincipals), and wires the services and operation tables into the HTTP
+// server. New does all of it before the node serves. The CLI and the integration tests both start
+// Latchkey through it, so tests exercise the same wiring users run.
 package app

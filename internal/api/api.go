@@ -34,7 +34,7 @@ func Op[I any, O any](fn func(ctx context.Context, c *Call, in *I) (*O, error)) 
 		in := new(I)
 		if err := awsmodel.Bind(c.Input, in); err != nil {
 			// The codec type-checked the tree against the model, so this is a table defect.
-			return nil, awserr.Internal("InternalFailure", fmt.Errorf("binding input: %w", err))
+			return nil, awserr.InternalError(fmt.Errorf("binding input: %w", err))
 		}
 		out, err := fn(ctx, c, in)
 		if err != nil {

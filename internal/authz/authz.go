@@ -449,7 +449,7 @@ func (e *Engine) failure(req Request, err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
 	}
-	return awserr.Internal("InternalFailure", fmt.Errorf("authorizing %s: %w", req.Action, err))
+	return awserr.InternalError(fmt.Errorf("authorizing %s: %w", req.Action, err))
 }
 
 func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *policy.Context, error) {

@@ -3,6 +3,7 @@ package cognito
 import (
 	"context"
 	"fmt"
+	"github.com/latchkey/latchkey/internal/awserr"
 	"regexp"
 	"slices"
 	"strings"
@@ -682,7 +683,7 @@ func TestStoreFailures(t *testing.T) {
 	f := newFixture(t)
 	f.svc.Store = brokenStore{f.st, fmt.Errorf("disk on fire")}
 	_, err := f.svc.GetId(ctx, "us-east-1:00000000-0000-4000-8000-000000000000", "", nil)
-	if ae := wantCode(t, err, "InternalErrorException"); ae.HTTPStatus != 500 || strings.Contains(ae.Message, "fire") {
+	if ae := wantKind(t, err, awserr.Internal); ae.HTTPStatus != 500 || strings.Contains(ae.Message, "fire") {
 		t.Fatalf("%+v", ae)
 	}
 	f.svc.Store = brokenStore{f.st, fmt.Errorf("dial: %w", store.ErrUnavailable)}

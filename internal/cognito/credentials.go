@@ -40,11 +40,11 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in CredentialsI
 	}
 	mappings, err := decodeMappings(p.RoleMappings)
 	if err != nil {
-		return IdentityCredentials{}, awserr.Internal("InternalErrorException", err)
+		return IdentityCredentials{}, awserr.InternalError(err)
 	}
 	tagMaps, err := decodeTagMaps(p.PrincipalTagMaps)
 	if err != nil {
-		return IdentityCredentials{}, awserr.Internal("InternalErrorException", err)
+		return IdentityCredentials{}, awserr.InternalError(err)
 	}
 	var role string
 	var amr []string

@@ -629,6 +629,16 @@ func (f *fixture) pool(t *testing.T, mod func(*PoolInput)) store.IdentityPool {
 	return p
 }
 
+// wantKind asserts err is an AWS error the server codes by kind (denied, unavailable, internal).
+func wantKind(t *testing.T, err error, kind awserr.Kind) *awserr.Error {
+	t.Helper()
+	ae, ok := awserr.As(err)
+	if !ok || ae.Kind != kind {
+		t.Fatalf("want kind %s, got %v", kind, err)
+	}
+	return ae
+}
+
 func wantCode(t *testing.T, err error, code string) *awserr.Error {
 	t.Helper()
 	ae, ok := awserr.As(err)

@@ -201,7 +201,7 @@ func (s *Service) SetIdentityPoolRoles(ctx context.Context, caller *principal.Pr
 	if len(in.RoleMappings) > 0 {
 		b, err := json.Marshal(in.RoleMappings)
 		if err != nil {
-			return awserr.Internal("InternalErrorException", err)
+			return awserr.InternalError(err)
 		}
 		mappings = string(b)
 	}
@@ -234,7 +234,7 @@ func (s *Service) GetIdentityPoolRoles(ctx context.Context, caller *principal.Pr
 	}
 	m, err := decodeMappings(p.RoleMappings)
 	if err != nil {
-		return PoolRoles{}, awserr.Internal("InternalErrorException", err)
+		return PoolRoles{}, awserr.InternalError(err)
 	}
 	roles := p.Roles
 	if roles == nil {
@@ -420,7 +420,7 @@ func (s *Service) SetPrincipalTagAttributeMap(ctx context.Context, caller *princ
 		}
 		tms, err := decodeTagMaps(p.PrincipalTagMaps)
 		if err != nil {
-			return awserr.Internal("InternalErrorException", err)
+			return awserr.InternalError(err)
 		}
 		if !tm.UseDefaults && len(tm.Tags) == 0 {
 			delete(tms, in.Provider)
@@ -431,7 +431,7 @@ func (s *Service) SetPrincipalTagAttributeMap(ctx context.Context, caller *princ
 		if len(tms) > 0 {
 			b, err := json.Marshal(tms)
 			if err != nil {
-				return awserr.Internal("InternalErrorException", err)
+				return awserr.InternalError(err)
 			}
 			p.PrincipalTagMaps = string(b)
 		}
@@ -455,7 +455,7 @@ func (s *Service) GetPrincipalTagAttributeMap(ctx context.Context, caller *princ
 	}
 	maps, err := decodeTagMaps(p.PrincipalTagMaps)
 	if err != nil {
-		return PrincipalTagMap{}, awserr.Internal("InternalErrorException", err)
+		return PrincipalTagMap{}, awserr.InternalError(err)
 	}
 	return tagMapView(p.ID, provider, maps[provider]), nil
 }

@@ -174,7 +174,7 @@ func (s *Service) storeErr(err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
 	}
-	return awserr.Internal("InternalErrorException", err)
+	return awserr.InternalError(err)
 }
 
 // accessDenied turns the policy engine's AccessDenied (the query protocols' code) into Cognito's

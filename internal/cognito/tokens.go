@@ -41,7 +41,7 @@ func (s *Service) mint(ctx context.Context, poolID, identityID string, amr []str
 	}
 	tok, err := s.Tokens.Sign(ctx, token.RS256, claims)
 	if err != nil {
-		return "", awserr.Internal("InternalErrorException", err)
+		return "", awserr.InternalError(err)
 	}
 	return tok, nil
 }

@@ -60,15 +60,15 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Latchkey", AccountName: name + "@" + caller.AccountID, Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
-		return VirtualMFA{}, awserr.Internal("ServiceFailure", err)
+		return VirtualMFA{}, awserr.InternalError(err)
 	}
 	img, err := key.Image(200, 200)
 	if err != nil {
-		return VirtualMFA{}, awserr.Internal("ServiceFailure", err)
+		return VirtualMFA{}, awserr.InternalError(err)
 	}
 	var qr bytes.Buffer
 	if err := png.Encode(&qr, img); err != nil {
-		return VirtualMFA{}, awserr.Internal("ServiceFailure", err)
+		return VirtualMFA{}, awserr.InternalError(err)
 	}
 	d := store.MFADevice{
 		SerialNumber: serial, AccountID: caller.AccountID, Path: path, Name: name,
@@ -98,7 +98,7 @@ func (s *Service) device(ctx context.Context, caller *principal.Principal, seria
 	}
 	seed, err := s.Master.Open(d.SeedCiphertext, mfaAAD(serial))
 	if err != nil {
-		return d, "", awserr.Internal("ServiceFailure", err)
+		return d, "", awserr.InternalError(err)
 	}
 	return d, string(seed), nil
 }
@@ -333,7 +333,7 @@ func (s *Service) VerifyMFA(ctx context.Context, caller *principal.Principal, se
 	}
 	seed, err := s.Master.Open(d.SeedCiphertext, mfaAAD(serial))
 	if err != nil {
-		return awserr.Internal("InternalFailure", err)
+		return awserr.InternalError(err)
 	}
 	cur := s.Now().Unix() / totpPeriod
 	for st := cur - verifySkew; st <= cur+verifySkew; st++ {

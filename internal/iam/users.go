@@ -125,7 +125,7 @@ func (s *Service) storeErr(err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
 	}
-	return awserr.Internal("ServiceFailure", err)
+	return awserr.InternalError(err)
 }
 
 func (s *Service) authorize(ctx context.Context, caller *principal.Principal, action, resource string) error {

@@ -130,7 +130,7 @@ func (s *Service) GetIdentityContext(ctx context.Context, caller *principal.Prin
 	ic := principal.IdentityContext{AccountID: u.AccountID, Namespace: u.Namespace, UserARN: resource, PrincipalID: u.PrincipalID, Region: region, Expires: exp}
 	tok, err := s.Tokens.Sign(ctx, "ES384", sts.QuickSightContextClaims(ic, now, s.newID()))
 	if err != nil {
-		return "", awserr.Internal("InternalFailureException", err)
+		return "", awserr.InternalError(err)
 	}
 	return tok, nil
 }

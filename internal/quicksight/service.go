@@ -94,7 +94,7 @@ func storeErr(err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return awserr.New("ResourceUnavailableException", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
 	}
-	return awserr.Internal("InternalFailureException", err)
+	return awserr.InternalError(err)
 }
 
 // accessDenied turns the policy engine's AccessDenied into QuickSight's AccessDeniedException

@@ -14,6 +14,8 @@ type family struct {
 	auth           map[authn.Kind]codeStatus
 	validation     codeStatus
 	internal       string
+	unavailable    codeStatus
+	denied         codeStatus
 	unknownOp      codeStatus
 	tooLarge       codeStatus
 	notImplemented codeStatus
@@ -27,7 +29,7 @@ type codeStatus struct {
 func (f *family) authError(e *authn.Error) *awserr.Error {
 	cs, ok := f.auth[e.Kind]
 	if !ok {
-		return awserr.Internal(f.internal, e)
+		return f.coded(awserr.InternalError(e))
 	}
 	return &awserr.Error{Code: cs.code, Message: e.Message, HTTPStatus: cs.status, Cause: e.Cause}
 }
@@ -37,6 +39,25 @@ func (f *family) err(cs codeStatus, msg string) *awserr.Error {
 }
 
 var unavailable = codeStatus{"ServiceUnavailable", http.StatusServiceUnavailable}
+
+// coded gives an error the service classified only by kind (denied, unavailable, internal) this
+// family's code and status, without changing the error the service returned.
+func (f *family) coded(ae *awserr.Error) *awserr.Error {
+	var cs codeStatus
+	switch ae.Kind {
+	case awserr.Internal:
+		cs = codeStatus{f.internal, http.StatusInternalServerError}
+	case awserr.Unavailable:
+		cs = f.unavailable
+	case awserr.Denied:
+		cs = f.denied
+	default:
+		return ae
+	}
+	c := *ae
+	c.Code, c.HTTPStatus = cs.code, cs.status
+	return &c
+}
 
 func queryFamily(internal string) *family {
 	return &family{
@@ -51,6 +72,8 @@ func queryFamily(internal string) *family {
 		},
 		validation:     codeStatus{"ValidationError", http.StatusBadRequest},
 		internal:       internal,
+		unavailable:    unavailable,
+		denied:         codeStatus{"AccessDenied", http.StatusForbidden},
 		unknownOp:      codeStatus{"InvalidAction", http.StatusBadRequest},
 		tooLarge:       codeStatus{"RequestEntityTooLarge", http.StatusRequestEntityTooLarge},
 		notImplemented: codeStatus{"NotImplemented", http.StatusNotImplemented},
@@ -76,8 +99,11 @@ var (
 		// error list) and the "1 validation error detected: Value '…' at 'identityPoolId' failed
 		// to satisfy constraint: …" text, as real AWS answers quoted in public SDK issues show.
 		// Cognito's own refusals of well-formed values keep InvalidParameterException.
-		validation:     codeStatus{"ValidationException", http.StatusBadRequest},
-		internal:       "InternalErrorException",
+		validation:  codeStatus{"ValidationException", http.StatusBadRequest},
+		internal:    "InternalErrorException",
+		unavailable: unavailable,
+		// Cognito answers a refusal by policy with AccessDeniedException and a 400.
+		denied:         codeStatus{"AccessDeniedException", http.StatusBadRequest},
 		unknownOp:      codeStatus{"UnknownOperationException", http.StatusBadRequest},
 		tooLarge:       codeStatus{"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},
 		notImplemented: codeStatus{"NotImplementedException", http.StatusNotImplemented},
@@ -95,6 +121,8 @@ var (
 		},
 		validation:     codeStatus{"InvalidParameterValueException", http.StatusBadRequest},
 		internal:       "InternalFailureException",
+		unavailable:    codeStatus{"ResourceUnavailableException", http.StatusServiceUnavailable},
+		denied:         codeStatus{"AccessDeniedException", http.StatusUnauthorized},
 		unknownOp:      codeStatus{"UnknownOperationException", http.StatusNotFound},
 		tooLarge:       codeStatus{"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},
 		notImplemented: codeStatus{"NotImplementedException", http.StatusNotImplemented},

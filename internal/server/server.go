@@ -152,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.deps.Logger.Error("panic serving request", "request_id", rq.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			s.fail(rq, awserr.Internal("InternalFailure", fmt.Errorf("panic: %v", p)))
+			s.fail(rq, awserr.InternalError(fmt.Errorf("panic: %v", p)))
 		}
 		if rq.svc != nil {
 			s.metrics.observe(rq.svc.model.ID, rq.op, rq.errCode, time.Since(rq.start))
@@ -459,15 +459,16 @@ func (s *Server) fail(rq *request, err error) {
 	}
 	ae, ok := awserr.As(err)
 	if !ok {
-		ae = awserr.Internal(svc.family.internal, err)
+		ae = awserr.InternalError(err)
 	}
 	// A fault caused by an unreachable store is temporary: clients retry 503 by themselves.
 	if ae.HTTPStatus >= 500 && errors.Is(err, store.ErrUnavailable) {
-		ae = &awserr.Error{Code: "ServiceUnavailable", Message: "Service is unavailable. Please try again.", HTTPStatus: http.StatusServiceUnavailable, Cause: err}
+		ae = awserr.UnavailableError(err)
 	}
 	if ae.HTTPStatus >= 500 && ae.Code == "InternalFailure" {
-		ae.Code = svc.family.internal
+		ae = awserr.InternalError(ae.Cause)
 	}
+	ae = svc.family.coded(ae)
 	if ae.Cause != nil || ae.HTTPStatus >= 500 {
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
 	}

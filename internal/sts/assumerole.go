@@ -221,7 +221,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	}
 	creds, err := s.Issuer.Issue(ctx, p)
 	if err != nil {
-		return RoleSession{}, awserr.Internal("InternalFailure", err)
+		return RoleSession{}, awserr.InternalError(err)
 	}
 	s.recordRoleUse(ctx, role.RoleID, now)
 	return RoleSession{Credentials: creds, AssumedRoleID: p.UserID, ARN: p.ARN, PackedPolicySize: packed, SourceIdentity: sourceIdentity}, nil
@@ -301,7 +301,7 @@ func (s *Service) GetSessionToken(ctx context.Context, caller *principal.Princip
 	}
 	creds, err := s.Issuer.Issue(ctx, &p)
 	if err != nil {
-		return Credentials{}, awserr.Internal("InternalFailure", err)
+		return Credentials{}, awserr.InternalError(err)
 	}
 	return creds, nil
 }
@@ -388,7 +388,7 @@ func (s *Service) GetFederationToken(ctx context.Context, caller *principal.Prin
 	}
 	creds, err := s.Issuer.Issue(ctx, p)
 	if err != nil {
-		return FederatedSession{}, awserr.Internal("InternalFailure", err)
+		return FederatedSession{}, awserr.InternalError(err)
 	}
 	return FederatedSession{Credentials: creds, FederatedUserID: p.UserID, ARN: fedARN, PackedPolicySize: packed}, nil
 }

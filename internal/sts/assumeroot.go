@@ -74,7 +74,7 @@ func (s *Service) AssumeRoot(ctx context.Context, caller *principal.Principal, t
 	}
 	creds, err := s.Issuer.Issue(ctx, p)
 	if err != nil {
-		return Credentials{}, "", awserr.Internal("InternalFailure", err)
+		return Credentials{}, "", awserr.InternalError(err)
 	}
 	return creds, caller.SourceIdentity, nil
 }

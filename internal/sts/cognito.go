@@ -152,7 +152,7 @@ func (s *Service) classicCognito(ctx context.Context, tok string) (cognitoToken,
 		if errors.Is(verr, token.ErrTokenInvalid) {
 			return cognitoToken{}, awserr.New("InvalidIdentityToken", http.StatusBadRequest, "Couldn't verify the Cognito identity token's signature.")
 		}
-		return cognitoToken{}, awserr.Internal("InternalFailure", verr)
+		return cognitoToken{}, awserr.InternalError(verr)
 	}
 	exp, ok := token.Expiry(claims)
 	if !ok {

@@ -78,7 +78,7 @@ func (s *Service) verifyContexts(ctx context.Context, roleAccount string, list [
 			return nil, errInvalidContext("its signature does not verify")
 		}
 		if err != nil {
-			return nil, awserr.Internal("InternalFailure", err)
+			return nil, awserr.InternalError(err)
 		}
 		str := func(k string) string { v, _ := claims[k].(string); return v }
 		if str("typ") != QuickSightContextType {

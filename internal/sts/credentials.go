@@ -241,7 +241,7 @@ func (s *Service) storeErr(err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
 	}
-	return awserr.Internal("InternalFailure", err)
+	return awserr.InternalError(err)
 }
 
 // tagContext exposes passed tags as aws:RequestTag/*, aws:TagKeys and sts:TransitiveTagKeys.

@@ -329,6 +329,16 @@ func wantCode(t *testing.T, err error, code string, status int) *awserr.Error {
 	return ae
 }
 
+// wantKind asserts err is an AWS error the server codes by kind (denied, unavailable, internal).
+func wantKind(t *testing.T, err error, kind awserr.Kind, status int) *awserr.Error {
+	t.Helper()
+	ae, ok := awserr.As(err)
+	if !ok || ae.Kind != kind || ae.HTTPStatus != status {
+		t.Fatalf("want kind %s %d, got %v", kind, status, err)
+	}
+	return ae
+}
+
 // opened returns the principal sealed into a session token.
 func (f *fixture) opened(t *testing.T, c Credentials) *principal.Principal {
 	t.Helper()

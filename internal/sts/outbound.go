@@ -108,7 +108,7 @@ func (s *Service) GetWebIdentityToken(ctx context.Context, caller *principal.Pri
 	}
 	tok, err := s.Tokens.Sign(ctx, in.SigningAlgorithm, claims)
 	if err != nil {
-		return "", time.Time{}, awserr.Internal("InternalFailure", err)
+		return "", time.Time{}, awserr.InternalError(err)
 	}
 	return tok, exp, nil
 }

@@ -86,7 +86,7 @@ func (s *Service) GetAccessKeyInfo(ctx context.Context, caller *principal.Princi
 		if errors.Is(err, store.ErrUnavailable) {
 			return "", awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
 		}
-		return "", awserr.Internal("InternalFailure", err)
+		return "", awserr.InternalError(err)
 	}
 	return k.AccountID, nil
 }

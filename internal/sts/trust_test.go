@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"errors"
+	"github.com/latchkey/latchkey/internal/awserr"
 	"net/http"
 	"strings"
 	"testing"
@@ -280,9 +281,9 @@ func TestCognitoPoolAccountUnknown(t *testing.T) {
 	wantCode(t, err, "ServiceUnavailable", http.StatusServiceUnavailable)
 	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) { return "", false, errors.New("disk on fire") }
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
-	wantCode(t, err, "InternalFailure", http.StatusInternalServerError)
+	wantKind(t, err, awserr.Internal, http.StatusInternalServerError)
 	_, err = f.svc.AssumeRoleForCognito(ctx, enhanced)
-	wantCode(t, err, "InternalFailure", http.StatusInternalServerError)
+	wantKind(t, err, awserr.Internal, http.StatusInternalServerError)
 	// A pool that refuses the classic flow is refused whatever its account.
 	f.svc.CognitoPool = func(context.Context, string) (string, bool, error) { return acctA, false, nil }
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)

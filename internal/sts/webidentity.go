@@ -344,7 +344,7 @@ func (s *Service) federatedSession(ctx context.Context, fr federatedRequest) (Ro
 	}
 	creds, err := s.Issuer.Issue(ctx, p)
 	if err != nil {
-		return RoleSession{}, awserr.Internal("InternalFailure", err)
+		return RoleSession{}, awserr.InternalError(err)
 	}
 	s.recordRoleUse(ctx, role.RoleID, now)
 	return RoleSession{Credentials: creds, AssumedRoleID: p.UserID, ARN: p.ARN, PackedPolicySize: packed, SourceIdentity: fr.sourceIdentity}, nil

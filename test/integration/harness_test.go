@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -81,10 +83,21 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 
 func (ts *testServer) awsConfig(keyID, secret, token string) aws.Config {
 	return aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, token),
-		RetryMaxAttempts: 1,
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, token),
+		Retryer:     transportRetryer,
 	}
+}
+
+// transportRetryer retries only a request whose connection failed under it, as the SDK's default retryer
+// does: on a loaded machine Go's transport occasionally closes a kept-alive connection while a response
+// body is read. API errors are never retried, so every asserted error code is the first answer.
+func transportRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 func (ts *testServer) sts(keyID, secret string) *sts.Client {

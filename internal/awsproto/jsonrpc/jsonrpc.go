@@ -46,7 +46,7 @@ func WriteResponse(w http.ResponseWriter, shape *awsmodel.Shape, out map[string]
 // are still sent so a caller's detail is not silently lost.
 func WriteError(w http.ResponseWriter, e *awserr.Error, requestID string) {
 	if e == nil {
-		e = awserr.Internal("InternalErrorException", nil)
+		e = &awserr.Error{Code: "InternalErrorException", Message: awserr.InternalMessage, HTTPStatus: http.StatusInternalServerError}
 	}
 	b := []byte(`{"__type":`)
 	b = append(b, jsonvalue.String(e.Code)...)

@@ -263,7 +263,7 @@ func TestSDKErrors(t *testing.T) {
 		}
 	})
 	t.Run("InternalErrorException is a fault", func(t *testing.T) {
-		client, _ := newClient(t, failing(awserr.Internal("InternalErrorException", errors.New("db down"))))
+		client, _ := newClient(t, failing(&awserr.Error{Code: "InternalErrorException", Message: awserr.InternalMessage, HTTPStatus: 500, Cause: errors.New("db down")}))
 		var target *types.InternalErrorException
 		err := getID(client)
 		if !errors.As(err, &target) || target.ErrorFault() != smithy.FaultServer {

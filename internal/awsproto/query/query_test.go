@@ -543,7 +543,7 @@ func TestWriteError(t *testing.T) {
 		{"STS 403", stsModel.XMLNamespace, awserr.New("AccessDenied", 403, `User: <x> & "y" is not authorized`), "Sender", ""},
 		{"receiver", iamModel.XMLNamespace, awserr.New("ServiceFailure", 500, "boom"), "Receiver", ""},
 		{"503 receiver", stsModel.XMLNamespace, awserr.New("ServiceUnavailable", 503, "later"), "Receiver", ""},
-		{"internal with cause", stsModel.XMLNamespace, awserr.Internal("InternalFailure", errors.New("db password wrong")), "Receiver", ""},
+		{"internal with cause", stsModel.XMLNamespace, &awserr.Error{Code: "InternalFailure", Message: awserr.InternalMessage, HTTPStatus: 500, Cause: errors.New("db password wrong")}, "Receiver", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()

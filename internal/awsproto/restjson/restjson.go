@@ -276,7 +276,7 @@ func headerText(v any) string {
 // SDK Go v2 copies into the typed exception's fields.
 func WriteError(w http.ResponseWriter, e *awserr.Error, requestID string) {
 	if e == nil {
-		e = awserr.Internal("InternalFailureException", nil)
+		e = &awserr.Error{Code: "InternalFailureException", Message: awserr.InternalMessage, HTTPStatus: http.StatusInternalServerError}
 	}
 	b := []byte(`{"Message":`)
 	b = append(b, jsonvalue.String(e.Message)...)

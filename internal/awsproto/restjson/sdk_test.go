@@ -257,7 +257,7 @@ func TestSDKErrors(t *testing.T) {
 		}
 	})
 	t.Run("InternalFailureException", func(t *testing.T) {
-		client, _ := newClient(t, failing(awserr.Internal("InternalFailureException", errors.New("secret detail"))))
+		client, _ := newClient(t, failing(&awserr.Error{Code: "InternalFailureException", Message: awserr.InternalMessage, HTTPStatus: 500, Cause: errors.New("secret detail")}))
 		var target *types.InternalFailureException
 		if err := describe(client); !errors.As(err, &target) || target.ErrorFault() != smithy.FaultServer {
 			t.Fatalf("err = %v, want *types.InternalFailureException", err)

@@ -513,7 +513,7 @@ func Denied(caller *principal.Principal, action, resource, reason string) *awser
 	if reason != "" {
 		msg += " " + strings.TrimSpace(becauseOrWith(reason))
 	}
-	return awserr.New("AccessDenied", http.StatusForbidden, "%s", msg)
+	return awserr.DeniedError("%s", msg)
 }
 
 // becauseOrWith follows AWS's phrasing: "because no … allows …" and "with an explicit deny in …".

@@ -1,0 +1,76 @@
+package cache
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestBounded(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := &Bounded[string, int]{Max: 3, TTL: time.Minute, Now: func() time.Time { return now }}
+	builds := 0
+	build := func(v int) func() (int, error) {
+		return func() (int, error) { builds++; return v, nil }
+	}
+	cases := []struct {
+		name       string
+		key        string
+		build      func() (int, error)
+		advance    time.Duration
+		want       int
+		wantBuilds int
+		wantErr    bool
+	}{
+		{"miss builds", "a", build(1), 0, 1, 1, false},
+		{"hit answers the stored value", "a", build(2), 0, 1, 1, false},
+		{"a failed build is not stored", "b", func() (int, error) { return 0, errors.New("store down") }, 0, 0, 1, true},
+		{"the next call builds again", "b", build(3), 0, 3, 2, false},
+		{"an entry as old as TTL is rebuilt", "a", build(4), time.Minute, 4, 3, false},
+	}
+	for _, tc := range cases {
+		now = now.Add(tc.advance)
+		got, err := c.Get(tc.key, tc.build)
+		if (err != nil) != tc.wantErr || got != tc.want || builds != tc.wantBuilds {
+			t.Fatalf("%s: got %d %v after %d builds, want %d (err %v) after %d", tc.name, got, err, builds, tc.want, tc.wantErr, tc.wantBuilds)
+		}
+	}
+}
+
+func TestBoundedNeverExceedsMax(t *testing.T) {
+	c := &Bounded[int, int]{Max: 10}
+	for i := 0; i < 1000; i++ {
+		c.Put(i, i)
+		if c.Len() > 10 {
+			t.Fatalf("%d entries, bound is 10", c.Len())
+		}
+	}
+	c.Clear()
+	if _, ok := c.Lookup(999); ok {
+		t.Fatal("Clear kept an entry")
+	}
+}
+
+func TestBoundedConcurrent(t *testing.T) {
+	c := &Bounded[int, int]{Max: 64}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				k := (g*31 + i) % 100
+				v, err := c.Get(k, func() (int, error) { return k * 2, nil })
+				if err != nil || v != k*2 {
+					t.Errorf("key %d: %d %v", k, v, err)
+					return
+				}
+				if i%50 == 0 {
+					c.Delete(k)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}

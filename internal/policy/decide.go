@@ -85,132 +85,171 @@ func (s *setResult) add(r Result) {
 //     every kind but a trust policy, which must also allow;
 //  6. across accounts, both the resource-based policy and the identity side must allow.
 func Decide(in *Input) Output {
-	req := &in.Request
-	var missing []string
-	eval := func(s *setResult, p *Policy, opts *evalOpts) Result {
-		if p == nil {
-			return Result{}
-		}
-		r := p.evaluate(req, opts)
-		missing = append(missing, r.MissingContextKeys...)
-		s.add(r)
-		return r
-	}
-	var id, bd, sess, rp setResult
-	for _, p := range in.Identity {
-		eval(&id, p, nil)
-	}
-	eval(&bd, in.Boundary, nil)
-	for _, p := range in.Session {
-		eval(&sess, p, nil)
-	}
-	rpOpts := evalOpts{boundary: in.Boundary != nil, require: in.RequireConditionKeys}
-	rpRes := eval(&rp, in.ResourcePolicy, &rpOpts)
-	out := Output{Missing: dedupFold(missing)}
-	action := req.Action
-
-	if id.deny || rp.deny || bd.deny || sess.deny {
-		out.Decision = ExplicitDeny
-		switch {
-		case id.deny:
-			out.Reason = "with an explicit deny in an identity-based policy"
-		case rp.deny:
-			out.Reason = "with an explicit deny in a resource-based policy"
-		case bd.deny:
-			out.Reason = "with an explicit deny in a permissions boundary"
-		default:
-			out.Reason = "with an explicit deny in a session policy"
-		}
-		for _, s := range []*setResult{&id, &rp, &bd, &sess} {
+	ev := evaluateSets(in)
+	out := Output{Missing: dedupFold(ev.missing)}
+	if reason, ok := ev.explicitDeny(); ok {
+		out.Decision, out.Reason = ExplicitDeny, reason
+		for _, s := range ev.all() {
 			out.Matched = append(out.Matched, s.denies...)
 		}
 		return out
 	}
-
-	kind := in.ResourcePolicyKind
-	if kind == 0 && in.ResourcePolicy != nil {
-		kind = in.ResourcePolicy.kind
-	}
-	trust := kind == Trust
-	sameAccount := in.ResourceAccount == "" || in.ResourceAccount == in.PrincipalAccount
-	identityAllow := in.IsRoot || id.allow
-	federatedWithoutPolicy := in.FederatedUser && !in.HasSessionPolicies
-	if federatedWithoutPolicy {
-		identityAllow = false
-	}
-	boundaryAllow := in.Boundary == nil || bd.allow
-	sessionAllow := !in.HasSessionPolicies || sess.allow
-	identitySide := identityAllow && boundaryAllow && sessionAllow
-
-	// rpAllow: an Allow of the resource policy names the caller (a statement without a Principal
-	// element, which only a misused identity document has, names no one).
-	rpAllow := rp.allow && rpRes.PrincipalMatch >= PrincipalWildcard
-	pm := rpRes.PrincipalMatch
-	// limited: the grant is one that boundaries and session policies still limit (doc
-	// "Resource-based policies and implicit denies": a role-ARN match is; the "*" grant is
-	// treated the same way, the reading that never grants more).
-	limited := false
-	rpGrants := false
-	if rpAllow && sameAccount {
-		switch {
-		case pm == PrincipalExact && trust:
-			// A trust policy that names the caller exactly still needs the caller's permissions
-			// boundary to allow the action (IAM User Guide, "Update a role trust policy": "If a
-			// permissions boundary is set for the user, then it must allow the sts:AssumeRole
-			// action"); session policies are limits of the same kind and are held to it too.
-			limited = true
-			rpGrants = boundaryAllow && sessionAllow
-		case pm == PrincipalExact:
-			rpGrants = true
-		case pm == PrincipalRole:
-			limited = true
-			rpGrants = boundaryAllow && sessionAllow
-		case pm == PrincipalWildcard && req.Principal.Type == "AWS":
-			// "For IAM users and role principals within your account, no other permissions are
-			// required" (doc "Principal", all principals). Federated callers must be named by
-			// their provider; a federated user without session policies has no permissions.
-			limited = true
-			rpGrants = boundaryAllow && sessionAllow && !federatedWithoutPolicy
-		}
-	}
-
-	var allowed bool
-	switch {
-	case trust:
-		allowed = rpAllow && (rpGrants || identitySide)
-	case sameAccount:
-		allowed = identitySide || rpGrants
-	default:
-		allowed = rpAllow && identitySide
-	}
-	if allowed {
+	g := weigh(in, &ev)
+	if g.allowed() {
 		out.Decision = Allow
-		for _, s := range []*setResult{&id, &rp, &bd, &sess} {
+		for _, s := range ev.all() {
 			out.Matched = append(out.Matched, s.allows...)
 		}
 		return out
 	}
-
 	out.Decision = ImplicitDeny
+	out.Reason = g.implicitDenyReason(in, in.Request.Action)
+	return out
+}
+
+// policySets is every policy of a request evaluated, by policy type.
+type policySets struct {
+	id, bd, sess, rp setResult
+	rpRes            Result
+	missing          []string
+}
+
+func evaluateSets(in *Input) policySets {
+	var ev policySets
+	eval := func(s *setResult, p *Policy, opts *evalOpts) Result {
+		if p == nil {
+			return Result{}
+		}
+		r := p.evaluate(&in.Request, opts)
+		ev.missing = append(ev.missing, r.MissingContextKeys...)
+		s.add(r)
+		return r
+	}
+	for _, p := range in.Identity {
+		eval(&ev.id, p, nil)
+	}
+	eval(&ev.bd, in.Boundary, nil)
+	for _, p := range in.Session {
+		eval(&ev.sess, p, nil)
+	}
+	rpOpts := evalOpts{boundary: in.Boundary != nil, require: in.RequireConditionKeys}
+	ev.rpRes = eval(&ev.rp, in.ResourcePolicy, &rpOpts)
+	return ev
+}
+
+// all lists the sets in the order their matched statements are reported.
+func (ev *policySets) all() []*setResult { return []*setResult{&ev.id, &ev.rp, &ev.bd, &ev.sess} }
+
+func (ev *policySets) explicitDeny() (string, bool) {
+	switch {
+	case ev.id.deny:
+		return "with an explicit deny in an identity-based policy", true
+	case ev.rp.deny:
+		return "with an explicit deny in a resource-based policy", true
+	case ev.bd.deny:
+		return "with an explicit deny in a permissions boundary", true
+	case ev.sess.deny:
+		return "with an explicit deny in a session policy", true
+	}
+	return "", false
+}
+
+// grant is what each side of a request allows once no explicit Deny applies.
+type grant struct {
+	trust, sameAccount                         bool
+	identityAllow, boundaryAllow, sessionAllow bool
+	identitySide, federatedWithoutPolicy       bool
+	// ownPolicyAllow: the identity policies allow, before a federated user's missing session
+	// policy takes that away.
+	ownPolicyAllow bool
+	// rpAllow: an Allow of the resource policy names the caller (a statement without a
+	// Principal element, which only a misused identity document has, names no one).
+	rpAllow bool
+	// limited: the resource policy's grant is one that boundaries and session policies still
+	// limit (doc "Resource-based policies and implicit denies": a role-ARN match is; the "*"
+	// grant is treated the same way, the reading that never grants more).
+	limited, rpGrants bool
+}
+
+func weigh(in *Input, ev *policySets) grant {
+	kind := in.ResourcePolicyKind
+	if kind == 0 && in.ResourcePolicy != nil {
+		kind = in.ResourcePolicy.kind
+	}
+	g := grant{
+		trust:                  kind == Trust,
+		sameAccount:            in.ResourceAccount == "" || in.ResourceAccount == in.PrincipalAccount,
+		identityAllow:          in.IsRoot || ev.id.allow,
+		ownPolicyAllow:         ev.id.allow,
+		federatedWithoutPolicy: in.FederatedUser && !in.HasSessionPolicies,
+		boundaryAllow:          in.Boundary == nil || ev.bd.allow,
+		sessionAllow:           !in.HasSessionPolicies || ev.sess.allow,
+		rpAllow:                ev.rp.allow && ev.rpRes.PrincipalMatch >= PrincipalWildcard,
+	}
+	if g.federatedWithoutPolicy {
+		g.identityAllow = false
+	}
+	g.identitySide = g.identityAllow && g.boundaryAllow && g.sessionAllow
+	if g.rpAllow && g.sameAccount {
+		g.resourceGrant(ev.rpRes.PrincipalMatch, in.Request.Principal.Type)
+	}
+	return g
+}
+
+// resourceGrant decides what a same-account resource policy that allows the caller grants by
+// itself, by how it matched the caller.
+func (g *grant) resourceGrant(pm PrincipalMatch, principalType string) {
+	switch {
+	case pm == PrincipalExact && g.trust:
+		// A trust policy that names the caller exactly still needs the caller's permissions
+		// boundary to allow the action (IAM User Guide, "Update a role trust policy": "If a
+		// permissions boundary is set for the user, then it must allow the sts:AssumeRole
+		// action"); session policies are limits of the same kind and are held to it too.
+		g.limited = true
+		g.rpGrants = g.boundaryAllow && g.sessionAllow
+	case pm == PrincipalExact:
+		g.rpGrants = true
+	case pm == PrincipalRole:
+		g.limited = true
+		g.rpGrants = g.boundaryAllow && g.sessionAllow
+	case pm == PrincipalWildcard && principalType == "AWS":
+		// "For IAM users and role principals within your account, no other permissions are
+		// required" (doc "Principal", all principals). Federated callers must be named by
+		// their provider; a federated user without session policies has no permissions.
+		g.limited = true
+		g.rpGrants = g.boundaryAllow && g.sessionAllow && !g.federatedWithoutPolicy
+	}
+}
+
+func (g *grant) allowed() bool {
+	switch {
+	case g.trust:
+		return g.rpAllow && (g.rpGrants || g.identitySide)
+	case g.sameAccount:
+		return g.identitySide || g.rpGrants
+	default:
+		return g.rpAllow && g.identitySide
+	}
+}
+
+func (g *grant) implicitDenyReason(in *Input, action string) string {
 	noIdentity := len(in.Identity) == 0 && in.Boundary == nil && !in.HasSessionPolicies && !in.IsRoot && !in.FederatedUser
 	switch {
-	case trust && !rpAllow:
-		out.Reason = "no resource-based policy allows the " + action + " action"
-	case limited && !boundaryAllow:
-		out.Reason = "no permissions boundary allows the " + action + " action"
-	case limited && !sessionAllow:
-		out.Reason = "no session policy allows the " + action + " action"
-	case !rpAllow && (identitySide || (noIdentity && in.ResourcePolicy != nil)):
-		out.Reason = "no resource-based policy allows the " + action + " action"
-	case federatedWithoutPolicy && id.allow:
+	case g.trust && !g.rpAllow:
+		return "no resource-based policy allows the " + action + " action"
+	case g.limited && !g.boundaryAllow:
+		return "no permissions boundary allows the " + action + " action"
+	case g.limited && !g.sessionAllow:
+		return "no session policy allows the " + action + " action"
+	case !g.rpAllow && (g.identitySide || (noIdentity && in.ResourcePolicy != nil)):
+		return "no resource-based policy allows the " + action + " action"
+	case g.federatedWithoutPolicy && g.ownPolicyAllow:
 		// The user's policies would allow; what is missing is a session policy.
-		out.Reason = "no session policy allows the " + action + " action"
-	case !identityAllow:
-		out.Reason = "no identity-based policy allows the " + action + " action"
-	case !boundaryAllow:
-		out.Reason = "no permissions boundary allows the " + action + " action"
-	default:
-		out.Reason = "no session policy allows the " + action + " action"
+		return "no session policy allows the " + action + " action"
+	case !g.identityAllow:
+		return "no identity-based policy allows the " + action + " action"
+	case !g.boundaryAllow:
+		return "no permissions boundary allows the " + action + " action"
 	}
-	return out
+	return "no session policy allows the " + action + " action"
 }

@@ -113,73 +113,111 @@ func Parse(id, document string, kind Kind) (*Policy, error) {
 		return nil, perr(msgVersionTooOld)
 	}
 	vars := version == "2012-10-17"
-
-	// Legacy parsing: Effect spelled exactly, date values readable.
-	for _, st := range stmts {
-		if e := st.get("Effect").str; e != "Allow" && e != "Deny" {
-			return nil, perr(msgLegacy)
-		}
-		if c := st.get("Condition"); c != nil && !legacyDatesOK(c, vars) {
-			return nil, perr(msgLegacy)
+	if msg := legacyError(stmts, vars); msg != "" {
+		return nil, perr(msg)
+	}
+	resErr, legacy := resourceErrors(kind, stmts)
+	if legacy {
+		return nil, perr(msgLegacy)
+	}
+	// The remaining checks run in IAM's order; the first that fails is the answer.
+	for _, check := range []func() string{
+		func() string { return principalPresenceError(kind, stmts) },
+		func() string { return sidError(kind, stmts) },
+		func() string { return missingElementError(kind, stmts) },
+		func() string { return resErr },
+		func() string { return actionFormatErrors(stmts) },
+		func() string { return principalValueErrors(stmts) },
+	} {
+		if msg := check(); msg != "" {
+			return nil, perr(msg)
 		}
 	}
-	resErr := ""
-	if kind != Trust {
-		for _, field := range []string{"Resource", "NotResource"} {
-			for _, st := range stmts {
-				v := st.get(field)
-				if v == nil {
-					continue
+	return compile(id, document, kind, version, stmts), nil
+}
+
+// legacyError is IAM's legacy parsing: Effect spelled exactly, date values readable.
+func legacyError(stmts []*jvalue, vars bool) string {
+	for _, st := range stmts {
+		if e := st.get("Effect").str; e != "Allow" && e != "Deny" {
+			return msgLegacy
+		}
+		if c := st.get("Condition"); c != nil && !legacyDatesOK(c, vars) {
+			return msgLegacy
+		}
+	}
+	return ""
+}
+
+// resourceErrors returns the resource format error IAM reports later in its order, and whether
+// legacy parsing already refuses a resource (which IAM reports at once). Trust policies name no
+// resources.
+func resourceErrors(kind Kind, stmts []*jvalue) (formatErr string, legacy bool) {
+	if kind == Trust {
+		return "", false
+	}
+	for _, field := range []string{"Resource", "NotResource"} {
+		for _, st := range stmts {
+			v := st.get(field)
+			if v == nil {
+				continue
+			}
+			list := stringList(v)
+			if v.kind == jArray {
+				// IAM reports the format error of the lexically smallest bad value and of
+				// the last statement that has one (moto, from AWS responses).
+				list = slices.Clone(list)
+				slices.Sort(list)
+				slices.Reverse(list)
+			}
+			for _, r := range list {
+				if e := resourceFormatError(r); e != "" {
+					formatErr = e
 				}
-				list := stringList(v)
-				if v.kind == jArray {
-					// IAM reports the format error of the lexically smallest bad value and of
-					// the last statement that has one (moto, from AWS responses).
-					list = slices.Clone(list)
-					slices.Sort(list)
-					slices.Reverse(list)
-				}
-				for _, r := range list {
-					if e := resourceFormatError(r); e != "" {
-						resErr = e
-					}
-				}
-				if resErr == "" && !legacyResourcesOK(stringList(v)) {
-					return nil, perr(msgLegacy)
-				}
+			}
+			if formatErr == "" && !legacyResourcesOK(stringList(v)) {
+				return "", true
 			}
 		}
 	}
+	return formatErr, false
+}
 
+// principalPresenceError applies each kind's rule on the Principal element.
+func principalPresenceError(kind Kind, stmts []*jvalue) string {
 	for _, st := range stmts {
 		hasP := st.get("Principal") != nil || st.get("NotPrincipal") != nil
 		switch kind {
 		case Identity, Managed:
 			if hasP {
-				return nil, perr(msgNoPrincipalWanted)
+				return msgNoPrincipalWanted
 			}
 		case Trust:
 			if st.get("Resource") != nil {
-				return nil, perr("Has prohibited field Resource") // obs
+				return "Has prohibited field Resource" // obs
 			}
 			if st.get("NotResource") != nil {
-				return nil, perr("Has prohibited field NotResource") // by analogy, unverified
+				return "Has prohibited field NotResource" // by analogy, unverified
 			}
 			if !hasP {
-				return nil, perr(msgNoPrincipalTrust)
+				return msgNoPrincipalTrust
 			}
 		case Resource:
 			if !hasP {
-				return nil, perr(msgNoPrincipalRes)
+				return msgNoPrincipalRes
 			}
 		}
 	}
+	return ""
+}
 
+// sidError: Sids are unique, and alphanumeric in managed policies.
+func sidError(kind Kind, stmts []*jvalue) string {
 	seen := map[string]bool{}
 	for _, st := range stmts {
 		if s := st.get("Sid"); s != nil && s.str != "" {
 			if seen[s.str] {
-				return nil, perr(msgSidUnique)
+				return msgSidUnique
 			}
 			seen[s.str] = true
 		}
@@ -187,17 +225,22 @@ func Parse(id, document string, kind Kind) (*Policy, error) {
 	if kind == Managed {
 		for _, st := range stmts {
 			if s := st.get("Sid"); s != nil && !isAlnum(s.str) {
-				return nil, perr(msgSidAlnum)
+				return msgSidAlnum
 			}
 		}
 	}
+	return ""
+}
+
+// missingElementError: every statement names actions, and identity policies resources.
+func missingElementError(kind Kind, stmts []*jvalue) string {
 	for _, st := range stmts {
 		a := st.get("Action")
 		if a == nil {
 			a = st.get("NotAction")
 		}
 		if a == nil || (a.kind == jArray && len(a.arr) == 0) {
-			return nil, perr(msgNoActions)
+			return msgNoActions
 		}
 	}
 	if kind == Identity || kind == Managed {
@@ -207,35 +250,39 @@ func Parse(id, document string, kind Kind) (*Policy, error) {
 				r = st.get("NotResource")
 			}
 			if r == nil || (r.kind == jArray && len(r.arr) == 0) {
-				return nil, perr(msgNoResources)
+				return msgNoResources
 			}
 		}
 	}
-	if resErr != "" {
-		return nil, perr(resErr)
-	}
+	return ""
+}
+
+func actionFormatErrors(stmts []*jvalue) string {
 	for _, field := range []string{"Action", "NotAction"} {
 		for _, st := range stmts {
 			if v := st.get(field); v != nil {
 				for _, a := range stringList(v) {
 					if e := actionFormatError(a); e != "" {
-						return nil, perr(e)
+						return e
 					}
 				}
 			}
 		}
 	}
+	return ""
+}
+
+func principalValueErrors(stmts []*jvalue) string {
 	for _, st := range stmts {
 		for _, field := range []string{"Principal", "NotPrincipal"} {
 			if v := st.get(field); v != nil {
 				if e := principalError(v); e != "" {
-					return nil, perr(e)
+					return e
 				}
 			}
 		}
 	}
-
-	return compile(id, document, kind, version, stmts), nil
+	return ""
 }
 
 // checkGrammar enforces the shape of the grammar in "Grammar of the IAM JSON policy language";

@@ -364,85 +364,82 @@ func (c *condition) eval(ctx *Context, missing *[]string) tri {
 		*missing = append(*missing, c.key)
 	}
 	if c.info.fam == famNull {
-		// Null takes no variables and ignores set qualifiers: it only asks whether the key exists.
-		res := triFalse
-		for i := range c.values {
-			o := &c.values[i]
-			if !o.ok {
-				res = res.or(triUnknown)
-				continue
-			}
-			res = res.or(triOf(o.b != present))
-		}
-		return res
+		return c.evalNull(present)
 	}
 	if !present {
-		// The set qualifier decides first (doc "Multivalued context keys"): ForAnyValue needs
-		// at least one value, so it is false for an absent or empty key, and IfExists, which
-		// only matters per value, does not turn that into true; ForAllValues holds vacuously.
-		switch {
-		case c.qual == qualAny:
-			return triFalse
-		case c.qual == qualAll:
-			return triTrue
-		case c.ifExists:
-			return triTrue
-		}
-		// The missing-key rule: positive operators are false, negated ones true.
-		return triOf(c.info.negated)
+		return c.absent()
 	}
-
-	// Policy values with variables are resolved once per request.
 	ops := c.values
 	if c.hasVars {
-		resolved := make([]operand, 0, len(c.values))
-		for i := range c.values {
-			if c.values[i].tmpl == nil {
-				resolved = append(resolved, c.values[i])
-				continue
-			}
-			r, dropped, miss := c.values[i].resolve(ctx, c.info)
-			if dropped {
-				*missing = append(*missing, miss)
-				continue
-			}
-			resolved = append(resolved, r)
-		}
-		ops = resolved
+		ops = c.resolveOperands(ctx, missing)
 	}
+	return c.matchValues(vals, ops)
+}
 
-	// anyMatch is "the request value matches at least one policy value".
-	anyMatch := func(v *reqValue) tri {
-		res := triFalse
-		for i := range ops {
-			res = res.or(matchOne(v, &ops[i], c.info))
-			if res == triTrue {
-				break
-			}
+// evalNull: Null takes no variables and ignores set qualifiers: it only asks whether the key exists.
+func (c *condition) evalNull(present bool) tri {
+	res := triFalse
+	for i := range c.values {
+		o := &c.values[i]
+		if !o.ok {
+			res = res.or(triUnknown)
+			continue
 		}
-		return res
+		res = res.or(triOf(o.b != present))
 	}
+	return res
+}
+
+// absent is the condition's value when the request lacks its key.
+func (c *condition) absent() tri {
+	// The set qualifier decides first (doc "Multivalued context keys"): ForAnyValue needs at
+	// least one value, so it is false for an absent or empty key, and IfExists, which only
+	// matters per value, does not turn that into true; ForAllValues holds vacuously.
+	switch {
+	case c.qual == qualAny:
+		return triFalse
+	case c.qual == qualAll:
+		return triTrue
+	case c.ifExists:
+		return triTrue
+	}
+	// The missing-key rule: positive operators are false, negated ones true.
+	return triOf(c.info.negated)
+}
+
+// resolveOperands substitutes the request's values into policy values with variables, once per
+// request; a value whose variable the request lacks is dropped and its key reported missing.
+func (c *condition) resolveOperands(ctx *Context, missing *[]string) []operand {
+	resolved := make([]operand, 0, len(c.values))
+	for i := range c.values {
+		if c.values[i].tmpl == nil {
+			resolved = append(resolved, c.values[i])
+			continue
+		}
+		r, dropped, miss := c.values[i].resolve(ctx, c.info)
+		if dropped {
+			*missing = append(*missing, miss)
+			continue
+		}
+		resolved = append(resolved, r)
+	}
+	return resolved
+}
+
+// matchValues applies the operator and the set qualifier to the request's values.
+func (c *condition) matchValues(vals []string, ops []operand) tri {
 	var v reqValue
-	perValue := func(s string) tri {
-		prepare(&v, s, c.info.fam)
-		m := anyMatch(&v)
-		if c.info.negated {
-			return m.not()
-		}
-		return m
-	}
-
 	switch c.qual {
 	case qualAny:
 		res := triFalse
 		for _, s := range vals {
-			res = res.or(perValue(s))
+			res = res.or(c.perValue(&v, s, ops))
 		}
 		return res
 	case qualAll:
 		res := triTrue
 		for _, s := range vals {
-			res = res.and(perValue(s))
+			res = res.and(c.perValue(&v, s, ops))
 		}
 		return res
 	}
@@ -451,10 +448,32 @@ func (c *condition) eval(ctx *Context, missing *[]string) tri {
 	pos := triFalse
 	for _, s := range vals {
 		prepare(&v, s, c.info.fam)
-		pos = pos.or(anyMatch(&v))
+		pos = pos.or(anyMatch(&v, ops, c.info))
 	}
 	if c.info.negated {
 		return pos.not()
 	}
 	return pos
+}
+
+// perValue is one request value under a set qualifier: the operator, negated where it is.
+func (c *condition) perValue(v *reqValue, s string, ops []operand) tri {
+	prepare(v, s, c.info.fam)
+	m := anyMatch(v, ops, c.info)
+	if c.info.negated {
+		return m.not()
+	}
+	return m
+}
+
+// anyMatch is "the request value matches at least one policy value".
+func anyMatch(v *reqValue, ops []operand, info opInfo) tri {
+	res := triFalse
+	for i := range ops {
+		res = res.or(matchOne(v, &ops[i], info))
+		if res == triTrue {
+			break
+		}
+	}
+	return res
 }

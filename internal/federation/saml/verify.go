@@ -331,128 +331,159 @@ func one(el *etree.Element, local string) (*etree.Element, error) {
 
 func (v *verifier) readAssertion(a *etree.Element) (*Assertion, error) {
 	out := &Assertion{Attributes: map[string][]string{}}
+	if err := v.readHeader(a, out); err != nil {
+		return nil, err
+	}
+	conds, subject, scd, err := bearerConfirmation(a)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.readWindow(a, conds, scd, out); err != nil {
+		return nil, err
+	}
+	if err := v.readConditions(conds, out); err != nil {
+		return nil, err
+	}
+	if err := v.readRecipient(scd, out); err != nil {
+		return nil, err
+	}
+	if err := readNameID(subject, out); err != nil {
+		return nil, err
+	}
+	if err := readAttributes(a, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readHeader reads the assertion's version, ID, IssueInstant and Issuer.
+func (v *verifier) readHeader(a *etree.Element, out *Assertion) error {
 	if ver, _ := attr(a, "Version"); ver != "2.0" {
-		return nil, invalid(fmt.Errorf("Assertion Version %q", ver), "Assertion must be SAML 2.0")
+		return invalid(fmt.Errorf("Assertion Version %q", ver), "Assertion must be SAML 2.0")
 	}
 	out.ID, _ = attr(a, "ID")
 	if out.ID == "" {
-		return nil, invalid(errors.New("Assertion has no ID"), "Assertion has no ID")
+		return invalid(errors.New("Assertion has no ID"), "Assertion has no ID")
 	}
 	ii, err := timeAttr(a, "IssueInstant")
 	if err != nil || ii == nil {
-		return nil, invalid(err, "Assertion has no valid IssueInstant")
+		return invalid(err, "Assertion has no valid IssueInstant")
 	}
 	out.IssueInstant = *ii
-
 	issuer, err := one(a, "Issuer")
 	if err != nil {
-		return nil, invalid(err, msgIssuer)
+		return invalid(err, msgIssuer)
 	}
 	if err := v.checkIssuer(issuer); err != nil {
-		return nil, err
+		return err
 	}
 	out.Issuer = v.md.EntityID
+	return nil
+}
 
-	conds := children(a, nsAssertion, "Conditions")
-	switch len(conds) {
+// bearerConfirmation finds the one Conditions element, the one Subject and its one bearer
+// SubjectConfirmationData.
+func bearerConfirmation(a *etree.Element) (conds, subject, scd *etree.Element, err error) {
+	all := children(a, nsAssertion, "Conditions")
+	switch len(all) {
 	case 0:
-		return nil, invalid(errors.New("no Conditions"), msgAudience)
+		return nil, nil, nil, invalid(errors.New("no Conditions"), msgAudience)
 	case 1:
 	default:
-		return nil, invalid(errors.New("more than one Conditions"), "Assertion must have exactly one Conditions element")
+		return nil, nil, nil, invalid(errors.New("more than one Conditions"), "Assertion must have exactly one Conditions element")
 	}
 	subjects := children(a, nsAssertion, "Subject")
 	if len(subjects) > 1 {
-		return nil, invalid(errors.New("more than one Subject"), "Assertion must have exactly one Subject")
+		return nil, nil, nil, invalid(errors.New("more than one Subject"), "Assertion must have exactly one Subject")
 	}
 	if len(subjects) == 0 {
-		return nil, newError(AccessDenied, errors.New("no Subject"), msgNotAuthorized)
+		return nil, nil, nil, newError(AccessDenied, errors.New("no Subject"), msgNotAuthorized)
 	}
-	subject := subjects[0]
-	conf, err := one(subject, "SubjectConfirmation")
+	conf, err := one(subjects[0], "SubjectConfirmation")
 	if err != nil {
-		return nil, invalid(err, "Subject must have exactly one bearer SubjectConfirmation")
+		return nil, nil, nil, invalid(err, "Subject must have exactly one bearer SubjectConfirmation")
 	}
 	if m, _ := attr(conf, "Method"); m != bearerMethod {
-		return nil, invalid(fmt.Errorf("SubjectConfirmation Method %q", m), "Subject must have exactly one bearer SubjectConfirmation")
+		return nil, nil, nil, invalid(fmt.Errorf("SubjectConfirmation Method %q", m), "Subject must have exactly one bearer SubjectConfirmation")
 	}
-	scd, err := one(conf, "SubjectConfirmationData")
+	scd, err = one(conf, "SubjectConfirmationData")
 	if err != nil {
-		return nil, invalid(err, "SubjectConfirmation must have SubjectConfirmationData with NotOnOrAfter and Recipient")
+		return nil, nil, nil, invalid(err, "SubjectConfirmation must have SubjectConfirmationData with NotOnOrAfter and Recipient")
 	}
+	return all[0], subjects[0], scd, nil
+}
 
-	// Times: the assertion's window, the bearer confirmation's window, the session's end and
-	// the redeem window since issuance.
+// readWindow reads and checks the times: the assertion's window, the bearer confirmation's
+// window, the session's end and the redeem window since issuance.
+func (v *verifier) readWindow(a, conds, scd *etree.Element, out *Assertion) error {
 	var notBefore []*time.Time
 	var notOnOrAfter *time.Time
-	for _, el := range []*etree.Element{conds[0], scd} {
+	for _, el := range []*etree.Element{conds, scd} {
 		nb, err := timeAttr(el, "NotBefore")
 		if err != nil {
-			return nil, invalid(err, "Assertion has an invalid time")
+			return invalid(err, "Assertion has an invalid time")
 		}
 		noa, err := timeAttr(el, "NotOnOrAfter")
 		if err != nil {
-			return nil, invalid(err, "Assertion has an invalid time")
+			return invalid(err, "Assertion has an invalid time")
 		}
 		notBefore = append(notBefore, nb)
 		notOnOrAfter = earliest(notOnOrAfter, noa)
 	}
 	if _, ok := attr(scd, "NotOnOrAfter"); !ok {
-		return nil, invalid(errors.New("SubjectConfirmationData has no NotOnOrAfter"), "SubjectConfirmation must have SubjectConfirmationData with NotOnOrAfter and Recipient")
+		return invalid(errors.New("SubjectConfirmationData has no NotOnOrAfter"), "SubjectConfirmation must have SubjectConfirmationData with NotOnOrAfter and Recipient")
 	}
 	out.NotOnOrAfter = *notOnOrAfter
-	for _, as := range children(a, nsAssertion, "AuthnStatement") {
+	statements := children(a, nsAssertion, "AuthnStatement")
+	for _, as := range statements {
 		s, err := timeAttr(as, "SessionNotOnOrAfter")
 		if err != nil {
-			return nil, invalid(err, "Assertion has an invalid time")
+			return invalid(err, "Assertion has an invalid time")
 		}
 		out.SessionNotOnOrAfter = earliest(out.SessionNotOnOrAfter, s)
 	}
-	if len(children(a, nsAssertion, "AuthnStatement")) == 0 {
+	if len(statements) == 0 {
 		// The Web Browser SSO profile (saml-profiles §4.1.4.2) requires one in the bearer
 		// assertion; without it nothing says the user authenticated.
-		return nil, invalid(errors.New("no AuthnStatement"), "Assertion must contain an AuthnStatement")
+		return invalid(errors.New("no AuthnStatement"), "Assertion must contain an AuthnStatement")
 	}
-	if err := v.checkTimes(out, notBefore); err != nil {
-		return nil, err
-	}
+	return v.checkTimes(out, notBefore)
+}
 
-	if err := v.readConditions(conds[0], out); err != nil {
-		return nil, err
-	}
-
+func (v *verifier) readRecipient(scd *etree.Element, out *Assertion) error {
 	recipient, _ := attr(scd, "Recipient")
 	if recipient == "" {
-		return nil, invalid(errors.New("SubjectConfirmationData has no Recipient"), msgRecipient)
+		return invalid(errors.New("SubjectConfirmationData has no Recipient"), msgRecipient)
 	}
 	if !containsString(v.opts.Recipients, recipient) {
-		return nil, invalid(fmt.Errorf("Recipient %q is not accepted", recipient), msgRecipient)
+		return invalid(fmt.Errorf("Recipient %q is not accepted", recipient), msgRecipient)
 	}
 	out.Recipient = recipient
+	return nil
+}
 
+// readNameID reads the subject, which must be one plain-text NameID.
+func readNameID(subject *etree.Element, out *Assertion) error {
 	if len(children(subject, nsAssertion, "BaseID")) > 0 {
-		return nil, invalid(errors.New("BaseID subject"), "Subject must be a NameID")
+		return invalid(errors.New("BaseID subject"), "Subject must be a NameID")
 	}
 	nameIDs := children(subject, nsAssertion, "NameID")
 	if len(nameIDs) > 1 {
-		return nil, invalid(errors.New("more than one NameID"), "Subject must have exactly one NameID")
+		return invalid(errors.New("more than one NameID"), "Subject must have exactly one NameID")
 	}
 	if len(nameIDs) == 0 {
-		return nil, newError(AccessDenied, errors.New("no NameID"), msgNotAuthorized)
+		return newError(AccessDenied, errors.New("no NameID"), msgNotAuthorized)
 	}
+	var err error
 	out.Subject, err = textContent(nameIDs[0])
 	if err != nil {
-		return nil, invalid(err, "NameID must be plain text")
+		return invalid(err, "NameID must be plain text")
 	}
 	if out.Subject == "" {
-		return nil, newError(AccessDenied, errors.New("empty NameID"), msgNotAuthorized)
+		return newError(AccessDenied, errors.New("empty NameID"), msgNotAuthorized)
 	}
 	out.SubjectFormat, _ = attr(nameIDs[0], "Format")
-
-	if err := readAttributes(a, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return nil
 }
 
 func (v *verifier) checkTimes(out *Assertion, notBefore []*time.Time) error {

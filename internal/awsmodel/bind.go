@@ -105,6 +105,22 @@ func bindValue(v any, dst reflect.Value) error {
 		return nil
 	}
 	switch dst.Kind() {
+	case reflect.Slice:
+		return bindList(v, dst)
+	case reflect.Map:
+		return bindMap(v, dst)
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("want structure, got %T", v)
+		}
+		return bindStruct(m, dst)
+	}
+	return bindScalar(v, dst)
+}
+
+func bindScalar(v any, dst reflect.Value) error {
+	switch dst.Kind() {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
@@ -140,58 +156,59 @@ func bindValue(v any, dst reflect.Value) error {
 			return fmt.Errorf("number %v does not fit in %s", f, dst.Type())
 		}
 		dst.SetFloat(f)
-	case reflect.Slice:
-		if dst.Type().Elem().Kind() == reflect.Uint8 {
-			b, ok := v.([]byte)
-			if !ok {
-				return fmt.Errorf("want blob, got %T", v)
-			}
-			dst.SetBytes(b)
-			return nil
-		}
-		items, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("want list, got %T", v)
-		}
-		out := reflect.MakeSlice(dst.Type(), len(items), len(items))
-		for i, item := range items {
-			if item == nil {
-				continue
-			}
-			if err := bindValue(item, out.Index(i)); err != nil {
-				return fmt.Errorf("[%d]: %w", i+1, err)
-			}
-		}
-		dst.Set(out)
-	case reflect.Map:
-		entries, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("want map, got %T", v)
-		}
-		keyType := dst.Type().Key()
-		if keyType.Kind() != reflect.String {
-			return fmt.Errorf("map key type %s is not a string", keyType)
-		}
-		out := reflect.MakeMapWithSize(dst.Type(), len(entries))
-		for k, ev := range entries {
-			ev2 := reflect.New(dst.Type().Elem()).Elem()
-			if ev != nil {
-				if err := bindValue(ev, ev2); err != nil {
-					return fmt.Errorf("[%s]: %w", k, err)
-				}
-			}
-			out.SetMapIndex(reflect.ValueOf(k).Convert(keyType), ev2)
-		}
-		dst.Set(out)
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("want structure, got %T", v)
-		}
-		return bindStruct(m, dst)
 	default:
 		return fmt.Errorf("unsupported field kind %s", dst.Kind())
 	}
+	return nil
+}
+
+// bindList binds a list, or a blob into a []byte.
+func bindList(v any, dst reflect.Value) error {
+	if dst.Type().Elem().Kind() == reflect.Uint8 {
+		b, ok := v.([]byte)
+		if !ok {
+			return fmt.Errorf("want blob, got %T", v)
+		}
+		dst.SetBytes(b)
+		return nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("want list, got %T", v)
+	}
+	out := reflect.MakeSlice(dst.Type(), len(items), len(items))
+	for i, item := range items {
+		if item == nil {
+			continue
+		}
+		if err := bindValue(item, out.Index(i)); err != nil {
+			return fmt.Errorf("[%d]: %w", i+1, err)
+		}
+	}
+	dst.Set(out)
+	return nil
+}
+
+func bindMap(v any, dst reflect.Value) error {
+	entries, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("want map, got %T", v)
+	}
+	keyType := dst.Type().Key()
+	if keyType.Kind() != reflect.String {
+		return fmt.Errorf("map key type %s is not a string", keyType)
+	}
+	out := reflect.MakeMapWithSize(dst.Type(), len(entries))
+	for k, ev := range entries {
+		ev2 := reflect.New(dst.Type().Elem()).Elem()
+		if ev != nil {
+			if err := bindValue(ev, ev2); err != nil {
+				return fmt.Errorf("[%s]: %w", k, err)
+			}
+		}
+		out.SetMapIndex(reflect.ValueOf(k).Convert(keyType), ev2)
+	}
+	dst.Set(out)
 	return nil
 }
 

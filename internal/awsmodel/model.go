@@ -174,26 +174,28 @@ type rawModel struct {
 		XMLNamespace string `json:"xmlNamespace"`
 		TargetPrefix string `json:"targetPrefix"`
 	} `json:"metadata"`
-	Operations map[string]struct {
-		Name string `json:"name"`
-		HTTP struct {
-			Method     string `json:"method"`
-			RequestURI string `json:"requestUri"`
-		} `json:"http"`
-		Input *struct {
-			Shape string `json:"shape"`
-		} `json:"input"`
-		Output *struct {
-			Shape         string `json:"shape"`
-			ResultWrapper string `json:"resultWrapper"`
-		} `json:"output"`
-		Errors []struct {
-			Shape string `json:"shape"`
-		} `json:"errors"`
-		Auth     []string `json:"auth"`
-		AuthType string   `json:"authtype"`
-	} `json:"operations"`
-	Shapes map[string]json.RawMessage `json:"shapes"`
+	Operations map[string]rawOperation    `json:"operations"`
+	Shapes     map[string]json.RawMessage `json:"shapes"`
+}
+
+type rawOperation struct {
+	Name string `json:"name"`
+	HTTP struct {
+		Method     string `json:"method"`
+		RequestURI string `json:"requestUri"`
+	} `json:"http"`
+	Input *struct {
+		Shape string `json:"shape"`
+	} `json:"input"`
+	Output *struct {
+		Shape         string `json:"shape"`
+		ResultWrapper string `json:"resultWrapper"`
+	} `json:"output"`
+	Errors []struct {
+		Shape string `json:"shape"`
+	} `json:"errors"`
+	Auth     []string `json:"auth"`
+	AuthType string   `json:"authtype"`
 }
 
 type rawMember struct {
@@ -273,21 +275,8 @@ func parse(id string, data []byte) (*Service, error) {
 	if err := json.Unmarshal(data, &rm); err != nil {
 		return nil, err
 	}
-	if sup, err := supplementFS.ReadFile("supplements/" + id + ".json"); err == nil {
-		var sm rawModel
-		if err := json.Unmarshal(sup, &sm); err != nil {
-			return nil, fmt.Errorf("supplement: %w", err)
-		}
-		for name, op := range sm.Operations {
-			if _, ok := rm.Operations[name]; !ok {
-				rm.Operations[name] = op
-			}
-		}
-		for name, sh := range sm.Shapes {
-			if _, ok := rm.Shapes[name]; !ok {
-				rm.Shapes[name] = sh
-			}
-		}
+	if err := supplement(id, &rm); err != nil {
+		return nil, err
 	}
 	svc := &Service{
 		ID:           id,
@@ -311,94 +300,137 @@ func parse(id string, data []byte) (*Service, error) {
 		raws[name] = rs
 		svc.Shapes[name] = &Shape{Name: name}
 	}
-	resolve := func(rm *rawMember, name string) (*Member, error) {
-		if rm == nil {
-			return nil, nil
-		}
-		target, ok := svc.Shapes[rm.Shape]
-		if !ok {
-			return nil, fmt.Errorf("unknown shape %q", rm.Shape)
-		}
-		return &Member{Name: name, Shape: target, Location: rm.Location, LocationName: rm.LocationName}, nil
-	}
 	for name, rs := range raws {
-		s := svc.Shapes[name]
-		s.Type, s.Min, s.Max, s.Pattern, s.Enum = rs.Type, rs.Min, rs.Max, rs.Pattern, rs.Enum
-		s.Sensitive, s.Union = rs.Sensitive, rs.Union
-		if rs.Exception || rs.Error != nil {
-			et := &ErrorTrait{Code: name}
-			if rs.Error != nil {
-				if rs.Error.Code != "" {
-					et.Code = rs.Error.Code
-				}
-				et.HTTPStatus = rs.Error.HTTPStatus
-			}
-			if et.HTTPStatus == 0 {
-				et.HTTPStatus = 400
-				if rs.Fault {
-					et.HTTPStatus = 500
-				}
-			}
-			// Some 5xx shapes carry neither senderFault nor fault (IAM ServiceFailure,
-			// QuickSight ResourceUnavailable), so the status decides when the model is silent.
-			et.Sender = rs.Error != nil && rs.Error.SenderFault || !rs.Fault && et.HTTPStatus < 500
-			s.Error = et
-		}
-		var err error
-		if s.Member, err = resolve(rs.Member, "member"); err != nil {
+		if err := svc.fillShape(svc.Shapes[name], rs, rm.Shapes[name]); err != nil {
 			return nil, err
-		}
-		if s.Key, err = resolve(rs.Key, "key"); err != nil {
-			return nil, err
-		}
-		if s.Value, err = resolve(rs.Value, "value"); err != nil {
-			return nil, err
-		}
-		if rs.Type == "structure" {
-			order, err := memberOrder(rm.Shapes[name])
-			if err != nil {
-				return nil, fmt.Errorf("shape %s: %w", name, err)
-			}
-			s.memberIndex = map[string]*Member{}
-			s.Required = map[string]bool{}
-			for _, r := range rs.Required {
-				s.Required[r] = true
-			}
-			for _, mn := range order {
-				rmem := rs.Members[mn]
-				m, err := resolve(&rmem, mn)
-				if err != nil {
-					return nil, fmt.Errorf("shape %s member %s: %w", name, mn, err)
-				}
-				s.Members = append(s.Members, m)
-				s.memberIndex[mn] = m
-			}
 		}
 	}
 	markSensitive(svc.Shapes)
 	for name, ro := range rm.Operations {
-		op := &Operation{Name: name, HTTPMethod: ro.HTTP.Method, RequestURI: ro.HTTP.RequestURI}
-		if ro.Input != nil {
-			op.Input = svc.Shapes[ro.Input.Shape]
-		}
-		if ro.Output != nil {
-			op.Output = svc.Shapes[ro.Output.Shape]
-			op.ResultWrapper = ro.Output.ResultWrapper
-		}
-		for _, e := range ro.Errors {
-			if es := svc.Shapes[e.Shape]; es != nil {
-				op.Errors = append(op.Errors, es)
-			}
-		}
-		op.Unsigned = ro.AuthType == "none"
-		for _, a := range ro.Auth {
-			if a == "smithy.api#noAuth" {
-				op.Unsigned = true
-			}
-		}
-		svc.Operations[name] = op
+		svc.Operations[name] = svc.operation(name, ro)
 	}
 	return svc, nil
+}
+
+// supplement adds the operations and shapes of the repository's supplement to the model, where
+// it has one; the model's own definitions win.
+func supplement(id string, rm *rawModel) error {
+	sup, err := supplementFS.ReadFile("supplements/" + id + ".json")
+	if err != nil {
+		return nil
+	}
+	var sm rawModel
+	if err := json.Unmarshal(sup, &sm); err != nil {
+		return fmt.Errorf("supplement: %w", err)
+	}
+	for name, op := range sm.Operations {
+		if _, ok := rm.Operations[name]; !ok {
+			rm.Operations[name] = op
+		}
+	}
+	for name, sh := range sm.Shapes {
+		if _, ok := rm.Shapes[name]; !ok {
+			rm.Shapes[name] = sh
+		}
+	}
+	return nil
+}
+
+// member resolves a raw member against the service's shapes.
+func (svc *Service) member(rm *rawMember, name string) (*Member, error) {
+	if rm == nil {
+		return nil, nil
+	}
+	target, ok := svc.Shapes[rm.Shape]
+	if !ok {
+		return nil, fmt.Errorf("unknown shape %q", rm.Shape)
+	}
+	return &Member{Name: name, Shape: target, Location: rm.Location, LocationName: rm.LocationName}, nil
+}
+
+// fillShape completes s from its raw definition; raw is the shape's JSON, read again for the
+// order of its members.
+func (svc *Service) fillShape(s *Shape, rs rawShape, raw json.RawMessage) error {
+	s.Type, s.Min, s.Max, s.Pattern, s.Enum = rs.Type, rs.Min, rs.Max, rs.Pattern, rs.Enum
+	s.Sensitive, s.Union = rs.Sensitive, rs.Union
+	if rs.Exception || rs.Error != nil {
+		s.Error = errorTrait(s.Name, rs)
+	}
+	var err error
+	if s.Member, err = svc.member(rs.Member, "member"); err != nil {
+		return err
+	}
+	if s.Key, err = svc.member(rs.Key, "key"); err != nil {
+		return err
+	}
+	if s.Value, err = svc.member(rs.Value, "value"); err != nil {
+		return err
+	}
+	if rs.Type != "structure" {
+		return nil
+	}
+	order, err := memberOrder(raw)
+	if err != nil {
+		return fmt.Errorf("shape %s: %w", s.Name, err)
+	}
+	s.memberIndex = map[string]*Member{}
+	s.Required = map[string]bool{}
+	for _, r := range rs.Required {
+		s.Required[r] = true
+	}
+	for _, mn := range order {
+		rmem := rs.Members[mn]
+		m, err := svc.member(&rmem, mn)
+		if err != nil {
+			return fmt.Errorf("shape %s member %s: %w", s.Name, mn, err)
+		}
+		s.Members = append(s.Members, m)
+		s.memberIndex[mn] = m
+	}
+	return nil
+}
+
+func errorTrait(name string, rs rawShape) *ErrorTrait {
+	et := &ErrorTrait{Code: name}
+	if rs.Error != nil {
+		if rs.Error.Code != "" {
+			et.Code = rs.Error.Code
+		}
+		et.HTTPStatus = rs.Error.HTTPStatus
+	}
+	if et.HTTPStatus == 0 {
+		et.HTTPStatus = 400
+		if rs.Fault {
+			et.HTTPStatus = 500
+		}
+	}
+	// Some 5xx shapes carry neither senderFault nor fault (IAM ServiceFailure, QuickSight
+	// ResourceUnavailable), so the status decides when the model is silent.
+	et.Sender = rs.Error != nil && rs.Error.SenderFault || !rs.Fault && et.HTTPStatus < 500
+	return et
+}
+
+func (svc *Service) operation(name string, ro rawOperation) *Operation {
+	op := &Operation{Name: name, HTTPMethod: ro.HTTP.Method, RequestURI: ro.HTTP.RequestURI}
+	if ro.Input != nil {
+		op.Input = svc.Shapes[ro.Input.Shape]
+	}
+	if ro.Output != nil {
+		op.Output = svc.Shapes[ro.Output.Shape]
+		op.ResultWrapper = ro.Output.ResultWrapper
+	}
+	for _, e := range ro.Errors {
+		if es := svc.Shapes[e.Shape]; es != nil {
+			op.Errors = append(op.Errors, es)
+		}
+	}
+	op.Unsigned = ro.AuthType == "none"
+	for _, a := range ro.Auth {
+		if a == "smithy.api#noAuth" {
+			op.Unsigned = true
+		}
+	}
+	return op
 }
 
 // markSensitive iterates to a fixed point rather than recursing, so recursive shapes need no care.

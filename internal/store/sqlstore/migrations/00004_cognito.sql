@@ -3,7 +3,7 @@
 -- Lists are TEXT holding a JSON array (order survives), string maps TEXT holding a JSON object;
 -- role_mappings and principal_tag_maps are JSON documents the Cognito service owns, kept verbatim.
 --
--- One identity per login per pool (DESIGN.md principle 3) is the primary key of identity_logins:
+-- One identity per login per pool (a constraint, not a lock, so nodes sharing one database keep it) is the primary key of identity_logins:
 -- of concurrent first logins with the same (pool, provider, subject), the database lets exactly
 -- one insert its link, and the transaction that also inserted the loser's identity rolls back.
 --

@@ -79,7 +79,7 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return VirtualMFA{}, awserr.New("EntityAlreadyExists", http.StatusConflict, "MFADevice entity at the same path and name already exists.")
 		}
-		return VirtualMFA{}, s.storeErr(err)
+		return VirtualMFA{}, awserr.InternalError(err)
 	}
 	return VirtualMFA{MFADevice: d, Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
 }
@@ -94,7 +94,7 @@ func (s *Service) device(ctx context.Context, caller *principal.Principal, seria
 		return d, "", noSuchDevice(serial)
 	}
 	if err != nil {
-		return d, "", s.storeErr(err)
+		return d, "", awserr.InternalError(err)
 	}
 	seed, err := s.Master.Open(d.SeedCiphertext, mfaAAD(serial))
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Service) EnableMFADevice(ctx context.Context, caller *principal.Princip
 		return awserr.New("EntityAlreadyExists", http.StatusConflict, "MFA Device is already in use.")
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (s *Service) ResyncMFADevice(ctx context.Context, caller *principal.Princip
 		return invalidCode()
 	}
 	if err := s.Store.UseMFAStep(ctx, serial, step); err != nil && !errors.Is(err, store.ErrConflict) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func (s *Service) DeactivateMFADevice(ctx context.Context, caller *principal.Pri
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s is not assigned to user %s.", serial, name)
 	}
 	if err := s.Store.DeactivateMFADevice(ctx, serial); err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -214,7 +214,7 @@ func (s *Service) DeleteVirtualMFADevice(ctx context.Context, caller *principal.
 		return awserr.New("DeleteConflict", http.StatusConflict, "MFA VirtualDevice in use. Must deactivate first.")
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -237,7 +237,7 @@ func (s *Service) ListMFADevices(ctx context.Context, caller *principal.Principa
 	}
 	ds, err := s.Store.ListMFADevices(ctx, caller.AccountID, uid)
 	if err != nil {
-		return Page[store.MFADevice]{}, "", s.storeErr(err)
+		return Page[store.MFADevice]{}, "", awserr.InternalError(err)
 	}
 	page, err := paginate(ds, marker, maxItems)
 	return page, uname, err
@@ -250,7 +250,7 @@ func (s *Service) ListVirtualMFADevices(ctx context.Context, caller *principal.P
 	}
 	ds, err := s.Store.ListMFADevices(ctx, caller.AccountID, "")
 	if err != nil {
-		return Page[store.MFADevice]{}, s.storeErr(err)
+		return Page[store.MFADevice]{}, awserr.InternalError(err)
 	}
 	kept := ds[:0]
 	for _, d := range ds {
@@ -297,7 +297,7 @@ func (s *Service) changeDevice(ctx context.Context, caller *principal.Principal,
 		return change(d)
 	})
 	if err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchDevice(serial) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchDevice(serial) })
 	}
 	return nil
 }
@@ -322,7 +322,7 @@ func (s *Service) VerifyMFA(ctx context.Context, caller *principal.Principal, se
 		if errors.Is(err, store.ErrNotFound) {
 			return fail
 		}
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	owner := caller.UserID
 	if caller.BaseUserID != "" {
@@ -344,7 +344,7 @@ func (s *Service) VerifyMFA(ctx context.Context, caller *principal.Principal, se
 			if errors.Is(err, store.ErrConflict) {
 				return fail // replayed code
 			}
-			return s.storeErr(err)
+			return awserr.InternalError(err)
 		}
 		return nil
 	}

@@ -48,7 +48,7 @@ func (s *Service) EnableOutboundWebIdentityFederation(ctx context.Context, calle
 		return nil
 	})
 	if err != nil {
-		return "", s.updateFailed(err, featureDisabled, false)
+		return "", s.updateFailed(err, featureDisabled)
 	}
 	return f.IssuerIdentifier, nil
 }
@@ -62,7 +62,7 @@ func (s *Service) outbound(ctx context.Context, caller *principal.Principal, act
 		return f, featureDisabled()
 	}
 	if err != nil {
-		return f, s.storeErr(err)
+		return f, awserr.InternalError(err)
 	}
 	return f, nil
 }
@@ -87,7 +87,7 @@ func (s *Service) DisableOutboundWebIdentityFederation(ctx context.Context, call
 		return nil
 	})
 	if err != nil {
-		return s.updateFailed(err, featureDisabled, false)
+		return s.updateFailed(err, featureDisabled)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func (s *Service) PutInlinePolicy(ctx context.Context, caller *principal.Princip
 		return awserr.New("LimitExceeded", http.StatusConflict, "Maximum policy size of %d bytes exceeded for %s %s (quota %s).", limit, kind, ownerName, quota)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -92,7 +92,7 @@ func (s *Service) GetInlinePolicy(ctx context.Context, caller *principal.Princip
 		return p, "", awserr.New("NoSuchEntity", http.StatusNotFound, "The %s policy with name %s cannot be found.", kind, policyName)
 	}
 	if err != nil {
-		return p, "", s.storeErr(err)
+		return p, "", awserr.InternalError(err)
 	}
 	return p, name, nil
 }
@@ -108,7 +108,7 @@ func (s *Service) DeleteInlinePolicy(ctx context.Context, caller *principal.Prin
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "The %s policy with name %s cannot be found.", kind, policyName)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -122,7 +122,7 @@ func (s *Service) ListInlinePolicies(ctx context.Context, caller *principal.Prin
 	}
 	ps, err := s.Store.ListInlinePolicies(ctx, kind, id)
 	if err != nil {
-		return Page[string]{}, s.storeErr(err)
+		return Page[string]{}, awserr.InternalError(err)
 	}
 	names := make([]string, len(ps))
 	for i, p := range ps {
@@ -186,7 +186,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *principal.Principal,
 		return p, awserr.New("EntityAlreadyExists", http.StatusConflict, "A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -214,7 +214,7 @@ func (s *Service) lookupPolicy(ctx context.Context, caller *principal.Principal,
 		return p, awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s was not found.", arn)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -266,7 +266,7 @@ func (s *Service) ListPolicies(ctx context.Context, caller *principal.Principal,
 		for {
 			page, err := s.Store.ListManagedPolicies(ctx, acct, prefix, in.OnlyAttached, after, 1000)
 			if err != nil {
-				return Page[store.ManagedPolicy]{}, s.storeErr(err)
+				return Page[store.ManagedPolicy]{}, awserr.InternalError(err)
 			}
 			all = append(all, page.Policies...)
 			if page.Next == "" {
@@ -288,7 +288,7 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *principal.Principal,
 		return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete a policy attached to entities, used as a permissions boundary, or with versions other than the default.")
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -307,7 +307,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Pri
 		return v, awserr.New("LimitExceeded", http.StatusConflict, "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", MaxPolicyVersions)
 	}
 	if err != nil {
-		return v, s.storeErr(err)
+		return v, awserr.InternalError(err)
 	}
 	if setDefault {
 		s.policiesChanged()
@@ -326,7 +326,7 @@ func (s *Service) GetPolicyVersion(ctx context.Context, caller *principal.Princi
 		return v, false, awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
 	}
 	if err != nil {
-		return v, false, s.storeErr(err)
+		return v, false, awserr.InternalError(err)
 	}
 	return v, v.VersionID == p.DefaultVersionID, nil
 }
@@ -339,7 +339,7 @@ func (s *Service) ListPolicyVersions(ctx context.Context, caller *principal.Prin
 	}
 	vs, err := s.Store.ListPolicyVersions(ctx, arn)
 	if err != nil {
-		return Page[store.PolicyVersion]{}, "", s.storeErr(err)
+		return Page[store.PolicyVersion]{}, "", awserr.InternalError(err)
 	}
 	for i, j := 0, len(vs)-1; i < j; i, j = i+1, j-1 {
 		vs[i], vs[j] = vs[j], vs[i]
@@ -360,7 +360,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller *principal.Pri
 	case errors.Is(err, store.ErrNotFound):
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s version %s does not exist.", arn, versionID)
 	case err != nil:
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -375,7 +375,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *principal
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s version %s does not exist.", arn, versionID)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -401,7 +401,7 @@ func (s *Service) changePolicy(ctx context.Context, caller *principal.Principal,
 	}
 	_, err := s.Store.UpdateManagedPolicy(ctx, arn, change)
 	if err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchPolicy(arn) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchPolicy(arn) })
 	}
 	return nil
 }
@@ -428,7 +428,7 @@ func (s *Service) checkBoundary(ctx context.Context, account, arn string) error 
 		return noSuchBoundary(arn)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -447,7 +447,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 		return noSuchPolicy(arn)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	if !p.IsAttachable {
 		return awserr.New("PolicyNotAttachable", http.StatusBadRequest, "Policy %s is not attachable.", arn)
@@ -463,7 +463,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 	case errors.Is(err, store.ErrNotFound):
 		return noSuchPolicy(arn)
 	case err != nil:
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -480,7 +480,7 @@ func (s *Service) DetachPolicy(ctx context.Context, caller *principal.Principal,
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s was not found.", arn)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -494,7 +494,7 @@ func (s *Service) ListAttached(ctx context.Context, caller *principal.Principal,
 	}
 	atts, err := s.Store.ListAttachments(ctx, kind, id)
 	if err != nil {
-		return Page[store.Attachment]{}, s.storeErr(err)
+		return Page[store.Attachment]{}, awserr.InternalError(err)
 	}
 	if pathPrefix != "" && pathPrefix != "/" {
 		kept := atts[:0]
@@ -515,7 +515,7 @@ func (s *Service) ListEntitiesForPolicy(ctx context.Context, caller *principal.P
 	}
 	atts, err := s.Store.ListPolicyAttachments(ctx, arn)
 	if err != nil {
-		return Page[store.Attachment]{}, s.storeErr(err)
+		return Page[store.Attachment]{}, awserr.InternalError(err)
 	}
 	kept := atts[:0]
 	for _, a := range atts {
@@ -557,7 +557,7 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 		extra["iam:PermissionsBoundary"] = []string{arn}
 	}
 	if kind == store.KindRole {
-		_, err := s.changeRole(ctx, caller, act, ownerName, extra, false, nil, func(r *store.Role) error {
+		_, err := s.changeRole(ctx, caller, act, ownerName, extra, nil, func(r *store.Role) error {
 			r.PermissionsBoundary = arn
 			return nil
 		})
@@ -575,7 +575,7 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 		u.PermissionsBoundary = arn
 		return nil
 	}); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(ownerName) }, false)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(ownerName) })
 	}
 	s.policiesChanged()
 	return nil

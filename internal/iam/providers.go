@@ -114,7 +114,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *princ
 	case errors.Is(err, store.ErrLimitExceeded):
 		return p, awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for OpenIdConnectProvidersPerAccount: %d", MaxOIDCProviders)
 	case err != nil:
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return p, nil
@@ -141,7 +141,7 @@ func (s *Service) oidcProvider(ctx context.Context, caller *principal.Principal,
 		return p, noSuchProvider(arn)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -158,7 +158,7 @@ func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller *princi
 	}
 	ps, err := s.Store.ListOIDCProviders(ctx, caller.AccountID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	return ps, nil
 }
@@ -171,7 +171,7 @@ func (s *Service) updateOIDC(ctx context.Context, caller *principal.Principal, a
 		return err
 	}
 	if _, err := s.Store.UpdateOIDCProvider(ctx, arn, change); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) })
 	}
 	s.providersChanged()
 	return nil
@@ -237,7 +237,7 @@ func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller *princ
 		return err
 	}
 	if err := s.Store.DeleteOIDCProvider(ctx, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return nil
@@ -287,7 +287,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, caller *principal.Prin
 	case errors.Is(err, store.ErrLimitExceeded):
 		return p, awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for SAMLProvidersPerAccount: %d", MaxSAMLProviders)
 	case err != nil:
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return p, nil
@@ -307,7 +307,7 @@ func (s *Service) samlProvider(ctx context.Context, caller *principal.Principal,
 		return p, noSuchProvider(arn)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -324,7 +324,7 @@ func (s *Service) ListSAMLProviders(ctx context.Context, caller *principal.Princ
 	}
 	ps, err := s.Store.ListSAMLProviders(ctx, caller.AccountID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	return ps, nil
 }
@@ -342,7 +342,7 @@ func (s *Service) updateSAML(ctx context.Context, caller *principal.Principal, a
 		}
 	}
 	if _, err := s.Store.UpdateSAMLProvider(ctx, arn, change); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) })
 	}
 	s.providersChanged()
 	return nil
@@ -390,7 +390,7 @@ func (s *Service) DeleteSAMLProvider(ctx context.Context, caller *principal.Prin
 		return err
 	}
 	if err := s.Store.DeleteSAMLProvider(ctx, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return nil

@@ -57,7 +57,7 @@ func (s *Service) roleViews(ctx context.Context, roles []store.Role) ([]Role, er
 	if len(ids) > 0 {
 		entities, err := s.Store.GetPrincipalsByID(ctx, ids)
 		if err != nil {
-			return nil, s.storeErr(err)
+			return nil, awserr.InternalError(err)
 		}
 		for _, e := range entities {
 			found[e.ID] = e
@@ -210,7 +210,7 @@ func (s *Service) principalID(ctx context.Context, n policy.NamedPrincipal) (str
 	case errors.Is(err, store.ErrNotFound):
 		return "", nil
 	case err != nil:
-		return "", s.storeErr(err)
+		return "", awserr.InternalError(err)
 	case path != n.Path:
 		return "", nil
 	}
@@ -300,7 +300,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 		if ae, ok := boundaryMissing(err); ok {
 			return Role{}, ae
 		}
-		return Role{}, s.storeErr(err)
+		return Role{}, awserr.InternalError(err)
 	}
 	return s.roleView(ctx, r)
 }
@@ -311,7 +311,7 @@ func (s *Service) lookupRole(ctx context.Context, caller *principal.Principal, n
 		return r, noSuchRole(name)
 	}
 	if err != nil {
-		return r, s.storeErr(err)
+		return r, awserr.InternalError(err)
 	}
 	return r, nil
 }
@@ -325,7 +325,7 @@ func (s *Service) authorizeRole(ctx context.Context, caller *principal.Principal
 	case err == nil:
 		resource, tags = principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), r.Tags
 	case !errors.Is(err, store.ErrNotFound):
-		return r, s.storeErr(err)
+		return r, awserr.InternalError(err)
 	}
 	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
 		return r, aerr
@@ -362,7 +362,7 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 	}
 	page, err := s.Store.ListRoles(ctx, caller.AccountID, pathPrefix, after, maxItems)
 	if err != nil {
-		return Page[Role]{}, s.storeErr(err)
+		return Page[Role]{}, awserr.InternalError(err)
 	}
 	out := Page[Role]{IsTruncated: page.Next != "", Marker: encodeMarker(page.Next)}
 	if out.Items, err = s.roleViews(ctx, page.Roles); err != nil {
@@ -373,7 +373,7 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 
 // UpdateRole changes the description and/or the maximum session duration.
 func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, name string, description *string, maxSession int) error {
-	_, err := s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, false, nil, func(r *store.Role) error {
+	_, err := s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, nil, func(r *store.Role) error {
 		if description != nil {
 			r.Description = *description
 		}
@@ -387,7 +387,7 @@ func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, n
 
 // UpdateRoleDescription changes only the description.
 func (s *Service) UpdateRoleDescription(ctx context.Context, caller *principal.Principal, name, description string) (Role, error) {
-	r, err := s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, false, nil, func(r *store.Role) error {
+	r, err := s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, nil, func(r *store.Role) error {
 		r.Description = description
 		return nil
 	})
@@ -406,7 +406,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.
 		bindings, err = s.bindTrust(ctx, doc)
 		return err
 	}
-	_, err := s.changeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil, false, check, func(r *store.Role) error {
+	_, err := s.changeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil, check, func(r *store.Role) error {
 		r.AssumeRolePolicyDocument, r.PrincipalBindings, r.PrincipalsBound = doc, bindings, true
 		return nil
 	})
@@ -416,11 +416,10 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.
 // changeRole authorizes action on a role, runs check (which may read the store, so it runs
 // before the transaction), then runs change on the role in one store transaction, keyed by the
 // role's unique id so that a role deleted and re-created under the same name in between is not
-// changed. modeled says whether the operation's model has ConcurrentModification. It returns the
-// role as stored; only the operations that answer with the role render it (roleView), so a change
-// that has committed is never answered with an error of a later read.
+// changed. It returns the role as stored; only the operations that answer with the role render it
+// (roleView), so a change that has committed is never answered with an error of a later read.
 func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string,
-	modeled bool, check func(context.Context) error, change func(*store.Role) error) (store.Role, error) {
+	check func(context.Context) error, change func(*store.Role) error) (store.Role, error) {
 	r, err := s.authorizeRole(ctx, caller, action, name, extra)
 	if err != nil {
 		return store.Role{}, err
@@ -432,7 +431,7 @@ func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, a
 	}
 	r, err = s.Store.UpdateRole(ctx, r.RoleID, change)
 	if err != nil {
-		return store.Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) }, modeled)
+		return store.Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) })
 	}
 	return r, nil
 }
@@ -450,7 +449,7 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchRole(name)
 		}
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -460,13 +459,13 @@ func roleTags(r *store.Role) *[]store.Tag { return &r.Tags }
 
 // TagRole adds or replaces tags; role tag keys compare case-insensitively.
 func (s *Service) TagRole(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
-	_, err := s.changeRole(ctx, caller, "iam:TagRole", name, tagContext(tags), true, nil, tagger(tags, true, roleTags))
+	_, err := s.changeRole(ctx, caller, "iam:TagRole", name, tagContext(tags), nil, tagger(tags, true, roleTags))
 	return err
 }
 
 // UntagRole removes tags by key.
 func (s *Service) UntagRole(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
-	_, err := s.changeRole(ctx, caller, "iam:UntagRole", name, map[string][]string{"aws:TagKeys": keys}, true, nil, untagger(keys, true, roleTags))
+	_, err := s.changeRole(ctx, caller, "iam:UntagRole", name, map[string][]string{"aws:TagKeys": keys}, nil, untagger(keys, true, roleTags))
 	return err
 }
 

@@ -94,18 +94,21 @@ func noSuchUser(name string) *awserr.Error {
 	return awserr.New("NoSuchEntity", http.StatusNotFound, "The user with name %s cannot be found.", name)
 }
 
-// concurrentModification is IAM's answer, where the operation's model has it, to an update that
-// kept losing races with concurrent writers of the same entity: nothing was written.
-func concurrentModification() *awserr.Error {
-	return awserr.New("ConcurrentModification", http.StatusConflict,
+// concurrentModification is IAM's answer to an update that kept losing races with concurrent
+// writers of the same entity: nothing was written. It is of kind Conflict, so the server answers
+// it as it is where the operation's model lists ConcurrentModification, and as the family's
+// unavailable error where it does not; cause is the store's error, kept for the log.
+func concurrentModification(cause error) *awserr.Error {
+	e := awserr.New("ConcurrentModification", http.StatusConflict,
 		"Multiple requests to change this object were submitted simultaneously; none of this request's changes were made. Submit your request again.")
+	e.Cause = cause
+	return e.WithKind(awserr.Conflict)
 }
 
 // updateFailed maps the error of a store updater (see "Updaters" in package store): the updater's
 // own AWS error as it is, a vanished entity as notFound, a race lost on every retry as
-// ConcurrentModification when the operation's model has that error (modeled) and as
-// ServiceUnavailable when it does not, anything else as storeErr does.
-func (s *Service) updateFailed(err error, notFound func() *awserr.Error, modeled bool) error {
+// ConcurrentModification, anything else as an internal failure that keeps its cause.
+func (s *Service) updateFailed(err error, notFound func() *awserr.Error) error {
 	if ae, ok := awserr.As(err); ok {
 		return ae
 	}
@@ -115,15 +118,8 @@ func (s *Service) updateFailed(err error, notFound func() *awserr.Error, modeled
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound()
-	case modeled && errors.Is(err, store.ErrConcurrentModification):
-		return concurrentModification()
-	}
-	return s.storeErr(err)
-}
-
-func (s *Service) storeErr(err error) error {
-	if errors.Is(err, store.ErrUnavailable) {
-		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+	case errors.Is(err, store.ErrConcurrentModification):
+		return concurrentModification(err)
 	}
 	return awserr.InternalError(err)
 }
@@ -186,7 +182,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 		if ae, ok := boundaryMissing(err); ok {
 			return User{}, ae
 		}
-		return User{}, s.storeErr(err)
+		return User{}, awserr.InternalError(err)
 	}
 	return userView(u), nil
 }
@@ -202,7 +198,7 @@ func (s *Service) authorizeUser(ctx context.Context, caller *principal.Principal
 	case err == nil:
 		resource, tags = principal.UserARN(u.AccountID, u.Path, u.UserName), u.Tags
 	case !errors.Is(err, store.ErrNotFound):
-		return u, s.storeErr(err)
+		return u, awserr.InternalError(err)
 	}
 	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
 		return u, aerr
@@ -220,7 +216,7 @@ func (s *Service) lookupUser(ctx context.Context, caller *principal.Principal, n
 		return u, noSuchUser(name)
 	}
 	if err != nil {
-		return u, s.storeErr(err)
+		return u, awserr.InternalError(err)
 	}
 	return u, nil
 }
@@ -232,7 +228,7 @@ func (s *Service) GetUser(ctx context.Context, caller *principal.Principal, name
 		case principal.Root:
 			acct, err := s.Store.GetAccount(ctx, caller.AccountID)
 			if err != nil {
-				return User{}, s.storeErr(err)
+				return User{}, awserr.InternalError(err)
 			}
 			return User{User: store.User{AccountID: caller.AccountID, UserID: caller.AccountID, CreatedAt: acct.CreatedAt}, ARN: caller.ARN, Root: true}, nil
 		case principal.User:
@@ -272,7 +268,7 @@ func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, pa
 	}
 	page, err := s.Store.ListUsers(ctx, caller.AccountID, pathPrefix, after, maxItems)
 	if err != nil {
-		return Page[User]{}, s.storeErr(err)
+		return Page[User]{}, awserr.InternalError(err)
 	}
 	out := Page[User]{IsTruncated: page.Next != "", Marker: encodeMarker(page.Next)}
 	for _, u := range page.Users {
@@ -312,7 +308,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 		return awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.NewUserName)
 	}
 	if err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(in.UserName) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(in.UserName) })
 	}
 	// Cached principals carry the user's ARN, which just changed.
 	s.Cache.InvalidateAll()
@@ -333,7 +329,7 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchUser(name)
 		}
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.Cache.InvalidateAll()
 	s.policiesChanged()
@@ -348,7 +344,7 @@ func (s *Service) changeUser(ctx context.Context, caller *principal.Principal, a
 		return err
 	}
 	if _, err := s.Store.UpdateUser(ctx, u.UserID, change); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(name) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(name) })
 	}
 	s.policiesChanged()
 	return nil

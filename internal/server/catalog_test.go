@@ -85,7 +85,9 @@ func TestCatalogCodesKinds(t *testing.T) {
 		}, map[string]want{
 			"sts": {"NoSuchEntity", 404}, "iam": {"NoSuchEntity", 404}, "cognito": {"NoSuchEntity", 404}, "quicksight": {"NoSuchEntity", 404},
 		}},
-		{"coded keeps its code", func() error { return awserr.New("EntityAlreadyExists", http.StatusConflict, "Role with name r already exists.") }, map[string]want{
+		{"coded keeps its code", func() error {
+			return awserr.New("EntityAlreadyExists", http.StatusConflict, "Role with name r already exists.")
+		}, map[string]want{
 			"sts": {"EntityAlreadyExists", 409}, "iam": {"EntityAlreadyExists", 409}, "cognito": {"EntityAlreadyExists", 409}, "quicksight": {"EntityAlreadyExists", 409},
 		}},
 		{"unknown error is internal", func() error { return fmt.Errorf("scan row: %s", secret) }, map[string]want{

@@ -13,13 +13,6 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// AccessKey is an access key as IAM reports it. Secret is set only by CreateAccessKey.
-type AccessKey struct {
-	store.AccessKey
-	UserName string
-	Secret   string
-}
-
 func invalidMarker() *awserr.Error {
 	return awserr.New("ValidationError", http.StatusBadRequest, "Invalid Marker.")
 }
@@ -79,7 +72,9 @@ func (s *Service) CreateAccessKey(ctx context.Context, caller *principal.Princip
 		err := s.Store.CreateAccessKey(ctx, k, MaxAccessKeysPerOwner)
 		switch {
 		case err == nil:
-			return AccessKey{AccessKey: k, UserName: u.UserName, Secret: secret}, nil
+			ak := accessKeyOf(k, u.UserName)
+			ak.Secret = secret
+			return ak, nil
 		case errors.Is(err, store.ErrLimitExceeded):
 			kind := "AccessKeysPerUser"
 			if root {
@@ -108,7 +103,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, caller *principal.Principa
 	}
 	views := make([]AccessKey, len(keys))
 	for i, k := range keys {
-		views[i] = AccessKey{AccessKey: k, UserName: u.UserName}
+		views[i] = accessKeyOf(k, u.UserName)
 	}
 	return paginate(views, marker, maxItems)
 }

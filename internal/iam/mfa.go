@@ -37,13 +37,13 @@ func mfaAAD(serial string) []byte { return []byte("mfa-seed:" + serial) }
 
 // VirtualMFA is CreateVirtualMFADevice's answer; the seed is returned only then.
 type VirtualMFA struct {
-	store.MFADevice
+	MFADevice
 	Base32Seed string
 	QRCodePNG  []byte
 }
 
 // CreateVirtualMFADevice makes a device with a fresh TOTP seed.
-func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.Principal, name, path string, tags []store.Tag) (VirtualMFA, error) {
+func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.Principal, name, path string, tags []Tag) (VirtualMFA, error) {
 	if path == "" {
 		path = "/"
 	}
@@ -54,7 +54,7 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 	if err := validatePath(path); err != nil {
 		return VirtualMFA{}, err
 	}
-	merged, err := mergeTags(nil, tags, false)
+	merged, err := mergeTags(nil, storeTags(tags), false)
 	if err != nil {
 		return VirtualMFA{}, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 		}
 		return VirtualMFA{}, awserr.InternalError(err)
 	}
-	return VirtualMFA{MFADevice: d, Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
+	return VirtualMFA{MFADevice: deviceOf(d), Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
 }
 
 func noSuchDevice(serial string) *awserr.Error {
@@ -219,8 +219,8 @@ func (s *Service) DeleteVirtualMFADevice(ctx context.Context, caller *principal.
 	return nil
 }
 
-// ListMFADevices lists the devices assigned to a user (the caller when no name is given).
-func (s *Service) ListMFADevices(ctx context.Context, caller *principal.Principal, userName, marker string, maxItems int) (Page[store.MFADevice], string, error) {
+// listMFADevicesRow lists the devices assigned to a user (the caller when no name is given).
+func (s *Service) listMFADevicesRow(ctx context.Context, caller *principal.Principal, userName, marker string, maxItems int) (Page[store.MFADevice], string, error) {
 	name := userName
 	if name == "" {
 		if caller.Kind != principal.User {
@@ -243,8 +243,8 @@ func (s *Service) ListMFADevices(ctx context.Context, caller *principal.Principa
 	return page, uname, err
 }
 
-// ListVirtualMFADevices lists the account's virtual devices by assignment status.
-func (s *Service) ListVirtualMFADevices(ctx context.Context, caller *principal.Principal, status, marker string, maxItems int) (Page[store.MFADevice], error) {
+// listVirtualMFADevicesRow lists the account's virtual devices by assignment status.
+func (s *Service) listVirtualMFADevicesRow(ctx context.Context, caller *principal.Principal, status, marker string, maxItems int) (Page[store.MFADevice], error) {
 	if err := s.authorize(ctx, caller, "iam:ListVirtualMFADevices", "*"); err != nil {
 		return Page[store.MFADevice]{}, err
 	}
@@ -264,8 +264,8 @@ func (s *Service) ListVirtualMFADevices(ctx context.Context, caller *principal.P
 	return paginate(kept, marker, maxItems)
 }
 
-// GetMFADevice returns one device.
-func (s *Service) GetMFADevice(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, error) {
+// getMFADeviceRow returns one device.
+func (s *Service) getMFADeviceRow(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, error) {
 	if err := s.authorize(ctx, caller, "iam:GetMFADevice", serial); err != nil {
 		return store.MFADevice{}, err
 	}
@@ -276,7 +276,7 @@ func (s *Service) GetMFADevice(ctx context.Context, caller *principal.Principal,
 func deviceTags(d *store.MFADevice) *[]store.Tag { return &d.Tags }
 
 // TagMFADevice, UntagMFADevice and ListMFADeviceTags manage device tags (case-sensitive keys).
-func (s *Service) TagMFADevice(ctx context.Context, caller *principal.Principal, serial string, tags []store.Tag) error {
+func (s *Service) TagMFADevice(ctx context.Context, caller *principal.Principal, serial string, tags []Tag) error {
 	return s.changeDevice(ctx, caller, "iam:TagMFADevice", serial, tagger(tags, false, deviceTags))
 }
 
@@ -302,15 +302,15 @@ func (s *Service) changeDevice(ctx context.Context, caller *principal.Principal,
 	return nil
 }
 
-func (s *Service) ListMFADeviceTags(ctx context.Context, caller *principal.Principal, serial, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListMFADeviceTags(ctx context.Context, caller *principal.Principal, serial, marker string, maxItems int) (Page[Tag], error) {
 	if err := s.authorize(ctx, caller, "iam:ListMFADeviceTags", serial); err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
 	d, _, err := s.device(ctx, caller, serial)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(d.Tags, marker, maxItems)
+	return listTags(d.Tags, marker, maxItems)
 }
 
 // VerifyMFA checks a TOTP code for STS: the device must be assigned to the calling user, the code

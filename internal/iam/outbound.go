@@ -14,11 +14,6 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Paginate pages an in-memory list with IAM's Marker convention (used by the API tables).
-func Paginate[T any](all []T, marker string, maxItems int) (Page[T], error) {
-	return paginate(all, marker, maxItems)
-}
-
 // OutboundIssuerPath is where an account's outbound issuer lives under Latchkey's issuer URL.
 const OutboundIssuerPath = "/outbound/"
 

@@ -81,8 +81,8 @@ func (s *Service) PutInlinePolicy(ctx context.Context, caller *principal.Princip
 	return nil
 }
 
-// GetInlinePolicy returns an inline policy.
-func (s *Service) GetInlinePolicy(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, policyName string) (store.InlinePolicy, string, error) {
+// getInlinePolicyRow returns an inline policy.
+func (s *Service) getInlinePolicyRow(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, policyName string) (store.InlinePolicy, string, error) {
 	id, name, err := s.owner(ctx, caller, kind, ownerName, actionFor(kind, "Get", "Policy"), nil)
 	if err != nil {
 		return store.InlinePolicy{}, "", err
@@ -137,7 +137,7 @@ type ManagedPolicyInput struct {
 	Path        string
 	Document    string
 	Description string
-	Tags        []store.Tag
+	Tags        []Tag
 }
 
 func policyARN(account, path, name string) string {
@@ -158,8 +158,8 @@ func validateManagedPolicy(doc string) error {
 	return nil
 }
 
-// CreatePolicy creates a customer managed policy with its first version.
-func (s *Service) CreatePolicy(ctx context.Context, caller *principal.Principal, in ManagedPolicyInput) (store.ManagedPolicy, error) {
+// createPolicyRow creates a customer managed policy with its first version.
+func (s *Service) createPolicyRow(ctx context.Context, caller *principal.Principal, in ManagedPolicyInput) (store.ManagedPolicy, error) {
 	path := in.Path
 	if path == "" {
 		path = "/"
@@ -171,7 +171,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *principal.Principal,
 	if err := validateManagedPolicy(in.Document); err != nil {
 		return store.ManagedPolicy{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, false)
+	tags, err := mergeTags(nil, storeTags(in.Tags), false)
 	if err != nil {
 		return store.ManagedPolicy{}, err
 	}
@@ -230,8 +230,8 @@ func (s *Service) mutablePolicy(ctx context.Context, caller *principal.Principal
 	return p, nil
 }
 
-// GetPolicy returns a managed policy's metadata.
-func (s *Service) GetPolicy(ctx context.Context, caller *principal.Principal, arn string) (store.ManagedPolicy, error) {
+// getPolicyRow returns a managed policy's metadata.
+func (s *Service) getPolicyRow(ctx context.Context, caller *principal.Principal, arn string) (store.ManagedPolicy, error) {
 	return s.lookupPolicy(ctx, caller, "iam:GetPolicy", arn)
 }
 
@@ -244,8 +244,8 @@ type ListPoliciesInput struct {
 	MaxItems     int
 }
 
-// ListPolicies lists AWS managed and/or customer managed policies.
-func (s *Service) ListPolicies(ctx context.Context, caller *principal.Principal, in ListPoliciesInput) (Page[store.ManagedPolicy], error) {
+// listPoliciesRow lists AWS managed and/or customer managed policies.
+func (s *Service) listPoliciesRow(ctx context.Context, caller *principal.Principal, in ListPoliciesInput) (Page[store.ManagedPolicy], error) {
 	if err := s.authorize(ctx, caller, "iam:ListPolicies", "*"); err != nil {
 		return Page[store.ManagedPolicy]{}, err
 	}
@@ -294,8 +294,8 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *principal.Principal,
 	return nil
 }
 
-// CreatePolicyVersion adds a version, optionally making it the default.
-func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Principal, arn, doc string, setDefault bool) (store.PolicyVersion, error) {
+// createPolicyVersionRow adds a version, optionally making it the default.
+func (s *Service) createPolicyVersionRow(ctx context.Context, caller *principal.Principal, arn, doc string, setDefault bool) (store.PolicyVersion, error) {
 	if _, err := s.mutablePolicy(ctx, caller, "iam:CreatePolicyVersion", arn); err != nil {
 		return store.PolicyVersion{}, err
 	}
@@ -315,8 +315,8 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Pri
 	return v, nil
 }
 
-// GetPolicyVersion returns one version with its document.
-func (s *Service) GetPolicyVersion(ctx context.Context, caller *principal.Principal, arn, versionID string) (store.PolicyVersion, bool, error) {
+// getPolicyVersionRow returns one version with its document.
+func (s *Service) getPolicyVersionRow(ctx context.Context, caller *principal.Principal, arn, versionID string) (store.PolicyVersion, bool, error) {
 	p, err := s.lookupPolicy(ctx, caller, "iam:GetPolicyVersion", arn)
 	if err != nil {
 		return store.PolicyVersion{}, false, err
@@ -331,8 +331,8 @@ func (s *Service) GetPolicyVersion(ctx context.Context, caller *principal.Princi
 	return v, v.VersionID == p.DefaultVersionID, nil
 }
 
-// ListPolicyVersions lists versions (newest first, as AWS does).
-func (s *Service) ListPolicyVersions(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[store.PolicyVersion], string, error) {
+// listPolicyVersionsRow lists versions (newest first, as AWS does).
+func (s *Service) listPolicyVersionsRow(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[store.PolicyVersion], string, error) {
 	p, err := s.lookupPolicy(ctx, caller, "iam:ListPolicyVersions", arn)
 	if err != nil {
 		return Page[store.PolicyVersion]{}, "", err
@@ -384,7 +384,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *principal
 func policyTags(p *store.ManagedPolicy) *[]store.Tag { return &p.Tags }
 
 // TagPolicy adds or replaces policy tags (case-sensitive keys for policies).
-func (s *Service) TagPolicy(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
+func (s *Service) TagPolicy(ctx context.Context, caller *principal.Principal, arn string, tags []Tag) error {
 	return s.changePolicy(ctx, caller, "iam:TagPolicy", arn, tagger(tags, false, policyTags))
 }
 
@@ -407,12 +407,12 @@ func (s *Service) changePolicy(ctx context.Context, caller *principal.Principal,
 }
 
 // ListPolicyTags pages through a policy's tags.
-func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[Tag], error) {
 	p, err := s.lookupPolicy(ctx, caller, "iam:ListPolicyTags", arn)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(p.Tags, marker, maxItems)
+	return listTags(p.Tags, marker, maxItems)
 }
 
 // checkBoundary verifies a permissions boundary names an existing managed policy.
@@ -486,8 +486,8 @@ func (s *Service) DetachPolicy(ctx context.Context, caller *principal.Principal,
 	return nil
 }
 
-// ListAttached lists the managed policies attached to a user or role.
-func (s *Service) ListAttached(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, pathPrefix, marker string, maxItems int) (Page[store.Attachment], error) {
+// listAttachedRow lists the managed policies attached to a user or role.
+func (s *Service) listAttachedRow(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, pathPrefix, marker string, maxItems int) (Page[store.Attachment], error) {
 	id, _, err := s.owner(ctx, caller, kind, ownerName, actionFor(kind, "ListAttached", "Policies"), nil)
 	if err != nil {
 		return Page[store.Attachment]{}, err
@@ -508,8 +508,8 @@ func (s *Service) ListAttached(ctx context.Context, caller *principal.Principal,
 	return paginate(atts, marker, maxItems)
 }
 
-// ListEntitiesForPolicy lists the users and roles a policy is attached to.
-func (s *Service) ListEntitiesForPolicy(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[store.Attachment], error) {
+// listEntitiesForPolicyRow lists the users and roles a policy is attached to.
+func (s *Service) listEntitiesForPolicyRow(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[store.Attachment], error) {
 	if _, err := s.lookupPolicy(ctx, caller, "iam:ListEntitiesForPolicy", arn); err != nil {
 		return Page[store.Attachment]{}, err
 	}

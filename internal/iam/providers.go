@@ -83,11 +83,11 @@ type CreateOIDCProviderInput struct {
 	URL         string
 	ClientIDs   []string
 	Thumbprints []string
-	Tags        []store.Tag
+	Tags        []Tag
 }
 
-// CreateOpenIDConnectProvider registers an OIDC issuer. Nothing is fetched at create time.
-func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, in CreateOIDCProviderInput) (store.OIDCProvider, error) {
+// createOpenIDConnectProviderRow registers an OIDC issuer. Nothing is fetched at create time.
+func (s *Service) createOpenIDConnectProviderRow(ctx context.Context, caller *principal.Principal, in CreateOIDCProviderInput) (store.OIDCProvider, error) {
 	arn := oidcARN(caller.AccountID, in.URL)
 	if err := s.authorize(ctx, caller, "iam:CreateOpenIDConnectProvider", arn); err != nil {
 		return store.OIDCProvider{}, err
@@ -102,7 +102,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *princ
 	if err != nil {
 		return store.OIDCProvider{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, false)
+	tags, err := mergeTags(nil, storeTags(in.Tags), false)
 	if err != nil {
 		return store.OIDCProvider{}, err
 	}
@@ -146,13 +146,13 @@ func (s *Service) oidcProvider(ctx context.Context, caller *principal.Principal,
 	return p, nil
 }
 
-// GetOpenIDConnectProvider returns a provider.
-func (s *Service) GetOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string) (store.OIDCProvider, error) {
+// getOpenIDConnectProviderRow returns a provider.
+func (s *Service) getOpenIDConnectProviderRow(ctx context.Context, caller *principal.Principal, arn string) (store.OIDCProvider, error) {
 	return s.oidcProvider(ctx, caller, "iam:GetOpenIDConnectProvider", arn)
 }
 
-// ListOpenIDConnectProviders lists the account's providers.
-func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller *principal.Principal) ([]store.OIDCProvider, error) {
+// listOpenIDConnectProvidersRow lists the account's providers.
+func (s *Service) listOpenIDConnectProvidersRow(ctx context.Context, caller *principal.Principal) ([]store.OIDCProvider, error) {
 	if err := s.authorize(ctx, caller, "iam:ListOpenIDConnectProviders", "*"); err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, cal
 func oidcTags(p *store.OIDCProvider) *[]store.Tag { return &p.Tags }
 
 // TagOpenIDConnectProvider adds or replaces tags.
-func (s *Service) TagOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
+func (s *Service) TagOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string, tags []Tag) error {
 	return s.updateOIDC(ctx, caller, "iam:TagOpenIDConnectProvider", arn, tagger(tags, false, oidcTags))
 }
 
@@ -249,7 +249,7 @@ type CreateSAMLProviderInput struct {
 	Metadata       string
 	EncryptionMode string
 	AddPrivateKey  string
-	Tags           []store.Tag
+	Tags           []Tag
 }
 
 func (s *Service) parseMetadata(doc string) (*time.Time, error) {
@@ -259,8 +259,8 @@ func (s *Service) parseMetadata(doc string) (*time.Time, error) {
 	return s.SAMLMetadata(doc)
 }
 
-// CreateSAMLProvider registers a SAML IdP from its metadata document.
-func (s *Service) CreateSAMLProvider(ctx context.Context, caller *principal.Principal, in CreateSAMLProviderInput) (store.SAMLProvider, error) {
+// createSAMLProviderRow registers a SAML IdP from its metadata document.
+func (s *Service) createSAMLProviderRow(ctx context.Context, caller *principal.Principal, in CreateSAMLProviderInput) (store.SAMLProvider, error) {
 	arn := samlARN(caller.AccountID, in.Name)
 	if err := s.authorize(ctx, caller, "iam:CreateSAMLProvider", arn); err != nil {
 		return store.SAMLProvider{}, err
@@ -272,7 +272,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, caller *principal.Prin
 	if err != nil {
 		return store.SAMLProvider{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, false)
+	tags, err := mergeTags(nil, storeTags(in.Tags), false)
 	if err != nil {
 		return store.SAMLProvider{}, err
 	}
@@ -312,13 +312,13 @@ func (s *Service) samlProvider(ctx context.Context, caller *principal.Principal,
 	return p, nil
 }
 
-// GetSAMLProvider returns a provider with its metadata.
-func (s *Service) GetSAMLProvider(ctx context.Context, caller *principal.Principal, arn string) (store.SAMLProvider, error) {
+// getSAMLProviderRow returns a provider with its metadata.
+func (s *Service) getSAMLProviderRow(ctx context.Context, caller *principal.Principal, arn string) (store.SAMLProvider, error) {
 	return s.samlProvider(ctx, caller, "iam:GetSAMLProvider", arn)
 }
 
-// ListSAMLProviders lists the account's SAML providers.
-func (s *Service) ListSAMLProviders(ctx context.Context, caller *principal.Principal) ([]store.SAMLProvider, error) {
+// listSAMLProvidersRow lists the account's SAML providers.
+func (s *Service) listSAMLProvidersRow(ctx context.Context, caller *principal.Principal) ([]store.SAMLProvider, error) {
 	if err := s.authorize(ctx, caller, "iam:ListSAMLProviders", "*"); err != nil {
 		return nil, err
 	}
@@ -375,7 +375,7 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, caller *principal.Prin
 func samlTags(p *store.SAMLProvider) *[]store.Tag { return &p.Tags }
 
 // TagSAMLProvider adds or replaces tags.
-func (s *Service) TagSAMLProvider(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
+func (s *Service) TagSAMLProvider(ctx context.Context, caller *principal.Principal, arn string, tags []Tag) error {
 	return s.updateSAML(ctx, caller, "iam:TagSAMLProvider", arn, nil, tagger(tags, false, samlTags))
 }
 

@@ -20,12 +20,6 @@ const (
 	DefaultMaxSessionDuration = 3600
 )
 
-// Role is a role as IAM reports it.
-type Role struct {
-	store.Role
-	ARN string
-}
-
 // roleView is a role as IAM shows it, its trust policy rendered (see roleViews).
 func (s *Service) roleView(ctx context.Context, r store.Role) (Role, error) {
 	views, err := s.roleViews(ctx, []store.Role{r})
@@ -66,7 +60,7 @@ func (s *Service) roleViews(ctx context.Context, roles []store.Role) ([]Role, er
 	out := make([]Role, len(roles))
 	for i, r := range roles {
 		r.AssumeRolePolicyDocument = renderTrust(r, found)
-		out[i] = Role{Role: r, ARN: principal.RoleARNOf(r.AccountID, r.Path, r.RoleName)}
+		out[i] = roleOf(r)
 	}
 	return out, nil
 }
@@ -224,20 +218,6 @@ func roleResource(account, path, name string) string {
 	return principal.RoleARNOf(account, path, name)
 }
 
-func tagContext(tags []store.Tag) map[string][]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	ctx := map[string][]string{}
-	var keys []string
-	for _, t := range tags {
-		ctx["aws:RequestTag/"+t.Key] = []string{t.Value}
-		keys = append(keys, t.Key)
-	}
-	ctx["aws:TagKeys"] = keys
-	return ctx
-}
-
 // CreateRoleInput is the CreateRole request.
 type CreateRoleInput struct {
 	RoleName                 string
@@ -246,7 +226,7 @@ type CreateRoleInput struct {
 	Description              string
 	MaxSessionDuration       int
 	PermissionsBoundary      string
-	Tags                     []store.Tag
+	Tags                     []Tag
 }
 
 // CreateRole adds a role to the caller's account.
@@ -266,7 +246,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 	if err != nil {
 		return Role{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, true)
+	tags, err := mergeTags(nil, storeTags(in.Tags), true)
 	if err != nil {
 		return Role{}, err
 	}
@@ -458,7 +438,7 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 func roleTags(r *store.Role) *[]store.Tag { return &r.Tags }
 
 // TagRole adds or replaces tags; role tag keys compare case-insensitively.
-func (s *Service) TagRole(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
+func (s *Service) TagRole(ctx context.Context, caller *principal.Principal, name string, tags []Tag) error {
 	_, err := s.changeRole(ctx, caller, "iam:TagRole", name, tagContext(tags), nil, tagger(tags, true, roleTags))
 	return err
 }
@@ -470,25 +450,10 @@ func (s *Service) UntagRole(ctx context.Context, caller *principal.Principal, na
 }
 
 // ListRoleTags pages through a role's tags.
-func (s *Service) ListRoleTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListRoleTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[Tag], error) {
 	r, err := s.authorizeRole(ctx, caller, "iam:ListRoleTags", name, nil)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(r.Tags, marker, maxItems)
-}
-
-func dropTags(tags []store.Tag, keys []string, caseInsensitive bool) []store.Tag {
-	drop := map[string]bool{}
-	norm := tagKeyNorm(caseInsensitive)
-	for _, k := range keys {
-		drop[norm(k)] = true
-	}
-	kept := make([]store.Tag, 0, len(tags))
-	for _, t := range tags {
-		if !drop[norm(t.Key)] {
-			kept = append(kept, t)
-		}
-	}
-	return kept
+	return listTags(r.Tags, marker, maxItems)
 }

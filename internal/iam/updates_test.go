@@ -104,10 +104,10 @@ func wantAWSError(t *testing.T, err error, code string, status int) {
 
 const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
 
-func tags(keys ...string) []store.Tag {
-	var out []store.Tag
+func tags(keys ...string) []Tag {
+	var out []Tag
 	for _, k := range keys {
-		out = append(out, store.Tag{Key: k, Value: "v"})
+		out = append(out, Tag{Key: k, Value: "v"})
 	}
 	return out
 }

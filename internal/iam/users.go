@@ -78,18 +78,6 @@ func (s *Service) policiesChanged() {
 	}
 }
 
-// User is a user as IAM reports it.
-type User struct {
-	store.User
-	ARN              string
-	PasswordLastUsed *time.Time
-	Root             bool
-}
-
-func userView(u store.User) User {
-	return User{User: u, ARN: principal.UserARN(u.AccountID, u.Path, u.UserName)}
-}
-
 func noSuchUser(name string) *awserr.Error {
 	return awserr.New("NoSuchEntity", http.StatusNotFound, "The user with name %s cannot be found.", name)
 }
@@ -142,7 +130,7 @@ type CreateUserInput struct {
 	UserName            string
 	Path                string
 	PermissionsBoundary string
-	Tags                []store.Tag
+	Tags                []Tag
 }
 
 // CreateUser adds an IAM user to the caller's account.
@@ -157,7 +145,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 	if err := validatePath(path); err != nil {
 		return User{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, true)
+	tags, err := mergeTags(nil, storeTags(in.Tags), true)
 	if err != nil {
 		return User{}, err
 	}
@@ -230,7 +218,7 @@ func (s *Service) GetUser(ctx context.Context, caller *principal.Principal, name
 			if err != nil {
 				return User{}, awserr.InternalError(err)
 			}
-			return User{User: store.User{AccountID: caller.AccountID, UserID: caller.AccountID, CreatedAt: acct.CreatedAt}, ARN: caller.ARN, Root: true}, nil
+			return User{AccountID: caller.AccountID, UserID: caller.AccountID, CreatedAt: acct.CreatedAt, ARN: caller.ARN, Root: true}, nil
 		case principal.User:
 			name = caller.UserName
 		default:
@@ -353,7 +341,7 @@ func (s *Service) changeUser(ctx context.Context, caller *principal.Principal, a
 func userTags(u *store.User) *[]store.Tag { return &u.Tags }
 
 // TagUser adds or replaces tags; user tag keys compare case-insensitively.
-func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
+func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []Tag) error {
 	return s.changeUser(ctx, caller, "iam:TagUser", name, tagContext(tags), tagger(tags, true, userTags))
 }
 
@@ -363,12 +351,12 @@ func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, na
 }
 
 // ListUserTags pages through a user's tags.
-func (s *Service) ListUserTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListUserTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[Tag], error) {
 	u, err := s.authorizeUser(ctx, caller, "iam:ListUserTags", name, nil)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(u.Tags, marker, maxItems)
+	return listTags(u.Tags, marker, maxItems)
 }
 
 func validatePath(p string) error {
@@ -376,63 +364,6 @@ func validatePath(p string) error {
 		return awserr.New("ValidationError", http.StatusBadRequest, "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	return nil
-}
-
-// tagKeyNorm is how a resource's tag keys compare: case-insensitively for users and roles.
-func tagKeyNorm(caseInsensitive bool) func(string) string {
-	if caseInsensitive {
-		return strings.ToLower
-	}
-	return func(k string) string { return k }
-}
-
-// tagger is the updater of TagUser, TagRole, TagPolicy, … : it merges add into the resource's
-// current tags, so concurrent tag requests with different keys all keep theirs, and checks the
-// 50-tag quota against those current tags, so that concurrent requests cannot pass it together.
-func tagger[T any](add []store.Tag, caseInsensitive bool, tags func(*T) *[]store.Tag) func(*T) error {
-	return func(v *T) error {
-		merged, err := mergeTags(*tags(v), add, caseInsensitive)
-		if err != nil {
-			return err
-		}
-		*tags(v) = merged
-		return nil
-	}
-}
-
-// untagger is the updater of the Untag… operations.
-func untagger[T any](keys []string, caseInsensitive bool, tags func(*T) *[]store.Tag) func(*T) error {
-	return func(v *T) error {
-		*tags(v) = dropTags(*tags(v), keys, caseInsensitive)
-		return nil
-	}
-}
-
-// mergeTags applies add onto existing with IAM's rules: reserved aws: prefix, duplicate keys in one
-// request, the 50-tag quota, and (for users and roles) case-insensitive keys.
-func mergeTags(existing, add []store.Tag, caseInsensitive bool) ([]store.Tag, error) {
-	norm := tagKeyNorm(caseInsensitive)
-	seen := map[string]bool{}
-	for _, t := range add {
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, awserr.New("InvalidInput", http.StatusBadRequest, "User-defined tag keys can't start with 'aws:'. This prefix is reserved for AWS use.")
-		}
-		if seen[norm(t.Key)] {
-			return nil, awserr.New("InvalidInput", http.StatusBadRequest, "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
-		}
-		seen[norm(t.Key)] = true
-	}
-	out := make([]store.Tag, 0, len(existing)+len(add))
-	for _, t := range existing {
-		if !seen[norm(t.Key)] {
-			out = append(out, t)
-		}
-	}
-	out = append(out, add...)
-	if len(out) > MaxTagsPerResource {
-		return nil, awserr.New("LimitExceeded", http.StatusConflict, "The number of tags has reached the maximum limit of %d.", MaxTagsPerResource)
-	}
-	return out, nil
 }
 
 // paginate serves in-memory lists with an opaque numeric marker.

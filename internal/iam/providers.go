@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -25,8 +26,23 @@ const (
 	samlProviderKeyIDChars = 22
 )
 
-// SAMLMetadataParser validates IdP metadata; the federation/saml package provides it.
+// SAMLMetadataParser validates IdP metadata; ParseSAMLMetadata is the one servers use.
 type SAMLMetadataParser func(doc string) (validUntil *time.Time, err error)
+
+// ParseSAMLMetadata validates an IdP metadata document with package saml, answering a document
+// it refuses with InvalidInput and the reason, as IAM does.
+func ParseSAMLMetadata(doc string) (*time.Time, error) {
+	md, err := saml.ParseMetadata(doc)
+	if err != nil {
+		msg := "Could not parse metadata"
+		var se *saml.Error
+		if errors.As(err, &se) && se.Message != "" {
+			msg = se.Message
+		}
+		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "%s", msg)
+	}
+	return md.ValidUntil, nil
+}
 
 var thumbprintRe = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
 

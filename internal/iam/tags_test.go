@@ -27,7 +27,9 @@ func TestTagRules(t *testing.T) {
 			func(s *Service, r *principal.Principal) (Page[Tag], error) { return s.ListUserTags(ctx, r, "u", "", 0) }, true},
 		{"role", func(s *Service, r *principal.Principal, tags []Tag) error { return s.TagRole(ctx, r, "r", tags) },
 			func(s *Service, r *principal.Principal) (Page[Tag], error) { return s.ListRoleTags(ctx, r, "r", "", 0) }, true},
-		{"oidc provider", func(s *Service, r *principal.Principal, tags []Tag) error { return s.TagOpenIDConnectProvider(ctx, r, oidcARN, tags) },
+		{"oidc provider", func(s *Service, r *principal.Principal, tags []Tag) error {
+			return s.TagOpenIDConnectProvider(ctx, r, oidcARN, tags)
+		},
 			func(s *Service, r *principal.Principal) (Page[Tag], error) {
 				return s.ListOpenIDConnectProviderTags(ctx, r, oidcARN, "", 0)
 			}, false},

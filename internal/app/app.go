@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,11 +20,9 @@ import (
 	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authn"
 	"github.com/latchkey/latchkey/internal/authz"
-	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
-	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
@@ -134,7 +131,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
-		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: samlMetadata}
+		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: iam.ParseSAMLMetadata}
 	// Roles stored before principal bindings existed, or by a node of an older version, trust
 	// none of the users and roles they name until they are bound; bind them before serving.
 	if n, err := iamSvc.BindStoredPrincipals(ctx); err != nil {
@@ -197,20 +194,6 @@ const SessionTokenLifetime = 36 * time.Hour
 // SessionRing is the key ring that seals session tokens.
 func SessionRing(st store.Store, mk *keys.MasterKey, now func() time.Time) *keys.Ring {
 	return keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})
-}
-
-// samlMetadata validates an IdP metadata document for IAM, answering InvalidInput as IAM does.
-func samlMetadata(doc string) (*time.Time, error) {
-	md, err := saml.ParseMetadata(doc)
-	if err != nil {
-		msg := "Could not parse metadata"
-		var se *saml.Error
-		if errors.As(err, &se) && se.Message != "" {
-			msg = se.Message
-		}
-		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "%s", msg)
-	}
-	return md.ValidUntil, nil
 }
 
 // IssuedTokenLifetime is the longest a JWT signed by Latchkey's issuer lives (a developer

@@ -13,13 +13,6 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// AccessKey is an access key as IAM reports it. Secret is set only by CreateAccessKey.
-type AccessKey struct {
-	store.AccessKey
-	UserName string
-	Secret   string
-}
-
 func invalidMarker() *awserr.Error {
 	return awserr.New("ValidationError", http.StatusBadRequest, "Invalid Marker.")
 }
@@ -79,7 +72,9 @@ func (s *Service) CreateAccessKey(ctx context.Context, caller *principal.Princip
 		err := s.Store.CreateAccessKey(ctx, k, MaxAccessKeysPerOwner)
 		switch {
 		case err == nil:
-			return AccessKey{AccessKey: k, UserName: u.UserName, Secret: secret}, nil
+			ak := accessKeyOf(k, u.UserName)
+			ak.Secret = secret
+			return ak, nil
 		case errors.Is(err, store.ErrLimitExceeded):
 			kind := "AccessKeysPerUser"
 			if root {
@@ -91,7 +86,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, caller *principal.Princip
 		case errors.Is(err, store.ErrNotFound):
 			return AccessKey{}, noSuchUser(userName)
 		default:
-			return AccessKey{}, s.storeErr(err)
+			return AccessKey{}, awserr.InternalError(err)
 		}
 	}
 }
@@ -104,11 +99,11 @@ func (s *Service) ListAccessKeys(ctx context.Context, caller *principal.Principa
 	}
 	keys, err := s.Store.ListAccessKeys(ctx, caller.AccountID, u.UserID)
 	if err != nil {
-		return Page[AccessKey]{}, s.storeErr(err)
+		return Page[AccessKey]{}, awserr.InternalError(err)
 	}
 	views := make([]AccessKey, len(keys))
 	for i, k := range keys {
-		views[i] = AccessKey{AccessKey: k, UserName: u.UserName}
+		views[i] = accessKeyOf(k, u.UserName)
 	}
 	return paginate(views, marker, maxItems)
 }
@@ -125,7 +120,7 @@ func (s *Service) ownedKey(ctx context.Context, caller *principal.Principal, u s
 		return k, awserr.New("NoSuchEntity", http.StatusNotFound, "The Access Key with id %s cannot be found for user %s.", keyID, who)
 	}
 	if err != nil {
-		return k, s.storeErr(err)
+		return k, awserr.InternalError(err)
 	}
 	return k, nil
 }
@@ -140,7 +135,7 @@ func (s *Service) UpdateAccessKey(ctx context.Context, caller *principal.Princip
 		return err
 	}
 	if err := s.Store.UpdateAccessKeyStatus(ctx, keyID, status); err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.Cache.Invalidate(keyID)
 	return nil
@@ -156,7 +151,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, caller *principal.Princip
 		return err
 	}
 	if err := s.Store.DeleteAccessKey(ctx, keyID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.Cache.Invalidate(keyID)
 	return nil
@@ -181,7 +176,7 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, caller *principal.Pr
 		if k.UserID != "" {
 			owner, err = s.Store.GetUserByID(ctx, k.UserID)
 			if err != nil {
-				return KeyLastUsed{}, s.storeErr(err)
+				return KeyLastUsed{}, awserr.InternalError(err)
 			}
 			resource = principal.UserARN(owner.AccountID, owner.Path, owner.UserName)
 		}
@@ -193,7 +188,7 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, caller *principal.Pr
 		return KeyLastUsed{}, awserr.New("NoSuchEntity", http.StatusNotFound, "The Access Key with id %s cannot be found.", keyID)
 	}
 	if err != nil {
-		return KeyLastUsed{}, s.storeErr(err)
+		return KeyLastUsed{}, awserr.InternalError(err)
 	}
 	out := KeyLastUsed{UserName: owner.UserName, At: k.LastUsedAt, Service: k.LastUsedService, Region: k.LastUsedRegion}
 	if k.UserID == "" {

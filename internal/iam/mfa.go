@@ -37,13 +37,13 @@ func mfaAAD(serial string) []byte { return []byte("mfa-seed:" + serial) }
 
 // VirtualMFA is CreateVirtualMFADevice's answer; the seed is returned only then.
 type VirtualMFA struct {
-	store.MFADevice
+	MFADevice
 	Base32Seed string
 	QRCodePNG  []byte
 }
 
 // CreateVirtualMFADevice makes a device with a fresh TOTP seed.
-func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.Principal, name, path string, tags []store.Tag) (VirtualMFA, error) {
+func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.Principal, name, path string, tags []Tag) (VirtualMFA, error) {
 	if path == "" {
 		path = "/"
 	}
@@ -54,7 +54,7 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 	if err := validatePath(path); err != nil {
 		return VirtualMFA{}, err
 	}
-	merged, err := mergeTags(nil, tags, false)
+	merged, err := mergeTags(nil, storeTags(tags), false)
 	if err != nil {
 		return VirtualMFA{}, err
 	}
@@ -79,9 +79,9 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, caller *principal.
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return VirtualMFA{}, awserr.New("EntityAlreadyExists", http.StatusConflict, "MFADevice entity at the same path and name already exists.")
 		}
-		return VirtualMFA{}, s.storeErr(err)
+		return VirtualMFA{}, awserr.InternalError(err)
 	}
-	return VirtualMFA{MFADevice: d, Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
+	return VirtualMFA{MFADevice: deviceOf(d), Base32Seed: key.Secret(), QRCodePNG: qr.Bytes()}, nil
 }
 
 func noSuchDevice(serial string) *awserr.Error {
@@ -94,7 +94,7 @@ func (s *Service) device(ctx context.Context, caller *principal.Principal, seria
 		return d, "", noSuchDevice(serial)
 	}
 	if err != nil {
-		return d, "", s.storeErr(err)
+		return d, "", awserr.InternalError(err)
 	}
 	seed, err := s.Master.Open(d.SeedCiphertext, mfaAAD(serial))
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Service) EnableMFADevice(ctx context.Context, caller *principal.Princip
 		return awserr.New("EntityAlreadyExists", http.StatusConflict, "MFA Device is already in use.")
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (s *Service) ResyncMFADevice(ctx context.Context, caller *principal.Princip
 		return invalidCode()
 	}
 	if err := s.Store.UseMFAStep(ctx, serial, step); err != nil && !errors.Is(err, store.ErrConflict) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func (s *Service) DeactivateMFADevice(ctx context.Context, caller *principal.Pri
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "MFA Device with serial number %s is not assigned to user %s.", serial, name)
 	}
 	if err := s.Store.DeactivateMFADevice(ctx, serial); err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -214,13 +214,13 @@ func (s *Service) DeleteVirtualMFADevice(ctx context.Context, caller *principal.
 		return awserr.New("DeleteConflict", http.StatusConflict, "MFA VirtualDevice in use. Must deactivate first.")
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
 
-// ListMFADevices lists the devices assigned to a user (the caller when no name is given).
-func (s *Service) ListMFADevices(ctx context.Context, caller *principal.Principal, userName, marker string, maxItems int) (Page[store.MFADevice], string, error) {
+// listMFADevicesRow lists the devices assigned to a user (the caller when no name is given).
+func (s *Service) listMFADevicesRow(ctx context.Context, caller *principal.Principal, userName, marker string, maxItems int) (Page[store.MFADevice], string, error) {
 	name := userName
 	if name == "" {
 		if caller.Kind != principal.User {
@@ -237,20 +237,20 @@ func (s *Service) ListMFADevices(ctx context.Context, caller *principal.Principa
 	}
 	ds, err := s.Store.ListMFADevices(ctx, caller.AccountID, uid)
 	if err != nil {
-		return Page[store.MFADevice]{}, "", s.storeErr(err)
+		return Page[store.MFADevice]{}, "", awserr.InternalError(err)
 	}
 	page, err := paginate(ds, marker, maxItems)
 	return page, uname, err
 }
 
-// ListVirtualMFADevices lists the account's virtual devices by assignment status.
-func (s *Service) ListVirtualMFADevices(ctx context.Context, caller *principal.Principal, status, marker string, maxItems int) (Page[store.MFADevice], error) {
+// listVirtualMFADevicesRow lists the account's virtual devices by assignment status.
+func (s *Service) listVirtualMFADevicesRow(ctx context.Context, caller *principal.Principal, status, marker string, maxItems int) (Page[store.MFADevice], error) {
 	if err := s.authorize(ctx, caller, "iam:ListVirtualMFADevices", "*"); err != nil {
 		return Page[store.MFADevice]{}, err
 	}
 	ds, err := s.Store.ListMFADevices(ctx, caller.AccountID, "")
 	if err != nil {
-		return Page[store.MFADevice]{}, s.storeErr(err)
+		return Page[store.MFADevice]{}, awserr.InternalError(err)
 	}
 	kept := ds[:0]
 	for _, d := range ds {
@@ -264,8 +264,8 @@ func (s *Service) ListVirtualMFADevices(ctx context.Context, caller *principal.P
 	return paginate(kept, marker, maxItems)
 }
 
-// GetMFADevice returns one device.
-func (s *Service) GetMFADevice(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, error) {
+// getMFADeviceRow returns one device.
+func (s *Service) getMFADeviceRow(ctx context.Context, caller *principal.Principal, serial string) (store.MFADevice, error) {
 	if err := s.authorize(ctx, caller, "iam:GetMFADevice", serial); err != nil {
 		return store.MFADevice{}, err
 	}
@@ -276,7 +276,7 @@ func (s *Service) GetMFADevice(ctx context.Context, caller *principal.Principal,
 func deviceTags(d *store.MFADevice) *[]store.Tag { return &d.Tags }
 
 // TagMFADevice, UntagMFADevice and ListMFADeviceTags manage device tags (case-sensitive keys).
-func (s *Service) TagMFADevice(ctx context.Context, caller *principal.Principal, serial string, tags []store.Tag) error {
+func (s *Service) TagMFADevice(ctx context.Context, caller *principal.Principal, serial string, tags []Tag) error {
 	return s.changeDevice(ctx, caller, "iam:TagMFADevice", serial, tagger(tags, false, deviceTags))
 }
 
@@ -297,20 +297,20 @@ func (s *Service) changeDevice(ctx context.Context, caller *principal.Principal,
 		return change(d)
 	})
 	if err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchDevice(serial) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchDevice(serial) })
 	}
 	return nil
 }
 
-func (s *Service) ListMFADeviceTags(ctx context.Context, caller *principal.Principal, serial, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListMFADeviceTags(ctx context.Context, caller *principal.Principal, serial, marker string, maxItems int) (Page[Tag], error) {
 	if err := s.authorize(ctx, caller, "iam:ListMFADeviceTags", serial); err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
 	d, _, err := s.device(ctx, caller, serial)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(d.Tags, marker, maxItems)
+	return listTags(d.Tags, marker, maxItems)
 }
 
 // VerifyMFA checks a TOTP code for STS: the device must be assigned to the calling user, the code
@@ -322,7 +322,7 @@ func (s *Service) VerifyMFA(ctx context.Context, caller *principal.Principal, se
 		if errors.Is(err, store.ErrNotFound) {
 			return fail
 		}
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	owner := caller.UserID
 	if caller.BaseUserID != "" {
@@ -344,7 +344,7 @@ func (s *Service) VerifyMFA(ctx context.Context, caller *principal.Principal, se
 			if errors.Is(err, store.ErrConflict) {
 				return fail // replayed code
 			}
-			return s.storeErr(err)
+			return awserr.InternalError(err)
 		}
 		return nil
 	}

@@ -14,11 +14,6 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Paginate pages an in-memory list with IAM's Marker convention (used by the API tables).
-func Paginate[T any](all []T, marker string, maxItems int) (Page[T], error) {
-	return paginate(all, marker, maxItems)
-}
-
 // OutboundIssuerPath is where an account's outbound issuer lives under Latchkey's issuer URL.
 const OutboundIssuerPath = "/outbound/"
 
@@ -48,7 +43,7 @@ func (s *Service) EnableOutboundWebIdentityFederation(ctx context.Context, calle
 		return nil
 	})
 	if err != nil {
-		return "", s.updateFailed(err, featureDisabled, false)
+		return "", s.updateFailed(err, featureDisabled)
 	}
 	return f.IssuerIdentifier, nil
 }
@@ -62,7 +57,7 @@ func (s *Service) outbound(ctx context.Context, caller *principal.Principal, act
 		return f, featureDisabled()
 	}
 	if err != nil {
-		return f, s.storeErr(err)
+		return f, awserr.InternalError(err)
 	}
 	return f, nil
 }
@@ -87,7 +82,7 @@ func (s *Service) DisableOutboundWebIdentityFederation(ctx context.Context, call
 		return nil
 	})
 	if err != nil {
-		return s.updateFailed(err, featureDisabled, false)
+		return s.updateFailed(err, featureDisabled)
 	}
 	return nil
 }

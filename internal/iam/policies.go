@@ -75,14 +75,14 @@ func (s *Service) PutInlinePolicy(ctx context.Context, caller *principal.Princip
 		return awserr.New("LimitExceeded", http.StatusConflict, "Maximum policy size of %d bytes exceeded for %s %s (quota %s).", limit, kind, ownerName, quota)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
 }
 
-// GetInlinePolicy returns an inline policy.
-func (s *Service) GetInlinePolicy(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, policyName string) (store.InlinePolicy, string, error) {
+// getInlinePolicyRow returns an inline policy.
+func (s *Service) getInlinePolicyRow(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, policyName string) (store.InlinePolicy, string, error) {
 	id, name, err := s.owner(ctx, caller, kind, ownerName, actionFor(kind, "Get", "Policy"), nil)
 	if err != nil {
 		return store.InlinePolicy{}, "", err
@@ -92,7 +92,7 @@ func (s *Service) GetInlinePolicy(ctx context.Context, caller *principal.Princip
 		return p, "", awserr.New("NoSuchEntity", http.StatusNotFound, "The %s policy with name %s cannot be found.", kind, policyName)
 	}
 	if err != nil {
-		return p, "", s.storeErr(err)
+		return p, "", awserr.InternalError(err)
 	}
 	return p, name, nil
 }
@@ -108,7 +108,7 @@ func (s *Service) DeleteInlinePolicy(ctx context.Context, caller *principal.Prin
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "The %s policy with name %s cannot be found.", kind, policyName)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -122,7 +122,7 @@ func (s *Service) ListInlinePolicies(ctx context.Context, caller *principal.Prin
 	}
 	ps, err := s.Store.ListInlinePolicies(ctx, kind, id)
 	if err != nil {
-		return Page[string]{}, s.storeErr(err)
+		return Page[string]{}, awserr.InternalError(err)
 	}
 	names := make([]string, len(ps))
 	for i, p := range ps {
@@ -137,7 +137,7 @@ type ManagedPolicyInput struct {
 	Path        string
 	Document    string
 	Description string
-	Tags        []store.Tag
+	Tags        []Tag
 }
 
 func policyARN(account, path, name string) string {
@@ -158,8 +158,8 @@ func validateManagedPolicy(doc string) error {
 	return nil
 }
 
-// CreatePolicy creates a customer managed policy with its first version.
-func (s *Service) CreatePolicy(ctx context.Context, caller *principal.Principal, in ManagedPolicyInput) (store.ManagedPolicy, error) {
+// createPolicyRow creates a customer managed policy with its first version.
+func (s *Service) createPolicyRow(ctx context.Context, caller *principal.Principal, in ManagedPolicyInput) (store.ManagedPolicy, error) {
 	path := in.Path
 	if path == "" {
 		path = "/"
@@ -171,7 +171,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *principal.Principal,
 	if err := validateManagedPolicy(in.Document); err != nil {
 		return store.ManagedPolicy{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, false)
+	tags, err := mergeTags(nil, storeTags(in.Tags), false)
 	if err != nil {
 		return store.ManagedPolicy{}, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller *principal.Principal,
 		return p, awserr.New("EntityAlreadyExists", http.StatusConflict, "A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -214,7 +214,7 @@ func (s *Service) lookupPolicy(ctx context.Context, caller *principal.Principal,
 		return p, awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s was not found.", arn)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -230,8 +230,8 @@ func (s *Service) mutablePolicy(ctx context.Context, caller *principal.Principal
 	return p, nil
 }
 
-// GetPolicy returns a managed policy's metadata.
-func (s *Service) GetPolicy(ctx context.Context, caller *principal.Principal, arn string) (store.ManagedPolicy, error) {
+// getPolicyRow returns a managed policy's metadata.
+func (s *Service) getPolicyRow(ctx context.Context, caller *principal.Principal, arn string) (store.ManagedPolicy, error) {
 	return s.lookupPolicy(ctx, caller, "iam:GetPolicy", arn)
 }
 
@@ -244,8 +244,8 @@ type ListPoliciesInput struct {
 	MaxItems     int
 }
 
-// ListPolicies lists AWS managed and/or customer managed policies.
-func (s *Service) ListPolicies(ctx context.Context, caller *principal.Principal, in ListPoliciesInput) (Page[store.ManagedPolicy], error) {
+// listPoliciesRow lists AWS managed and/or customer managed policies.
+func (s *Service) listPoliciesRow(ctx context.Context, caller *principal.Principal, in ListPoliciesInput) (Page[store.ManagedPolicy], error) {
 	if err := s.authorize(ctx, caller, "iam:ListPolicies", "*"); err != nil {
 		return Page[store.ManagedPolicy]{}, err
 	}
@@ -266,7 +266,7 @@ func (s *Service) ListPolicies(ctx context.Context, caller *principal.Principal,
 		for {
 			page, err := s.Store.ListManagedPolicies(ctx, acct, prefix, in.OnlyAttached, after, 1000)
 			if err != nil {
-				return Page[store.ManagedPolicy]{}, s.storeErr(err)
+				return Page[store.ManagedPolicy]{}, awserr.InternalError(err)
 			}
 			all = append(all, page.Policies...)
 			if page.Next == "" {
@@ -288,14 +288,14 @@ func (s *Service) DeletePolicy(ctx context.Context, caller *principal.Principal,
 		return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete a policy attached to entities, used as a permissions boundary, or with versions other than the default.")
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
 }
 
-// CreatePolicyVersion adds a version, optionally making it the default.
-func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Principal, arn, doc string, setDefault bool) (store.PolicyVersion, error) {
+// createPolicyVersionRow adds a version, optionally making it the default.
+func (s *Service) createPolicyVersionRow(ctx context.Context, caller *principal.Principal, arn, doc string, setDefault bool) (store.PolicyVersion, error) {
 	if _, err := s.mutablePolicy(ctx, caller, "iam:CreatePolicyVersion", arn); err != nil {
 		return store.PolicyVersion{}, err
 	}
@@ -307,7 +307,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Pri
 		return v, awserr.New("LimitExceeded", http.StatusConflict, "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", MaxPolicyVersions)
 	}
 	if err != nil {
-		return v, s.storeErr(err)
+		return v, awserr.InternalError(err)
 	}
 	if setDefault {
 		s.policiesChanged()
@@ -315,8 +315,8 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller *principal.Pri
 	return v, nil
 }
 
-// GetPolicyVersion returns one version with its document.
-func (s *Service) GetPolicyVersion(ctx context.Context, caller *principal.Principal, arn, versionID string) (store.PolicyVersion, bool, error) {
+// getPolicyVersionRow returns one version with its document.
+func (s *Service) getPolicyVersionRow(ctx context.Context, caller *principal.Principal, arn, versionID string) (store.PolicyVersion, bool, error) {
 	p, err := s.lookupPolicy(ctx, caller, "iam:GetPolicyVersion", arn)
 	if err != nil {
 		return store.PolicyVersion{}, false, err
@@ -326,20 +326,20 @@ func (s *Service) GetPolicyVersion(ctx context.Context, caller *principal.Princi
 		return v, false, awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
 	}
 	if err != nil {
-		return v, false, s.storeErr(err)
+		return v, false, awserr.InternalError(err)
 	}
 	return v, v.VersionID == p.DefaultVersionID, nil
 }
 
-// ListPolicyVersions lists versions (newest first, as AWS does).
-func (s *Service) ListPolicyVersions(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[store.PolicyVersion], string, error) {
+// listPolicyVersionsRow lists versions (newest first, as AWS does).
+func (s *Service) listPolicyVersionsRow(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[store.PolicyVersion], string, error) {
 	p, err := s.lookupPolicy(ctx, caller, "iam:ListPolicyVersions", arn)
 	if err != nil {
 		return Page[store.PolicyVersion]{}, "", err
 	}
 	vs, err := s.Store.ListPolicyVersions(ctx, arn)
 	if err != nil {
-		return Page[store.PolicyVersion]{}, "", s.storeErr(err)
+		return Page[store.PolicyVersion]{}, "", awserr.InternalError(err)
 	}
 	for i, j := 0, len(vs)-1; i < j; i, j = i+1, j-1 {
 		vs[i], vs[j] = vs[j], vs[i]
@@ -360,7 +360,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller *principal.Pri
 	case errors.Is(err, store.ErrNotFound):
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s version %s does not exist.", arn, versionID)
 	case err != nil:
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -375,7 +375,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *principal
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s version %s does not exist.", arn, versionID)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -384,7 +384,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller *principal
 func policyTags(p *store.ManagedPolicy) *[]store.Tag { return &p.Tags }
 
 // TagPolicy adds or replaces policy tags (case-sensitive keys for policies).
-func (s *Service) TagPolicy(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
+func (s *Service) TagPolicy(ctx context.Context, caller *principal.Principal, arn string, tags []Tag) error {
 	return s.changePolicy(ctx, caller, "iam:TagPolicy", arn, tagger(tags, false, policyTags))
 }
 
@@ -401,18 +401,18 @@ func (s *Service) changePolicy(ctx context.Context, caller *principal.Principal,
 	}
 	_, err := s.Store.UpdateManagedPolicy(ctx, arn, change)
 	if err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchPolicy(arn) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchPolicy(arn) })
 	}
 	return nil
 }
 
 // ListPolicyTags pages through a policy's tags.
-func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListPolicyTags(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[Tag], error) {
 	p, err := s.lookupPolicy(ctx, caller, "iam:ListPolicyTags", arn)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(p.Tags, marker, maxItems)
+	return listTags(p.Tags, marker, maxItems)
 }
 
 // checkBoundary verifies a permissions boundary names an existing managed policy.
@@ -428,7 +428,7 @@ func (s *Service) checkBoundary(ctx context.Context, account, arn string) error 
 		return noSuchBoundary(arn)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -447,7 +447,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 		return noSuchPolicy(arn)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	if !p.IsAttachable {
 		return awserr.New("PolicyNotAttachable", http.StatusBadRequest, "Policy %s is not attachable.", arn)
@@ -463,7 +463,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 	case errors.Is(err, store.ErrNotFound):
 		return noSuchPolicy(arn)
 	case err != nil:
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -480,21 +480,21 @@ func (s *Service) DetachPolicy(ctx context.Context, caller *principal.Principal,
 		return awserr.New("NoSuchEntity", http.StatusNotFound, "Policy %s was not found.", arn)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
 }
 
-// ListAttached lists the managed policies attached to a user or role.
-func (s *Service) ListAttached(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, pathPrefix, marker string, maxItems int) (Page[store.Attachment], error) {
+// listAttachedRow lists the managed policies attached to a user or role.
+func (s *Service) listAttachedRow(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, ownerName, pathPrefix, marker string, maxItems int) (Page[store.Attachment], error) {
 	id, _, err := s.owner(ctx, caller, kind, ownerName, actionFor(kind, "ListAttached", "Policies"), nil)
 	if err != nil {
 		return Page[store.Attachment]{}, err
 	}
 	atts, err := s.Store.ListAttachments(ctx, kind, id)
 	if err != nil {
-		return Page[store.Attachment]{}, s.storeErr(err)
+		return Page[store.Attachment]{}, awserr.InternalError(err)
 	}
 	if pathPrefix != "" && pathPrefix != "/" {
 		kept := atts[:0]
@@ -508,14 +508,14 @@ func (s *Service) ListAttached(ctx context.Context, caller *principal.Principal,
 	return paginate(atts, marker, maxItems)
 }
 
-// ListEntitiesForPolicy lists the users and roles a policy is attached to.
-func (s *Service) ListEntitiesForPolicy(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[store.Attachment], error) {
+// listEntitiesForPolicyRow lists the users and roles a policy is attached to.
+func (s *Service) listEntitiesForPolicyRow(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[store.Attachment], error) {
 	if _, err := s.lookupPolicy(ctx, caller, "iam:ListEntitiesForPolicy", arn); err != nil {
 		return Page[store.Attachment]{}, err
 	}
 	atts, err := s.Store.ListPolicyAttachments(ctx, arn)
 	if err != nil {
-		return Page[store.Attachment]{}, s.storeErr(err)
+		return Page[store.Attachment]{}, awserr.InternalError(err)
 	}
 	kept := atts[:0]
 	for _, a := range atts {
@@ -557,7 +557,7 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 		extra["iam:PermissionsBoundary"] = []string{arn}
 	}
 	if kind == store.KindRole {
-		_, err := s.changeRole(ctx, caller, act, ownerName, extra, false, nil, func(r *store.Role) error {
+		_, err := s.changeRole(ctx, caller, act, ownerName, extra, nil, func(r *store.Role) error {
 			r.PermissionsBoundary = arn
 			return nil
 		})
@@ -575,7 +575,7 @@ func (s *Service) setBoundary(ctx context.Context, caller *principal.Principal, 
 		u.PermissionsBoundary = arn
 		return nil
 	}); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(ownerName) }, false)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(ownerName) })
 	}
 	s.policiesChanged()
 	return nil

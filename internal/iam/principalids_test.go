@@ -61,11 +61,14 @@ func newIDFixture(t testing.TB) *idFixture {
 
 func (f *idFixture) user(t testing.TB, caller *principal.Principal, name, path string) store.User {
 	t.Helper()
-	u, err := f.svc.CreateUser(ctx, caller, CreateUserInput{UserName: name, Path: path})
+	if _, err := f.svc.CreateUser(ctx, caller, CreateUserInput{UserName: name, Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.rs.Store.GetUser(ctx, caller.AccountID, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u.User
+	return u
 }
 
 func (f *idFixture) role(t testing.TB, name, trust string) Role {

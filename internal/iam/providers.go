@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -25,8 +26,23 @@ const (
 	samlProviderKeyIDChars = 22
 )
 
-// SAMLMetadataParser validates IdP metadata; the federation/saml package provides it.
+// SAMLMetadataParser validates IdP metadata; ParseSAMLMetadata is the one servers use.
 type SAMLMetadataParser func(doc string) (validUntil *time.Time, err error)
+
+// ParseSAMLMetadata validates an IdP metadata document with package saml, answering a document
+// it refuses with InvalidInput and the reason, as IAM does.
+func ParseSAMLMetadata(doc string) (*time.Time, error) {
+	md, err := saml.ParseMetadata(doc)
+	if err != nil {
+		msg := "Could not parse metadata"
+		var se *saml.Error
+		if errors.As(err, &se) && se.Message != "" {
+			msg = se.Message
+		}
+		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "%s", msg)
+	}
+	return md.ValidUntil, nil
+}
 
 var thumbprintRe = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
 
@@ -83,11 +99,11 @@ type CreateOIDCProviderInput struct {
 	URL         string
 	ClientIDs   []string
 	Thumbprints []string
-	Tags        []store.Tag
+	Tags        []Tag
 }
 
-// CreateOpenIDConnectProvider registers an OIDC issuer. Nothing is fetched at create time.
-func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, in CreateOIDCProviderInput) (store.OIDCProvider, error) {
+// createOpenIDConnectProviderRow registers an OIDC issuer. Nothing is fetched at create time.
+func (s *Service) createOpenIDConnectProviderRow(ctx context.Context, caller *principal.Principal, in CreateOIDCProviderInput) (store.OIDCProvider, error) {
 	arn := oidcARN(caller.AccountID, in.URL)
 	if err := s.authorize(ctx, caller, "iam:CreateOpenIDConnectProvider", arn); err != nil {
 		return store.OIDCProvider{}, err
@@ -102,7 +118,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *princ
 	if err != nil {
 		return store.OIDCProvider{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, false)
+	tags, err := mergeTags(nil, storeTags(in.Tags), false)
 	if err != nil {
 		return store.OIDCProvider{}, err
 	}
@@ -114,7 +130,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller *princ
 	case errors.Is(err, store.ErrLimitExceeded):
 		return p, awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for OpenIdConnectProvidersPerAccount: %d", MaxOIDCProviders)
 	case err != nil:
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return p, nil
@@ -141,24 +157,24 @@ func (s *Service) oidcProvider(ctx context.Context, caller *principal.Principal,
 		return p, noSuchProvider(arn)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
 
-// GetOpenIDConnectProvider returns a provider.
-func (s *Service) GetOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string) (store.OIDCProvider, error) {
+// getOpenIDConnectProviderRow returns a provider.
+func (s *Service) getOpenIDConnectProviderRow(ctx context.Context, caller *principal.Principal, arn string) (store.OIDCProvider, error) {
 	return s.oidcProvider(ctx, caller, "iam:GetOpenIDConnectProvider", arn)
 }
 
-// ListOpenIDConnectProviders lists the account's providers.
-func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller *principal.Principal) ([]store.OIDCProvider, error) {
+// listOpenIDConnectProvidersRow lists the account's providers.
+func (s *Service) listOpenIDConnectProvidersRow(ctx context.Context, caller *principal.Principal) ([]store.OIDCProvider, error) {
 	if err := s.authorize(ctx, caller, "iam:ListOpenIDConnectProviders", "*"); err != nil {
 		return nil, err
 	}
 	ps, err := s.Store.ListOIDCProviders(ctx, caller.AccountID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	return ps, nil
 }
@@ -171,7 +187,7 @@ func (s *Service) updateOIDC(ctx context.Context, caller *principal.Principal, a
 		return err
 	}
 	if _, err := s.Store.UpdateOIDCProvider(ctx, arn, change); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) })
 	}
 	s.providersChanged()
 	return nil
@@ -222,7 +238,7 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, cal
 func oidcTags(p *store.OIDCProvider) *[]store.Tag { return &p.Tags }
 
 // TagOpenIDConnectProvider adds or replaces tags.
-func (s *Service) TagOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
+func (s *Service) TagOpenIDConnectProvider(ctx context.Context, caller *principal.Principal, arn string, tags []Tag) error {
 	return s.updateOIDC(ctx, caller, "iam:TagOpenIDConnectProvider", arn, tagger(tags, false, oidcTags))
 }
 
@@ -237,7 +253,7 @@ func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller *princ
 		return err
 	}
 	if err := s.Store.DeleteOIDCProvider(ctx, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return nil
@@ -249,7 +265,7 @@ type CreateSAMLProviderInput struct {
 	Metadata       string
 	EncryptionMode string
 	AddPrivateKey  string
-	Tags           []store.Tag
+	Tags           []Tag
 }
 
 func (s *Service) parseMetadata(doc string) (*time.Time, error) {
@@ -259,8 +275,8 @@ func (s *Service) parseMetadata(doc string) (*time.Time, error) {
 	return s.SAMLMetadata(doc)
 }
 
-// CreateSAMLProvider registers a SAML IdP from its metadata document.
-func (s *Service) CreateSAMLProvider(ctx context.Context, caller *principal.Principal, in CreateSAMLProviderInput) (store.SAMLProvider, error) {
+// createSAMLProviderRow registers a SAML IdP from its metadata document.
+func (s *Service) createSAMLProviderRow(ctx context.Context, caller *principal.Principal, in CreateSAMLProviderInput) (store.SAMLProvider, error) {
 	arn := samlARN(caller.AccountID, in.Name)
 	if err := s.authorize(ctx, caller, "iam:CreateSAMLProvider", arn); err != nil {
 		return store.SAMLProvider{}, err
@@ -272,7 +288,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, caller *principal.Prin
 	if err != nil {
 		return store.SAMLProvider{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, false)
+	tags, err := mergeTags(nil, storeTags(in.Tags), false)
 	if err != nil {
 		return store.SAMLProvider{}, err
 	}
@@ -287,7 +303,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, caller *principal.Prin
 	case errors.Is(err, store.ErrLimitExceeded):
 		return p, awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for SAMLProvidersPerAccount: %d", MaxSAMLProviders)
 	case err != nil:
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return p, nil
@@ -307,24 +323,24 @@ func (s *Service) samlProvider(ctx context.Context, caller *principal.Principal,
 		return p, noSuchProvider(arn)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
 
-// GetSAMLProvider returns a provider with its metadata.
-func (s *Service) GetSAMLProvider(ctx context.Context, caller *principal.Principal, arn string) (store.SAMLProvider, error) {
+// getSAMLProviderRow returns a provider with its metadata.
+func (s *Service) getSAMLProviderRow(ctx context.Context, caller *principal.Principal, arn string) (store.SAMLProvider, error) {
 	return s.samlProvider(ctx, caller, "iam:GetSAMLProvider", arn)
 }
 
-// ListSAMLProviders lists the account's SAML providers.
-func (s *Service) ListSAMLProviders(ctx context.Context, caller *principal.Principal) ([]store.SAMLProvider, error) {
+// listSAMLProvidersRow lists the account's SAML providers.
+func (s *Service) listSAMLProvidersRow(ctx context.Context, caller *principal.Principal) ([]store.SAMLProvider, error) {
 	if err := s.authorize(ctx, caller, "iam:ListSAMLProviders", "*"); err != nil {
 		return nil, err
 	}
 	ps, err := s.Store.ListSAMLProviders(ctx, caller.AccountID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	return ps, nil
 }
@@ -342,7 +358,7 @@ func (s *Service) updateSAML(ctx context.Context, caller *principal.Principal, a
 		}
 	}
 	if _, err := s.Store.UpdateSAMLProvider(ctx, arn, change); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) })
 	}
 	s.providersChanged()
 	return nil
@@ -375,7 +391,7 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, caller *principal.Prin
 func samlTags(p *store.SAMLProvider) *[]store.Tag { return &p.Tags }
 
 // TagSAMLProvider adds or replaces tags.
-func (s *Service) TagSAMLProvider(ctx context.Context, caller *principal.Principal, arn string, tags []store.Tag) error {
+func (s *Service) TagSAMLProvider(ctx context.Context, caller *principal.Principal, arn string, tags []Tag) error {
 	return s.updateSAML(ctx, caller, "iam:TagSAMLProvider", arn, nil, tagger(tags, false, samlTags))
 }
 
@@ -390,7 +406,7 @@ func (s *Service) DeleteSAMLProvider(ctx context.Context, caller *principal.Prin
 		return err
 	}
 	if err := s.Store.DeleteSAMLProvider(ctx, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.providersChanged()
 	return nil

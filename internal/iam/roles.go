@@ -20,12 +20,6 @@ const (
 	DefaultMaxSessionDuration = 3600
 )
 
-// Role is a role as IAM reports it.
-type Role struct {
-	store.Role
-	ARN string
-}
-
 // roleView is a role as IAM shows it, its trust policy rendered (see roleViews).
 func (s *Service) roleView(ctx context.Context, r store.Role) (Role, error) {
 	views, err := s.roleViews(ctx, []store.Role{r})
@@ -57,7 +51,7 @@ func (s *Service) roleViews(ctx context.Context, roles []store.Role) ([]Role, er
 	if len(ids) > 0 {
 		entities, err := s.Store.GetPrincipalsByID(ctx, ids)
 		if err != nil {
-			return nil, s.storeErr(err)
+			return nil, awserr.InternalError(err)
 		}
 		for _, e := range entities {
 			found[e.ID] = e
@@ -66,7 +60,7 @@ func (s *Service) roleViews(ctx context.Context, roles []store.Role) ([]Role, er
 	out := make([]Role, len(roles))
 	for i, r := range roles {
 		r.AssumeRolePolicyDocument = renderTrust(r, found)
-		out[i] = Role{Role: r, ARN: principal.RoleARNOf(r.AccountID, r.Path, r.RoleName)}
+		out[i] = roleOf(r)
 	}
 	return out, nil
 }
@@ -210,7 +204,7 @@ func (s *Service) principalID(ctx context.Context, n policy.NamedPrincipal) (str
 	case errors.Is(err, store.ErrNotFound):
 		return "", nil
 	case err != nil:
-		return "", s.storeErr(err)
+		return "", awserr.InternalError(err)
 	case path != n.Path:
 		return "", nil
 	}
@@ -224,20 +218,6 @@ func roleResource(account, path, name string) string {
 	return principal.RoleARNOf(account, path, name)
 }
 
-func tagContext(tags []store.Tag) map[string][]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	ctx := map[string][]string{}
-	var keys []string
-	for _, t := range tags {
-		ctx["aws:RequestTag/"+t.Key] = []string{t.Value}
-		keys = append(keys, t.Key)
-	}
-	ctx["aws:TagKeys"] = keys
-	return ctx
-}
-
 // CreateRoleInput is the CreateRole request.
 type CreateRoleInput struct {
 	RoleName                 string
@@ -246,7 +226,7 @@ type CreateRoleInput struct {
 	Description              string
 	MaxSessionDuration       int
 	PermissionsBoundary      string
-	Tags                     []store.Tag
+	Tags                     []Tag
 }
 
 // CreateRole adds a role to the caller's account.
@@ -266,7 +246,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 	if err != nil {
 		return Role{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, true)
+	tags, err := mergeTags(nil, storeTags(in.Tags), true)
 	if err != nil {
 		return Role{}, err
 	}
@@ -300,7 +280,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 		if ae, ok := boundaryMissing(err); ok {
 			return Role{}, ae
 		}
-		return Role{}, s.storeErr(err)
+		return Role{}, awserr.InternalError(err)
 	}
 	return s.roleView(ctx, r)
 }
@@ -311,7 +291,7 @@ func (s *Service) lookupRole(ctx context.Context, caller *principal.Principal, n
 		return r, noSuchRole(name)
 	}
 	if err != nil {
-		return r, s.storeErr(err)
+		return r, awserr.InternalError(err)
 	}
 	return r, nil
 }
@@ -325,7 +305,7 @@ func (s *Service) authorizeRole(ctx context.Context, caller *principal.Principal
 	case err == nil:
 		resource, tags = principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), r.Tags
 	case !errors.Is(err, store.ErrNotFound):
-		return r, s.storeErr(err)
+		return r, awserr.InternalError(err)
 	}
 	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
 		return r, aerr
@@ -362,7 +342,7 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 	}
 	page, err := s.Store.ListRoles(ctx, caller.AccountID, pathPrefix, after, maxItems)
 	if err != nil {
-		return Page[Role]{}, s.storeErr(err)
+		return Page[Role]{}, awserr.InternalError(err)
 	}
 	out := Page[Role]{IsTruncated: page.Next != "", Marker: encodeMarker(page.Next)}
 	if out.Items, err = s.roleViews(ctx, page.Roles); err != nil {
@@ -373,7 +353,7 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 
 // UpdateRole changes the description and/or the maximum session duration.
 func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, name string, description *string, maxSession int) error {
-	_, err := s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, false, nil, func(r *store.Role) error {
+	_, err := s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, nil, func(r *store.Role) error {
 		if description != nil {
 			r.Description = *description
 		}
@@ -387,7 +367,7 @@ func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, n
 
 // UpdateRoleDescription changes only the description.
 func (s *Service) UpdateRoleDescription(ctx context.Context, caller *principal.Principal, name, description string) (Role, error) {
-	r, err := s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, false, nil, func(r *store.Role) error {
+	r, err := s.changeRole(ctx, caller, "iam:UpdateRoleDescription", name, nil, nil, func(r *store.Role) error {
 		r.Description = description
 		return nil
 	})
@@ -406,7 +386,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.
 		bindings, err = s.bindTrust(ctx, doc)
 		return err
 	}
-	_, err := s.changeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil, false, check, func(r *store.Role) error {
+	_, err := s.changeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, nil, check, func(r *store.Role) error {
 		r.AssumeRolePolicyDocument, r.PrincipalBindings, r.PrincipalsBound = doc, bindings, true
 		return nil
 	})
@@ -416,11 +396,10 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller *principal.
 // changeRole authorizes action on a role, runs check (which may read the store, so it runs
 // before the transaction), then runs change on the role in one store transaction, keyed by the
 // role's unique id so that a role deleted and re-created under the same name in between is not
-// changed. modeled says whether the operation's model has ConcurrentModification. It returns the
-// role as stored; only the operations that answer with the role render it (roleView), so a change
-// that has committed is never answered with an error of a later read.
+// changed. It returns the role as stored; only the operations that answer with the role render it
+// (roleView), so a change that has committed is never answered with an error of a later read.
 func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string,
-	modeled bool, check func(context.Context) error, change func(*store.Role) error) (store.Role, error) {
+	check func(context.Context) error, change func(*store.Role) error) (store.Role, error) {
 	r, err := s.authorizeRole(ctx, caller, action, name, extra)
 	if err != nil {
 		return store.Role{}, err
@@ -432,7 +411,7 @@ func (s *Service) changeRole(ctx context.Context, caller *principal.Principal, a
 	}
 	r, err = s.Store.UpdateRole(ctx, r.RoleID, change)
 	if err != nil {
-		return store.Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) }, modeled)
+		return store.Role{}, s.updateFailed(err, func() *awserr.Error { return noSuchRole(name) })
 	}
 	return r, nil
 }
@@ -450,7 +429,7 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchRole(name)
 		}
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.policiesChanged()
 	return nil
@@ -459,37 +438,22 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 func roleTags(r *store.Role) *[]store.Tag { return &r.Tags }
 
 // TagRole adds or replaces tags; role tag keys compare case-insensitively.
-func (s *Service) TagRole(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
-	_, err := s.changeRole(ctx, caller, "iam:TagRole", name, tagContext(tags), true, nil, tagger(tags, true, roleTags))
+func (s *Service) TagRole(ctx context.Context, caller *principal.Principal, name string, tags []Tag) error {
+	_, err := s.changeRole(ctx, caller, "iam:TagRole", name, tagContext(tags), nil, tagger(tags, true, roleTags))
 	return err
 }
 
 // UntagRole removes tags by key.
 func (s *Service) UntagRole(ctx context.Context, caller *principal.Principal, name string, keys []string) error {
-	_, err := s.changeRole(ctx, caller, "iam:UntagRole", name, map[string][]string{"aws:TagKeys": keys}, true, nil, untagger(keys, true, roleTags))
+	_, err := s.changeRole(ctx, caller, "iam:UntagRole", name, map[string][]string{"aws:TagKeys": keys}, nil, untagger(keys, true, roleTags))
 	return err
 }
 
 // ListRoleTags pages through a role's tags.
-func (s *Service) ListRoleTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListRoleTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[Tag], error) {
 	r, err := s.authorizeRole(ctx, caller, "iam:ListRoleTags", name, nil)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(r.Tags, marker, maxItems)
-}
-
-func dropTags(tags []store.Tag, keys []string, caseInsensitive bool) []store.Tag {
-	drop := map[string]bool{}
-	norm := tagKeyNorm(caseInsensitive)
-	for _, k := range keys {
-		drop[norm(k)] = true
-	}
-	kept := make([]store.Tag, 0, len(tags))
-	for _, t := range tags {
-		if !drop[norm(t.Key)] {
-			kept = append(kept, t)
-		}
-	}
-	return kept
+	return listTags(r.Tags, marker, maxItems)
 }

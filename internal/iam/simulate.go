@@ -121,7 +121,7 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 	out := &loadedPrincipal{account: caller.AccountID, arns: []string{arn}}
 	inline, err := s.Store.ListInlinePolicies(ctx, kind, ownerID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	for _, ip := range inline {
 		sp, err := s.parseSim(ip.PolicyName, ip.Document, string(kind), policy.Identity)
@@ -132,7 +132,7 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 	}
 	atts, err := s.Store.ListAttachments(ctx, kind, ownerID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	for _, a := range atts {
 		sp, err := s.managedSim(ctx, a.PolicyARN)
@@ -159,11 +159,11 @@ func (s *Service) managedSim(ctx context.Context, arn string) (*simPolicy, error
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	v, err := s.Store.GetPolicyVersion(ctx, arn, mp.DefaultVersionID)
 	if err != nil {
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	kind := "user-managed"
 	if mp.AccountID == AWSManagedPolicyAccount {

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -103,22 +104,25 @@ func wantAWSError(t *testing.T, err error, code string, status int) {
 
 const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
 
-func tags(keys ...string) []store.Tag {
-	var out []store.Tag
+func tags(keys ...string) []Tag {
+	var out []Tag
 	for _, k := range keys {
-		out = append(out, store.Tag{Key: k, Value: "v"})
+		out = append(out, Tag{Key: k, Value: "v"})
 	}
 	return out
 }
 
-// TestLostRacesAnswerTheModeledError: when the store gives up on a race, the operations whose
-// model has ConcurrentModification answer it (409); the others answer ServiceUnavailable (503).
+// TestLostRacesAnswerConcurrentModification: when the store gives up on a race, every updater
+// answers ConcurrentModification (409) of kind Conflict with the store's error as its cause. The
+// server answers it as it is where the operation's model has ConcurrentModification, and as
+// ServiceUnavailable (503) where it does not: wire and status are that answer, which the
+// server's TestConcurrentModificationAnsweredAsTheModelSays checks for the same operations.
 // Nothing is written either way.
-func TestLostRacesAnswerTheModeledError(t *testing.T) {
+func TestLostRacesAnswerConcurrentModification(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		call   func(s *Service, root *principal.Principal) error
-		code   string
+		wire   string
 		status int
 	}{
 		{"TagRole", func(s *Service, root *principal.Principal) error { return s.TagRole(ctx, root, "r", tags("k")) }, "ConcurrentModification", 409},
@@ -157,9 +161,20 @@ func TestLostRacesAnswerTheModeledError(t *testing.T) {
 				t.Fatal(err)
 			}
 			rs.lost = fmt.Errorf("test: %w: %w", store.ErrConcurrentModification, store.ErrUnavailable)
-			wantAWSError(t, tc.call(s, root), tc.code, tc.status)
+			err := tc.call(s, root)
+			wantAWSError(t, err, "ConcurrentModification", 409)
+			if !awserr.IsKind(err, awserr.Conflict) || !errors.Is(err, store.ErrConcurrentModification) || !errors.Is(err, store.ErrUnavailable) {
+				t.Fatalf("got %v (kind %v), want kind Conflict caused by the store's lost race", err, kindOf(err))
+			}
 		})
 	}
+}
+
+func kindOf(err error) awserr.Kind {
+	if ae, ok := awserr.As(err); ok {
+		return ae.Kind
+	}
+	return awserr.Coded
 }
 
 var ctx = context.Background()

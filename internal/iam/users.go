@@ -78,34 +78,25 @@ func (s *Service) policiesChanged() {
 	}
 }
 
-// User is a user as IAM reports it.
-type User struct {
-	store.User
-	ARN              string
-	PasswordLastUsed *time.Time
-	Root             bool
-}
-
-func userView(u store.User) User {
-	return User{User: u, ARN: principal.UserARN(u.AccountID, u.Path, u.UserName)}
-}
-
 func noSuchUser(name string) *awserr.Error {
 	return awserr.New("NoSuchEntity", http.StatusNotFound, "The user with name %s cannot be found.", name)
 }
 
-// concurrentModification is IAM's answer, where the operation's model has it, to an update that
-// kept losing races with concurrent writers of the same entity: nothing was written.
-func concurrentModification() *awserr.Error {
-	return awserr.New("ConcurrentModification", http.StatusConflict,
+// concurrentModification is IAM's answer to an update that kept losing races with concurrent
+// writers of the same entity: nothing was written. It is of kind Conflict, so the server answers
+// it as it is where the operation's model lists ConcurrentModification, and as the family's
+// unavailable error where it does not; cause is the store's error, kept for the log.
+func concurrentModification(cause error) *awserr.Error {
+	e := awserr.New("ConcurrentModification", http.StatusConflict,
 		"Multiple requests to change this object were submitted simultaneously; none of this request's changes were made. Submit your request again.")
+	e.Cause = cause
+	return e.WithKind(awserr.Conflict)
 }
 
 // updateFailed maps the error of a store updater (see "Updaters" in package store): the updater's
 // own AWS error as it is, a vanished entity as notFound, a race lost on every retry as
-// ConcurrentModification when the operation's model has that error (modeled) and as
-// ServiceUnavailable when it does not, anything else as storeErr does.
-func (s *Service) updateFailed(err error, notFound func() *awserr.Error, modeled bool) error {
+// ConcurrentModification, anything else as an internal failure that keeps its cause.
+func (s *Service) updateFailed(err error, notFound func() *awserr.Error) error {
 	if ae, ok := awserr.As(err); ok {
 		return ae
 	}
@@ -115,15 +106,8 @@ func (s *Service) updateFailed(err error, notFound func() *awserr.Error, modeled
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound()
-	case modeled && errors.Is(err, store.ErrConcurrentModification):
-		return concurrentModification()
-	}
-	return s.storeErr(err)
-}
-
-func (s *Service) storeErr(err error) error {
-	if errors.Is(err, store.ErrUnavailable) {
-		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+	case errors.Is(err, store.ErrConcurrentModification):
+		return concurrentModification(err)
 	}
 	return awserr.InternalError(err)
 }
@@ -146,7 +130,7 @@ type CreateUserInput struct {
 	UserName            string
 	Path                string
 	PermissionsBoundary string
-	Tags                []store.Tag
+	Tags                []Tag
 }
 
 // CreateUser adds an IAM user to the caller's account.
@@ -161,7 +145,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 	if err := validatePath(path); err != nil {
 		return User{}, err
 	}
-	tags, err := mergeTags(nil, in.Tags, true)
+	tags, err := mergeTags(nil, storeTags(in.Tags), true)
 	if err != nil {
 		return User{}, err
 	}
@@ -186,7 +170,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 		if ae, ok := boundaryMissing(err); ok {
 			return User{}, ae
 		}
-		return User{}, s.storeErr(err)
+		return User{}, awserr.InternalError(err)
 	}
 	return userView(u), nil
 }
@@ -202,7 +186,7 @@ func (s *Service) authorizeUser(ctx context.Context, caller *principal.Principal
 	case err == nil:
 		resource, tags = principal.UserARN(u.AccountID, u.Path, u.UserName), u.Tags
 	case !errors.Is(err, store.ErrNotFound):
-		return u, s.storeErr(err)
+		return u, awserr.InternalError(err)
 	}
 	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
 		return u, aerr
@@ -220,7 +204,7 @@ func (s *Service) lookupUser(ctx context.Context, caller *principal.Principal, n
 		return u, noSuchUser(name)
 	}
 	if err != nil {
-		return u, s.storeErr(err)
+		return u, awserr.InternalError(err)
 	}
 	return u, nil
 }
@@ -232,9 +216,9 @@ func (s *Service) GetUser(ctx context.Context, caller *principal.Principal, name
 		case principal.Root:
 			acct, err := s.Store.GetAccount(ctx, caller.AccountID)
 			if err != nil {
-				return User{}, s.storeErr(err)
+				return User{}, awserr.InternalError(err)
 			}
-			return User{User: store.User{AccountID: caller.AccountID, UserID: caller.AccountID, CreatedAt: acct.CreatedAt}, ARN: caller.ARN, Root: true}, nil
+			return User{AccountID: caller.AccountID, UserID: caller.AccountID, CreatedAt: acct.CreatedAt, ARN: caller.ARN, Root: true}, nil
 		case principal.User:
 			name = caller.UserName
 		default:
@@ -272,7 +256,7 @@ func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, pa
 	}
 	page, err := s.Store.ListUsers(ctx, caller.AccountID, pathPrefix, after, maxItems)
 	if err != nil {
-		return Page[User]{}, s.storeErr(err)
+		return Page[User]{}, awserr.InternalError(err)
 	}
 	out := Page[User]{IsTruncated: page.Next != "", Marker: encodeMarker(page.Next)}
 	for _, u := range page.Users {
@@ -312,7 +296,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 		return awserr.New("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.NewUserName)
 	}
 	if err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(in.UserName) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(in.UserName) })
 	}
 	// Cached principals carry the user's ARN, which just changed.
 	s.Cache.InvalidateAll()
@@ -333,7 +317,7 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchUser(name)
 		}
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	s.Cache.InvalidateAll()
 	s.policiesChanged()
@@ -348,7 +332,7 @@ func (s *Service) changeUser(ctx context.Context, caller *principal.Principal, a
 		return err
 	}
 	if _, err := s.Store.UpdateUser(ctx, u.UserID, change); err != nil {
-		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(name) }, true)
+		return s.updateFailed(err, func() *awserr.Error { return noSuchUser(name) })
 	}
 	s.policiesChanged()
 	return nil
@@ -357,7 +341,7 @@ func (s *Service) changeUser(ctx context.Context, caller *principal.Principal, a
 func userTags(u *store.User) *[]store.Tag { return &u.Tags }
 
 // TagUser adds or replaces tags; user tag keys compare case-insensitively.
-func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []store.Tag) error {
+func (s *Service) TagUser(ctx context.Context, caller *principal.Principal, name string, tags []Tag) error {
 	return s.changeUser(ctx, caller, "iam:TagUser", name, tagContext(tags), tagger(tags, true, userTags))
 }
 
@@ -367,12 +351,12 @@ func (s *Service) UntagUser(ctx context.Context, caller *principal.Principal, na
 }
 
 // ListUserTags pages through a user's tags.
-func (s *Service) ListUserTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[store.Tag], error) {
+func (s *Service) ListUserTags(ctx context.Context, caller *principal.Principal, name, marker string, maxItems int) (Page[Tag], error) {
 	u, err := s.authorizeUser(ctx, caller, "iam:ListUserTags", name, nil)
 	if err != nil {
-		return Page[store.Tag]{}, err
+		return Page[Tag]{}, err
 	}
-	return paginate(u.Tags, marker, maxItems)
+	return listTags(u.Tags, marker, maxItems)
 }
 
 func validatePath(p string) error {
@@ -380,63 +364,6 @@ func validatePath(p string) error {
 		return awserr.New("ValidationError", http.StatusBadRequest, "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	return nil
-}
-
-// tagKeyNorm is how a resource's tag keys compare: case-insensitively for users and roles.
-func tagKeyNorm(caseInsensitive bool) func(string) string {
-	if caseInsensitive {
-		return strings.ToLower
-	}
-	return func(k string) string { return k }
-}
-
-// tagger is the updater of TagUser, TagRole, TagPolicy, … : it merges add into the resource's
-// current tags, so concurrent tag requests with different keys all keep theirs, and checks the
-// 50-tag quota against those current tags, so that concurrent requests cannot pass it together.
-func tagger[T any](add []store.Tag, caseInsensitive bool, tags func(*T) *[]store.Tag) func(*T) error {
-	return func(v *T) error {
-		merged, err := mergeTags(*tags(v), add, caseInsensitive)
-		if err != nil {
-			return err
-		}
-		*tags(v) = merged
-		return nil
-	}
-}
-
-// untagger is the updater of the Untag… operations.
-func untagger[T any](keys []string, caseInsensitive bool, tags func(*T) *[]store.Tag) func(*T) error {
-	return func(v *T) error {
-		*tags(v) = dropTags(*tags(v), keys, caseInsensitive)
-		return nil
-	}
-}
-
-// mergeTags applies add onto existing with IAM's rules: reserved aws: prefix, duplicate keys in one
-// request, the 50-tag quota, and (for users and roles) case-insensitive keys.
-func mergeTags(existing, add []store.Tag, caseInsensitive bool) ([]store.Tag, error) {
-	norm := tagKeyNorm(caseInsensitive)
-	seen := map[string]bool{}
-	for _, t := range add {
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, awserr.New("InvalidInput", http.StatusBadRequest, "User-defined tag keys can't start with 'aws:'. This prefix is reserved for AWS use.")
-		}
-		if seen[norm(t.Key)] {
-			return nil, awserr.New("InvalidInput", http.StatusBadRequest, "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
-		}
-		seen[norm(t.Key)] = true
-	}
-	out := make([]store.Tag, 0, len(existing)+len(add))
-	for _, t := range existing {
-		if !seen[norm(t.Key)] {
-			out = append(out, t)
-		}
-	}
-	out = append(out, add...)
-	if len(out) > MaxTagsPerResource {
-		return nil, awserr.New("LimitExceeded", http.StatusConflict, "The number of tags has reached the maximum limit of %d.", MaxTagsPerResource)
-	}
-	return out, nil
 }
 
 // paginate serves in-memory lists with an opaque numeric marker.

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/latchkey/latchkey/internal/authn"
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/awsmodel"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // family holds the error codes that differ between the query services (STS, IAM), the JSON
@@ -57,6 +60,52 @@ func (f *family) coded(ae *awserr.Error) *awserr.Error {
 	c := *ae
 	c.Code, c.HTTPStatus = cs.code, cs.status
 	return &c
+}
+
+// answer is the one place an error returned while serving op (nil when no operation matched)
+// becomes this family's wire error. Anything that is not an AWS error is an internal failure.
+// A Conflict the operation's model does not list (a race lost on every retry, for an operation
+// whose model has no ConcurrentModification) is answered as the failure it is, internal or
+// unavailable. A failure caused by an unreachable store is temporary: clients retry the 503 by
+// themselves. The cause is kept in every case, for the log.
+func (f *family) answer(err error, op *awsmodel.Operation) *awserr.Error {
+	ae, ok := awserr.As(err)
+	if !ok {
+		ae = awserr.InternalError(err)
+	}
+	if ae.Kind == awserr.Conflict && !modeled(op, ae.Code) {
+		ae = awserr.InternalError(err)
+	}
+	switch {
+	case ae.HTTPStatus >= 500 && errors.Is(err, store.ErrUnavailable):
+		ae = awserr.UnavailableError(err)
+	case ae.HTTPStatus >= 500 && ae.Code == "InternalFailure":
+		// A service that still spells an internal failure in STS's words gets its family's.
+		ae = awserr.InternalError(ae.Cause)
+	}
+	return f.coded(ae)
+}
+
+// modeled reports whether op's model lists an error with this code.
+func modeled(op *awsmodel.Operation, code string) bool {
+	if op == nil {
+		return false
+	}
+	for _, e := range op.Errors {
+		if e.Error != nil && e.Error.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeFailed gives a codec's refusal of a malformed request this family's validation code;
+// the codecs speak the query protocols' ValidationError.
+func (f *family) decodeFailed(err error) error {
+	if ae, ok := awserr.As(err); ok && ae.Code == "ValidationError" {
+		ae.Code, ae.HTTPStatus = f.validation.code, f.validation.status
+	}
+	return err
 }
 
 func queryFamily(internal string) *family {

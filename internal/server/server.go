@@ -32,7 +32,6 @@ import (
 	"github.com/latchkey/latchkey/internal/awsproto/restjson"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sigv4"
-	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -404,10 +403,7 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 	ctx = authz.WithRequestInfo(ctx, authz.RequestInfo{SourceIP: call.SourceIP, UserAgent: call.UserAgent, Region: call.Region, Secure: rq.r.TLS != nil, Time: rq.start})
 	input, err := decode()
 	if err != nil {
-		if ae, ok := awserr.As(err); ok && ae.Code == "ValidationError" && f != stsFamily && f != iamFamily {
-			ae.Code, ae.HTTPStatus = f.validation.code, f.validation.status
-		}
-		s.fail(rq, err)
+		s.fail(rq, f.decodeFailed(err))
 		return
 	}
 	if msg := awsmodel.Validate(op.Input, input); msg != "" {
@@ -449,26 +445,15 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
-// fail renders err in the envelope of the request's protocol. Anything that is not an AWS error
-// is logged with the request id and answered as the family's internal error.
+// fail renders err in the envelope of the request's protocol, coded by the family's catalog
+// (family.answer); a failure with a cause or of the service is logged with the request id.
 func (s *Server) fail(rq *request, err error) {
 	svc := rq.svc
 	if svc == nil {
 		svc = &s.sts
 		rq.svc = svc
 	}
-	ae, ok := awserr.As(err)
-	if !ok {
-		ae = awserr.InternalError(err)
-	}
-	// A fault caused by an unreachable store is temporary: clients retry 503 by themselves.
-	if ae.HTTPStatus >= 500 && errors.Is(err, store.ErrUnavailable) {
-		ae = awserr.UnavailableError(err)
-	}
-	if ae.HTTPStatus >= 500 && ae.Code == "InternalFailure" {
-		ae = awserr.InternalError(ae.Cause)
-	}
-	ae = svc.family.coded(ae)
+	ae := svc.family.answer(err, svc.model.Operations[rq.op])
 	if ae.Cause != nil || ae.HTTPStatus >= 500 {
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/iam"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 // Tag is the wire tag shape.
@@ -15,18 +14,18 @@ type Tag struct {
 	Value string
 }
 
-func toStoreTags(in []Tag) []store.Tag {
+func iamTags(in []Tag) []iam.Tag {
 	if in == nil {
 		return nil
 	}
-	out := make([]store.Tag, len(in))
+	out := make([]iam.Tag, len(in))
 	for i, t := range in {
-		out[i] = store.Tag(t)
+		out[i] = iam.Tag(t)
 	}
 	return out
 }
 
-func fromStoreTags(in []store.Tag) []Tag {
+func wireTags(in []iam.Tag) []Tag {
 	if len(in) == 0 {
 		return nil
 	}
@@ -35,6 +34,18 @@ func fromStoreTags(in []store.Tag) []Tag {
 		out[i] = Tag(t)
 	}
 	return out
+}
+
+// tagsPage answers every List…Tags operation: a page of tags, never a missing list.
+func tagsPage(p iam.Page[iam.Tag], err error) (*listTagsOut, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := &listTagsOut{Tags: wireTags(p.Items), IsTruncated: p.IsTruncated, Marker: p.Marker}
+	if out.Tags == nil {
+		out.Tags = []Tag{}
+	}
+	return out, nil
 }
 
 // User is the wire User shape.
@@ -61,7 +72,7 @@ func userOut(u iam.User, withTags bool) User {
 		out.PermissionsBoundary = &Boundary{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: u.PermissionsBoundary}
 	}
 	if withTags {
-		out.Tags = fromStoreTags(u.Tags)
+		out.Tags = wireTags(u.Tags)
 	}
 	return out
 }
@@ -151,8 +162,8 @@ type (
 func Table(svc *iam.Service) api.Table {
 	t := userTable(svc)
 	roleTable(svc, t)
-	inlineTable(svc, t, store.KindRole)
-	inlineTable(svc, t, store.KindUser)
+	inlineTable(svc, t, iam.KindRole)
+	inlineTable(svc, t, iam.KindUser)
 	policyTable(svc, t)
 	mfaTable(svc, t)
 	simulateTable(svc, t)
@@ -163,7 +174,7 @@ func Table(svc *iam.Service) api.Table {
 func userTable(svc *iam.Service) api.Table {
 	return api.Table{
 		"CreateUser": api.Op(func(ctx context.Context, c *api.Call, in *createUserIn) (*userOutput, error) {
-			u, err := svc.CreateUser(ctx, c.Caller, iam.CreateUserInput{UserName: in.UserName, Path: in.Path, PermissionsBoundary: in.PermissionsBoundary, Tags: toStoreTags(in.Tags)})
+			u, err := svc.CreateUser(ctx, c.Caller, iam.CreateUserInput{UserName: in.UserName, Path: in.Path, PermissionsBoundary: in.PermissionsBoundary, Tags: iamTags(in.Tags)})
 			if err != nil {
 				return nil, err
 			}
@@ -195,21 +206,13 @@ func userTable(svc *iam.Service) api.Table {
 			return nil, svc.DeleteUser(ctx, c.Caller, in.UserName)
 		}),
 		"TagUser": api.Op(func(ctx context.Context, c *api.Call, in *tagUserIn) (*api.Empty, error) {
-			return nil, svc.TagUser(ctx, c.Caller, in.UserName, toStoreTags(in.Tags))
+			return nil, svc.TagUser(ctx, c.Caller, in.UserName, iamTags(in.Tags))
 		}),
 		"UntagUser": api.Op(func(ctx context.Context, c *api.Call, in *untagUserIn) (*api.Empty, error) {
 			return nil, svc.UntagUser(ctx, c.Caller, in.UserName, in.TagKeys)
 		}),
 		"ListUserTags": api.Op(func(ctx context.Context, c *api.Call, in *listPageIn) (*listTagsOut, error) {
-			p, err := svc.ListUserTags(ctx, c.Caller, in.UserName, in.Marker, int(in.MaxItems))
-			if err != nil {
-				return nil, err
-			}
-			out := &listTagsOut{Tags: fromStoreTags(p.Items), IsTruncated: p.IsTruncated, Marker: p.Marker}
-			if out.Tags == nil {
-				out.Tags = []Tag{}
-			}
-			return out, nil
+			return tagsPage(svc.ListUserTags(ctx, c.Caller, in.UserName, in.Marker, int(in.MaxItems)))
 		}),
 		"CreateAccessKey": api.Op(func(ctx context.Context, c *api.Call, in *userNameIn) (*accessKeyOut, error) {
 			k, err := svc.CreateAccessKey(ctx, c.Caller, in.UserName)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/iam"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 type (
@@ -102,19 +101,19 @@ type (
 	}
 )
 
-func policyOut(p store.ManagedPolicy, withTags bool) policyWire {
+func policyOut(p iam.ManagedPolicy, withTags bool) policyWire {
 	out := policyWire{
 		PolicyName: p.PolicyName, PolicyId: p.PolicyID, Arn: p.ARN, Path: p.Path, DefaultVersionId: p.DefaultVersionID,
 		AttachmentCount: p.AttachmentCount, PermissionsBoundaryUsageCount: p.BoundaryUsageCount,
 		IsAttachable: p.IsAttachable, Description: p.Description, CreateDate: p.CreatedAt, UpdateDate: p.UpdatedAt,
 	}
 	if withTags {
-		out.Tags = fromStoreTags(p.Tags)
+		out.Tags = wireTags(p.Tags)
 	}
 	return out
 }
 
-func versionOut(v store.PolicyVersion, isDefault, withDocument bool) versionWire {
+func versionOut(v iam.PolicyVersion, isDefault, withDocument bool) versionWire {
 	out := versionWire{VersionId: v.VersionID, IsDefaultVersion: isDefault, CreateDate: v.CreatedAt}
 	if withDocument {
 		out.Document = encodeDocument(v.Document)
@@ -124,7 +123,7 @@ func versionOut(v store.PolicyVersion, isDefault, withDocument bool) versionWire
 
 func policyTable(svc *iam.Service, t api.Table) {
 	t["CreatePolicy"] = api.Op(func(ctx context.Context, c *api.Call, in *createPolicyIn) (*policyOutput, error) {
-		p, err := svc.CreatePolicy(ctx, c.Caller, iam.ManagedPolicyInput{PolicyName: in.PolicyName, Path: in.Path, Document: in.PolicyDocument, Description: in.Description, Tags: toStoreTags(in.Tags)})
+		p, err := svc.CreatePolicy(ctx, c.Caller, iam.ManagedPolicyInput{PolicyName: in.PolicyName, Path: in.Path, Document: in.PolicyDocument, Description: in.Description, Tags: iamTags(in.Tags)})
 		if err != nil {
 			return nil, err
 		}
@@ -183,21 +182,13 @@ func policyTable(svc *iam.Service, t api.Table) {
 		return nil, svc.SetDefaultPolicyVersion(ctx, c.Caller, in.PolicyArn, in.VersionId)
 	})
 	t["TagPolicy"] = api.Op(func(ctx context.Context, c *api.Call, in *policyTagIn) (*api.Empty, error) {
-		return nil, svc.TagPolicy(ctx, c.Caller, in.PolicyArn, toStoreTags(in.Tags))
+		return nil, svc.TagPolicy(ctx, c.Caller, in.PolicyArn, iamTags(in.Tags))
 	})
 	t["UntagPolicy"] = api.Op(func(ctx context.Context, c *api.Call, in *policyUntagIn) (*api.Empty, error) {
 		return nil, svc.UntagPolicy(ctx, c.Caller, in.PolicyArn, in.TagKeys)
 	})
 	t["ListPolicyTags"] = api.Op(func(ctx context.Context, c *api.Call, in *policyPageIn) (*listTagsOut, error) {
-		p, err := svc.ListPolicyTags(ctx, c.Caller, in.PolicyArn, in.Marker, int(in.MaxItems))
-		if err != nil {
-			return nil, err
-		}
-		out := &listTagsOut{Tags: fromStoreTags(p.Items), IsTruncated: p.IsTruncated, Marker: p.Marker}
-		if out.Tags == nil {
-			out.Tags = []Tag{}
-		}
-		return out, nil
+		return tagsPage(svc.ListPolicyTags(ctx, c.Caller, in.PolicyArn, in.Marker, int(in.MaxItems)))
 	})
 	t["ListEntitiesForPolicy"] = api.Op(func(ctx context.Context, c *api.Call, in *entitiesIn) (*entitiesOut, error) {
 		p, err := svc.ListEntitiesForPolicy(ctx, c.Caller, in.PolicyArn, in.EntityFilter, in.Marker, int(in.MaxItems))
@@ -206,7 +197,7 @@ func policyTable(svc *iam.Service, t api.Table) {
 		}
 		out := &entitiesOut{PolicyGroups: []struct{}{}, PolicyUsers: []policyUser{}, PolicyRoles: []policyRole{}, IsTruncated: p.IsTruncated, Marker: p.Marker}
 		for _, a := range p.Items {
-			if a.OwnerKind == store.KindRole {
+			if a.OwnerKind == iam.KindRole {
 				out.PolicyRoles = append(out.PolicyRoles, policyRole{RoleName: a.OwnerName, RoleId: a.OwnerID})
 			} else {
 				out.PolicyUsers = append(out.PolicyUsers, policyUser{UserName: a.OwnerName, UserId: a.OwnerID})
@@ -284,11 +275,11 @@ type (
 
 func mfaTable(svc *iam.Service, t api.Table) {
 	t["CreateVirtualMFADevice"] = api.Op(func(ctx context.Context, c *api.Call, in *createMFAIn) (*virtualMFAOut, error) {
-		d, err := svc.CreateVirtualMFADevice(ctx, c.Caller, in.VirtualMFADeviceName, in.Path, toStoreTags(in.Tags))
+		d, err := svc.CreateVirtualMFADevice(ctx, c.Caller, in.VirtualMFADeviceName, in.Path, iamTags(in.Tags))
 		if err != nil {
 			return nil, err
 		}
-		return &virtualMFAOut{VirtualMFADevice: virtualMFAWire{SerialNumber: d.SerialNumber, Base32StringSeed: []byte(d.Base32Seed), QRCodePNG: d.QRCodePNG, Tags: fromStoreTags(d.Tags)}}, nil
+		return &virtualMFAOut{VirtualMFADevice: virtualMFAWire{SerialNumber: d.SerialNumber, Base32StringSeed: []byte(d.Base32Seed), QRCodePNG: d.QRCodePNG, Tags: wireTags(d.Tags)}}, nil
 	})
 	t["EnableMFADevice"] = api.Op(func(ctx context.Context, c *api.Call, in *mfaCodesIn) (*api.Empty, error) {
 		return nil, svc.EnableMFADevice(ctx, c.Caller, in.UserName, in.SerialNumber, in.AuthenticationCode1, in.AuthenticationCode2)
@@ -320,12 +311,10 @@ func mfaTable(svc *iam.Service, t api.Table) {
 		}
 		out := &virtualListOut{VirtualMFADevices: []virtualMFAWire{}, IsTruncated: p.IsTruncated, Marker: p.Marker}
 		for _, d := range p.Items {
-			w := virtualMFAWire{SerialNumber: d.SerialNumber, EnableDate: d.EnabledAt, Tags: fromStoreTags(d.Tags)}
-			if d.UserID != "" {
-				if u, err := svc.Store.GetUserByID(ctx, d.UserID); err == nil {
-					uw := userOut(iam.User{User: u, ARN: "arn:aws:iam::" + u.AccountID + ":user" + u.Path + u.UserName}, false)
-					w.User = &uw
-				}
+			w := virtualMFAWire{SerialNumber: d.SerialNumber, EnableDate: d.EnabledAt, Tags: wireTags(d.Tags)}
+			if d.User != nil {
+				uw := userOut(*d.User, false)
+				w.User = &uw
 			}
 			out.VirtualMFADevices = append(out.VirtualMFADevices, w)
 		}
@@ -337,28 +326,18 @@ func mfaTable(svc *iam.Service, t api.Table) {
 			return nil, err
 		}
 		out := &getMFAOut{SerialNumber: d.SerialNumber, EnableDate: d.EnabledAt}
-		if d.UserID != "" {
-			if u, err := svc.Store.GetUserByID(ctx, d.UserID); err == nil {
-				out.UserName = u.UserName
-			}
+		if d.User != nil {
+			out.UserName = d.User.UserName
 		}
 		return out, nil
 	})
 	t["TagMFADevice"] = api.Op(func(ctx context.Context, c *api.Call, in *mfaTagIn) (*api.Empty, error) {
-		return nil, svc.TagMFADevice(ctx, c.Caller, in.SerialNumber, toStoreTags(in.Tags))
+		return nil, svc.TagMFADevice(ctx, c.Caller, in.SerialNumber, iamTags(in.Tags))
 	})
 	t["UntagMFADevice"] = api.Op(func(ctx context.Context, c *api.Call, in *mfaUntagIn) (*api.Empty, error) {
 		return nil, svc.UntagMFADevice(ctx, c.Caller, in.SerialNumber, in.TagKeys)
 	})
 	t["ListMFADeviceTags"] = api.Op(func(ctx context.Context, c *api.Call, in *mfaPageIn) (*listTagsOut, error) {
-		p, err := svc.ListMFADeviceTags(ctx, c.Caller, in.SerialNumber, in.Marker, int(in.MaxItems))
-		if err != nil {
-			return nil, err
-		}
-		out := &listTagsOut{Tags: fromStoreTags(p.Items), IsTruncated: p.IsTruncated, Marker: p.Marker}
-		if out.Tags == nil {
-			out.Tags = []Tag{}
-		}
-		return out, nil
+		return tagsPage(svc.ListMFADeviceTags(ctx, c.Caller, in.SerialNumber, in.Marker, int(in.MaxItems)))
 	})
 }

@@ -104,28 +104,20 @@ type (
 	}
 )
 
-func tagsPage(p iam.Page[Tag]) *listTagsOut {
-	out := &listTagsOut{Tags: p.Items, IsTruncated: p.IsTruncated, Marker: p.Marker}
-	if out.Tags == nil {
-		out.Tags = []Tag{}
-	}
-	return out
-}
-
 func providerTable(svc *iam.Service, t api.Table) {
 	t["CreateOpenIDConnectProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *createOIDCIn) (*createOIDCOut, error) {
-		p, err := svc.CreateOpenIDConnectProvider(ctx, c.Caller, iam.CreateOIDCProviderInput{URL: in.Url, ClientIDs: in.ClientIDList, Thumbprints: in.ThumbprintList, Tags: toStoreTags(in.Tags)})
+		p, err := svc.CreateOpenIDConnectProvider(ctx, c.Caller, iam.CreateOIDCProviderInput{URL: in.Url, ClientIDs: in.ClientIDList, Thumbprints: in.ThumbprintList, Tags: iamTags(in.Tags)})
 		if err != nil {
 			return nil, err
 		}
-		return &createOIDCOut{OpenIDConnectProviderArn: p.ARN, Tags: fromStoreTags(p.Tags)}, nil
+		return &createOIDCOut{OpenIDConnectProviderArn: p.ARN, Tags: wireTags(p.Tags)}, nil
 	})
 	t["GetOpenIDConnectProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *oidcArnIn) (*getOIDCOut, error) {
 		p, err := svc.GetOpenIDConnectProvider(ctx, c.Caller, in.OpenIDConnectProviderArn)
 		if err != nil {
 			return nil, err
 		}
-		out := &getOIDCOut{Url: trimScheme(p.URL), ClientIDList: p.ClientIDs, ThumbprintList: p.Thumbprints, CreateDate: p.CreatedAt, Tags: fromStoreTags(p.Tags)}
+		out := &getOIDCOut{Url: trimScheme(p.URL), ClientIDList: p.ClientIDs, ThumbprintList: p.Thumbprints, CreateDate: p.CreatedAt, Tags: wireTags(p.Tags)}
 		if out.ClientIDList == nil {
 			out.ClientIDList = []string{}
 		}
@@ -158,29 +150,21 @@ func providerTable(svc *iam.Service, t api.Table) {
 		return nil, svc.DeleteOpenIDConnectProvider(ctx, c.Caller, in.OpenIDConnectProviderArn)
 	})
 	t["TagOpenIDConnectProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *oidcTagIn) (*api.Empty, error) {
-		return nil, svc.TagOpenIDConnectProvider(ctx, c.Caller, in.OpenIDConnectProviderArn, toStoreTags(in.Tags))
+		return nil, svc.TagOpenIDConnectProvider(ctx, c.Caller, in.OpenIDConnectProviderArn, iamTags(in.Tags))
 	})
 	t["UntagOpenIDConnectProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *oidcUntagIn) (*api.Empty, error) {
 		return nil, svc.UntagOpenIDConnectProvider(ctx, c.Caller, in.OpenIDConnectProviderArn, in.TagKeys)
 	})
 	t["ListOpenIDConnectProviderTags"] = api.Op(func(ctx context.Context, c *api.Call, in *oidcTagsIn) (*listTagsOut, error) {
-		p, err := svc.GetOpenIDConnectProvider(ctx, c.Caller, in.OpenIDConnectProviderArn)
-		if err != nil {
-			return nil, err
-		}
-		page, err := iam.Paginate(fromStoreTags(p.Tags), in.Marker, int(in.MaxItems))
-		if err != nil {
-			return nil, err
-		}
-		return tagsPage(page), nil
+		return tagsPage(svc.ListOpenIDConnectProviderTags(ctx, c.Caller, in.OpenIDConnectProviderArn, in.Marker, int(in.MaxItems)))
 	})
 
 	t["CreateSAMLProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *createSAMLIn) (*createSAMLOut, error) {
-		p, err := svc.CreateSAMLProvider(ctx, c.Caller, iam.CreateSAMLProviderInput{Name: in.Name, Metadata: in.SAMLMetadataDocument, EncryptionMode: in.AssertionEncryptionMode, AddPrivateKey: in.AddPrivateKey, Tags: toStoreTags(in.Tags)})
+		p, err := svc.CreateSAMLProvider(ctx, c.Caller, iam.CreateSAMLProviderInput{Name: in.Name, Metadata: in.SAMLMetadataDocument, EncryptionMode: in.AssertionEncryptionMode, AddPrivateKey: in.AddPrivateKey, Tags: iamTags(in.Tags)})
 		if err != nil {
 			return nil, err
 		}
-		return &createSAMLOut{SAMLProviderArn: p.ARN, Tags: fromStoreTags(p.Tags)}, nil
+		return &createSAMLOut{SAMLProviderArn: p.ARN, Tags: wireTags(p.Tags)}, nil
 	})
 	t["GetSAMLProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *samlArnIn) (*getSAMLOut, error) {
 		p, err := svc.GetSAMLProvider(ctx, c.Caller, in.SAMLProviderArn)
@@ -188,7 +172,7 @@ func providerTable(svc *iam.Service, t api.Table) {
 			return nil, err
 		}
 		return &getSAMLOut{SAMLProviderUUID: p.UUID, SAMLMetadataDocument: p.MetadataDocument, CreateDate: p.CreatedAt, ValidUntil: p.ValidUntil,
-			Tags: fromStoreTags(p.Tags), AssertionEncryptionMode: p.AssertionEncryptionMode, PrivateKeyList: []struct{}{}}, nil
+			Tags: wireTags(p.Tags), AssertionEncryptionMode: p.AssertionEncryptionMode, PrivateKeyList: []struct{}{}}, nil
 	})
 	t["ListSAMLProviders"] = api.Op(func(ctx context.Context, c *api.Call, _ *api.Empty) (*listSAMLOut, error) {
 		ps, err := svc.ListSAMLProviders(ctx, c.Caller)
@@ -211,21 +195,13 @@ func providerTable(svc *iam.Service, t api.Table) {
 		return nil, svc.DeleteSAMLProvider(ctx, c.Caller, in.SAMLProviderArn)
 	})
 	t["TagSAMLProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *samlTagIn) (*api.Empty, error) {
-		return nil, svc.TagSAMLProvider(ctx, c.Caller, in.SAMLProviderArn, toStoreTags(in.Tags))
+		return nil, svc.TagSAMLProvider(ctx, c.Caller, in.SAMLProviderArn, iamTags(in.Tags))
 	})
 	t["UntagSAMLProvider"] = api.Op(func(ctx context.Context, c *api.Call, in *samlUntagIn) (*api.Empty, error) {
 		return nil, svc.UntagSAMLProvider(ctx, c.Caller, in.SAMLProviderArn, in.TagKeys)
 	})
 	t["ListSAMLProviderTags"] = api.Op(func(ctx context.Context, c *api.Call, in *samlTagsIn) (*listTagsOut, error) {
-		p, err := svc.GetSAMLProvider(ctx, c.Caller, in.SAMLProviderArn)
-		if err != nil {
-			return nil, err
-		}
-		page, err := iam.Paginate(fromStoreTags(p.Tags), in.Marker, int(in.MaxItems))
-		if err != nil {
-			return nil, err
-		}
-		return tagsPage(page), nil
+		return tagsPage(svc.ListSAMLProviderTags(ctx, c.Caller, in.SAMLProviderArn, in.Marker, int(in.MaxItems)))
 	})
 
 	t["EnableOutboundWebIdentityFederation"] = api.Op(func(ctx context.Context, c *api.Call, _ *api.Empty) (*outboundOut, error) {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/iam"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 // encodeDocument percent-encodes a policy document as IAM returns it: every byte outside the
@@ -102,7 +101,7 @@ func roleOut(r iam.Role, full bool) roleWire {
 		out.PermissionsBoundary = &Boundary{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: r.PermissionsBoundary}
 	}
 	if full {
-		out.Tags = fromStoreTags(r.Tags)
+		out.Tags = wireTags(r.Tags)
 		out.RoleLastUsed = &roleLastUsed{LastUsedDate: r.LastUsedAt, Region: r.LastUsedRegion}
 	}
 	return out
@@ -113,13 +112,13 @@ func roleTable(svc *iam.Service, t api.Table) {
 		r, err := svc.CreateRole(ctx, c.Caller, iam.CreateRoleInput{
 			RoleName: in.RoleName, Path: in.Path, AssumeRolePolicyDocument: in.AssumeRolePolicyDocument,
 			Description: in.Description, MaxSessionDuration: in.MaxSessionDuration,
-			PermissionsBoundary: in.PermissionsBoundary, Tags: toStoreTags(in.Tags),
+			PermissionsBoundary: in.PermissionsBoundary, Tags: iamTags(in.Tags),
 		})
 		if err != nil {
 			return nil, err
 		}
 		out := roleOut(r, false)
-		out.Tags = fromStoreTags(r.Tags)
+		out.Tags = wireTags(r.Tags)
 		return &roleOutput{Role: out}, nil
 	})
 	t["GetRole"] = api.Op(func(ctx context.Context, c *api.Call, in *roleNameIn) (*roleOutput, error) {
@@ -158,28 +157,20 @@ func roleTable(svc *iam.Service, t api.Table) {
 		return nil, svc.DeleteRole(ctx, c.Caller, in.RoleName)
 	})
 	t["TagRole"] = api.Op(func(ctx context.Context, c *api.Call, in *roleTagIn) (*api.Empty, error) {
-		return nil, svc.TagRole(ctx, c.Caller, in.RoleName, toStoreTags(in.Tags))
+		return nil, svc.TagRole(ctx, c.Caller, in.RoleName, iamTags(in.Tags))
 	})
 	t["UntagRole"] = api.Op(func(ctx context.Context, c *api.Call, in *roleUntagIn) (*api.Empty, error) {
 		return nil, svc.UntagRole(ctx, c.Caller, in.RoleName, in.TagKeys)
 	})
 	t["ListRoleTags"] = api.Op(func(ctx context.Context, c *api.Call, in *rolePageIn) (*listTagsOut, error) {
-		p, err := svc.ListRoleTags(ctx, c.Caller, in.RoleName, in.Marker, int(in.MaxItems))
-		if err != nil {
-			return nil, err
-		}
-		out := &listTagsOut{Tags: fromStoreTags(p.Items), IsTruncated: p.IsTruncated, Marker: p.Marker}
-		if out.Tags == nil {
-			out.Tags = []Tag{}
-		}
-		return out, nil
+		return tagsPage(svc.ListRoleTags(ctx, c.Caller, in.RoleName, in.Marker, int(in.MaxItems)))
 	})
 }
 
 // inlineTable registers Put/Get/Delete/List{Role,User}Policy (and Policies) for one owner kind.
-func inlineTable(svc *iam.Service, t api.Table, kind store.PrincipalKind) {
+func inlineTable(svc *iam.Service, t api.Table, kind iam.PrincipalKind) {
 	noun := "User"
-	if kind == store.KindRole {
+	if kind == iam.KindRole {
 		noun = "Role"
 	}
 	type putIn struct {
@@ -201,7 +192,7 @@ func inlineTable(svc *iam.Service, t api.Table, kind store.PrincipalKind) {
 		Marker      string
 	}
 	owner := func(role, user string) string {
-		if kind == store.KindRole {
+		if kind == iam.KindRole {
 			return role
 		}
 		return user
@@ -215,7 +206,7 @@ func inlineTable(svc *iam.Service, t api.Table, kind store.PrincipalKind) {
 			return nil, err
 		}
 		out := &getOut{PolicyName: p.PolicyName, PolicyDocument: encodeDocument(p.Document)}
-		if kind == store.KindRole {
+		if kind == iam.KindRole {
 			out.RoleName = name
 		} else {
 			out.UserName = name

@@ -127,10 +127,10 @@ func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller *princi
 	return mapAll(ps, oidcOf), err
 }
 
-// ListOpenIDConnectProviderTags pages through an OIDC provider's tags. It is authorized as
-// GetOpenIDConnectProvider, as it always has been in Latchkey.
+// ListOpenIDConnectProviderTags pages through an OIDC provider's tags, authorized as its own
+// action (Service Authorization Reference, IAM): GetOpenIDConnectProvider does not grant it.
 func (s *Service) ListOpenIDConnectProviderTags(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[Tag], error) {
-	p, err := s.getOpenIDConnectProviderRow(ctx, caller, arn)
+	p, err := s.oidcProvider(ctx, caller, "iam:ListOpenIDConnectProviderTags", arn)
 	if err != nil {
 		return Page[Tag]{}, err
 	}
@@ -155,10 +155,10 @@ func (s *Service) ListSAMLProviders(ctx context.Context, caller *principal.Princ
 	return mapAll(ps, samlOf), err
 }
 
-// ListSAMLProviderTags pages through a SAML provider's tags. It is authorized as
-// GetSAMLProvider, as it always has been in Latchkey.
+// ListSAMLProviderTags pages through a SAML provider's tags, authorized as its own action
+// (Service Authorization Reference, IAM): GetSAMLProvider does not grant it.
 func (s *Service) ListSAMLProviderTags(ctx context.Context, caller *principal.Principal, arn, marker string, maxItems int) (Page[Tag], error) {
-	p, err := s.getSAMLProviderRow(ctx, caller, arn)
+	p, err := s.samlProvider(ctx, caller, "iam:ListSAMLProviderTags", arn)
 	if err != nil {
 		return Page[Tag]{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -615,7 +616,7 @@ func (f *fixture) pool(t *testing.T, mod func(*PoolInput)) store.IdentityPool {
 	t.Helper()
 	in := PoolInput{Name: "app", AllowUnauthenticated: true, OpenIDConnectProviderARNs: []string{oidcARN},
 		DeveloperProviderName:    devProvider,
-		CognitoIdentityProviders: []store.CognitoUserPoolProvider{{ProviderName: userPoolKey, ClientID: "upclient"}}}
+		CognitoIdentityProviders: []UserPoolProvider{{ProviderName: userPoolKey, ClientID: "upclient"}}}
 	if mod != nil {
 		mod(&in)
 	}
@@ -626,7 +627,11 @@ func (f *fixture) pool(t *testing.T, mod func(*PoolInput)) store.IdentityPool {
 	if err := f.svc.SetIdentityPoolRoles(context.Background(), f.root, PoolRoles{PoolID: p.ID, Roles: map[string]string{RoleAuthenticated: authRole, RoleUnauthenticated: unauthRole}}); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	stored, err := f.st.GetIdentityPool(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
 }
 
 // wantKind asserts err is an AWS error the server codes by kind (denied, unavailable, internal).
@@ -649,4 +654,22 @@ func wantCode(t *testing.T, err error, code string) *awserr.Error {
 		t.Fatalf("want %s, got %s: %s", code, ae.Code, ae.Message)
 	}
 	return ae
+}
+
+// outage stands for a store outage where a test expects an error code: the service returns it as
+// an internal failure whose cause is store.ErrUnavailable, which the server answers with the
+// family's 503 (ServiceUnavailable for Cognito) and a message that says nothing of the cause.
+const outage = "(store outage)"
+
+func isOutage(err error) bool {
+	ae, ok := awserr.As(err)
+	return ok && ae.Kind == awserr.Internal && ae.HTTPStatus == http.StatusInternalServerError &&
+		ae.Message == awserr.InternalMessage && errors.Is(err, store.ErrUnavailable)
+}
+
+func wantOutage(t *testing.T, err error) {
+	t.Helper()
+	if !isOutage(err) {
+		t.Fatalf("want a store outage, got %v", err)
+	}
 }

@@ -127,7 +127,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			return "", false, s.storeErr(err)
+			return "", false, awserr.InternalError(err)
 		default:
 			owners[i] = lk.IdentityID
 			if !slices.Contains(distinct, lk.IdentityID) {
@@ -163,7 +163,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 				return "", false, poolNotFound(r.pool.ID) // deleted meanwhile
 			}
 			if err != nil {
-				return "", false, s.storeErr(err)
+				return "", false, awserr.InternalError(err)
 			}
 			return newID, false, nil
 		}
@@ -180,7 +180,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 		var targetLogins []store.IdentityLogin
 		if r.proofRequired || len(distinct) > 0 {
 			if targetLogins, err = s.Store.ListLogins(ctx, target); err != nil {
-				return "", false, s.storeErr(err)
+				return "", false, awserr.InternalError(err)
 			}
 		}
 		if r.proofRequired && len(targetLogins) > 0 && !slices.Contains(owners, target) {
@@ -245,7 +245,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 	case errors.Is(err, store.ErrNotFound):
 		return "", true, nil // the owner of a login was deleted meanwhile, which freed it
 	case err != nil:
-		return "", false, s.storeErr(err)
+		return "", false, awserr.InternalError(err)
 	}
 	return winner, false, nil
 }
@@ -278,7 +278,7 @@ func (s *Service) mergeGuest(ctx context.Context, r linkRequest, winner string, 
 	case errors.Is(err, store.ErrConflict):
 		return "", false, onePerProviderConflict()
 	case err != nil:
-		return "", false, s.storeErr(err)
+		return "", false, awserr.InternalError(err)
 	}
 	return winner, false, nil
 }
@@ -312,7 +312,7 @@ func (s *Service) GetId(ctx context.Context, poolID, accountID string, logins ma
 				return "", poolNotFound(p.ID)
 			}
 			if err != nil {
-				return "", s.storeErr(err)
+				return "", awserr.InternalError(err)
 			}
 			return id.ID, nil
 		}
@@ -335,7 +335,7 @@ type IdentityDescription struct {
 func (s *Service) describe(ctx context.Context, id store.Identity) (IdentityDescription, error) {
 	links, err := s.Store.ListLogins(ctx, id.ID)
 	if err != nil {
-		return IdentityDescription{}, s.storeErr(err)
+		return IdentityDescription{}, awserr.InternalError(err)
 	}
 	d := IdentityDescription{ID: id.ID, Logins: []string{}, CreatedAt: id.CreatedAt, UpdatedAt: id.UpdatedAt}
 	for _, l := range links {
@@ -375,7 +375,7 @@ func (s *Service) ListIdentities(ctx context.Context, caller *principal.Principa
 	}
 	ids, next, err := s.Store.ListIdentities(ctx, p.ID, hideDisabled, after, listLimit(maxResults))
 	if err != nil {
-		return IdentityPage{}, s.storeErr(err)
+		return IdentityPage{}, awserr.InternalError(err)
 	}
 	page := IdentityPage{PoolID: p.ID, Identities: make([]IdentityDescription, 0, len(ids)), NextToken: encodeToken("identities", next)}
 	for _, id := range ids {
@@ -512,5 +512,5 @@ func (s *Service) identityUpdateErr(err error, identityID string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return identityNotFound(identityID)
 	}
-	return s.storeErr(err)
+	return awserr.InternalError(err)
 }

@@ -171,7 +171,7 @@ func (s *Service) oidcTarget(ctx context.Context, p store.IdentityPool, key, arn
 			return oidc.Provider{}, nil, notAuthorized(msgUnsupportedProvider)
 		}
 		if err != nil {
-			return oidc.Provider{}, nil, s.storeErr(err)
+			return oidc.Provider{}, nil, awserr.InternalError(err)
 		}
 		match := func(iss string) bool {
 			return strings.TrimPrefix(strings.TrimPrefix(iss, "https://"), "http://") == key
@@ -324,7 +324,7 @@ func (s *Service) verifySAMLLogin(ctx context.Context, arn, response string) (lo
 		return login{}, notAuthorized(msgUnsupportedProvider)
 	}
 	if err != nil {
-		return login{}, s.storeErr(err)
+		return login{}, awserr.InternalError(err)
 	}
 	md, err := s.samlMetadata.get(prov.MetadataDocument)
 	if err != nil {
@@ -354,7 +354,7 @@ func (s *Service) verifyCognitoToken(ctx context.Context, p store.IdentityPool, 
 		if errors.Is(err, token.ErrTokenInvalid) {
 			return nil, &awserr.Error{Code: "NotAuthorizedException", Message: "Invalid login token. Couldn't verify signed token.", HTTPStatus: 400, Cause: err}
 		}
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	if iss, _ := claims["iss"].(string); iss != s.Issuer {
 		return nil, notAuthorized("Invalid login token. Issuer doesn't match providerName")

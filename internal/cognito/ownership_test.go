@@ -356,7 +356,7 @@ func inRegion(region string) context.Context {
 func TestPoolsBelongToTheirRegion(t *testing.T) {
 	f := newFixture(t)
 	us, eu := inRegion("us-east-1"), inRegion("eu-west-1")
-	create := func(c context.Context, name string) store.IdentityPool {
+	create := func(c context.Context, name string) IdentityPool {
 		p, err := f.svc.CreateIdentityPool(c, f.root, PoolInput{Name: name, AllowUnauthenticated: true, DeveloperProviderName: devProvider})
 		if err != nil {
 			t.Fatal(err)

@@ -164,6 +164,15 @@ func wantCode(t *testing.T, err error, code string, status int) {
 	}
 }
 
+// wantDenied asserts a refusal by policy, which the server answers with QuickSight's
+// AccessDeniedException (401) and the same message.
+func wantDenied(t *testing.T, err error) {
+	t.Helper()
+	if !awserr.IsKind(err, awserr.Denied) {
+		t.Fatalf("got %v, want a refusal by policy", err)
+	}
+}
+
 func TestRegisterAndIdentityContext(t *testing.T) {
 	s, sig, _ := newService("")
 	ctx := t.Context()
@@ -218,7 +227,7 @@ func TestRegisterAndIdentityContext(t *testing.T) {
 		}
 	}
 	_, err = s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: "111111111111", Namespace: "default", UserName: "app/s1"})
-	wantCode(t, err, "AccessDeniedException", 401)
+	wantDenied(t, err)
 	_, err = s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: acct, Namespace: "default", UserName: "nobody"})
 	wantCode(t, err, "ResourceNotFoundException", 404)
 }
@@ -227,7 +236,7 @@ func TestDeniedAndPagination(t *testing.T) {
 	s, _, _ := newService("quicksight:ListUsers")
 	ctx := t.Context()
 	_, err := s.ListUsers(ctx, caller, acct, "default", 10, "")
-	wantCode(t, err, "AccessDeniedException", 401)
+	wantDenied(t, err)
 	if ae, _ := awserr.As(err); !strings.Contains(ae.Message, "is not authorized to perform: quicksight:ListUsers on resource: arn:aws:quicksight:us-east-1:"+acct+":user/default/*") {
 		t.Fatalf("message: %s", ae.Message)
 	}

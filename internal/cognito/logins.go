@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/store"
@@ -326,7 +326,7 @@ func (s *Service) verifySAMLLogin(ctx context.Context, arn, response string) (lo
 	if err != nil {
 		return login{}, awserr.InternalError(err)
 	}
-	md, err := s.samlMetadata.get(prov.MetadataDocument)
+	md, err := parsedMetadata(&s.samlMetadata, prov.MetadataDocument)
 	if err != nil {
 		return login{}, notAuthorized("Invalid login token. The SAML provider's metadata is no longer valid.")
 	}
@@ -396,29 +396,11 @@ func (s *Service) verifyCognitoToken(ctx context.Context, p store.IdentityPool, 
 	return c, nil
 }
 
-// metadataCache keeps parsed IdP metadata by content.
-type metadataCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]*saml.Metadata
-}
+// metadataCache keeps parsed IdP metadata by the SHA-256 of its document, so a document is parsed
+// once however many logins it verifies, and a replaced document is parsed afresh. Its zero value
+// holds cache.Bounded's default number of documents.
+type metadataCache = cache.Bounded[[32]byte, *saml.Metadata]
 
-func (c *metadataCache) get(doc string) (*saml.Metadata, error) {
-	key := sha256.Sum256([]byte(doc))
-	c.mu.Lock()
-	if md, ok := c.m[key]; ok {
-		c.mu.Unlock()
-		return md, nil
-	}
-	c.mu.Unlock()
-	md, err := saml.ParseMetadata(doc)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 256 {
-		c.m = map[[32]byte]*saml.Metadata{}
-	}
-	c.m[key] = md
-	c.mu.Unlock()
-	return md, nil
+func parsedMetadata(c *metadataCache, doc string) (*saml.Metadata, error) {
+	return c.Get(sha256.Sum256([]byte(doc)), func() (*saml.Metadata, error) { return saml.ParseMetadata(doc) })
 }

@@ -671,7 +671,7 @@ func TestDeleteIdentitiesAndDescribe(t *testing.T) {
 
 // brokenStore fails pool reads the way a backend does when the database is down or faulty.
 type brokenStore struct {
-	*fakeStore
+	*testStore
 	err error
 }
 
@@ -696,7 +696,7 @@ func TestStoreFailures(t *testing.T) {
 
 // racingStore answers links and merges as a backend does whose transaction lost its races on
 // every retry.
-type racingStore struct{ *fakeStore }
+type racingStore struct{ *testStore }
 
 var errLostRaces = fmt.Errorf("sqlstore: link: %w: %w", store.ErrConcurrentModification, store.ErrUnavailable)
 

@@ -161,11 +161,7 @@ func TestConcurrentPoolChanges(t *testing.T) {
 					tc.pool(in)
 				}
 			})
-			f.st.interleave = func(pools map[string]store.IdentityPool) {
-				cur := clonePool(pools[p.ID])
-				tc.interleave(&cur)
-				pools[p.ID] = cur
-			}
+			f.st.beforePoolUpdate = func(st *testStore) { st.changePool(p.ID, tc.interleave) }
 			err := tc.call(f, p)
 			if tc.wantCode == "" && err != nil {
 				t.Fatal(err)
@@ -173,7 +169,7 @@ func TestConcurrentPoolChanges(t *testing.T) {
 			if tc.wantCode != "" {
 				wantCode(t, err, tc.wantCode)
 			}
-			if f.st.interleave != nil {
+			if f.st.beforePoolUpdate != nil {
 				t.Fatal("the request never reached the store's updater")
 			}
 			got, err := f.st.GetIdentityPool(ctx, p.ID)

@@ -22,9 +22,9 @@ type testStore struct {
 	*sqlstore.Store
 	t *testing.T
 
-	mu                                                     sync.Mutex
+	mu                                                      sync.Mutex
 	beforePoolUpdate, beforeLink, beforeUpdate, beforeMerge func(st *testStore)
-	lostRaces                                              error
+	lostRaces                                               error
 }
 
 // openTestStore opens a store in t's temporary directory holding the test account.

@@ -117,13 +117,13 @@ func TestAccessDeniedIsCognitoShaped(t *testing.T) {
 	p := f.pool(t, nil)
 	f.authz.deny["cognito-identity:DescribeIdentityPool"] = true
 	_, err := f.svc.DescribeIdentityPool(ctx, f.root, p.ID)
-	ae := wantCode(t, err, "AccessDeniedException")
-	if ae.HTTPStatus != 400 || !strings.Contains(ae.Message, "is not authorized to perform: cognito-identity:DescribeIdentityPool on resource: arn:aws:cognito-identity:us-east-1:123456789012:identitypool/"+p.ID) {
+	ae := wantKind(t, err, awserr.Denied)
+	if ae.Code != "AccessDenied" || !strings.Contains(ae.Message, "is not authorized to perform: cognito-identity:DescribeIdentityPool on resource: arn:aws:cognito-identity:us-east-1:123456789012:identitypool/"+p.ID) {
 		t.Fatalf("%d %s", ae.HTTPStatus, ae.Message)
 	}
 	f.authz.deny["cognito-identity:ListIdentityPools *"] = true
 	_, err = f.svc.ListIdentityPools(ctx, f.root, 10, "")
-	wantCode(t, err, "AccessDeniedException")
+	wantKind(t, err, awserr.Denied)
 	// PassRole is NotAuthorizedException, as AWS phrases it.
 	f.authz.deny["iam:PassRole "+adminRole] = true
 	err = f.svc.SetIdentityPoolRoles(ctx, f.root, PoolRoles{PoolID: p.ID, Roles: map[string]string{RoleAuthenticated: adminRole}})
@@ -671,7 +671,7 @@ func TestDeleteIdentitiesAndDescribe(t *testing.T) {
 
 // brokenStore fails pool reads the way a backend does when the database is down or faulty.
 type brokenStore struct {
-	*fakeStore
+	*testStore
 	err error
 }
 
@@ -688,9 +688,7 @@ func TestStoreFailures(t *testing.T) {
 	}
 	f.svc.Store = brokenStore{f.st, fmt.Errorf("dial: %w", store.ErrUnavailable)}
 	_, err = f.svc.DescribeIdentityPool(ctx, f.root, "us-east-1:00000000-0000-4000-8000-000000000000")
-	if ae := wantCode(t, err, "ServiceUnavailable"); ae.HTTPStatus != 503 {
-		t.Fatalf("%+v", ae)
-	}
+	wantOutage(t, err)
 	if _, ok, err := f.svc.CognitoPool(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); err == nil || ok {
 		t.Fatal("a store failure allowed the classic flow")
 	}
@@ -698,7 +696,7 @@ func TestStoreFailures(t *testing.T) {
 
 // racingStore answers links and merges as a backend does whose transaction lost its races on
 // every retry.
-type racingStore struct{ *fakeStore }
+type racingStore struct{ *testStore }
 
 var errLostRaces = fmt.Errorf("sqlstore: link: %w: %w", store.ErrConcurrentModification, store.ErrUnavailable)
 
@@ -725,8 +723,8 @@ func TestLinkLostRacesAreUnavailable(t *testing.T) {
 	f.svc.Store = racingStore{f.st}
 	unavailable := func(what string, err error) {
 		t.Helper()
-		if ae := wantCode(t, err, "ServiceUnavailable"); ae.HTTPStatus != 503 {
-			t.Fatalf("%s: %+v", what, ae)
+		if !isOutage(err) {
+			t.Fatalf("%s: want a store outage, got %v", what, err)
 		}
 	}
 	// A first login of a guest links it.

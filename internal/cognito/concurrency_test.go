@@ -161,11 +161,7 @@ func TestConcurrentPoolChanges(t *testing.T) {
 					tc.pool(in)
 				}
 			})
-			f.st.interleave = func(pools map[string]store.IdentityPool) {
-				cur := clonePool(pools[p.ID])
-				tc.interleave(&cur)
-				pools[p.ID] = cur
-			}
+			f.st.beforePoolUpdate = func(st *testStore) { st.changePool(p.ID, tc.interleave) }
 			err := tc.call(f, p)
 			if tc.wantCode == "" && err != nil {
 				t.Fatal(err)
@@ -173,7 +169,7 @@ func TestConcurrentPoolChanges(t *testing.T) {
 			if tc.wantCode != "" {
 				wantCode(t, err, tc.wantCode)
 			}
-			if f.st.interleave != nil {
+			if f.st.beforePoolUpdate != nil {
 				t.Fatal("the request never reached the store's updater")
 			}
 			got, err := f.st.GetIdentityPool(ctx, p.ID)
@@ -186,7 +182,8 @@ func TestConcurrentPoolChanges(t *testing.T) {
 }
 
 // TestPoolRacesLostOnEveryRetry: when the store gives up on a race, the operations whose model has
-// ConcurrentModificationException answer it, the others ServiceUnavailable; none succeeds.
+// ConcurrentModificationException answer it, the others a store outage (ServiceUnavailable on the
+// wire); none succeeds.
 func TestPoolRacesLostOnEveryRetry(t *testing.T) {
 	lost := fmt.Errorf("fake: %w: %w", store.ErrConcurrentModification, store.ErrUnavailable)
 	for _, tc := range []struct {
@@ -203,17 +200,21 @@ func TestPoolRacesLostOnEveryRetry(t *testing.T) {
 		}, "ConcurrentModificationException"},
 		{"TagResource", func(f *fixture, p store.IdentityPool) error {
 			return f.svc.TagResource(ctx, f.root, PoolARN(testAccount, p.ID), map[string]string{"a": "b"})
-		}, "ServiceUnavailable"},
+		}, outage},
 		{"SetPrincipalTagAttributeMap", func(f *fixture, p store.IdentityPool) error {
 			_, err := f.svc.SetPrincipalTagAttributeMap(ctx, f.root, PrincipalTagMap{PoolID: p.ID, Provider: devProvider, UseDefaults: true})
 			return err
-		}, "ServiceUnavailable"},
+		}, outage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			p := f.pool(t, nil)
 			f.st.lostRaces = lost
-			wantCode(t, tc.call(f, p), tc.want)
+			if err := tc.call(f, p); tc.want == outage {
+				wantOutage(t, err)
+			} else {
+				wantCode(t, err, tc.want)
+			}
 		})
 	}
 }

@@ -48,7 +48,7 @@ func (s *Service) findDeveloperUser(ctx context.Context, p store.IdentityPool, u
 		return "", resourceNotFound("Developer user identifier '%s' not found.", user)
 	}
 	if err != nil {
-		return "", s.storeErr(err)
+		return "", awserr.InternalError(err)
 	}
 	return lk.IdentityID, nil
 }
@@ -60,7 +60,7 @@ func (s *Service) poolIdentity(ctx context.Context, p store.IdentityPool, identi
 		return id, identityNotFound(identityID)
 	}
 	if err != nil {
-		return id, s.storeErr(err)
+		return id, awserr.InternalError(err)
 	}
 	return id, nil
 }
@@ -99,7 +99,7 @@ func (s *Service) LookupDeveloperIdentity(ctx context.Context, caller *principal
 	}
 	users, next, err := s.Store.ListLoginSubjects(ctx, id.ID, p.DeveloperProviderName, after, listLimit(in.MaxResults))
 	if err != nil {
-		return LookupResult{}, s.storeErr(err)
+		return LookupResult{}, awserr.InternalError(err)
 	}
 	out.Users, out.NextToken = append(out.Users, users...), encodeToken("developer", next)
 	return out, nil
@@ -139,7 +139,7 @@ func (s *Service) MergeDeveloperIdentities(ctx context.Context, caller *principa
 			// look both up again.
 			continue
 		case err != nil:
-			return "", s.storeErr(err)
+			return "", awserr.InternalError(err)
 		}
 		return dst, nil
 	}

@@ -3,5 +3,8 @@
 // resolution and credentials, principal tags and developer-authenticated identities. It verifies
 // every login it is given (OIDC issuers and Cognito user pools through the federation verifier,
 // SAML providers through the SAML verifier), authorizes every signed operation by policy, and
-// never sees HTTP.
+// never sees HTTP. It answers in its own types (IdentityPool, UserPoolProvider, …), never in
+// store rows, and codes only the errors of the Cognito Identity model: a refusal by policy or a
+// store failure is returned by kind (awserr.Denied, awserr.Internal with the store's error as
+// cause) for the server to answer in the protocol's words.
 package cognito

@@ -119,93 +119,26 @@ func guestMerge(guestID string, owned []login) func(store.IdentityWithLogins, []
 	}
 }
 
+// linkOnce is one attempt of link: retry says the links read changed before the write.
 func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry bool, err error) {
-	owners := make([]string, len(r.logins))
-	var distinct []string
-	for i, l := range r.logins {
-		lk, err := s.Store.FindLogin(ctx, r.pool.ID, l.Provider, l.Subject)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return "", false, s.storeErr(err)
-		default:
-			owners[i] = lk.IdentityID
-			if !slices.Contains(distinct, lk.IdentityID) {
-				distinct = append(distinct, lk.IdentityID)
-			}
-		}
+	owners, distinct, err := s.loginOwners(ctx, r)
+	if err != nil {
+		return "", false, err
 	}
-	winner := ""
-	guest := false // r.target was read without logins, and a proof would have been required
-	merge := false // r.target is a guest to merge into winner
-	switch {
-	case r.target == nil:
-		if len(distinct) > 1 {
-			for i, o := range owners {
-				if o != "" && o != distinct[0] {
-					return "", false, conflictErr(r.logins[i].Provider)
-				}
-			}
-		}
+	var winner string
+	var guest, merge bool
+	if r.target == nil {
 		if len(distinct) == 0 {
-			now := s.now().UTC().Truncate(time.Second)
-			newID := s.newID(ids.RegionOf(r.pool.ID))
-			links := make([]store.IdentityLogin, len(r.logins))
-			for i, l := range r.logins {
-				links[i] = l.storeLogin(r.pool.ID, newID)
-				links[i].CreatedAt = now
+			return s.createIdentity(ctx, r)
+		}
+		for i, o := range owners {
+			if o != "" && o != distinct[0] {
+				return "", false, conflictErr(r.logins[i].Provider)
 			}
-			err := s.Store.CreateIdentity(ctx, store.Identity{ID: newID, PoolID: r.pool.ID, CreatedAt: now, UpdatedAt: now}, links)
-			if errors.Is(err, store.ErrAlreadyExists) {
-				return "", true, nil // another call linked one of the logins first
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				return "", false, poolNotFound(r.pool.ID) // deleted meanwhile
-			}
-			if err != nil {
-				return "", false, s.storeErr(err)
-			}
-			return newID, false, nil
 		}
 		winner = distinct[0]
-	default:
-		target := r.target.ID
-		if r.developer != nil {
-			for i, l := range r.logins {
-				if l.Provider == r.developer.Provider && l.Subject == r.developer.Subject && owners[i] != "" && owners[i] != target {
-					return "", false, developerAlreadyRegistered(l.Subject)
-				}
-			}
-		}
-		var targetLogins []store.IdentityLogin
-		if r.proofRequired || len(distinct) > 0 {
-			if targetLogins, err = s.Store.ListLogins(ctx, target); err != nil {
-				return "", false, s.storeErr(err)
-			}
-		}
-		if r.proofRequired && len(targetLogins) > 0 && !slices.Contains(owners, target) {
-			return "", false, notAuthorized(msgLoginsDontMatch)
-		}
-		guest = r.proofRequired && len(targetLogins) == 0
-		winner = target
-		var others []string
-		for _, d := range distinct {
-			if d != target {
-				others = append(others, d)
-			}
-		}
-		if len(others) > 0 {
-			// A guest identity whose login already belongs to one identity is merged into it (the
-			// returned IdentityId then differs); logins of two authenticated identities never merge.
-			if len(targetLogins) > 0 || len(others) > 1 || r.developer != nil {
-				for i, o := range owners {
-					if o != "" && o != target {
-						return "", false, conflictErr(r.logins[i].Provider)
-					}
-				}
-			}
-			winner, merge = others[0], true
-		}
+	} else if winner, guest, merge, err = s.targetWinner(ctx, r, owners, distinct); err != nil {
+		return "", false, err
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	var unlinked []store.IdentityLogin
@@ -227,27 +160,121 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 		return winner, false, nil
 	}
 	err = s.Store.LinkLogins(ctx, winner, unlinked, onePerProvider(r.logins), linkedAsRead(owned, guest))
-	switch {
-	case errors.Is(err, errStale):
-		return "", true, nil
-	case errors.Is(err, store.ErrIdentityDisabled) && r.target != nil && winner == r.target.ID:
-		// Its last login was removed, or it lost a merge, since it was read: it stays
-		// inaccessible, whoever asks.
-		return "", false, forbidden(winner)
-	case errors.Is(err, store.ErrIdentityDisabled):
-		return "", true, nil // the owner of a login was disabled meanwhile: read the links again
-	case errors.Is(err, store.ErrAlreadyExists):
-		return "", true, nil // linked elsewhere meanwhile: read the links again
-	case errors.Is(err, store.ErrConflict):
-		return "", false, onePerProviderConflict()
-	case errors.Is(err, store.ErrNotFound) && r.target != nil && winner == r.target.ID:
-		return "", false, identityNotFound(winner)
-	case errors.Is(err, store.ErrNotFound):
-		return "", true, nil // the owner of a login was deleted meanwhile, which freed it
-	case err != nil:
-		return "", false, s.storeErr(err)
+	if err != nil {
+		retry, err := linkErr(err, r, winner)
+		return "", retry, err
 	}
 	return winner, false, nil
+}
+
+// loginOwners reads the identity each of the request's logins is linked to ("" when none), and
+// the distinct owners in the order of the logins.
+func (s *Service) loginOwners(ctx context.Context, r linkRequest) (owners, distinct []string, err error) {
+	owners = make([]string, len(r.logins))
+	for i, l := range r.logins {
+		lk, err := s.Store.FindLogin(ctx, r.pool.ID, l.Provider, l.Subject)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil, nil, awserr.InternalError(err)
+		default:
+			owners[i] = lk.IdentityID
+			if !slices.Contains(distinct, lk.IdentityID) {
+				distinct = append(distinct, lk.IdentityID)
+			}
+		}
+	}
+	return owners, distinct, nil
+}
+
+// createIdentity creates an identity with the request's logins, none of which is linked yet.
+func (s *Service) createIdentity(ctx context.Context, r linkRequest) (id string, retry bool, err error) {
+	now := s.now().UTC().Truncate(time.Second)
+	newID := s.newID(ids.RegionOf(r.pool.ID))
+	links := make([]store.IdentityLogin, len(r.logins))
+	for i, l := range r.logins {
+		links[i] = l.storeLogin(r.pool.ID, newID)
+		links[i].CreatedAt = now
+	}
+	err = s.Store.CreateIdentity(ctx, store.Identity{ID: newID, PoolID: r.pool.ID, CreatedAt: now, UpdatedAt: now}, links)
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return "", true, nil // another call linked one of the logins first
+	case errors.Is(err, store.ErrNotFound):
+		return "", false, poolNotFound(r.pool.ID) // deleted meanwhile
+	case err != nil:
+		return "", false, awserr.InternalError(err)
+	}
+	return newID, false, nil
+}
+
+// targetWinner decides where the logins of a request naming an identity (r.target) go: to the
+// target, or, for a guest target whose login already belongs to one identity, to that identity,
+// into which the guest is merged. guest says the target was read without logins where a proof
+// would have been required.
+func (s *Service) targetWinner(ctx context.Context, r linkRequest, owners, distinct []string) (winner string, guest, merge bool, err error) {
+	target := r.target.ID
+	if r.developer != nil {
+		for i, l := range r.logins {
+			if l.Provider == r.developer.Provider && l.Subject == r.developer.Subject && owners[i] != "" && owners[i] != target {
+				return "", false, false, developerAlreadyRegistered(l.Subject)
+			}
+		}
+	}
+	var targetLogins []store.IdentityLogin
+	if r.proofRequired || len(distinct) > 0 {
+		if targetLogins, err = s.Store.ListLogins(ctx, target); err != nil {
+			return "", false, false, awserr.InternalError(err)
+		}
+	}
+	if r.proofRequired && len(targetLogins) > 0 && !slices.Contains(owners, target) {
+		return "", false, false, notAuthorized(msgLoginsDontMatch)
+	}
+	guest = r.proofRequired && len(targetLogins) == 0
+	var others []string
+	for _, d := range distinct {
+		if d != target {
+			others = append(others, d)
+		}
+	}
+	if len(others) == 0 {
+		return target, guest, false, nil
+	}
+	// A guest identity whose login already belongs to one identity is merged into it (the
+	// returned IdentityId then differs); logins of two authenticated identities never merge.
+	if len(targetLogins) > 0 || len(others) > 1 || r.developer != nil {
+		for i, o := range owners {
+			if o != "" && o != target {
+				return "", false, false, conflictErr(r.logins[i].Provider)
+			}
+		}
+	}
+	return others[0], guest, true, nil
+}
+
+// linkErr maps LinkLogins' error on linking to winner: whether to read the links again, or the
+// answer.
+func linkErr(err error, r linkRequest, winner string) (retry bool, _ error) {
+	isTarget := r.target != nil && winner == r.target.ID
+	switch {
+	case errors.Is(err, errStale):
+		return true, nil
+	case errors.Is(err, store.ErrIdentityDisabled) && isTarget:
+		// Its last login was removed, or it lost a merge, since it was read: it stays
+		// inaccessible, whoever asks.
+		return false, forbidden(winner)
+	case errors.Is(err, store.ErrIdentityDisabled):
+		return true, nil // the owner of a login was disabled meanwhile: read the links again
+	case errors.Is(err, store.ErrAlreadyExists):
+		return true, nil // linked elsewhere meanwhile: read the links again
+	case errors.Is(err, store.ErrConflict):
+		return false, onePerProviderConflict()
+	case errors.Is(err, store.ErrNotFound) && isTarget:
+		return false, identityNotFound(winner)
+	case errors.Is(err, store.ErrNotFound):
+		return true, nil // the owner of a login was deleted meanwhile, which freed it
+	}
+	return false, awserr.InternalError(err)
 }
 
 func onePerProviderConflict() error {
@@ -278,7 +305,7 @@ func (s *Service) mergeGuest(ctx context.Context, r linkRequest, winner string, 
 	case errors.Is(err, store.ErrConflict):
 		return "", false, onePerProviderConflict()
 	case err != nil:
-		return "", false, s.storeErr(err)
+		return "", false, awserr.InternalError(err)
 	}
 	return winner, false, nil
 }
@@ -312,7 +339,7 @@ func (s *Service) GetId(ctx context.Context, poolID, accountID string, logins ma
 				return "", poolNotFound(p.ID)
 			}
 			if err != nil {
-				return "", s.storeErr(err)
+				return "", awserr.InternalError(err)
 			}
 			return id.ID, nil
 		}
@@ -335,7 +362,7 @@ type IdentityDescription struct {
 func (s *Service) describe(ctx context.Context, id store.Identity) (IdentityDescription, error) {
 	links, err := s.Store.ListLogins(ctx, id.ID)
 	if err != nil {
-		return IdentityDescription{}, s.storeErr(err)
+		return IdentityDescription{}, awserr.InternalError(err)
 	}
 	d := IdentityDescription{ID: id.ID, Logins: []string{}, CreatedAt: id.CreatedAt, UpdatedAt: id.UpdatedAt}
 	for _, l := range links {
@@ -375,7 +402,7 @@ func (s *Service) ListIdentities(ctx context.Context, caller *principal.Principa
 	}
 	ids, next, err := s.Store.ListIdentities(ctx, p.ID, hideDisabled, after, listLimit(maxResults))
 	if err != nil {
-		return IdentityPage{}, s.storeErr(err)
+		return IdentityPage{}, awserr.InternalError(err)
 	}
 	page := IdentityPage{PoolID: p.ID, Identities: make([]IdentityDescription, 0, len(ids)), NextToken: encodeToken("identities", next)}
 	for _, id := range ids {
@@ -512,5 +539,5 @@ func (s *Service) identityUpdateErr(err error, identityID string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return identityNotFound(identityID)
 	}
-	return s.storeErr(err)
+	return awserr.InternalError(err)
 }

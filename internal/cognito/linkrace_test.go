@@ -13,8 +13,8 @@ import (
 // proof of one of them; a guest stays a guest until its first login; only a guest is merged into the
 // identity of its login; a developer merge brings no second login of a provider and at most
 // MaxLinkedLoginsAfterMerge logins) are decided on logins read before the store's transaction. In
-// these tests another request commits between those reads and the transaction (the fake's
-// beforeLink and beforeMerge hooks, which run under its lock as a committed writer would), and the
+// these tests another request commits between those reads and the transaction (the test
+// store's beforeLink and beforeMerge hooks, which commit just before the request's transaction), and the
 // request must end exactly as it does when it comes after that change: each case runs both ways and
 // wants the same answer and the same stored state. The attackers hold valid tokens of their own,
 // and the signed developer operations are called by the account root.
@@ -54,50 +54,10 @@ func (w *raceWorld) developer(t *testing.T, name string, logins map[string]strin
 	w.ids[name] = tok.IdentityID
 }
 
-// The committed effects of concurrent requests, applied to the fake's maps under its lock.
-
-func linkDirect(fs *fakeStore, identityID, provider, subject string) {
-	id := fs.identities[identityID]
-	fs.logins[[3]string{id.PoolID, provider, subject}] = store.IdentityLogin{PoolID: id.PoolID, IdentityID: identityID, Provider: provider, Subject: subject}
-}
-
-// unlinkDirect removes a login and disables its identity when it was the last, as UnlinkIdentity does.
-func unlinkDirect(fs *fakeStore, poolID, provider, subject string) {
-	k := [3]string{poolID, provider, subject}
-	owner := fs.logins[k].IdentityID
-	delete(fs.logins, k)
-	if len(fs.listLogins(owner)) == 0 {
-		id := fs.identities[owner]
-		id.Disabled = true
-		fs.identities[owner] = id
-	}
-}
-
-func mergeDirect(fs *fakeStore, winner, loser string) {
-	for k, l := range fs.logins {
-		if l.IdentityID == loser {
-			l.IdentityID = winner
-			fs.logins[k] = l
-		}
-	}
-	id := fs.identities[loser]
-	id.Disabled = true
-	fs.identities[loser] = id
-}
-
-func deleteDirect(fs *fakeStore, identityID string) {
-	for k, l := range fs.logins {
-		if l.IdentityID == identityID {
-			delete(fs.logins, k)
-		}
-	}
-	delete(fs.identities, identityID)
-}
-
 // logins renders the named identity's logins as "provider/subject", in the store's order.
 func (w *raceWorld) logins(id string) []string {
 	var out []string
-	for _, l := range w.f.st.listLogins(id) {
+	for _, l := range w.f.st.loginsOf(id) {
 		out = append(out, l.Provider+"/"+l.Subject)
 	}
 	return out
@@ -112,14 +72,14 @@ func (w *raceWorld) wantLogins(t *testing.T, name string, want ...string) {
 
 func (w *raceWorld) wantDisabled(t *testing.T, name string, want bool) {
 	t.Helper()
-	if got := w.f.st.identities[w.ids[name]].Disabled; got != want {
-		t.Errorf("identity %s: disabled = %v, want %v", name, got, want)
+	if got, _ := w.f.st.identity(w.ids[name]); got.Disabled != want {
+		t.Errorf("identity %s: disabled = %v, want %v", name, got.Disabled, want)
 	}
 }
 
 func (w *raceWorld) wantUnlinked(t *testing.T, provider, subject string) {
 	t.Helper()
-	if l, ok := w.f.st.logins[[3]string{w.p.ID, provider, subject}]; ok {
+	if l, err := w.f.st.FindLogin(ctx, w.p.ID, provider, subject); err == nil {
 		t.Errorf("login %s/%s is linked to %s, want it unlinked", provider, subject, l.IdentityID)
 	}
 }
@@ -146,7 +106,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 		setup func(t *testing.T, w *raceWorld)
 		// change is the concurrent request that commits between the request's reads and its
 		// transaction.
-		change func(fs *fakeStore, w *raceWorld)
+		change func(st *testStore, w *raceWorld)
 		call   func(w *raceWorld) (string, error)
 		// wantCode and wantMsg are the answer ("" for success; {name} in wantMsg is the id of the
 		// identity named so); wantID names the identity a success answers ("new" for one that did
@@ -160,8 +120,8 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 		{
 			name:  "an attacker's first login of a guest after its owner's, GetCredentialsForIdentity",
 			setup: func(t *testing.T, w *raceWorld) { w.getID(t, "guest", nil) },
-			change: func(fs *fakeStore, w *raceWorld) {
-				linkDirect(fs, w.ids["guest"], userPoolKey, "victim")
+			change: func(st *testStore, w *raceWorld) {
+				st.linkDirect(w.ids["guest"], userPoolKey, "victim")
 			},
 			call: func(w *raceWorld) (string, error) {
 				c, err := w.f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: w.ids["guest"], Logins: map[string]string{oidcName: w.oidc("mallory")}})
@@ -176,8 +136,8 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 		{
 			name:  "an attacker's first login of a guest after its owner's, GetOpenIdToken",
 			setup: func(t *testing.T, w *raceWorld) { w.getID(t, "guest", nil) },
-			change: func(fs *fakeStore, w *raceWorld) {
-				linkDirect(fs, w.ids["guest"], userPoolKey, "victim")
+			change: func(st *testStore, w *raceWorld) {
+				st.linkDirect(w.ids["guest"], userPoolKey, "victim")
 			},
 			call: func(w *raceWorld) (string, error) {
 				tok, err := w.f.svc.GetOpenIdToken(ctx, w.ids["guest"], map[string]string{oidcName: w.oidc("mallory")})
@@ -192,8 +152,8 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 		{
 			name:  "the owner's second login of a guest that its first login just upgraded",
 			setup: func(t *testing.T, w *raceWorld) { w.getID(t, "guest", nil) },
-			change: func(fs *fakeStore, w *raceWorld) {
-				linkDirect(fs, w.ids["guest"], userPoolKey, "victim")
+			change: func(st *testStore, w *raceWorld) {
+				st.linkDirect(w.ids["guest"], userPoolKey, "victim")
 			},
 			call: func(w *raceWorld) (string, error) {
 				c, err := w.f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: w.ids["guest"], Logins: map[string]string{userPoolKey: w.userPool("victim"), oidcName: w.oidc("victim")}})
@@ -210,8 +170,8 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.getID(t, "attacker", map[string]string{oidcName: w.oidc("mallory")})
 				w.getID(t, "guest", nil)
 			},
-			change: func(fs *fakeStore, w *raceWorld) {
-				linkDirect(fs, w.ids["guest"], userPoolKey, "victim")
+			change: func(st *testStore, w *raceWorld) {
+				st.linkDirect(w.ids["guest"], userPoolKey, "victim")
 			},
 			call: func(w *raceWorld) (string, error) {
 				c, err := w.f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: w.ids["guest"], Logins: map[string]string{oidcName: w.oidc("mallory")}})
@@ -235,7 +195,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.getID(t, "winner", map[string]string{oidcName: w.oidc("mallory")})
 				w.getID(t, "guest", nil)
 			},
-			change: func(fs *fakeStore, w *raceWorld) { mergeDirect(fs, w.ids["winner"], w.ids["guest"]) },
+			change: func(st *testStore, w *raceWorld) { st.mergeDirect(w.ids["winner"], w.ids["guest"]) },
 			call: func(w *raceWorld) (string, error) {
 				c, err := w.f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: w.ids["guest"], Logins: map[string]string{oidcName: w.oidc("mallory")}})
 				return c.IdentityID, err
@@ -253,7 +213,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.developer(t, "winner", map[string]string{devProvider: "m-dev"})
 				w.getID(t, "guest", nil)
 			},
-			change: func(fs *fakeStore, w *raceWorld) { unlinkDirect(fs, w.p.ID, oidcName, "mallory") },
+			change: func(st *testStore, w *raceWorld) { st.unlinkDirect(w.p.ID, oidcName, "mallory", true) },
 			call: func(w *raceWorld) (string, error) {
 				c, err := w.f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: w.ids["guest"], Logins: map[string]string{oidcName: w.oidc("mallory")}})
 				return c.IdentityID, err
@@ -272,7 +232,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.getID(t, "guest", nil)
 				w.developer(t, "other", map[string]string{devProvider: "o-dev"})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { linkDirect(fs, w.ids["other"], userPoolKey, "m2") },
+			change: func(st *testStore, w *raceWorld) { st.linkDirect(w.ids["other"], userPoolKey, "m2") },
 			call: func(w *raceWorld) (string, error) {
 				c, err := w.f.svc.GetCredentialsForIdentity(ctx, CredentialsInput{IdentityID: w.ids["guest"], Logins: map[string]string{oidcName: w.oidc("mallory"), userPoolKey: w.userPool("m2")}})
 				return c.IdentityID, err
@@ -291,7 +251,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.getID(t, "x", map[string]string{oidcName: w.oidc("alice")})
 				w.developer(t, "x", map[string]string{devProvider: "owner-dev"})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { unlinkDirect(fs, w.p.ID, oidcName, "alice") },
+			change: func(st *testStore, w *raceWorld) { st.unlinkDirect(w.p.ID, oidcName, "alice", true) },
 			call: func(w *raceWorld) (string, error) {
 				// The leaked token of the proof login, and the attacker's own.
 				tok, err := w.f.svc.GetOpenIdToken(ctx, w.ids["x"], map[string]string{oidcName: w.oidc("alice"), userPoolKey: w.userPool("mallory")})
@@ -310,7 +270,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.getID(t, "x", map[string]string{oidcName: w.oidc("alice")})
 				w.developer(t, "x", map[string]string{devProvider: "owner-dev"})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { unlinkDirect(fs, w.p.ID, oidcName, "alice") },
+			change: func(st *testStore, w *raceWorld) { st.unlinkDirect(w.p.ID, oidcName, "alice", true) },
 			call: func(w *raceWorld) (string, error) {
 				return w.f.svc.GetId(ctx, w.p.ID, "", map[string]string{oidcName: w.oidc("alice"), userPoolKey: w.userPool("mallory")})
 			},
@@ -323,7 +283,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 		{
 			name:   "GetId with a login whose identity was deleted first",
 			setup:  func(t *testing.T, w *raceWorld) { w.getID(t, "x", map[string]string{oidcName: w.oidc("alice")}) },
-			change: func(fs *fakeStore, w *raceWorld) { deleteDirect(fs, w.ids["x"]) },
+			change: func(st *testStore, w *raceWorld) { st.deleteDirect(w.ids["x"]) },
 			call: func(w *raceWorld) (string, error) {
 				return w.f.svc.GetId(ctx, w.p.ID, "", map[string]string{oidcName: w.oidc("alice"), userPoolKey: w.userPool("alice")})
 			},
@@ -339,7 +299,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.developer(t, "s1", map[string]string{devProvider: "s1", oidcName: w.oidc("alice")})
 				w.developer(t, "s2", map[string]string{devProvider: "s2", oidcName: w.oidc("bob")})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { mergeDirect(fs, w.ids["d"], w.ids["s2"]) },
+			change: func(st *testStore, w *raceWorld) { st.mergeDirect(w.ids["d"], w.ids["s2"]) },
 			call: func(w *raceWorld) (string, error) {
 				return w.f.svc.MergeDeveloperIdentities(ctx, w.f.root, w.p.ID, devProvider, "s1", "d")
 			},
@@ -357,7 +317,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.developer(t, "s", map[string]string{devProvider: "s", oidcName: w.oidc("alice")})
 				w.developer(t, "o", map[string]string{devProvider: "o"})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { mergeDirect(fs, w.ids["o"], w.ids["s"]) },
+			change: func(st *testStore, w *raceWorld) { st.mergeDirect(w.ids["o"], w.ids["s"]) },
 			call: func(w *raceWorld) (string, error) {
 				return w.f.svc.MergeDeveloperIdentities(ctx, w.f.root, w.p.ID, devProvider, "s", "d")
 			},
@@ -374,7 +334,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				w.developer(t, "d", map[string]string{devProvider: "d"})
 				w.developer(t, "s", map[string]string{devProvider: "s"})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { unlinkDirect(fs, w.p.ID, devProvider, "d") },
+			change: func(st *testStore, w *raceWorld) { st.unlinkDirect(w.p.ID, devProvider, "d", true) },
 			call: func(w *raceWorld) (string, error) {
 				return w.f.svc.MergeDeveloperIdentities(ctx, w.f.root, w.p.ID, devProvider, "s", "d")
 			},
@@ -395,7 +355,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 				}
 				w.developer(t, "s", map[string]string{devProvider: "s", oidcName: w.oidc("alice")})
 			},
-			change: func(fs *fakeStore, w *raceWorld) { linkDirect(fs, w.ids["d"], devProvider, "late") },
+			change: func(st *testStore, w *raceWorld) { st.linkDirect(w.ids["d"], devProvider, "late") },
 			call: func(w *raceWorld) (string, error) {
 				return w.f.svc.MergeDeveloperIdentities(ctx, w.f.root, w.p.ID, devProvider, "s", "d00")
 			},
@@ -414,10 +374,10 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 					w := &raceWorld{f: f, p: f.pool(t, nil), ids: map[string]string{}}
 					tc.setup(t, w)
 					ran := false
-					hook := func(fs *fakeStore) {
+					hook := func(st *testStore) {
 						if !ran {
 							ran = true
-							tc.change(fs, w)
+							tc.change(st, w)
 						}
 					}
 					switch mode {
@@ -431,9 +391,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 						}
 						return
 					case "serially":
-						f.st.mu.Lock()
 						hook(f.st)
-						f.st.mu.Unlock()
 					case "concurrently":
 						f.st.beforeLink, f.st.beforeMerge = hook, hook
 					}
@@ -453,7 +411,7 @@ func TestLinkDecisionsHoldAtTheLink(t *testing.T) {
 							t.Fatal(err)
 						}
 						if tc.wantID == "new" {
-							if _, stored := f.st.identities[got]; w.nameOf(got) != "a new identity" || !stored {
+							if _, stored := f.st.identity(got); w.nameOf(got) != "a new identity" || !stored {
 								t.Fatalf("answered %s, want a new identity", w.nameOf(got))
 							}
 							w.ids["new"] = got

@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/store"
@@ -171,7 +171,7 @@ func (s *Service) oidcTarget(ctx context.Context, p store.IdentityPool, key, arn
 			return oidc.Provider{}, nil, notAuthorized(msgUnsupportedProvider)
 		}
 		if err != nil {
-			return oidc.Provider{}, nil, s.storeErr(err)
+			return oidc.Provider{}, nil, awserr.InternalError(err)
 		}
 		match := func(iss string) bool {
 			return strings.TrimPrefix(strings.TrimPrefix(iss, "https://"), "http://") == key
@@ -324,9 +324,9 @@ func (s *Service) verifySAMLLogin(ctx context.Context, arn, response string) (lo
 		return login{}, notAuthorized(msgUnsupportedProvider)
 	}
 	if err != nil {
-		return login{}, s.storeErr(err)
+		return login{}, awserr.InternalError(err)
 	}
-	md, err := s.samlMetadata.get(prov.MetadataDocument)
+	md, err := parsedMetadata(&s.samlMetadata, prov.MetadataDocument)
 	if err != nil {
 		return login{}, notAuthorized("Invalid login token. The SAML provider's metadata is no longer valid.")
 	}
@@ -354,7 +354,7 @@ func (s *Service) verifyCognitoToken(ctx context.Context, p store.IdentityPool, 
 		if errors.Is(err, token.ErrTokenInvalid) {
 			return nil, &awserr.Error{Code: "NotAuthorizedException", Message: "Invalid login token. Couldn't verify signed token.", HTTPStatus: 400, Cause: err}
 		}
-		return nil, s.storeErr(err)
+		return nil, awserr.InternalError(err)
 	}
 	if iss, _ := claims["iss"].(string); iss != s.Issuer {
 		return nil, notAuthorized("Invalid login token. Issuer doesn't match providerName")
@@ -396,29 +396,11 @@ func (s *Service) verifyCognitoToken(ctx context.Context, p store.IdentityPool, 
 	return c, nil
 }
 
-// metadataCache keeps parsed IdP metadata by content.
-type metadataCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]*saml.Metadata
-}
+// metadataCache keeps parsed IdP metadata by the SHA-256 of its document, so a document is parsed
+// once however many logins it verifies, and a replaced document is parsed afresh. Its zero value
+// holds cache.Bounded's default number of documents.
+type metadataCache = cache.Bounded[[32]byte, *saml.Metadata]
 
-func (c *metadataCache) get(doc string) (*saml.Metadata, error) {
-	key := sha256.Sum256([]byte(doc))
-	c.mu.Lock()
-	if md, ok := c.m[key]; ok {
-		c.mu.Unlock()
-		return md, nil
-	}
-	c.mu.Unlock()
-	md, err := saml.ParseMetadata(doc)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 256 {
-		c.m = map[[32]byte]*saml.Metadata{}
-	}
-	c.m[key] = md
-	c.mu.Unlock()
-	return md, nil
+func parsedMetadata(c *metadataCache, doc string) (*saml.Metadata, error) {
+	return c.Get(sha256.Sum256([]byte(doc)), func() (*saml.Metadata, error) { return saml.ParseMetadata(doc) })
 }

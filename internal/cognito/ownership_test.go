@@ -297,7 +297,7 @@ func TestIdentitiesOfOtherPoolsAndRegions(t *testing.T) {
 		otherARN  = "arn:aws:iam::123456789012:oidc-provider/other.example.com"
 		otherName = "other.example.com"
 	)
-	f.st.oidc[otherARN] = store.OIDCProvider{AccountID: testAccount, ARN: otherARN, URL: "https://" + otherName, ClientIDs: []string{"app-client"}}
+	f.st.addOIDCProvider(store.OIDCProvider{AccountID: testAccount, ARN: otherARN, URL: "https://" + otherName, ClientIDs: []string{"app-client"}})
 	p := f.pool(t, nil)
 	q := f.pool(t, func(in *PoolInput) { in.OpenIDConnectProviderARNs = []string{oidcARN, otherARN} })
 	guestP, _ := f.svc.GetId(ctx, p.ID, "", nil)
@@ -356,7 +356,7 @@ func inRegion(region string) context.Context {
 func TestPoolsBelongToTheirRegion(t *testing.T) {
 	f := newFixture(t)
 	us, eu := inRegion("us-east-1"), inRegion("eu-west-1")
-	create := func(c context.Context, name string) store.IdentityPool {
+	create := func(c context.Context, name string) IdentityPool {
 		p, err := f.svc.CreateIdentityPool(c, f.root, PoolInput{Name: name, AllowUnauthenticated: true, DeveloperProviderName: devProvider})
 		if err != nil {
 			t.Fatal(err)
@@ -467,17 +467,8 @@ func TestPoolsBelongToTheirRegion(t *testing.T) {
 // TestUnlinkRacingLink: the last login of an identity is unlinked while a request that read the
 // identity before is linking a login to it. The link must not resurrect the identity.
 func TestUnlinkRacingLink(t *testing.T) {
-	unlinkLast := func(id string) func(*fakeStore) {
-		return func(fs *fakeStore) {
-			for k, l := range fs.logins {
-				if l.IdentityID == id {
-					delete(fs.logins, k)
-				}
-			}
-			ident := fs.identities[id]
-			ident.Disabled = true
-			fs.identities[id] = ident
-		}
+	unlinkLast := func(id string) func(*testStore) {
+		return func(st *testStore) { st.unlinkAll(id) }
 	}
 	t.Run("GetOpenIdToken of the identity", func(t *testing.T) {
 		f := newFixture(t)
@@ -513,7 +504,7 @@ func TestUnlinkRacingLink(t *testing.T) {
 		}
 		// The proof (Alice's OIDC login) goes just before the transaction: the user-pool login
 		// stays linked, and the request is refused rather than acting on a stale proof.
-		f.st.beforeUpdate = func(fs *fakeStore) { delete(fs.logins, [3]string{p.ID, oidcName, "alice"}) }
+		f.st.beforeUpdate = func(st *testStore) { st.unlinkDirect(p.ID, oidcName, "alice", false) }
 		wantRefusal(t, f.svc.UnlinkIdentity(ctx, id, f.alice(), []string{userPoolKey}), "NotAuthorizedException", msgLoginsDontMatch)
 		if _, err := f.st.FindLogin(ctx, p.ID, userPoolKey, "alice"); err != nil {
 			t.Fatalf("the user-pool login was unlinked on a stale proof: %v", err)

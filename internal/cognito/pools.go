@@ -39,19 +39,53 @@ var (
 	userPoolName    = regexp.MustCompile(`^cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[\w-]+$`)
 )
 
-// PoolInput is the configuration of CreateIdentityPool and UpdateIdentityPool.
-type PoolInput struct {
-	ID                        string // UpdateIdentityPool only
+// IdentityPool is a pool's configuration as the API exchanges it: what CreateIdentityPool and
+// UpdateIdentityPool are given and what they and DescribeIdentityPool answer. The roles, role
+// mappings and principal tag maps have operations of their own.
+type IdentityPool struct {
+	ID                        string // empty for CreateIdentityPool
 	Name                      string
 	AllowUnauthenticated      bool
-	AllowClassicFlow          *bool
+	AllowClassicFlow          *bool // nil: never set, which behaves as enabled
 	SupportedLoginProviders   map[string]string
 	DeveloperProviderName     string
 	OpenIDConnectProviderARNs []string
-	CognitoIdentityProviders  []store.CognitoUserPoolProvider
+	CognitoIdentityProviders  []UserPoolProvider
 	SAMLProviderARNs          []string
-	// Tags is nil when the request has no IdentityPoolTags.
+	// Tags is nil when a request has no IdentityPoolTags.
 	Tags map[string]string
+}
+
+// UserPoolProvider is a Cognito user pool app client whose ID tokens a pool accepts.
+type UserPoolProvider struct {
+	ProviderName         string // cognito-idp.<region>.amazonaws.com/<user pool id>
+	ClientID             string
+	ServerSideTokenCheck bool
+}
+
+// PoolInput is the configuration of CreateIdentityPool and UpdateIdentityPool.
+type PoolInput = IdentityPool
+
+// poolOf is the API's view of a stored pool.
+func poolOf(p store.IdentityPool) IdentityPool {
+	out := IdentityPool{
+		ID: p.ID, Name: p.Name, AllowUnauthenticated: p.AllowUnauthenticated, AllowClassicFlow: p.AllowClassicFlow,
+		SupportedLoginProviders: p.SupportedLoginProviders, DeveloperProviderName: p.DeveloperProviderName,
+		OpenIDConnectProviderARNs: p.OpenIDConnectProviderARNs, SAMLProviderARNs: p.SAMLProviderARNs, Tags: p.Tags,
+	}
+	for _, up := range p.CognitoIdentityProviders {
+		out.CognitoIdentityProviders = append(out.CognitoIdentityProviders, UserPoolProvider(up))
+	}
+	return out
+}
+
+// storedUserPools is the store's form of a pool's user pool providers.
+func storedUserPools(in []UserPoolProvider) []store.CognitoUserPoolProvider {
+	var out []store.CognitoUserPoolProvider
+	for _, up := range in {
+		out = append(out, store.CognitoUserPoolProvider(up))
+	}
+	return out
 }
 
 // requestTagContext is the aws:RequestTag/… and aws:TagKeys context of a tagging request.
@@ -106,7 +140,7 @@ func (s *Service) checkConfig(ctx context.Context, caller *principal.Principal, 
 	if len(in.CognitoIdentityProviders) > MaxUserPoolProviders {
 		return limitExceeded("An identity pool can have at most %d Cognito user pool providers.", MaxUserPoolProviders)
 	}
-	var ups []store.CognitoUserPoolProvider
+	var ups []UserPoolProvider
 	for _, p := range in.CognitoIdentityProviders {
 		if p.ProviderName == "" || p.ClientID == "" {
 			return invalidParameter("Each CognitoIdentityProvider needs a ProviderName and a ClientId.")
@@ -137,7 +171,7 @@ func (s *Service) checkConfig(ctx context.Context, caller *principal.Principal, 
 			return invalidParameter("OpenIdConnectProviderARN '%s' does not exist in IAM.", arn)
 		}
 		if err != nil {
-			return s.storeErr(err)
+			return awserr.InternalError(err)
 		}
 	}
 	in.SAMLProviderARNs = dedupe(in.SAMLProviderARNs)
@@ -150,7 +184,7 @@ func (s *Service) checkConfig(ctx context.Context, caller *principal.Principal, 
 			return invalidParameter("SamlProviderARN '%s' does not exist in IAM.", arn)
 		}
 		if err != nil {
-			return s.storeErr(err)
+			return awserr.InternalError(err)
 		}
 	}
 	if in.Tags != nil {
@@ -162,22 +196,22 @@ func (s *Service) checkConfig(ctx context.Context, caller *principal.Principal, 
 }
 
 // CreateIdentityPool creates a pool with a new REGION:GUID id.
-func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Principal, in PoolInput) (store.IdentityPool, error) {
+func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Principal, in PoolInput) (IdentityPool, error) {
 	if err := s.authorize(ctx, caller, "CreateIdentityPool", "*", nil, requestTagContext(in.Tags, nil)); err != nil {
-		return store.IdentityPool{}, err
+		return IdentityPool{}, err
 	}
 	if err := s.checkConfig(ctx, caller, &in); err != nil {
-		return store.IdentityPool{}, err
+		return IdentityPool{}, err
 	}
 	region := s.requestRegion(ctx)
 	if len(region) > maxRegionLength || !ids.IsRegion(region) {
-		return store.IdentityPool{}, invalidParameter("Cannot create an identity pool in region '%s': sign the request for a region such as us-east-1; the pool's id begins with that region.", region)
+		return IdentityPool{}, invalidParameter("Cannot create an identity pool in region '%s': sign the request for a region such as us-east-1; the pool's id begins with that region.", region)
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	p := store.IdentityPool{
 		AccountID: caller.AccountID, Name: in.Name, AllowUnauthenticated: in.AllowUnauthenticated, AllowClassicFlow: in.AllowClassicFlow,
 		SupportedLoginProviders: in.SupportedLoginProviders, DeveloperProviderName: in.DeveloperProviderName,
-		OpenIDConnectProviderARNs: in.OpenIDConnectProviderARNs, CognitoIdentityProviders: in.CognitoIdentityProviders,
+		OpenIDConnectProviderARNs: in.OpenIDConnectProviderARNs, CognitoIdentityProviders: storedUserPools(in.CognitoIdentityProviders),
 		SAMLProviderARNs: in.SAMLProviderARNs, Tags: in.Tags, CreatedAt: now, UpdatedAt: now,
 	}
 	for attempt := 0; ; attempt++ {
@@ -185,55 +219,63 @@ func (s *Service) CreateIdentityPool(ctx context.Context, caller *principal.Prin
 		err := s.Store.CreateIdentityPool(ctx, p, MaxPoolsPerAccount)
 		switch {
 		case err == nil:
-			return p, nil
+			return poolOf(p), nil
 		case errors.Is(err, store.ErrLimitExceeded):
-			return store.IdentityPool{}, limitExceeded("Cannot exceed the quota of %d identity pools per account in region %s.", MaxPoolsPerAccount, region)
+			return IdentityPool{}, limitExceeded("Cannot exceed the quota of %d identity pools per account in region %s.", MaxPoolsPerAccount, region)
 		case errors.Is(err, store.ErrAlreadyExists) && attempt < 3:
 			continue
 		default:
-			return store.IdentityPool{}, s.storeErr(err)
+			return IdentityPool{}, awserr.InternalError(err)
 		}
 	}
 }
 
 // DescribeIdentityPool returns a pool's configuration.
-func (s *Service) DescribeIdentityPool(ctx context.Context, caller *principal.Principal, poolID string) (store.IdentityPool, error) {
-	return s.signedPool(ctx, caller, "DescribeIdentityPool", poolID, nil)
+func (s *Service) DescribeIdentityPool(ctx context.Context, caller *principal.Principal, poolID string) (IdentityPool, error) {
+	p, err := s.signedPool(ctx, caller, "DescribeIdentityPool", poolID, nil)
+	if err != nil {
+		return IdentityPool{}, err
+	}
+	return poolOf(p), nil
 }
 
 // UpdateIdentityPool replaces a pool's configuration: a field left out takes its default. The
 // developer provider name cannot change once set (left out, it is kept), and tags left out are
 // kept (TagResource and UntagResource manage them).
-func (s *Service) UpdateIdentityPool(ctx context.Context, caller *principal.Principal, in PoolInput) (store.IdentityPool, error) {
+func (s *Service) UpdateIdentityPool(ctx context.Context, caller *principal.Principal, in PoolInput) (IdentityPool, error) {
 	p, err := s.signedPool(ctx, caller, "UpdateIdentityPool", in.ID, requestTagContext(in.Tags, nil))
 	if err != nil {
-		return p, err
+		return IdentityPool{}, err
 	}
 	// Checked on the pool as read here first, so that this error comes before checkConfig's,
 	// and again in the transaction, where a concurrent update may have set the name.
 	if _, err := keptDeveloperName(p, in.DeveloperProviderName); err != nil {
-		return store.IdentityPool{}, err
+		return IdentityPool{}, err
 	}
 	if err := s.checkConfig(ctx, caller, &in); err != nil {
-		return store.IdentityPool{}, err
+		return IdentityPool{}, err
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	// Only the configuration is replaced: the roles, role mappings and principal tag maps that
 	// SetIdentityPoolRoles and SetPrincipalTagAttributeMap keep are left as they are now.
-	return s.updatePool(ctx, in.ID, true, func(p *store.IdentityPool) error {
+	updated, err := s.updatePool(ctx, in.ID, true, func(p *store.IdentityPool) error {
 		dev, err := keptDeveloperName(*p, in.DeveloperProviderName)
 		if err != nil {
 			return err
 		}
 		p.Name, p.AllowUnauthenticated, p.AllowClassicFlow = in.Name, in.AllowUnauthenticated, in.AllowClassicFlow
 		p.SupportedLoginProviders, p.DeveloperProviderName = in.SupportedLoginProviders, dev
-		p.OpenIDConnectProviderARNs, p.CognitoIdentityProviders, p.SAMLProviderARNs = in.OpenIDConnectProviderARNs, in.CognitoIdentityProviders, in.SAMLProviderARNs
+		p.OpenIDConnectProviderARNs, p.CognitoIdentityProviders, p.SAMLProviderARNs = in.OpenIDConnectProviderARNs, storedUserPools(in.CognitoIdentityProviders), in.SAMLProviderARNs
 		if in.Tags != nil {
 			p.Tags = in.Tags
 		}
 		p.UpdatedAt = now
 		return nil
 	})
+	if err != nil {
+		return IdentityPool{}, err
+	}
+	return poolOf(updated), nil
 }
 
 // keptDeveloperName is the DeveloperProviderName a pool has after an update requesting name: it
@@ -274,7 +316,7 @@ func (s *Service) updatePool(ctx context.Context, id string, modeled bool, chang
 	case modeled && errors.Is(err, store.ErrConcurrentModification):
 		return store.IdentityPool{}, concurrentModification("Identity pool '%s' was changed by concurrent requests; none of this request's changes were made. Send the request again.", id)
 	}
-	return store.IdentityPool{}, s.storeErr(err)
+	return store.IdentityPool{}, awserr.InternalError(err)
 }
 
 // DeleteIdentityPool removes a pool with its identities.
@@ -287,14 +329,14 @@ func (s *Service) DeleteIdentityPool(ctx context.Context, caller *principal.Prin
 		return poolNotFound(poolID)
 	}
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
 
 // PoolPage is one page of ListIdentityPools.
 type PoolPage struct {
-	Pools     []store.IdentityPool
+	Pools     []IdentityPool
 	NextToken string
 }
 
@@ -309,9 +351,13 @@ func (s *Service) ListIdentityPools(ctx context.Context, caller *principal.Princ
 	}
 	pools, next, err := s.Store.ListIdentityPools(ctx, caller.AccountID, s.requestRegion(ctx), after, listLimit(maxResults))
 	if err != nil {
-		return PoolPage{}, s.storeErr(err)
+		return PoolPage{}, awserr.InternalError(err)
 	}
-	return PoolPage{Pools: pools, NextToken: encodeToken("pools", next)}, nil
+	page := PoolPage{NextToken: encodeToken("pools", next)}
+	for _, p := range pools {
+		page.Pools = append(page.Pools, poolOf(p))
+	}
+	return page, nil
 }
 
 // poolFromARN authorizes op on the pool an ARN names and loads it.

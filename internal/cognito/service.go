@@ -170,23 +170,6 @@ func invalidConfig(cause error) *awserr.Error {
 	return &awserr.Error{Code: "InvalidIdentityPoolConfigurationException", Message: msgInvalidConfig, HTTPStatus: http.StatusBadRequest, Cause: cause}
 }
 
-func (s *Service) storeErr(err error) error {
-	if errors.Is(err, store.ErrUnavailable) {
-		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
-	}
-	return awserr.InternalError(err)
-}
-
-// accessDenied turns the policy engine's AccessDenied (the query protocols' code) into Cognito's
-// AccessDeniedException, with the same "User: … is not authorized to perform: …" message.
-func accessDenied(err error) error {
-	ae, ok := awserr.As(err)
-	if !ok || ae.Code != "AccessDenied" {
-		return err
-	}
-	return &awserr.Error{Code: "AccessDeniedException", Message: ae.Message, HTTPStatus: http.StatusBadRequest, Fields: ae.Fields, Cause: ae.Cause}
-}
-
 func storeTags(m map[string]string) []store.Tag {
 	if len(m) == 0 {
 		return nil
@@ -209,7 +192,7 @@ func (s *Service) authorize(ctx context.Context, caller *principal.Principal, op
 	}
 	err := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: "cognito-identity:" + op, Resource: resource,
 		ResourceAccount: account, ResourceTags: storeTags(tags), Context: extra})
-	return accessDenied(err)
+	return err
 }
 
 // PoolARN is the policy resource of a pool.
@@ -223,7 +206,7 @@ func PoolARN(account, poolID string) string {
 func (s *Service) signedPool(ctx context.Context, caller *principal.Principal, op, poolID string, extra map[string][]string) (store.IdentityPool, error) {
 	p, err := s.Store.GetIdentityPool(ctx, poolID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	found := err == nil && caller != nil && p.AccountID == caller.AccountID && ids.RegionOf(p.ID) == s.requestRegion(ctx)
 	var tags map[string]string
@@ -254,7 +237,7 @@ func (s *Service) signedIdentity(ctx context.Context, caller *principal.Principa
 		return id, store.IdentityPool{}, identityNotFound(identityID)
 	}
 	if err != nil {
-		return id, store.IdentityPool{}, s.storeErr(err)
+		return id, store.IdentityPool{}, awserr.InternalError(err)
 	}
 	p, err := s.signedPool(ctx, caller, op, id.PoolID, nil)
 	if err != nil {
@@ -273,7 +256,7 @@ func (s *Service) publicPool(ctx context.Context, poolID string) (store.Identity
 		return p, poolNotFound(poolID)
 	}
 	if err != nil {
-		return p, s.storeErr(err)
+		return p, awserr.InternalError(err)
 	}
 	return p, nil
 }
@@ -287,14 +270,14 @@ func (s *Service) publicIdentity(ctx context.Context, identityID string) (store.
 		return id, store.IdentityPool{}, identityNotFound(identityID)
 	}
 	if err != nil {
-		return id, store.IdentityPool{}, s.storeErr(err)
+		return id, store.IdentityPool{}, awserr.InternalError(err)
 	}
 	p, err := s.Store.GetIdentityPool(ctx, id.PoolID)
 	if errors.Is(err, store.ErrNotFound) {
 		return id, p, identityNotFound(identityID)
 	}
 	if err != nil {
-		return id, p, s.storeErr(err)
+		return id, p, awserr.InternalError(err)
 	}
 	if id.Disabled {
 		return id, p, forbidden(identityID)

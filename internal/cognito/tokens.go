@@ -92,7 +92,7 @@ func (s *Service) GetOpenIdToken(ctx context.Context, identityID string, logins 
 func (s *Service) requireGuest(ctx context.Context, p store.IdentityPool, id store.Identity, linked *awserr.Error) error {
 	links, err := s.Store.ListLogins(ctx, id.ID)
 	if err != nil {
-		return s.storeErr(err)
+		return awserr.InternalError(err)
 	}
 	if len(links) > 0 {
 		return linked
@@ -152,7 +152,7 @@ func (s *Service) GetOpenIdTokenForDeveloperIdentity(ctx context.Context, caller
 			return OpenIDToken{}, identityNotFound(in.IdentityID)
 		}
 		if err != nil {
-			return OpenIDToken{}, s.storeErr(err)
+			return OpenIDToken{}, awserr.InternalError(err)
 		}
 		if id.Disabled {
 			// Inaccessible for good: not even the pool's developer may link a login to it.

@@ -145,7 +145,7 @@ func (s *Service) findUser(ctx context.Context, account, namespace, name, email 
 	}
 	users, err := s.Store.FindQuickSightUsersByEmail(ctx, account, namespace, email, 2)
 	if err != nil {
-		return store.QuickSightUser{}, storeErr(err)
+		return store.QuickSightUser{}, awserr.InternalError(err)
 	}
 	switch len(users) {
 	case 0:
@@ -176,7 +176,7 @@ func (s *Service) checkIAMIdentity(ctx context.Context, u store.QuickSightUser) 
 		return preconditionNotMet("The IAM identity %s of user %s no longer exists.", u.IAMARN, u.UserName)
 	}
 	if err != nil {
-		return storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -23,7 +24,7 @@ func (s *Service) namespaceView(ns store.QuickSightNamespace) Namespace {
 }
 
 // CreateNamespace creates a custom namespace (synchronously: it is CREATED at once).
-func (s *Service) CreateNamespace(ctx context.Context, caller *principal.Principal, account, name, identityStore string, tags []store.Tag) (Namespace, error) {
+func (s *Service) CreateNamespace(ctx context.Context, caller *principal.Principal, account, name, identityStore string, tags []Tag) (Namespace, error) {
 	if err := s.authorize(ctx, caller, "CreateNamespace", account, s.NamespaceARN(account, name)); err != nil {
 		return Namespace{}, err
 	}
@@ -36,13 +37,13 @@ func (s *Service) CreateNamespace(ctx context.Context, caller *principal.Princip
 	if name == DefaultNamespace {
 		return Namespace{}, exists("NAMESPACE", "Namespace %s already exists in account %s.", name, account)
 	}
-	ns := store.QuickSightNamespace{AccountID: account, Name: name, IdentityStore: identityStore, Tags: tags, CreatedAt: s.now()}
+	ns := store.QuickSightNamespace{AccountID: account, Name: name, IdentityStore: identityStore, Tags: storedTags(tags), CreatedAt: s.now()}
 	err := s.Store.CreateQuickSightNamespace(ctx, ns)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return Namespace{}, exists("NAMESPACE", "Namespace %s already exists in account %s.", name, account)
 	}
 	if err != nil {
-		return Namespace{}, storeErr(err)
+		return Namespace{}, awserr.InternalError(err)
 	}
 	return s.namespaceView(ns), nil
 }
@@ -72,7 +73,7 @@ func (s *Service) DeleteNamespace(ctx context.Context, caller *principal.Princip
 		return notFoundNamespace(account, name)
 	}
 	if err != nil {
-		return storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -99,7 +100,7 @@ func (s *Service) ListNamespaces(ctx context.Context, caller *principal.Principa
 	limit := listLimit(maxResults)
 	stored, next, err := s.Store.ListQuickSightNamespaces(ctx, account, after, limit)
 	if err != nil {
-		return NamespacePage{}, storeErr(err)
+		return NamespacePage{}, awserr.InternalError(err)
 	}
 	all := stored
 	// The default namespace belongs on this page when it sorts after the marker and before the

@@ -2,8 +2,10 @@ package quicksight
 
 import (
 	"context"
-	"slices"
+	"fmt"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,117 +13,54 @@ import (
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
 	"github.com/latchkey/latchkey/internal/sts"
 )
 
-// fakeStore keeps users and namespaces in memory (namespaces are not needed beyond "default").
-type fakeStore struct {
-	users map[string]store.QuickSightUser
-	iam   map[string]string // "user/<name>" or "role/<name>" -> id
-	// interleave, when set, runs once at the start of UpdateQuickSightUser: a concurrent writer
-	// that committed between the service's read and its transaction.
-	interleave func(u *store.QuickSightUser)
+// testStore is the real SQLite store (which passes the store conformance suite). beforeUpdate,
+// when set, runs once just before the next UpdateQuickSightUser: a concurrent writer that
+// committed between the service's read and its transaction.
+type testStore struct {
+	*sqlstore.Store
+	t            *testing.T
+	beforeUpdate func(u *store.QuickSightUser)
 }
 
-func key(a, ns, n string) string { return a + "|" + ns + "|" + n }
+func (s *testStore) UpdateQuickSightUser(ctx context.Context, a, ns, n string, fn func(*store.QuickSightUser) error) (store.QuickSightUser, error) {
+	if change := s.beforeUpdate; change != nil {
+		s.beforeUpdate = nil
+		_, err := s.Store.UpdateQuickSightUser(ctx, a, ns, n, func(u *store.QuickSightUser) error {
+			change(u)
+			return nil
+		})
+		if err != nil {
+			s.t.Errorf("concurrent update: %v", err)
+		}
+	}
+	return s.Store.UpdateQuickSightUser(ctx, a, ns, n, fn)
+}
 
-func (f *fakeStore) CreateQuickSightNamespace(context.Context, store.QuickSightNamespace) error {
-	return store.ErrAlreadyExists
-}
-func (f *fakeStore) GetQuickSightNamespace(context.Context, string, string) (store.QuickSightNamespace, error) {
-	return store.QuickSightNamespace{}, store.ErrNotFound
-}
-func (f *fakeStore) ListQuickSightNamespaces(context.Context, string, string, int) ([]store.QuickSightNamespace, string, error) {
-	return nil, "", nil
-}
-func (f *fakeStore) DeleteQuickSightNamespace(context.Context, string, string) error {
-	return store.ErrNotFound
-}
-func (f *fakeStore) DeleteQuickSightUsersInNamespace(context.Context, string, string) error {
-	return nil
-}
-func (f *fakeStore) CreateQuickSightUser(_ context.Context, u store.QuickSightUser) error {
-	if _, ok := f.users[key(u.AccountID, u.Namespace, u.UserName)]; ok {
-		return store.ErrAlreadyExists
+// openTestStore opens a store in t's temporary directory holding the account, its IAM user alice
+// and its role app.
+func openTestStore(t *testing.T) *testStore {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "latchkey.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.users[key(u.AccountID, u.Namespace, u.UserName)] = u
-	return nil
-}
-func (f *fakeStore) GetQuickSightUser(_ context.Context, a, ns, n string) (store.QuickSightUser, error) {
-	u, ok := f.users[key(a, ns, n)]
-	if !ok {
-		return u, store.ErrNotFound
-	}
-	return u, nil
-}
-func (f *fakeStore) GetQuickSightUserByPrincipalID(_ context.Context, a, ns, pid string) (store.QuickSightUser, error) {
-	for _, u := range f.users {
-		if u.AccountID == a && u.Namespace == ns && u.PrincipalID == pid {
-			return u, nil
+	t.Cleanup(func() { _ = st.Close() })
+	for _, err := range []error{
+		st.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: now}),
+		st.CreateUser(ctx, store.User{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreatedAt: now}),
+		st.CreateRole(ctx, store.Role{AccountID: acct, RoleID: "AROAAPP", RoleName: "app", Path: "/", MaxSessionDuration: 3600,
+			AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[]}`, CreatedAt: now}),
+	} {
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	return store.QuickSightUser{}, store.ErrNotFound
-}
-func (f *fakeStore) FindQuickSightUsersByEmail(_ context.Context, a, ns, email string, limit int) ([]store.QuickSightUser, error) {
-	var out []store.QuickSightUser
-	for _, u := range f.users {
-		if u.AccountID == a && u.Namespace == ns && u.Email == email && len(out) < limit {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-func (f *fakeStore) UpdateQuickSightUser(_ context.Context, a, ns, n string, fn func(*store.QuickSightUser) error) (store.QuickSightUser, error) {
-	u, ok := f.users[key(a, ns, n)]
-	if !ok {
-		return u, store.ErrNotFound
-	}
-	if f.interleave != nil {
-		f.interleave(&u)
-		f.interleave = nil
-		f.users[key(a, ns, n)] = u
-	}
-	u.Tags = slices.Clone(u.Tags)
-	if err := fn(&u); err != nil {
-		return store.QuickSightUser{}, err
-	}
-	f.users[key(a, ns, n)] = u
-	return u, nil
-}
-func (f *fakeStore) DeleteQuickSightUser(_ context.Context, a, ns, n string) error {
-	delete(f.users, key(a, ns, n))
-	return nil
-}
-func (f *fakeStore) ListQuickSightUsers(_ context.Context, a, ns, after string, limit int) ([]store.QuickSightUser, string, error) {
-	var names []string
-	for _, u := range f.users {
-		if u.AccountID == a && u.Namespace == ns && u.UserName > after {
-			names = append(names, u.UserName)
-		}
-	}
-	slices.Sort(names)
-	var out []store.QuickSightUser
-	for i, n := range names {
-		if i == limit {
-			return out, out[limit-1].UserName, nil
-		}
-		out = append(out, f.users[key(a, ns, n)])
-	}
-	return out, "", nil
-}
-func (f *fakeStore) GetUser(_ context.Context, _, name string) (store.User, error) {
-	id, ok := f.iam["user/"+name]
-	if !ok {
-		return store.User{}, store.ErrNotFound
-	}
-	return store.User{UserID: id, UserName: name, Path: "/"}, nil
-}
-func (f *fakeStore) GetRole(_ context.Context, _, name string) (store.Role, error) {
-	id, ok := f.iam["role/"+name]
-	if !ok {
-		return store.Role{}, store.ErrNotFound
-	}
-	return store.Role{RoleID: id, RoleName: name, Path: "/"}, nil
+	return &testStore{Store: st, t: t}
 }
 
 type allowAll struct{ denyAction string }
@@ -147,11 +86,14 @@ const acct = "123456789012"
 
 var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func newService(deny string) (*Service, *captureSigner, *fakeStore) {
-	st := &fakeStore{users: map[string]store.QuickSightUser{}, iam: map[string]string{"user/alice": "AIDAALICE", "role/app": "AROAAPP"}}
+// newService is a service on a fresh store, whose authorizer refuses the action deny.
+func newService(t *testing.T, deny string) (*Service, *captureSigner, *testStore) {
+	st := openTestStore(t)
 	sig := &captureSigner{}
+	// Distinct ids: the store keeps a principal id unique in its namespace.
+	var n atomic.Int64
 	return &Service{Store: st, Authz: allowAll{deny}, Tokens: sig, Region: "us-east-1", Now: func() time.Time { return now },
-		NewID: func() string { return "id1" }}, sig, st
+		NewID: func() string { return fmt.Sprintf("id%d", n.Add(1)) }}, sig, st
 }
 
 var caller = &principal.Principal{Kind: principal.User, AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/admin", UserID: "AIDAADMIN"}
@@ -164,8 +106,17 @@ func wantCode(t *testing.T, err error, code string, status int) {
 	}
 }
 
+// wantDenied asserts a refusal by policy, which the server answers with QuickSight's
+// AccessDeniedException (401) and the same message.
+func wantDenied(t *testing.T, err error) {
+	t.Helper()
+	if !awserr.IsKind(err, awserr.Denied) {
+		t.Fatalf("got %v, want a refusal by policy", err)
+	}
+}
+
 func TestRegisterAndIdentityContext(t *testing.T) {
-	s, sig, _ := newService("")
+	s, sig, _ := newService(t, "")
 	ctx := t.Context()
 	u, err := s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityIAM,
 		IAMARN: "arn:aws:iam::" + acct + ":role/app", SessionName: "s1", Email: "a@example.com", Role: "READER"})
@@ -218,20 +169,20 @@ func TestRegisterAndIdentityContext(t *testing.T) {
 		}
 	}
 	_, err = s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: "111111111111", Namespace: "default", UserName: "app/s1"})
-	wantCode(t, err, "AccessDeniedException", 401)
+	wantDenied(t, err)
 	_, err = s.GetIdentityContext(ctx, caller, IdentityContextInput{Account: acct, Namespace: "default", UserName: "nobody"})
 	wantCode(t, err, "ResourceNotFoundException", 404)
 }
 
 func TestDeniedAndPagination(t *testing.T) {
-	s, _, _ := newService("quicksight:ListUsers")
+	s, _, _ := newService(t, "quicksight:ListUsers")
 	ctx := t.Context()
 	_, err := s.ListUsers(ctx, caller, acct, "default", 10, "")
-	wantCode(t, err, "AccessDeniedException", 401)
+	wantDenied(t, err)
 	if ae, _ := awserr.As(err); !strings.Contains(ae.Message, "is not authorized to perform: quicksight:ListUsers on resource: arn:aws:quicksight:us-east-1:"+acct+":user/default/*") {
 		t.Fatalf("message: %s", ae.Message)
 	}
-	s, _, _ = newService("")
+	s, _, _ = newService(t, "")
 	for _, n := range []string{"c", "a", "b"} {
 		if _, err := s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityQuickSight, UserName: n, Email: n, Role: "READER"}); err != nil {
 			t.Fatal(err)
@@ -293,22 +244,26 @@ func TestUpdateUserKeepsConcurrentChanges(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _, st := newService("")
+			s, _, st := newService(t, "")
 			if _, err := s.RegisterUser(ctx, caller, RegisterInput{Account: acct, Namespace: "default", IdentityType: IdentityQuickSight, UserName: "bob", Email: "bob@example.com", Role: "READER"}); err != nil {
 				t.Fatal(err)
 			}
-			st.interleave = tc.interleave
+			st.beforeUpdate = tc.interleave
 			in := tc.in
 			in.Account, in.Namespace, in.UserName = acct, "default", "bob"
 			got, err := s.UpdateUser(ctx, caller, in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.interleave != nil {
+			if st.beforeUpdate != nil {
 				t.Fatal("the request never reached the store's updater")
 			}
 			tc.check(t, got)
-			tc.check(t, s.userView(st.users[key(acct, "default", "bob")]))
+			stored, err := st.GetQuickSightUser(ctx, acct, "default", "bob")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, s.userView(stored))
 		})
 	}
 }
@@ -317,7 +272,7 @@ func TestUpdateUserKeepsConcurrentChanges(t *testing.T) {
 // DescribeUser answers, the namespace first.
 func TestUpdateUserNotFound(t *testing.T) {
 	ctx := t.Context()
-	s, _, _ := newService("")
+	s, _, _ := newService(t, "")
 	for _, tc := range []struct {
 		name, namespace, resourceType string
 	}{

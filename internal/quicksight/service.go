@@ -90,21 +90,21 @@ func preconditionNotMet(format string, args ...any) *awserr.Error {
 	return awserr.New("PreconditionNotMetException", http.StatusBadRequest, format, args...)
 }
 
-func storeErr(err error) error {
-	if errors.Is(err, store.ErrUnavailable) {
-		return awserr.New("ResourceUnavailableException", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
-	}
-	return awserr.InternalError(err)
+// Tag is a tag of a namespace or a user.
+type Tag struct {
+	Key, Value string
 }
 
-// accessDenied turns the policy engine's AccessDenied into QuickSight's AccessDeniedException
-// (401), keeping the "User: … is not authorized to perform: …" message.
-func accessDenied(err error) error {
-	ae, ok := awserr.As(err)
-	if !ok || ae.Code != "AccessDenied" {
-		return err
+// storedTags is the store's form of tags; none is nil.
+func storedTags(in []Tag) []store.Tag {
+	if len(in) == 0 {
+		return nil
 	}
-	return &awserr.Error{Code: "AccessDeniedException", Message: ae.Message, HTTPStatus: http.StatusUnauthorized, Fields: ae.Fields, Cause: ae.Cause}
+	out := make([]store.Tag, len(in))
+	for i, t := range in {
+		out[i] = store.Tag(t)
+	}
+	return out
 }
 
 // ARNs.
@@ -124,12 +124,12 @@ func (s *Service) NamespaceARN(account, namespace string) string {
 func (s *Service) authorize(ctx context.Context, caller *principal.Principal, op, account, resource string) error {
 	action := "quicksight:" + op
 	if caller == nil {
-		return &awserr.Error{Code: "AccessDeniedException", Message: "Missing credentials for " + action + ".", HTTPStatus: http.StatusUnauthorized}
+		return awserr.DeniedError("Missing credentials for %s.", action)
 	}
 	if account != caller.AccountID {
-		return accessDenied(authz.Denied(caller, action, resource, "because the resource belongs to another account"))
+		return authz.Denied(caller, action, resource, "because the resource belongs to another account")
 	}
-	return accessDenied(s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: account}))
+	return s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: account})
 }
 
 // namespace checks that a namespace exists ("default" always does).
@@ -142,7 +142,7 @@ func (s *Service) namespace(ctx context.Context, account, name string) (store.Qu
 		return ns, notFound("NAMESPACE", "Namespace %s not found in account %s.", name, account)
 	}
 	if err != nil {
-		return ns, storeErr(err)
+		return ns, awserr.InternalError(err)
 	}
 	return ns, nil
 }
@@ -161,7 +161,7 @@ func (s *Service) user(ctx context.Context, account, namespace, name string) (st
 		return u, s.userNotFound(account, namespace, name)
 	}
 	if err != nil {
-		return u, storeErr(err)
+		return u, awserr.InternalError(err)
 	}
 	return u, nil
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -49,7 +50,7 @@ type RegisterInput struct {
 	ExternalLoginProvider       string
 	CustomFederationProviderURL string
 	ExternalLoginID             string
-	Tags                        []store.Tag
+	Tags                        []Tag
 }
 
 var iamIdentityARN = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):(user|role)(/(?:[\x21-\x7E]*/)?)([\w+=,.@-]{1,64})$`)
@@ -126,7 +127,7 @@ func (s *Service) RegisterUser(ctx context.Context, caller *principal.Principal,
 	case "user":
 		u, err := s.Store.GetUser(ctx, in.Account, iamName)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return User{}, storeErr(err)
+			return User{}, awserr.InternalError(err)
 		}
 		if err != nil || u.Path != iamPath {
 			return User{}, invalidParameter("IamArn %s is not an existing IAM user.", in.IAMARN)
@@ -135,7 +136,7 @@ func (s *Service) RegisterUser(ctx context.Context, caller *principal.Principal,
 	case "role":
 		r, err := s.Store.GetRole(ctx, in.Account, iamName)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return User{}, storeErr(err)
+			return User{}, awserr.InternalError(err)
 		}
 		if err != nil || r.Path != iamPath {
 			return User{}, invalidParameter("IamArn %s is not an existing IAM role.", in.IAMARN)
@@ -151,13 +152,13 @@ func (s *Service) RegisterUser(ctx context.Context, caller *principal.Principal,
 	u := store.QuickSightUser{AccountID: in.Account, Namespace: in.Namespace, UserName: name, PrincipalID: principalID,
 		IdentityType: in.IdentityType, Email: in.Email, Role: in.Role, IAMARN: in.IAMARN, SessionName: in.SessionName, Active: active,
 		CustomPermissionsName: in.CustomPermissionsName, ExternalLoginProvider: in.ExternalLoginProvider, ExternalLoginURL: loginURL,
-		ExternalLoginID: in.ExternalLoginID, Tags: in.Tags, CreatedAt: now, UpdatedAt: now}
+		ExternalLoginID: in.ExternalLoginID, Tags: storedTags(in.Tags), CreatedAt: now, UpdatedAt: now}
 	err = s.Store.CreateQuickSightUser(ctx, u)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return User{}, exists("USER", "User %s already exists.", s.UserARN(in.Account, in.Namespace, name))
 	}
 	if err != nil {
-		return User{}, storeErr(err)
+		return User{}, awserr.InternalError(err)
 	}
 	return s.userView(u), nil
 }
@@ -229,7 +230,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller *principal.Principal, i
 		return User{}, s.userNotFound(in.Account, in.Namespace, in.UserName)
 	}
 	if err != nil {
-		return User{}, storeErr(err)
+		return User{}, awserr.InternalError(err)
 	}
 	return s.userView(u), nil
 }
@@ -247,7 +248,7 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, a
 		return s.userNotFound(account, namespace, name)
 	}
 	if err != nil {
-		return storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -263,7 +264,7 @@ func (s *Service) DeleteUserByPrincipalID(ctx context.Context, caller *principal
 		if lookupErr == nil {
 			resource = s.UserARN(account, namespace, u.UserName)
 		} else if !errors.Is(lookupErr, store.ErrNotFound) {
-			return storeErr(lookupErr)
+			return awserr.InternalError(lookupErr)
 		}
 	}
 	if err := s.authorize(ctx, caller, "DeleteUserByPrincipalId", account, resource); err != nil {
@@ -280,7 +281,7 @@ func (s *Service) DeleteUserByPrincipalID(ctx context.Context, caller *principal
 		return notFound("USER", "User with principal id %s not found in namespace %s.", principalID, namespace)
 	}
 	if err != nil {
-		return storeErr(err)
+		return awserr.InternalError(err)
 	}
 	return nil
 }
@@ -305,7 +306,7 @@ func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, ac
 	}
 	users, next, err := s.Store.ListQuickSightUsers(ctx, account, namespace, after, listLimit(maxResults))
 	if err != nil {
-		return UserPage{}, storeErr(err)
+		return UserPage{}, awserr.InternalError(err)
 	}
 	page := UserPage{Users: []User{}, NextToken: encodeToken("users/"+namespace, next)}
 	for _, u := range users {

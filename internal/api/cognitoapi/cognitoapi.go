@@ -6,7 +6,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/cognito"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 type (
@@ -188,12 +187,12 @@ func poolInput(in *identityPool) cognito.PoolInput {
 		SAMLProviderARNs: in.SamlProviderARNs, Tags: in.IdentityPoolTags,
 	}
 	for _, p := range in.CognitoIdentityProviders {
-		out.CognitoIdentityProviders = append(out.CognitoIdentityProviders, store.CognitoUserPoolProvider{ProviderName: p.ProviderName, ClientID: p.ClientId, ServerSideTokenCheck: p.ServerSideTokenCheck})
+		out.CognitoIdentityProviders = append(out.CognitoIdentityProviders, cognito.UserPoolProvider{ProviderName: p.ProviderName, ClientID: p.ClientId, ServerSideTokenCheck: p.ServerSideTokenCheck})
 	}
 	return out
 }
 
-func poolOut(p store.IdentityPool) *identityPool {
+func poolOut(p cognito.IdentityPool) *identityPool {
 	out := &identityPool{
 		IdentityPoolId: p.ID, IdentityPoolName: p.Name, AllowUnauthenticatedIdentities: p.AllowUnauthenticated,
 		AllowClassicFlow: p.AllowClassicFlow, SupportedLoginProviders: p.SupportedLoginProviders,

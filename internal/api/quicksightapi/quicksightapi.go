@@ -7,7 +7,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/api"
 	"github.com/latchkey/latchkey/internal/quicksight"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 type (
@@ -148,13 +147,10 @@ type (
 	}
 )
 
-func storeTags(in []tag) []store.Tag {
-	if len(in) == 0 {
-		return nil
-	}
-	out := make([]store.Tag, len(in))
+func tagsIn(in []tag) []quicksight.Tag {
+	out := make([]quicksight.Tag, len(in))
 	for i, t := range in {
-		out[i] = store.Tag{Key: t.Key, Value: t.Value}
+		out[i] = quicksight.Tag(t)
 	}
 	return out
 }
@@ -174,7 +170,7 @@ func userView(u quicksight.User) user {
 func Table(svc *quicksight.Service) api.Table {
 	t := api.Table{
 		"CreateNamespace": api.Op(func(ctx context.Context, c *api.Call, in *createNamespaceIn) (*createNamespaceOut, error) {
-			n, err := svc.CreateNamespace(ctx, c.Caller, in.AwsAccountId, in.Namespace, in.IdentityStore, storeTags(in.Tags))
+			n, err := svc.CreateNamespace(ctx, c.Caller, in.AwsAccountId, in.Namespace, in.IdentityStore, tagsIn(in.Tags))
 			if err != nil {
 				return nil, err
 			}
@@ -226,7 +222,7 @@ func userTable(svc *quicksight.Service, t api.Table) {
 			Account: in.AwsAccountId, Namespace: in.Namespace, IdentityType: in.IdentityType, Email: in.Email, Role: in.UserRole,
 			IAMARN: in.IamArn, SessionName: in.SessionName, UserName: in.UserName, CustomPermissionsName: in.CustomPermissionsName,
 			ExternalLoginProvider: in.ExternalLoginFederationProviderType, CustomFederationProviderURL: in.CustomFederationProviderUrl,
-			ExternalLoginID: in.ExternalLoginId, Tags: storeTags(in.Tags),
+			ExternalLoginID: in.ExternalLoginId, Tags: tagsIn(in.Tags),
 		})
 		if err != nil {
 			return nil, err

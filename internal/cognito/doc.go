@@ -1,7 +1,9 @@
 // Package cognito is the Cognito Identity domain service: identity pools, identities and their
-// linked logins, the OpenID tokens of the basic (classic) flow, the enhanced flow's role
-// resolution and credentials, principal tags and developer-authenticated identities. It verifies
-// every login it is given (OIDC issuers and Cognito user pools through the federation verifier,
-// SAML providers through the SAML verifier), authorizes every signed operation by policy, and
-// never sees HTTP.
+// linked logins, the OpenID tokens of the basic (classic) flow and their verification when a
+// caller gives one to STS AssumeRoleWithWebIdentity (ClassicFlow), the enhanced flow's role
+// resolution and credentials (minted by the session package, under the same cross-account rule
+// as the classic flow), principal tags and developer-authenticated identities. It verifies every
+// login it is given (OIDC issuers and Cognito user pools through the federation verifier, SAML
+// providers through the SAML verifier), authorizes every signed operation by policy, and never
+// sees HTTP.
 package cognito

@@ -11,7 +11,6 @@ import (
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/sts"
 )
 
 // fakeStore keeps users and namespaces in memory (namespaces are not needed beyond "default").
@@ -189,7 +188,7 @@ func TestRegisterAndIdentityContext(t *testing.T) {
 		t.Fatalf("GetIdentityContext: %v", err)
 	}
 	c := sig.claims
-	if c["typ"] != sts.QuickSightContextType || c["acct"] != acct || c["arn"] != u.ARN || c["ns"] != "default" || c["pid"] != u.PrincipalID ||
+	if c["typ"] != ContextType || c["acct"] != acct || c["arn"] != u.ARN || c["ns"] != "default" || c["pid"] != u.PrincipalID ||
 		c["rgn"] != "us-east-1" || c["exp"] != now.Add(ContextTTL).Unix() {
 		t.Fatalf("claims = %v", c)
 	}

@@ -274,12 +274,16 @@ func TestCognitoPoolAccountUnknown(t *testing.T) {
 	f.pools.read = func(_ context.Context, id string) (store.IdentityPool, error) { return store.IdentityPool{ID: id}, nil }
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
 	wantCode(t, err, "AccessDenied", http.StatusForbidden)
-	f.pools.read = func(context.Context, string) (store.IdentityPool, error) { return store.IdentityPool{}, store.ErrUnavailable }
+	f.pools.read = func(context.Context, string) (store.IdentityPool, error) {
+		return store.IdentityPool{}, store.ErrUnavailable
+	}
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
 	if ae := wantKind(t, err, awserr.Internal, http.StatusInternalServerError); !errors.Is(ae, store.ErrUnavailable) {
 		t.Fatalf("the outage is not the cause: %v", ae)
 	}
-	f.pools.read = func(context.Context, string) (store.IdentityPool, error) { return store.IdentityPool{}, errors.New("disk on fire") }
+	f.pools.read = func(context.Context, string) (store.IdentityPool, error) {
+		return store.IdentityPool{}, errors.New("disk on fire")
+	}
 	_, err = f.svc.AssumeRoleWithWebIdentity(ctx, in)
 	wantKind(t, err, awserr.Internal, http.StatusInternalServerError)
 	// A pool that refuses the classic flow is refused whatever its account.

@@ -123,15 +123,23 @@ func TestTrustGatePerAction(t *testing.T) {
 		{"source identity with sts:SetSourceIdentity", withBob(`["sts:AssumeRole","sts:SetSourceIdentity"]`), nil, func(_ *fixture, r *session.Request) { r.SourceIdentity = "bob" }, "", nil},
 		{"context without sts:SetContext", withBob(assume), nil, func(_ *fixture, r *session.Request) { r.SetContext = true }, denied, nil},
 		{"context with sts:SetContext", withBob(`["sts:AssumeRole","sts:SetContext"]`), nil, func(_ *fixture, r *session.Request) { r.SetContext = true }, "", nil},
-		{"MFA required, none", func(*fixture) string { return trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`) }, nil, func(*fixture, *session.Request) {}, denied, nil},
-		{"MFA required, supplied", func(*fixture) string { return trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`) }, nil,
-			func(_ *fixture, r *session.Request) { r.MFA = session.MFA{Serial: "arn:aws:iam::111122223333:mfa/bob", Code: "123456"} }, "",
+		{"MFA required, none", func(*fixture) string {
+			return trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`)
+		}, nil, func(*fixture, *session.Request) {}, denied, nil},
+		{"MFA required, supplied", func(*fixture) string {
+			return trustDoc(acctAP, assume, `{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`)
+		}, nil,
+			func(_ *fixture, r *session.Request) {
+				r.MFA = session.MFA{Serial: "arn:aws:iam::111122223333:mfa/bob", Code: "123456"}
+			}, "",
 			func(t *testing.T, _ *fixture, _ session.RoleSession, p *principal.Principal) {
 				if !p.MFAAuthenticated || !p.MFAAuthTime.Equal(testNow) {
 					t.Fatalf("MFA not carried: %+v", p)
 				}
 			}},
-		{"MFA with a wrong code", accountTrust, nil, func(_ *fixture, r *session.Request) { r.MFA = session.MFA{Serial: "arn:aws:iam::111122223333:mfa/bob", Code: "000000"} }, denied, nil},
+		{"MFA with a wrong code", accountTrust, nil, func(_ *fixture, r *session.Request) {
+			r.MFA = session.MFA{Serial: "arn:aws:iam::111122223333:mfa/bob", Code: "000000"}
+		}, denied, nil},
 		{"MFA serial without code", accountTrust, nil, func(_ *fixture, r *session.Request) { r.MFA = session.MFA{Serial: "arn:aws:iam::111122223333:mfa/bob"} }, "ValidationError", nil},
 		{"unreadable trust policy", func(*fixture) string { return `{"Version":"2012-10-17","Statement":` }, nil, func(*fixture, *session.Request) {}, denied, nil},
 		{"web identity, provider named", func(*fixture) string { return trustDoc(fedOIDC, webID, "") }, nil, federated(oidcARN, ""), "", nil},
@@ -165,7 +173,9 @@ func TestSessionTags(t *testing.T) {
 		{"chained caller overrides its transitive tag", tagTrust, nil, func(_ *fixture, r *session.Request) {
 			r.Caller, r.Tags = chained(""), []session.Tag{{Key: "TEAM", Value: "blue"}}
 		}, badParam, nil},
-		{"token tags break the rules", func(*fixture) string { return trustDoc(fedOIDC, `["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, "") }, nil,
+		{"token tags break the rules", func(*fixture) string {
+			return trustDoc(fedOIDC, `["sts:AssumeRoleWithWebIdentity","sts:TagSession"]`, "")
+		}, nil,
 			func(f *fixture, r *session.Request) {
 				federated(oidcARN, "")(f, r)
 				r.Tags = []session.Tag{{Key: "team#1", Value: "v"}}
@@ -214,7 +224,9 @@ func TestPackedSizeAndSessionPolicies(t *testing.T) {
 					t.Fatalf("packed size %d", *rs.PackedPolicySize)
 				}
 			}},
-		{"tags are packed", tagTrust, nil, func(_ *fixture, r *session.Request) { r.Tags = []session.Tag{{Key: "k", Value: strings.Repeat("v", 40)}} }, "", packed(2)},
+		{"tags are packed", tagTrust, nil, func(_ *fixture, r *session.Request) {
+			r.Tags = []session.Tag{{Key: "k", Value: strings.Repeat("v", 40)}}
+		}, "", packed(2)},
 		{"tags beyond the packed limit", tagTrust, nil, func(_ *fixture, r *session.Request) {
 			for i := range 20 {
 				r.Tags = append(r.Tags, session.Tag{Key: strings.Repeat(string(rune('a'+i)), 128), Value: strings.Repeat("v", 256)})

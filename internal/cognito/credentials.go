@@ -129,10 +129,11 @@ type enhancedRequest struct {
 // (and amr, for a role of another account). The role refusing it, or not existing, is
 // InvalidIdentityPoolConfigurationException; a failure of the service is answered as it is.
 func (s *Service) assumeForIdentity(ctx context.Context, r enhancedRequest) (session.Credentials, error) {
-	if _, _, _, ok := session.ParseRoleARN(r.roleARN); !ok {
+	ref, ok := session.ParseRoleARN(r.roleARN)
+	if !ok {
 		return session.Credentials{}, invalidConfig(session.Validation("Request ARN is invalid"))
 	}
-	role, found, err := s.Sessions.FindRole(ctx, r.roleARN)
+	role, found, err := s.Sessions.FindRole(ctx, ref)
 	if err != nil {
 		return session.Credentials{}, err
 	}

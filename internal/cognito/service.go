@@ -69,7 +69,7 @@ type WebIdentityVerifier interface {
 
 // RoleSessions reads roles and mints the enhanced flow's role sessions (session.Service).
 type RoleSessions interface {
-	FindRole(ctx context.Context, arn string) (store.Role, bool, error)
+	FindRole(ctx context.Context, ref session.RoleRef) (store.Role, bool, error)
 	AssumeRole(ctx context.Context, r session.Request) (session.RoleSession, error)
 }
 

@@ -29,12 +29,8 @@ type fakeSTS struct {
 	deny map[string]bool
 }
 
-func (f *fakeSTS) FindRole(_ context.Context, arn string) (store.Role, bool, error) {
-	account, path, name, ok := session.ParseRoleARN(arn)
-	if !ok {
-		return store.Role{}, false, nil
-	}
-	return store.Role{AccountID: account, Path: path, RoleName: name, RoleID: "AROA" + name, MaxSessionDuration: 3600}, true, nil
+func (f *fakeSTS) FindRole(_ context.Context, ref session.RoleRef) (store.Role, bool, error) {
+	return store.Role{AccountID: ref.Account, Path: ref.Path, RoleName: ref.Name, RoleID: "AROA" + ref.Name, MaxSessionDuration: 3600}, true, nil
 }
 
 func (f *fakeSTS) AssumeRole(_ context.Context, r session.Request) (session.RoleSession, error) {

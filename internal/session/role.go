@@ -58,7 +58,8 @@ type Request struct {
 	SetContext      bool
 	IdentityContext func(ctx context.Context) (*principal.IdentityContext, error)
 	// Condition holds the request's own condition keys (sts:ExternalId, the token's claims…);
-	// the session name, source identity, tags, MFA and provider keys are added here.
+	// the session adds the session name, source identity, tags, MFA and provider keys to it, so
+	// the map is the session's once passed.
 	Condition map[string][]string
 }
 
@@ -208,9 +209,9 @@ func (r Request) actions() []string {
 
 // condition is the request as the trust policy sees it: as the caller makes it.
 func (rr roleRequest) condition() map[string][]string {
-	cond := make(map[string][]string, len(rr.Condition)+4)
-	for k, v := range rr.Condition {
-		cond[k] = v
+	cond := rr.Condition
+	if cond == nil {
+		cond = make(map[string][]string, 4)
 	}
 	cond["sts:RoleSessionName"] = []string{rr.SessionName}
 	if rr.Federated != nil {

@@ -105,25 +105,24 @@ func (s *Service) recordRoleUse(ctx context.Context, roleID string) {
 
 var roleARN = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):role(/(?:[\x21-\x7E]*/)?)([\w+=,.@-]{1,64})$`)
 
+// RoleRef is a role as an ARN names it.
+type RoleRef struct{ Account, Path, Name string }
+
 // ParseRoleARN splits a role ARN into account, path and name.
-func ParseRoleARN(arn string) (account, path, name string, ok bool) {
+func ParseRoleARN(arn string) (RoleRef, bool) {
 	m := roleARN.FindStringSubmatch(arn)
 	if m == nil {
-		return "", "", "", false
+		return RoleRef{}, false
 	}
-	return m[1], m[2], m[3], true
+	return RoleRef{Account: m[1], Path: m[2], Name: m[3]}, true
 }
 
-// FindRole reads the role a valid role ARN names. found is false when there is no such role, or
-// when its path differs from the ARN's; every front door answers that like a refusal, so that
-// the answer does not tell which roles exist.
-func (s *Service) FindRole(ctx context.Context, arn string) (role store.Role, found bool, err error) {
-	account, path, name, ok := ParseRoleARN(arn)
-	if !ok {
-		return store.Role{}, false, nil
-	}
-	role, err = s.d.Store.GetRole(ctx, account, name)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && role.Path != path) {
+// FindRole reads the role an ARN names. found is false when there is no such role, or when its
+// path differs from the ARN's; every front door answers that like a refusal, so that the answer
+// does not tell which roles exist.
+func (s *Service) FindRole(ctx context.Context, ref RoleRef) (role store.Role, found bool, err error) {
+	role, err = s.d.Store.GetRole(ctx, ref.Account, ref.Name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && role.Path != ref.Path) {
 		return store.Role{}, false, nil
 	}
 	if err != nil {

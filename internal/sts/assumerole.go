@@ -28,11 +28,6 @@ type AssumeRoleInput struct {
 	HasContexts bool
 }
 
-// ParseRoleARN splits a role ARN into account, path and name.
-func ParseRoleARN(arn string) (account, path, name string, ok bool) {
-	return session.ParseRoleARN(arn)
-}
-
 // AssumeRole issues a role session to an IAM user or a role session (role chaining).
 func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, in AssumeRoleInput) (RoleSession, error) {
 	if caller.Kind == principal.Root {
@@ -41,13 +36,14 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 	if caller.Kind == principal.FederatedUser {
 		return RoleSession{}, authz.Denied(caller, "sts:AssumeRole", in.RoleARN, "")
 	}
-	if _, _, _, ok := ParseRoleARN(in.RoleARN); !ok {
+	ref, ok := session.ParseRoleARN(in.RoleARN)
+	if !ok {
 		return RoleSession{}, validation("Request ARN is invalid")
 	}
 	if err := checkProviders(in.Contexts); err != nil {
 		return RoleSession{}, err
 	}
-	role, found, err := s.d.Sessions.FindRole(ctx, in.RoleARN)
+	role, found, err := s.d.Sessions.FindRole(ctx, ref)
 	if err != nil {
 		return RoleSession{}, err
 	}
@@ -64,8 +60,10 @@ func (s *Service) AssumeRole(ctx context.Context, caller *principal.Principal, i
 		MFA: session.MFA{Serial: in.SerialNumber, Code: in.TokenCode}, SetContext: in.HasContexts || len(in.Contexts) > 0, Condition: cond,
 	}
 	if len(in.Contexts) > 0 {
+		// Copies, so that the request and the role stay off the heap when there are no contexts.
+		account, contexts := role.AccountID, in.Contexts
 		r.IdentityContext = func(ctx context.Context) (*principal.IdentityContext, error) {
-			return s.verifyContexts(ctx, role.AccountID, in.Contexts)
+			return s.verifyContexts(ctx, account, contexts)
 		}
 	}
 	return s.d.Sessions.AssumeRole(ctx, r)

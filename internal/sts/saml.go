@@ -110,7 +110,8 @@ func SAMLEndpoints(region, issuerURL string) (recipients, audiences []string) {
 
 // AssumeRoleWithSAML trades a SAML response signed by a registered IdP for a role session.
 func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSession, error) {
-	account, _, _, ok := ParseRoleARN(in.RoleARN)
+	ref, ok := session.ParseRoleARN(in.RoleARN)
+	account := ref.Account
 	if !ok {
 		return SAMLSession{}, validation("Request ARN is invalid")
 	}
@@ -151,7 +152,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSes
 	if !samlSessionName.MatchString(sessionName) {
 		return SAMLSession{}, invalidSAML("RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}")
 	}
-	role, found, err := s.d.Sessions.FindRole(ctx, in.RoleARN)
+	role, found, err := s.d.Sessions.FindRole(ctx, ref)
 	if err != nil {
 		return SAMLSession{}, err
 	}

@@ -88,7 +88,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	if in.ProviderID != "" {
 		return WebIdentitySession{}, awserr.New("InvalidParameterValue", http.StatusBadRequest, "ProviderId is only used with OAuth 2.0 access tokens from www.amazon.com or graph.facebook.com, which Latchkey cannot verify offline; register the issuer as an OpenID Connect provider instead.")
 	}
-	account, _, _, ok := ParseRoleARN(in.RoleARN)
+	ref, ok := session.ParseRoleARN(in.RoleARN)
 	if !ok {
 		return WebIdentitySession{}, validation("Request ARN is invalid")
 	}
@@ -98,12 +98,12 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	if s.d.Cognito != nil && s.d.Cognito.IsCognitoToken(in.Token) {
 		claims, err = s.d.Cognito.VerifyCognitoToken(ctx, in.Token)
 	} else {
-		claims, raw, err = s.verifyOIDC(ctx, account, in.Token)
+		claims, raw, err = s.verifyOIDC(ctx, ref.Account, in.Token)
 	}
 	if err != nil {
 		return WebIdentitySession{}, err
 	}
-	role, found, err := s.d.Sessions.FindRole(ctx, in.RoleARN)
+	role, found, err := s.d.Sessions.FindRole(ctx, ref)
 	if err != nil {
 		return WebIdentitySession{}, err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/quicksight"
 	"github.com/latchkey/latchkey/internal/server"
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
 	"github.com/latchkey/latchkey/internal/sts"
@@ -141,13 +142,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		logger.Info("bound the trust policies of roles stored without principal ids", "roles", n)
 	}
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
-	stsSvc := &sts.Service{Store: st, Roles: st, Engine: engine, Issuer: &sts.Issuer{Sealer: sealer, IDs: ids.Default}, MFA: iamSvc, Orgs: st, Messages: mk, Now: now,
-		Tokens: a.Issuer, Outbound: st, Providers: st, SAMLRecipients: recipients, SAMLAudiences: audiences, WebIdentity: oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial})}
-	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, STS: stsSvc, Verifier: stsSvc.WebIdentity,
-		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
-	stsSvc.CognitoIssuer = cfg.CognitoIssuer
-	stsSvc.CognitoPool = cognitoSvc.CognitoPool
+	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
 	quicksightSvc := &quicksight.Service{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now}
+	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial})
+	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
+		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
+	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
+		Providers: st, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
+		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		st.Close()

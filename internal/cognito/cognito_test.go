@@ -2,6 +2,7 @@ package cognito
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/token"
 )
 
 var ctx = context.Background()
@@ -353,15 +355,26 @@ func TestClassicFlowTokens(t *testing.T) {
 	if amr := claims["amr"].([]any); len(amr) != 1 || amr[0] != "unauthenticated" {
 		t.Fatalf("amr %v", amr)
 	}
-	account, ok, err := f.svc.CognitoPool(ctx, p.ID)
-	if err != nil || !ok {
+	classic := f.svc.ClassicFlow()
+	if !classic.IsCognitoToken(tok.Token) {
+		t.Fatal("the pool's token is not routed to the classic flow")
+	}
+	verified, err := classic.VerifyCognitoToken(ctx, tok.Token)
+	if err != nil {
 		t.Fatalf("classic flow not allowed by default: %v", err)
 	}
-	if account != p.AccountID {
-		t.Fatalf("pool account %q, want %q", account, p.AccountID)
+	if verified.Identity.HomeAccount != p.AccountID || verified.Audience != p.ID || verified.Subject != guest {
+		t.Fatalf("pool account %q, want %q (%+v)", verified.Identity.HomeAccount, p.AccountID, verified)
 	}
-	if account, ok, err := f.svc.CognitoPool(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); ok || account != "" || err != nil {
-		t.Fatalf("unknown pool: account %q, classic flow %v, %v", account, ok, err)
+	unknown, err := f.svc.Tokens.Sign(ctx, token.RS256, map[string]any{"iss": testIssuer, "aud": "us-east-1:00000000-0000-4000-8000-000000000000", "sub": guest,
+		"iat": f.now.Unix(), "exp": f.now.Add(time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := classic.VerifyCognitoToken(ctx, unknown); err == nil {
+		t.Fatal("unknown pool: classic flow allowed")
+	} else {
+		wantCode(t, err, "InvalidIdentityToken")
 	}
 	no := false
 	if _, err := f.svc.UpdateIdentityPool(ctx, f.root, PoolInput{ID: p.ID, Name: "app", AllowUnauthenticated: true, AllowClassicFlow: &no}); err != nil {
@@ -371,8 +384,10 @@ func TestClassicFlowTokens(t *testing.T) {
 	if ae := wantCode(t, err, "InvalidParameterException"); ae.Message != msgClassicDisabled {
 		t.Fatal(ae.Message)
 	}
-	if _, ok, _ := f.svc.CognitoPool(ctx, p.ID); ok {
+	if _, err := classic.VerifyCognitoToken(ctx, tok.Token); err == nil {
 		t.Fatal("classic flow still allowed")
+	} else {
+		wantCode(t, err, "InvalidIdentityToken")
 	}
 	_, err = f.svc.GetOpenIdToken(ctx, "us-east-1:00000000-0000-4000-8000-000000000000", nil)
 	wantCode(t, err, "ResourceNotFoundException")
@@ -689,8 +704,15 @@ func TestStoreFailures(t *testing.T) {
 	f.svc.Store = brokenStore{f.st, fmt.Errorf("dial: %w", store.ErrUnavailable)}
 	_, err = f.svc.DescribeIdentityPool(ctx, f.root, "us-east-1:00000000-0000-4000-8000-000000000000")
 	wantOutage(t, err)
-	if _, ok, err := f.svc.CognitoPool(ctx, "us-east-1:00000000-0000-4000-8000-000000000000"); err == nil || ok {
+	tok, err := f.svc.Tokens.Sign(ctx, token.RS256, map[string]any{"iss": testIssuer, "aud": "us-east-1:00000000-0000-4000-8000-000000000000",
+		"sub": "us-east-1:00000000-0000-4000-8000-000000000001", "exp": f.now.Add(time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.ClassicFlow().VerifyCognitoToken(ctx, tok); err == nil {
 		t.Fatal("a store failure allowed the classic flow")
+	} else if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("the store's failure is not the cause: %v", err)
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
-	"github.com/latchkey/latchkey/internal/sts"
+	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // CredentialsInput is the GetCredentialsForIdentity request.
@@ -19,13 +20,14 @@ type CredentialsInput struct {
 // IdentityCredentials is GetCredentialsForIdentity's answer.
 type IdentityCredentials struct {
 	IdentityID  string
-	Credentials sts.Credentials
+	Credentials session.Credentials
 	RoleARN     string
 }
 
 // GetCredentialsForIdentity is the enhanced flow: verify the logins, choose the role (default
-// roles and role mappings), and have STS assume it as cognito-identity.amazonaws.com with session
-// name CognitoIdentityCredentials. STS refusing the role is InvalidIdentityPoolConfigurationException.
+// roles and role mappings), and assume it as cognito-identity.amazonaws.com with session name
+// CognitoIdentityCredentials. The role refusing the identity is
+// InvalidIdentityPoolConfigurationException.
 func (s *Service) GetCredentialsForIdentity(ctx context.Context, in CredentialsInput) (IdentityCredentials, error) {
 	id, p, err := s.publicIdentity(ctx, in.IdentityID)
 	if err != nil {
@@ -93,23 +95,63 @@ func (s *Service) GetCredentialsForIdentity(ctx context.Context, in CredentialsI
 			}
 		}
 	}
-	var sessionTags []sts.SessionTag
+	creds, err := s.assumeForIdentity(ctx, enhancedRequest{roleARN: role, pool: p, identityID: id.ID, amr: amr, tags: sortedTags(tags)})
+	if err != nil {
+		return IdentityCredentials{}, err
+	}
+	return IdentityCredentials{IdentityID: id.ID, Credentials: creds, RoleARN: role}, nil
+}
+
+func sortedTags(tags map[string]string) []session.Tag {
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var out []session.Tag
 	for _, k := range keys {
-		sessionTags = append(sessionTags, principal.Tag{Key: k, Value: tags[k]})
+		out = append(out, principal.Tag{Key: k, Value: tags[k]})
 	}
-	creds, err := s.STS.AssumeRoleForCognito(ctx, sts.CognitoRequest{RoleARN: role, PoolID: p.ID, PoolAccount: p.AccountID, IdentityID: id.ID, AMR: amr, Tags: sessionTags})
+	return out
+}
+
+// enhancedRequest is the role session the enhanced flow asks for on an identity's behalf.
+type enhancedRequest struct {
+	roleARN    string
+	pool       store.IdentityPool
+	identityID string
+	amr        []string
+	tags       []session.Tag
+}
+
+// assumeForIdentity is the AssumeRoleWithWebIdentity the enhanced flow makes on the identity's
+// behalf: the role's trust policy must allow cognito-identity.amazonaws.com with the pool's aud
+// (and amr, for a role of another account). The role refusing it, or not existing, is
+// InvalidIdentityPoolConfigurationException; a failure of the service is answered as it is.
+func (s *Service) assumeForIdentity(ctx context.Context, r enhancedRequest) (session.Credentials, error) {
+	ref, ok := session.ParseRoleARN(r.roleARN)
+	if !ok {
+		return session.Credentials{}, invalidConfig(session.Validation("Request ARN is invalid"))
+	}
+	role, found, err := s.Sessions.FindRole(ctx, ref)
+	if err != nil {
+		return session.Credentials{}, err
+	}
+	if !found {
+		return session.Credentials{}, invalidConfig(session.FederatedDenied(opWebIdentity))
+	}
+	id := poolIdentity(r.pool.AccountID)
+	rs, err := s.Sessions.AssumeRole(ctx, session.Request{
+		Action: opWebIdentity, Federated: &id, Role: role, SessionName: CognitoSessionName,
+		Tags: r.tags, TagsUnconditioned: true, Condition: poolCondition(r.pool.ID, r.identityID, r.amr),
+	})
 	if err != nil {
 		if ae, ok := awserr.As(err); ok && ae.HTTPStatus >= 500 {
-			return IdentityCredentials{}, err
+			return session.Credentials{}, err
 		}
-		return IdentityCredentials{}, invalidConfig(err)
+		return session.Credentials{}, invalidConfig(err)
 	}
-	return IdentityCredentials{IdentityID: id.ID, Credentials: creds, RoleARN: role}, nil
+	return rs.Credentials, nil
 }
 
 // mergeAMR joins the amr of a Cognito token with that of further logins, without repeats.

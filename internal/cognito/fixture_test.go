@@ -21,7 +21,6 @@ import (
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/sts"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -124,29 +123,6 @@ func (v fakeVerifier) Verify(_ context.Context, tok string, lookup func(iss stri
 	return &oidc.Claims{Issuer: iss, Subject: sub, Audience: []string{aud}, Raw: claims}, nil
 }
 
-// fakeSTS records the requests and refuses the roles in deny.
-type fakeSTS struct {
-	mu   sync.Mutex
-	reqs []sts.CognitoRequest
-	deny map[string]bool
-}
-
-func (f *fakeSTS) AssumeRoleForCognito(_ context.Context, r sts.CognitoRequest) (sts.Credentials, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.reqs = append(f.reqs, r)
-	if f.deny[r.RoleARN] {
-		return sts.Credentials{}, awserr.New("AccessDenied", http.StatusForbidden, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
-	}
-	return sts.Credentials{AccessKeyID: "ASIAFAKE", SecretAccessKey: "secret", SessionToken: "tok", Expiration: time.Unix(1900000000, 0)}, nil
-}
-
-func (f *fakeSTS) last() sts.CognitoRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.reqs[len(f.reqs)-1]
-}
-
 const (
 	testAccount = "123456789012"
 	testIssuer  = "https://cognito-identity.amazonaws.com"
@@ -176,7 +152,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{st: openTestStore(t), authz: &fakeAuthz{deny: map[string]bool{}}, sts: &fakeSTS{deny: map[string]bool{}}, now: time.Unix(1800000000, 0)}
 	f.st.addOIDCProvider(store.OIDCProvider{AccountID: testAccount, ARN: oidcARN, URL: oidcURL, ClientIDs: []string{"app-client"}})
 	clock := func() time.Time { return f.now }
-	f.svc = &Service{Store: f.st, Authz: f.authz, Tokens: fakeTokens{key: []byte("k")}, STS: f.sts, Verifier: fakeVerifier{now: clock},
+	f.svc = &Service{Store: f.st, Authz: f.authz, Tokens: fakeTokens{key: []byte("k")}, Sessions: f.sts, Verifier: fakeVerifier{now: clock},
 		Region: "us-east-1", Issuer: testIssuer, Now: clock}
 	f.root = &principal.Principal{Kind: principal.Root, AccountID: testAccount, ARN: "arn:aws:iam::123456789012:root", UserID: testAccount}
 	return f

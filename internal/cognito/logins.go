@@ -2,7 +2,6 @@ package cognito
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/awserr"
-	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/store"
@@ -326,7 +324,7 @@ func (s *Service) verifySAMLLogin(ctx context.Context, arn, response string) (lo
 	if err != nil {
 		return login{}, awserr.InternalError(err)
 	}
-	md, err := parsedMetadata(&s.samlMetadata, prov.MetadataDocument)
+	md, err := s.samlMetadata.Parse(prov.MetadataDocument)
 	if err != nil {
 		return login{}, notAuthorized("Invalid login token. The SAML provider's metadata is no longer valid.")
 	}
@@ -394,13 +392,4 @@ func (s *Service) verifyCognitoToken(ctx context.Context, p store.IdentityPool, 
 		}
 	}
 	return c, nil
-}
-
-// metadataCache keeps parsed IdP metadata by the SHA-256 of its document, so a document is parsed
-// once however many logins it verifies, and a replaced document is parsed afresh. Its zero value
-// holds cache.Bounded's default number of documents.
-type metadataCache = cache.Bounded[[32]byte, *saml.Metadata]
-
-func parsedMetadata(c *metadataCache, doc string) (*saml.Metadata, error) {
-	return c.Get(sha256.Sum256([]byte(doc)), func() (*saml.Metadata, error) { return saml.ParseMetadata(doc) })
 }

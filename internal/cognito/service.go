@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/latchkey/latchkey/internal/federation/saml"
 	"net/http"
 	"strings"
 	"time"
@@ -15,8 +16,8 @@ import (
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/sts"
 )
 
 // Quotas and defaults: "Quotas in Amazon Cognito" (identity pools per account and region, user
@@ -40,7 +41,13 @@ const (
 
 // CognitoProvider is the Logins key of a token this service issued, and the federated principal
 // roles trust for Cognito identities.
-const CognitoProvider = sts.CognitoProvider
+const CognitoProvider = "cognito-identity.amazonaws.com"
+
+// CognitoSessionName is the session name of enhanced-flow credentials, as AWS names them.
+const CognitoSessionName = "CognitoIdentityCredentials"
+
+// opWebIdentity is the action both flows' role sessions are checked for.
+const opWebIdentity = "sts:AssumeRoleWithWebIdentity"
 
 // Store is the part of the store the service uses: its own aggregate and the IAM identity
 // providers pools refer to.
@@ -61,9 +68,10 @@ type WebIdentityVerifier interface {
 	Verify(ctx context.Context, token string, lookup func(iss string) (oidc.Provider, bool)) (*oidc.Claims, error)
 }
 
-// RoleAssumer is STS's internal AssumeRoleWithWebIdentity of the enhanced flow.
-type RoleAssumer interface {
-	AssumeRoleForCognito(ctx context.Context, r sts.CognitoRequest) (sts.Credentials, error)
+// RoleSessions reads roles and mints the enhanced flow's role sessions (session.Service).
+type RoleSessions interface {
+	FindRole(ctx context.Context, ref session.RoleRef) (store.Role, bool, error)
+	AssumeRole(ctx context.Context, r session.Request) (session.RoleSession, error)
 }
 
 // Service is the Cognito Identity domain service.
@@ -71,7 +79,7 @@ type Service struct {
 	Store    Store
 	Authz    authz.Authorizer
 	Tokens   TokenIssuer
-	STS      RoleAssumer
+	Sessions RoleSessions
 	Verifier WebIdentityVerifier
 	// Region is the region of signed calls whose context carries none (authz.Info); a signed
 	// call's own region is the region of its signature's credential scope.
@@ -85,7 +93,7 @@ type Service struct {
 	// NewID returns a lowercase GUID; nil uses random UUIDs.
 	NewID func() string
 
-	samlMetadata metadataCache
+	samlMetadata saml.MetadataCache
 }
 
 func (s *Service) now() time.Time {
@@ -315,22 +323,6 @@ func listLimit(n int) int {
 		return DefaultListResults
 	}
 	return n
-}
-
-// CognitoPool is what STS needs to know of an identity pool, read once (sts.Service.CognitoPool):
-// the account that owns it, and whether its tokens may be used directly with
-// AssumeRoleWithWebIdentity, which a pool that never set AllowClassicFlow allows (as AWS observed
-// behaviour shows). An unknown pool is "" and false: STS treats it as another account's and
-// refuses its tokens. Store errors are returned as they are, for STS to answer in its own codes.
-func (s *Service) CognitoPool(ctx context.Context, poolID string) (account string, classicFlow bool, err error) {
-	p, err := s.Store.GetIdentityPool(ctx, poolID)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	return p.AccountID, p.AllowClassicFlow == nil || *p.AllowClassicFlow, nil
 }
 
 func awsErr(code, format string, args ...any) *awserr.Error {

@@ -9,7 +9,6 @@ import (
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/sts"
 )
 
 // IdentityContextInput is GetIdentityContext's request. Exactly one of UserName, Email and
@@ -128,7 +127,7 @@ func (s *Service) GetIdentityContext(ctx context.Context, caller *principal.Prin
 		return "", err
 	}
 	ic := principal.IdentityContext{AccountID: u.AccountID, Namespace: u.Namespace, UserARN: resource, PrincipalID: u.PrincipalID, Region: region, Expires: exp}
-	tok, err := s.Tokens.Sign(ctx, "ES384", sts.QuickSightContextClaims(ic, now, s.newID()))
+	tok, err := s.Tokens.Sign(ctx, "ES384", ContextClaims(ic, now, s.newID()))
 	if err != nil {
 		return "", awserr.InternalError(err)
 	}

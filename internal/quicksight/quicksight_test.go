@@ -14,7 +14,6 @@ import (
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
-	"github.com/latchkey/latchkey/internal/sts"
 )
 
 // testStore is the real SQLite store (which passes the store conformance suite). beforeUpdate,
@@ -140,7 +139,7 @@ func TestRegisterAndIdentityContext(t *testing.T) {
 		t.Fatalf("GetIdentityContext: %v", err)
 	}
 	c := sig.claims
-	if c["typ"] != sts.QuickSightContextType || c["acct"] != acct || c["arn"] != u.ARN || c["ns"] != "default" || c["pid"] != u.PrincipalID ||
+	if c["typ"] != ContextType || c["acct"] != acct || c["arn"] != u.ARN || c["ns"] != "default" || c["pid"] != u.PrincipalID ||
 		c["rgn"] != "us-east-1" || c["exp"] != now.Add(ContextTTL).Unix() {
 		t.Fatalf("claims = %v", c)
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"net/http"
 	"regexp"
-	"time"
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/session"
 )
 
 // RootTaskPolicies are the only task policies AssumeRoot accepts (STS API Reference, AssumeRoot,
@@ -45,13 +45,13 @@ func (s *Service) AssumeRoot(ctx context.Context, caller *principal.Principal, t
 	if !RootTaskPolicies[taskPolicy] {
 		return Credentials{}, "", validation("TaskPolicyArn must be one of the root task policies arn:aws:iam::aws:policy/root-task/….")
 	}
-	if err := s.Engine.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:AssumeRoot", Resource: resource, ResourceAccount: caller.AccountID,
+	if err := s.d.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:AssumeRoot", Resource: resource, ResourceAccount: caller.AccountID,
 		Context: map[string][]string{"sts:TaskPolicyArn": {taskPolicy}}}); err != nil {
 		return Credentials{}, "", err
 	}
-	mgmt, err := s.Orgs.ManagementAccount(ctx, member)
+	mgmt, err := s.d.Orgs.ManagementAccount(ctx, member)
 	if err != nil {
-		return Credentials{}, "", s.storeErr(err)
+		return Credentials{}, "", awserr.InternalError(err)
 	}
 	if mgmt == "" || mgmt != caller.AccountID {
 		return Credentials{}, "", awserr.New("AccessDenied", http.StatusForbidden, "User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because the account is not a member of the caller's organization", caller.ARN, resource)
@@ -60,21 +60,9 @@ func (s *Service) AssumeRoot(ctx context.Context, caller *principal.Principal, t
 	if durationSeconds != nil {
 		duration = *durationSeconds
 	}
-	now := s.now()
-	p := &principal.Principal{
-		Kind:           principal.Root,
-		AccountID:      member,
-		ARN:            resource,
-		UserID:         member,
-		Expires:        now.Add(time.Duration(duration) * time.Second).Truncate(time.Second),
-		IssuedAt:       now,
-		Source:         "AssumeRoot",
-		TaskPolicyARN:  taskPolicy,
-		SourceIdentity: caller.SourceIdentity,
-	}
-	creds, err := s.Issuer.Issue(ctx, p)
+	creds, err := s.d.Sessions.RootSession(ctx, session.RootRequest{Member: member, TaskPolicyARN: taskPolicy, SourceIdentity: caller.SourceIdentity, DurationSeconds: duration})
 	if err != nil {
-		return Credentials{}, "", awserr.InternalError(err)
+		return Credentials{}, "", err
 	}
 	return creds, caller.SourceIdentity, nil
 }

@@ -1,8 +1,12 @@
 // Package sts is the STS domain service: who the caller is (GetCallerIdentity, GetAccessKeyInfo),
-// and every operation that mints temporary credentials — AssumeRole (with role chaining, session
-// tags, source identity and QuickSight ProvidedContexts), AssumeRoleWithWebIdentity (upstream OIDC
-// issuers and Cognito identity tokens), AssumeRoleWithSAML, GetSessionToken, GetFederationToken,
-// AssumeRoot — plus GetWebIdentityToken and DecodeAuthorizationMessage. Every AssumeRole* call
-// passes the role's trust policy, bound to the unique ids of the principals it names, as a gate
-// that the caller's own policies cannot open; it never sees HTTP.
+// and the front doors of every operation that mints temporary credentials — AssumeRole (with
+// role chaining, session tags, source identity and QuickSight ProvidedContexts),
+// AssumeRoleWithWebIdentity (upstream OIDC issuers, and Cognito identity tokens routed to the
+// Cognito service's verifier), AssumeRoleWithSAML, GetSessionToken, GetFederationToken,
+// AssumeRoot — plus GetWebIdentityToken and DecodeAuthorizationMessage. STS verifies the caller
+// (token, assertion, MFA facts, provided contexts through the QuickSight verifier), reads the
+// role and hands the request to the session package, which applies the caps and the trust gate,
+// builds the principal and seals it; STS re-implements none of those steps. It imports neither
+// cognito nor quicksight: it declares the interfaces it needs (CognitoTokens, ContextVerifier),
+// which the application wires. It never sees HTTP.
 package sts

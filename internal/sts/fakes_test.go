@@ -10,11 +10,14 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/quicksight"
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
 )
@@ -269,6 +272,29 @@ type fixture struct {
 	st       *memStore
 	verifier *fakeVerifier
 	sealer   *token.Sealer
+	tokens   *token.Issuer
+	classic  *cognito.ClassicFlow
+	pools    *poolReader
+}
+
+// poolReader reads the store's identity pools (a known pool allows the classic flow), unless a
+// test sets read.
+type poolReader struct {
+	st   *memStore
+	read func(ctx context.Context, id string) (store.IdentityPool, error)
+}
+
+func (p *poolReader) GetIdentityPool(ctx context.Context, id string) (store.IdentityPool, error) {
+	if p.read != nil {
+		return p.read(ctx, id)
+	}
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	account, ok := p.st.pools[id]
+	if !ok {
+		return store.IdentityPool{}, store.ErrNotFound
+	}
+	return store.IdentityPool{ID: id, AccountID: account}, nil
 }
 
 // newFixture builds the service on the in-memory store with the real authz engine, sealer and
@@ -287,14 +313,11 @@ func newFixture(t *testing.T) *fixture {
 		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
 		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384})}
 	v := &fakeVerifier{}
-	svc := &Service{Roles: st, Engine: &authz.Engine{Source: st, Now: now}, Issuer: &Issuer{Sealer: sealer, IDs: ids.Default}, MFA: fakeMFA{},
-		Tokens: tokens, Providers: st, WebIdentity: v, CognitoIssuer: cognitoIssuer, Now: now,
-		CognitoPool: func(_ context.Context, pool string) (string, bool, error) {
-			st.mu.Lock()
-			defer st.mu.Unlock()
-			account, ok := st.pools[pool]
-			return account, ok, nil
-		}}
+	sessions := session.New(session.Deps{Store: st, Engine: &authz.Engine{Source: st, Now: now}, MFA: fakeMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
+	pools := &poolReader{st: st}
+	classic := &cognito.ClassicFlow{Tokens: tokens, Pools: pools, Issuer: cognitoIssuer, Now: now}
+	svc := New(Deps{Authz: &authz.Engine{Source: st, Now: now}, Sessions: sessions, IdentityTokens: tokens, Providers: st, WebIdentity: v,
+		Cognito: classic, Contexts: quicksight.ContextVerifier{Tokens: tokens, Now: now}, Now: now})
 	st.putUser(acctA, "AIDABOB", "bob", starDoc)
 	st.putUser(acctA, "AIDADAVE", "dave")
 	st.putUser(acctB, "AIDAEVE", "eve", starDoc)
@@ -303,7 +326,7 @@ func newFixture(t *testing.T) *fixture {
 	st.providers[githubARN] = store.OIDCProvider{AccountID: acctA, ARN: githubARN, URL: githubIssuer, ClientIDs: []string{"sts.amazonaws.com"}}
 	st.pools["us-east-1:pool-a"] = acctA
 	st.pools["us-east-1:pool-b"] = acctB
-	return &fixture{svc: svc, st: st, verifier: v, sealer: sealer}
+	return &fixture{svc: svc, st: st, verifier: v, sealer: sealer, tokens: tokens, classic: classic, pools: pools}
 }
 
 func userCaller(account, id, name string) *principal.Principal {

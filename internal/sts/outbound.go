@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/token"
 )
@@ -51,24 +52,24 @@ func (s *Service) GetWebIdentityToken(ctx context.Context, caller *principal.Pri
 		"sts:DurationSeconds":       {itoa(duration)},
 		"sts:SigningAlgorithm":      {in.SigningAlgorithm},
 	}
-	tagContext(reqCtx, in.Tags, nil)
-	if err := s.Engine.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:GetWebIdentityToken", Resource: "*", Context: reqCtx}); err != nil {
+	session.TagCondition(reqCtx, in.Tags, nil)
+	if err := s.d.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:GetWebIdentityToken", Resource: "*", Context: reqCtx}); err != nil {
 		return "", time.Time{}, err
 	}
 	if len(in.Tags) > 0 {
-		if err := s.Engine.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:TagGetWebIdentityToken", Resource: "*", Context: reqCtx}); err != nil {
+		if err := s.d.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: "sts:TagGetWebIdentityToken", Resource: "*", Context: reqCtx}); err != nil {
 			return "", time.Time{}, err
 		}
 	}
-	if _, err := checkTags(in.Tags, nil, nil); err != nil {
+	if _, err := session.CheckTags(in.Tags, nil, nil); err != nil {
 		return "", time.Time{}, err
 	}
-	f, err := s.Outbound.GetOutboundFederation(ctx, caller.AccountID)
+	f, err := s.d.Outbound.GetOutboundFederation(ctx, caller.AccountID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !f.Enabled) {
 		return "", time.Time{}, awserr.New("OutboundWebIdentityFederationDisabledException", http.StatusForbidden, "Outbound web identity federation is disabled for this account. Enable it with iam:EnableOutboundWebIdentityFederation.")
 	}
 	if err != nil {
-		return "", time.Time{}, s.storeErr(err)
+		return "", time.Time{}, awserr.InternalError(err)
 	}
 	now := s.now()
 	exp := now.Add(time.Duration(duration) * time.Second).Truncate(time.Second)
@@ -106,7 +107,7 @@ func (s *Service) GetWebIdentityToken(ctx context.Context, caller *principal.Pri
 	if b, _ := json.Marshal(claims); len(b) > maxJWTPayload {
 		return "", time.Time{}, awserr.New("JWTPayloadSizeExceededException", http.StatusBadRequest, "The token's claims exceed %d bytes; pass fewer or shorter tags.", maxJWTPayload)
 	}
-	tok, err := s.Tokens.Sign(ctx, in.SigningAlgorithm, claims)
+	tok, err := s.d.IdentityTokens.Sign(ctx, in.SigningAlgorithm, claims)
 	if err != nil {
 		return "", time.Time{}, awserr.InternalError(err)
 	}

@@ -2,17 +2,17 @@ package sts
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/federation/saml"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -70,9 +70,9 @@ type SAMLSession struct {
 	Subject, SubjectType, Issuer, Audience, NameQualifier string
 }
 
-func samlDenied() *awserr.Error {
-	return awserr.New("AccessDenied", http.StatusForbidden, "Not authorized to perform sts:AssumeRoleWithSAML")
-}
+const opSAML = "sts:AssumeRoleWithSAML"
+
+func samlDenied() *awserr.Error { return session.FederatedDenied(opSAML) }
 
 func invalidSAML(format string, args ...any) *awserr.Error {
 	return awserr.New("InvalidIdentityToken", http.StatusBadRequest, format, args...)
@@ -95,33 +95,6 @@ func fromSAML(err error) error {
 	}
 }
 
-// metadataCache keeps parsed IdP metadata by content, so a 10 MB document is parsed once.
-type metadataCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]*saml.Metadata
-}
-
-func (c *metadataCache) get(doc string) (*saml.Metadata, error) {
-	key := sha256.Sum256([]byte(doc))
-	c.mu.Lock()
-	if md, ok := c.m[key]; ok {
-		c.mu.Unlock()
-		return md, nil
-	}
-	c.mu.Unlock()
-	md, err := saml.ParseMetadata(doc)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 256 {
-		c.m = map[[32]byte]*saml.Metadata{}
-	}
-	c.m[key] = md
-	c.mu.Unlock()
-	return md, nil
-}
-
 // SAMLEndpoints returns the Recipient and Audience values STS accepts: AWS's sign-in endpoints and
 // Latchkey's own.
 func SAMLEndpoints(region, issuerURL string) (recipients, audiences []string) {
@@ -136,7 +109,8 @@ func SAMLEndpoints(region, issuerURL string) (recipients, audiences []string) {
 
 // AssumeRoleWithSAML trades a SAML response signed by a registered IdP for a role session.
 func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSession, error) {
-	account, path, name, ok := ParseRoleARN(in.RoleARN)
+	ref, ok := session.ParseRoleARN(in.RoleARN)
+	account := ref.Account
 	if !ok {
 		return SAMLSession{}, validation("Request ARN is invalid")
 	}
@@ -144,18 +118,18 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSes
 	if pm == nil || pm[1] != account {
 		return SAMLSession{}, invalidSAML("Specified provider doesn't exist.")
 	}
-	provider, err := s.Providers.GetSAMLProvider(ctx, in.PrincipalARN)
+	provider, err := s.d.Providers.GetSAMLProvider(ctx, in.PrincipalARN)
 	if errors.Is(err, store.ErrNotFound) {
 		return SAMLSession{}, invalidSAML("Specified provider doesn't exist.")
 	}
 	if err != nil {
-		return SAMLSession{}, s.storeErr(err)
+		return SAMLSession{}, awserr.InternalError(err)
 	}
-	md, err := s.samlMetadata.get(provider.MetadataDocument)
+	md, err := s.samlMetadata.Parse(provider.MetadataDocument)
 	if err != nil {
 		return SAMLSession{}, invalidSAML("The SAML provider's metadata is no longer valid.")
 	}
-	assertion, err := saml.Verify(in.Assertion, md, saml.Options{Now: s.now, Recipients: s.SAMLRecipients, Audiences: s.SAMLAudiences})
+	assertion, err := saml.Verify(in.Assertion, md, saml.Options{Now: s.now, Recipients: s.d.SAMLRecipients, Audiences: s.d.SAMLAudiences})
 	if err != nil {
 		return SAMLSession{}, fromSAML(err)
 	}
@@ -175,35 +149,62 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSes
 	if !samlSessionName.MatchString(sessionName) {
 		return SAMLSession{}, invalidSAML("RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}")
 	}
-	role, err := s.Roles.GetRole(ctx, account, name)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && role.Path != path) {
+	role, found, err := s.d.Sessions.FindRole(ctx, ref)
+	if err != nil {
+		return SAMLSession{}, err
+	}
+	if !found {
 		return SAMLSession{}, samlDenied()
 	}
+	maxDuration, err := s.samlMaxDuration(assertion)
 	if err != nil {
-		return SAMLSession{}, s.storeErr(err)
+		return SAMLSession{}, err
 	}
+	claims, err := samlClaims(assertion, provider, account)
+	if err != nil {
+		return SAMLSession{}, err
+	}
+	rs, err := s.federatedSession(ctx, federatedInput{action: opSAML, role: role, sessionName: sessionName,
+		duration: in.DurationSeconds, maxDuration: maxDuration, policies: in.Session}, &claims)
+	if err != nil {
+		return SAMLSession{}, err
+	}
+	return SAMLSession{RoleSession: rs, Subject: assertion.Subject, SubjectType: claims.Condition["saml:sub_type"][0], Issuer: assertion.Issuer,
+		Audience: assertion.Recipient, NameQualifier: claims.Condition["saml:namequalifier"][0]}, nil
+}
+
+// samlMaxDuration is the cap the assertion sets on the session: its SessionDuration attribute,
+// and the time left before its SessionNotOnOrAfter; 0 when it sets none.
+func (s *Service) samlMaxDuration(assertion *saml.Assertion) (int, error) {
 	maxDuration := 0
-	if v := attrs[samlAttrSessionLength]; len(v) > 0 {
+	if v := assertion.Attributes[samlAttrSessionLength]; len(v) > 0 {
 		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
 		if err != nil || n < 900 || n > 43200 {
-			return SAMLSession{}, invalidSAML("SessionDuration in AuthnResponse must be an integer between 900 and 43200")
+			return 0, invalidSAML("SessionDuration in AuthnResponse must be an integer between 900 and 43200")
 		}
 		maxDuration = n
 	}
 	if assertion.SessionNotOnOrAfter != nil {
 		left := int(assertion.SessionNotOnOrAfter.Sub(s.now()) / time.Second)
 		if left < 1 {
-			return SAMLSession{}, awserr.New("ExpiredTokenException", http.StatusBadRequest, "Response has expired")
+			return 0, awserr.New("ExpiredTokenException", http.StatusBadRequest, "Response has expired")
 		}
 		if maxDuration == 0 || left < maxDuration {
 			maxDuration = left
 		}
 	}
+	return maxDuration, nil
+}
+
+// samlClaims reads what the session takes from a verified assertion: the saml:* condition
+// keys, the principal tags and the source identity.
+func samlClaims(assertion *saml.Assertion, provider store.SAMLProvider, account string) (session.Claims, error) {
+	attrs := assertion.Attributes
 	var sourceIdentity string
 	if v := attrs[samlAttrSourceIdentity]; len(v) > 0 {
 		sourceIdentity = v[0]
-		if !sourceIdentityRe.MatchString(sourceIdentity) || len(sourceIdentity) < 2 || len(sourceIdentity) > 64 || reservedPrefix.MatchString(sourceIdentity) {
-			return SAMLSession{}, invalidSAML("Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\"")
+		if !validSourceIdentity(sourceIdentity) {
+			return session.Claims{}, invalidSAML("Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\"")
 		}
 	}
 	var tags []SessionTag
@@ -212,39 +213,24 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSes
 			tags = append(tags, SessionTag{Key: key, Value: vals[0]})
 		}
 	}
-	transitive := attrs[samlAttrTransitiveKeys]
-
-	qualifier := saml.NameQualifier(assertion.Issuer, account, provider.Name)
-	subType := saml.SubjectType(assertion.SubjectFormat)
-	reqCtx := map[string][]string{
-		"sts:RoleSessionName":   {sessionName},
-		"aws:FederatedProvider": {provider.ARN},
-		"saml:aud":              {assertion.Recipient},
-		"saml:iss":              {assertion.Issuer},
-		"saml:sub":              {assertion.Subject},
-		"saml:sub_type":         {subType},
-		"saml:namequalifier":    {qualifier},
-		"saml:doc":              {account + "/" + provider.Name},
+	cond := map[string][]string{
+		"saml:aud":           {assertion.Recipient},
+		"saml:iss":           {assertion.Issuer},
+		"saml:sub":           {assertion.Subject},
+		"saml:sub_type":      {saml.SubjectType(assertion.SubjectFormat)},
+		"saml:namequalifier": {saml.NameQualifier(assertion.Issuer, account, provider.Name)},
+		"saml:doc":           {account + "/" + provider.Name},
 	}
 	for attr, vals := range attrs {
 		if key, ok := samlKeyAttributes[attr]; ok && len(vals) > 0 {
-			reqCtx[key] = vals
+			cond[key] = vals
 		}
 	}
-	if sourceIdentity != "" {
-		reqCtx["sts:SourceIdentity"] = []string{sourceIdentity}
-	}
-	tagContext(reqCtx, tags, transitive)
-	session, err := s.federatedSession(ctx, federatedRequest{
-		op: "sts:AssumeRoleWithSAML", role: role, providerARN: provider.ARN, sessionName: sessionName,
-		duration: in.DurationSeconds, maxDuration: maxDuration, sessionPolicies: in.Session, tags: tags, transitive: transitive,
-		sourceIdentity: sourceIdentity, context: reqCtx, denied: samlDenied,
-	})
-	if err != nil {
-		return SAMLSession{}, err
-	}
-	return SAMLSession{RoleSession: session, Subject: assertion.Subject, SubjectType: subType, Issuer: assertion.Issuer,
-		Audience: assertion.Recipient, NameQualifier: qualifier}, nil
+	return session.Claims{
+		Identity: session.Identity{ProviderARN: provider.ARN, Kind: principal.SAMLUser},
+		Subject:  assertion.Subject, Audience: assertion.Recipient, Condition: cond,
+		Tags: tags, TransitiveTagKeys: attrs[samlAttrTransitiveKeys], SourceIdentity: sourceIdentity,
+	}, nil
 }
 
 // rolePairListed reports whether "<role>,<provider>" (in either order) is among the Role values.

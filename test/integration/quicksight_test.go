@@ -19,7 +19,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/latchkey/latchkey/internal/principal"
-	lksts "github.com/latchkey/latchkey/internal/sts"
+	lkqs "github.com/latchkey/latchkey/internal/quicksight"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -163,7 +163,7 @@ func TestQuickSightIdentityEnhancedSession(t *testing.T) {
 	wantAPIError(t, err, "ValidationError", 400)
 
 	sign := func(ic principal.IdentityContext, typ string) string {
-		claims := lksts.QuickSightContextClaims(ic, time.Now(), "test")
+		claims := lkqs.ContextClaims(ic, time.Now(), "test")
 		if typ != "" {
 			claims["typ"] = typ
 		}

@@ -237,66 +237,84 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 		out.IsRoot = true
 	}
 	if ownerID != "" {
-		inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
-		if err != nil {
+		if err := e.loadOwned(ctx, kind, ownerID, boundary, &out); err != nil {
 			return out, err
-		}
-		for _, ip := range inline {
-			pol, err := e.Parse(string(kind)+":"+ip.PolicyName, ip.Document, policy.Identity)
-			if err != nil {
-				continue // stored documents were validated on write; never let one grant if it no longer parses
-			}
-			out.Identity = append(out.Identity, pol)
-		}
-		atts, err := e.Source.ListAttachments(ctx, kind, ownerID)
-		if err != nil {
-			return out, err
-		}
-		for _, a := range atts {
-			pol, err := e.managed(ctx, a.PolicyARN)
-			if err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					continue
-				}
-				return out, err
-			}
-			out.Identity = append(out.Identity, pol)
-		}
-		if boundary != "" {
-			pol, err := e.managed(ctx, boundary)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return out, err
-			}
-			if pol == nil {
-				// A boundary that cannot be read allows nothing (fail closed).
-				pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
-			}
-			out.Boundary = pol
 		}
 	}
 	if p.HasSessionPolicies || p.TaskPolicyARN != "" {
-		out.HasSession = true
-		if p.SessionPolicy != "" {
-			pol, err := e.Parse("session", p.SessionPolicy, policy.Identity)
-			if err == nil {
-				out.Session = append(out.Session, pol)
-			}
-		}
-		arns := p.SessionPolicyARNs
-		if p.TaskPolicyARN != "" {
-			arns = append(append([]string{}, arns...), p.TaskPolicyARN)
-		}
-		for _, arn := range arns {
-			pol, err := e.managed(ctx, arn)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return out, err
-			}
-			if pol != nil {
-				out.Session = append(out.Session, pol)
-			}
+		if err := e.loadSession(ctx, p, &out); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
+}
+
+// loadOwned adds the identity policies (inline and attached) of a stored user or role, and its
+// permissions boundary, to out.
+func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerID, boundary string, out *PrincipalPolicies) error {
+	inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, ip := range inline {
+		pol, err := e.Parse(string(kind)+":"+ip.PolicyName, ip.Document, policy.Identity)
+		if err != nil {
+			continue // stored documents were validated on write; never let one grant if it no longer parses
+		}
+		out.Identity = append(out.Identity, pol)
+	}
+	atts, err := e.Source.ListAttachments(ctx, kind, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, a := range atts {
+		pol, err := e.managed(ctx, a.PolicyARN)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			return err
+		}
+		out.Identity = append(out.Identity, pol)
+	}
+	if boundary != "" {
+		pol, err := e.managed(ctx, boundary)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if pol == nil {
+			// A boundary that cannot be read allows nothing (fail closed).
+			pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
+		}
+		out.Boundary = pol
+	}
+	return nil
+}
+
+// loadSession adds the session policies a session token carries (inline, by ARN, and an
+// AssumeRoot task policy) to out.
+func (e *Engine) loadSession(ctx context.Context, p *principal.Principal, out *PrincipalPolicies) error {
+	out.HasSession = true
+	if p.SessionPolicy != "" {
+		pol, err := e.Parse("session", p.SessionPolicy, policy.Identity)
+		if err == nil {
+			out.Session = append(out.Session, pol)
+		}
+	}
+	arns := p.SessionPolicyARNs
+	if p.TaskPolicyARN != "" {
+		arns = append(append([]string{}, arns...), p.TaskPolicyARN)
+	}
+	for _, arn := range arns {
+		pol, err := e.managed(ctx, arn)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if pol != nil {
+			out.Session = append(out.Session, pol)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) managed(ctx context.Context, arn string) (*policy.Policy, error) {

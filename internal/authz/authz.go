@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -85,31 +85,44 @@ type Engine struct {
 	Source PolicySource
 	Now    func() time.Time
 	// CacheTTL bounds how long this node may use a principal's policies after another node
-	// changed them (changes made through this node invalidate at once). Default 5 s.
+	// changed them (changes made through this node invalidate at once). Default 5 s; read when
+	// the engine is first used.
 	CacheTTL time.Duration
 	// Messages, when set, seals an encoded authorization message into every denial.
 	Messages *keys.MasterKey
 
-	mu     sync.Mutex
-	parsed map[[32]byte]*policy.Policy
-	loaded map[string]cachedPolicies
+	// initCaches sizes the caches and binds them to CacheTTL and Now on first use, since the
+	// engine is built as a struct literal and tests set Now after building it.
+	initCaches sync.Once
+	// parsed holds parsed documents by content; documents are immutable once stored, so it
+	// needs no TTL.
+	parsed cache.Bounded[[32]byte, *policy.Policy]
+	// loaded holds each principal's policies for CacheTTL.
+	loaded cache.Bounded[string, PrincipalPolicies]
 }
 
-type cachedPolicies struct {
-	at time.Time
-	pp PrincipalPolicies
-}
+const (
+	loadedCacheSize = 10000
+	parsedCacheSize = 4096
+	defaultCacheTTL = 5 * time.Second
+)
 
-const loadedCacheSize = 10000
+func (e *Engine) caches() *Engine {
+	e.initCaches.Do(func() {
+		ttl := e.CacheTTL
+		if ttl == 0 {
+			ttl = defaultCacheTTL
+		}
+		e.parsed.Max = parsedCacheSize
+		e.loaded.Max, e.loaded.TTL, e.loaded.Now = loadedCacheSize, ttl, e.now
+	})
+	return e
+}
 
 // InvalidateAll forgets every cached principal's policies (IAM wrote something).
 func (e *Engine) InvalidateAll() {
-	e.mu.Lock()
-	e.loaded = nil
-	e.mu.Unlock()
+	e.caches().loaded.Clear()
 }
-
-const parsedCacheSize = 4096
 
 // Parse parses a stored document once; documents are immutable once stored, so the cache is keyed
 // by content and never goes stale.
@@ -120,23 +133,7 @@ func (e *Engine) Parse(id, doc string, kind policy.Kind) (*policy.Policy, error)
 
 // cachedPolicy returns the parsed policy cached under key, building and caching it on a miss.
 func (e *Engine) cachedPolicy(key [32]byte, build func() (*policy.Policy, error)) (*policy.Policy, error) {
-	e.mu.Lock()
-	if p, ok := e.parsed[key]; ok {
-		e.mu.Unlock()
-		return p, nil
-	}
-	e.mu.Unlock()
-	p, err := build()
-	if err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	if e.parsed == nil || len(e.parsed) >= parsedCacheSize {
-		e.parsed = map[[32]byte]*policy.Policy{}
-	}
-	e.parsed[key] = p
-	e.mu.Unlock()
-	return p, nil
+	return e.caches().parsed.Get(key, build)
 }
 
 // TrustPolicy returns a role's trust policy bound to the principals it was saved with: users,
@@ -191,29 +188,7 @@ type PrincipalPolicies struct {
 
 // Load collects the caller's identity, boundary and session policies, through a short cache.
 func (e *Engine) Load(ctx context.Context, p *principal.Principal) (PrincipalPolicies, error) {
-	ttl := e.CacheTTL
-	if ttl == 0 {
-		ttl = 5 * time.Second
-	}
-	key := cacheKey(p)
-	now := e.now()
-	e.mu.Lock()
-	if c, ok := e.loaded[key]; ok && now.Sub(c.at) < ttl {
-		e.mu.Unlock()
-		return c.pp, nil
-	}
-	e.mu.Unlock()
-	pp, err := e.load(ctx, p)
-	if err != nil {
-		return pp, err
-	}
-	e.mu.Lock()
-	if e.loaded == nil || len(e.loaded) >= loadedCacheSize {
-		e.loaded = map[string]cachedPolicies{}
-	}
-	e.loaded[key] = cachedPolicies{at: now, pp: pp}
-	e.mu.Unlock()
-	return pp, nil
+	return e.caches().loaded.Get(cacheKey(p), func() (PrincipalPolicies, error) { return e.load(ctx, p) })
 }
 
 // cacheKey identifies everything Load reads: the principal's stored entity and its session policies.
@@ -262,66 +237,84 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 		out.IsRoot = true
 	}
 	if ownerID != "" {
-		inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
-		if err != nil {
+		if err := e.loadOwned(ctx, kind, ownerID, boundary, &out); err != nil {
 			return out, err
-		}
-		for _, ip := range inline {
-			pol, err := e.Parse(string(kind)+":"+ip.PolicyName, ip.Document, policy.Identity)
-			if err != nil {
-				continue // stored documents were validated on write; never let one grant if it no longer parses
-			}
-			out.Identity = append(out.Identity, pol)
-		}
-		atts, err := e.Source.ListAttachments(ctx, kind, ownerID)
-		if err != nil {
-			return out, err
-		}
-		for _, a := range atts {
-			pol, err := e.managed(ctx, a.PolicyARN)
-			if err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					continue
-				}
-				return out, err
-			}
-			out.Identity = append(out.Identity, pol)
-		}
-		if boundary != "" {
-			pol, err := e.managed(ctx, boundary)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return out, err
-			}
-			if pol == nil {
-				// A boundary that cannot be read allows nothing (fail closed).
-				pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
-			}
-			out.Boundary = pol
 		}
 	}
 	if p.HasSessionPolicies || p.TaskPolicyARN != "" {
-		out.HasSession = true
-		if p.SessionPolicy != "" {
-			pol, err := e.Parse("session", p.SessionPolicy, policy.Identity)
-			if err == nil {
-				out.Session = append(out.Session, pol)
-			}
-		}
-		arns := p.SessionPolicyARNs
-		if p.TaskPolicyARN != "" {
-			arns = append(append([]string{}, arns...), p.TaskPolicyARN)
-		}
-		for _, arn := range arns {
-			pol, err := e.managed(ctx, arn)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return out, err
-			}
-			if pol != nil {
-				out.Session = append(out.Session, pol)
-			}
+		if err := e.loadSession(ctx, p, &out); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
+}
+
+// loadOwned adds the identity policies (inline and attached) of a stored user or role, and its
+// permissions boundary, to out.
+func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerID, boundary string, out *PrincipalPolicies) error {
+	inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, ip := range inline {
+		pol, err := e.Parse(string(kind)+":"+ip.PolicyName, ip.Document, policy.Identity)
+		if err != nil {
+			continue // stored documents were validated on write; never let one grant if it no longer parses
+		}
+		out.Identity = append(out.Identity, pol)
+	}
+	atts, err := e.Source.ListAttachments(ctx, kind, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, a := range atts {
+		pol, err := e.managed(ctx, a.PolicyARN)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			return err
+		}
+		out.Identity = append(out.Identity, pol)
+	}
+	if boundary != "" {
+		pol, err := e.managed(ctx, boundary)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if pol == nil {
+			// A boundary that cannot be read allows nothing (fail closed).
+			pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
+		}
+		out.Boundary = pol
+	}
+	return nil
+}
+
+// loadSession adds the session policies a session token carries (inline, by ARN, and an
+// AssumeRoot task policy) to out.
+func (e *Engine) loadSession(ctx context.Context, p *principal.Principal, out *PrincipalPolicies) error {
+	out.HasSession = true
+	if p.SessionPolicy != "" {
+		pol, err := e.Parse("session", p.SessionPolicy, policy.Identity)
+		if err == nil {
+			out.Session = append(out.Session, pol)
+		}
+	}
+	arns := p.SessionPolicyARNs
+	if p.TaskPolicyARN != "" {
+		arns = append(append([]string{}, arns...), p.TaskPolicyARN)
+	}
+	for _, arn := range arns {
+		pol, err := e.managed(ctx, arn)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if pol != nil {
+			out.Session = append(out.Session, pol)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) managed(ctx context.Context, arn string) (*policy.Policy, error) {
@@ -447,7 +440,7 @@ func (e *Engine) failure(req Request, err error) error {
 		return Denied(req.Caller, req.Action, req.Resource, "no identity-based policy allows the "+req.Action+" action")
 	}
 	if errors.Is(err, store.ErrUnavailable) {
-		return awserr.New("ServiceUnavailable", http.StatusServiceUnavailable, "Service is unavailable. Please try again.")
+		return awserr.UnavailableError(fmt.Errorf("authorizing %s: %w", req.Action, err))
 	}
 	return awserr.InternalError(fmt.Errorf("authorizing %s: %w", req.Action, err))
 }

@@ -3,5 +3,6 @@
 // and errors as a `__type`/`message` body. The error code is sent both in the body and in the
 // x-amzn-ErrorType header because botocore reads only the former and SDK Go v2 prefers the latter;
 // sending both, always in agreement, is what makes both clients map errors to their typed
-// exceptions. Document encoding itself lives in jsonvalue, shared with the restJson1 codec.
+// exceptions. Document encoding itself lives in jsonvalue and the HTTP framing in httpwire, both
+// shared with the restJson1 codec.
 package jsonrpc

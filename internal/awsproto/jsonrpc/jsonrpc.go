@@ -2,11 +2,11 @@ package jsonrpc
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/awsmodel"
+	"github.com/latchkey/latchkey/internal/awsproto/httpwire"
 	"github.com/latchkey/latchkey/internal/awsproto/jsonvalue"
 )
 
@@ -39,7 +39,7 @@ func Operation(svc *awsmodel.Service, target string) (*awsmodel.Operation, *awse
 // WriteResponse writes a 200 response whose body is out rendered against shape. Operations without
 // output still get "{}" because SDKs parse the body of every 200.
 func WriteResponse(w http.ResponseWriter, shape *awsmodel.Shape, out map[string]any, requestID string) {
-	write(w, http.StatusOK, "", jsonvalue.Encode(shape, out), requestID)
+	httpwire.Write(w, ContentType, http.StatusOK, "", jsonvalue.Encode(shape, out), requestID)
 }
 
 // WriteError writes the awsJson error envelope. Extra fields, which Cognito errors do not model,
@@ -54,21 +54,5 @@ func WriteError(w http.ResponseWriter, e *awserr.Error, requestID string) {
 	b = append(b, jsonvalue.String(e.Message)...)
 	b = jsonvalue.AppendFields(b, e.Fields, "__type", "message")
 	b = append(b, '}')
-	write(w, e.HTTPStatus, e.Code, b, requestID)
-}
-
-func write(w http.ResponseWriter, status int, errorType string, body []byte, requestID string) {
-	h := w.Header()
-	h.Set("Content-Type", ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("x-amzn-RequestId", requestID)
-	if errorType != "" {
-		h.Set("x-amzn-ErrorType", errorType)
-	}
-	// net/http panics on a status outside 100–999; an unset status is a server fault, not a crash.
-	if status < 100 || status > 999 {
-		status = http.StatusInternalServerError
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	httpwire.Write(w, ContentType, e.HTTPStatus, e.Code, b, requestID)
 }

@@ -4,5 +4,6 @@
 // travel as the HTTP status rather than in the body. Routing works on the escaped path because
 // clients percent-encode a "/" inside a label as %2F, and splitting the decoded path would cut
 // such a user name in two. The JSON document encoding is shared with the awsJson1.1 codec through
-// jsonvalue, so both services accept and render values identically.
+// jsonvalue, and the HTTP framing through httpwire, so both services accept and render values,
+// headers and statuses identically.
 package restjson

@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/awsmodel"
+	"github.com/latchkey/latchkey/internal/awsproto/httpwire"
 	"github.com/latchkey/latchkey/internal/awsproto/jsonvalue"
 	"github.com/latchkey/latchkey/internal/awsproto/scalar"
 )
@@ -236,7 +237,7 @@ func WriteResponse(w http.ResponseWriter, op *awsmodel.Operation, out map[string
 			}
 		}
 	}
-	write(w, status, "", jsonvalue.EncodeBody(shape, out), requestID)
+	httpwire.Write(w, ContentType, status, "", jsonvalue.EncodeBody(shape, out), requestID)
 }
 
 func toInt(v any) (int64, bool) {
@@ -284,21 +285,5 @@ func WriteError(w http.ResponseWriter, e *awserr.Error, requestID string) {
 	b = append(b, jsonvalue.String(requestID)...)
 	b = jsonvalue.AppendFields(b, e.Fields, "Message", "RequestId")
 	b = append(b, '}')
-	write(w, e.HTTPStatus, e.Code, b, requestID)
-}
-
-func write(w http.ResponseWriter, status int, errorType string, body []byte, requestID string) {
-	h := w.Header()
-	h.Set("Content-Type", ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("x-amzn-RequestId", requestID)
-	if errorType != "" {
-		h.Set("x-amzn-ErrorType", errorType)
-	}
-	// net/http panics on a status outside 100–999; an unset status is a server fault, not a crash.
-	if status < 100 || status > 999 {
-		status = http.StatusInternalServerError
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	httpwire.Write(w, ContentType, e.HTTPStatus, e.Code, b, requestID)
 }

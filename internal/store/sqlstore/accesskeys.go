@@ -90,23 +90,11 @@ func (s *Store) ListAccessKeys(ctx context.Context, accountID, userID string) ([
 	op := fmt.Sprintf("sqlstore: list access keys of account %q user %q", accountID, userID)
 	filter, filterArgs := ownerFilter(userID)
 	// access_key_id breaks ties so keys created in the same nanosecond still list in a stable order.
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys
+	out, err := queryAll(ctx, s.reads(), scanAccessKey, `SELECT `+accessKeyColumns+` FROM access_keys
 		WHERE account_id = $1 AND `+filter+`
 		ORDER BY created_at, access_key_id`+s.dialect.textOrder,
 		append([]any{accountID}, filterArgs...)...)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.AccessKey
-	for rows.Next() {
-		k, err := scanAccessKey(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil

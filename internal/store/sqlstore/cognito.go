@@ -298,30 +298,15 @@ func (s *Store) ListIdentityPools(ctx context.Context, accountID, region, after 
 		filter = ` AND ` + s.cognitoText("id") + ` >= $4 AND ` + s.cognitoText("id") + ` < $5`
 		args = append(args, lo, hi)
 	}
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityPoolColumns+` FROM identity_pools
+	out, err := queryAll(ctx, s.reads(), scanIdentityPool, `SELECT `+identityPoolColumns+` FROM identity_pools
 		WHERE account_id = $1 AND `+s.cognitoText("id")+` > $2`+filter+`
 		ORDER BY `+s.cognitoText("id")+`
 		LIMIT $3`, args...)
 	if err != nil {
 		return nil, "", s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []store.IdentityPool
-	for rows.Next() {
-		p, err := scanIdentityPool(rows)
-		if err != nil {
-			return nil, "", s.mapErr(op, err, nil)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", s.mapErr(op, err, nil)
-	}
-	if len(out) > limit {
-		out = out[:limit]
-		return out, out[limit-1].ID, nil
-	}
-	return out, "", nil
+	out, next := trimPage(out, limit, func(v store.IdentityPool) string { return v.ID })
+	return out, next, nil
 }
 
 // Identities.
@@ -422,30 +407,15 @@ func (s *Store) ListIdentities(ctx context.Context, poolID string, hideDisabled 
 	if hideDisabled {
 		filter, args = ` AND disabled = $4`, append(args, false)
 	}
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+identityColumns+` FROM identities
+	out, err := queryAll(ctx, s.reads(), scanIdentity, `SELECT `+identityColumns+` FROM identities
 		WHERE pool_id = $1 AND `+s.cognitoText("id")+` > $2`+filter+`
 		ORDER BY `+s.cognitoText("id")+`
 		LIMIT $3`, args...)
 	if err != nil {
 		return nil, "", s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []store.Identity
-	for rows.Next() {
-		i, err := scanIdentity(rows)
-		if err != nil {
-			return nil, "", s.mapErr(op, err, nil)
-		}
-		out = append(out, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", s.mapErr(op, err, nil)
-	}
-	if len(out) > limit {
-		out = out[:limit]
-		return out, out[limit-1].ID, nil
-	}
-	return out, "", nil
+	out, next := trimPage(out, limit, func(v store.Identity) string { return v.ID })
+	return out, next, nil
 }
 
 // DeleteIdentity deletes the logins, then the identity, in one transaction.
@@ -508,29 +478,11 @@ func (s *Store) ListLogins(ctx context.Context, identityID string) ([]store.Iden
 	return out, nil
 }
 
-// queryer runs a query on the read pool (retried, see readPool) or inside a transaction.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // loginsOf reads an identity's logins ordered by provider then subject.
 func (s *Store) loginsOf(ctx context.Context, q queryer, identityID string) ([]store.IdentityLogin, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+identityLoginColumns+` FROM identity_logins
+	return queryAll(ctx, q, scanIdentityLogin, `SELECT `+identityLoginColumns+` FROM identity_logins
 		WHERE identity_id = $1
 		ORDER BY `+s.cognitoText("provider")+`, `+s.cognitoText("subject"), identityID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.IdentityLogin
-	for rows.Next() {
-		l, err := scanIdentityLogin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }
 
 // lockIdentity reads an identity inside tx, locking its row for the rest of the transaction (see
@@ -780,7 +732,7 @@ func (s *Store) ListLoginSubjects(ctx context.Context, identityID, provider, aft
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list %q subjects of identity %q", provider, identityID)
 	limit = pageLimit(limit)
-	rows, err := s.reads().QueryContext(ctx, `SELECT subject FROM identity_logins
+	out, err := queryAll(ctx, s.reads(), scanString, `SELECT subject FROM identity_logins
 		WHERE identity_id = $1 AND provider = $2 AND `+s.cognitoText("subject")+` > $3
 		ORDER BY `+s.cognitoText("subject")+`
 		LIMIT $4`,
@@ -788,21 +740,6 @@ func (s *Store) ListLoginSubjects(ctx context.Context, identityID, provider, aft
 	if err != nil {
 		return nil, "", s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var subject string
-		if err := rows.Scan(&subject); err != nil {
-			return nil, "", s.mapErr(op, err, nil)
-		}
-		out = append(out, subject)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", s.mapErr(op, err, nil)
-	}
-	if len(out) > limit {
-		out = out[:limit]
-		return out, out[limit-1], nil
-	}
-	return out, "", nil
+	out, next := trimPage(out, limit, func(subject string) string { return subject })
+	return out, next, nil
 }

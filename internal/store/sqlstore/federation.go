@@ -122,22 +122,10 @@ func (s *Store) ListOIDCProviders(ctx context.Context, accountID string) ([]stor
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list OIDC providers of account %q", accountID)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+oidcColumns+` FROM oidc_providers
+	out, err := queryAll(ctx, s.reads(), scanOIDCProvider, `SELECT `+oidcColumns+` FROM oidc_providers
 		WHERE account_id = $1
 		ORDER BY arn`+s.dialect.textOrder, accountID)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.OIDCProvider
-	for rows.Next() {
-		p, err := scanOIDCProvider(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil
@@ -240,22 +228,10 @@ func (s *Store) ListSAMLProviders(ctx context.Context, accountID string) ([]stor
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list SAML providers of account %q", accountID)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+samlColumns+` FROM saml_providers
+	out, err := queryAll(ctx, s.reads(), scanSAMLProvider, `SELECT `+samlColumns+` FROM saml_providers
 		WHERE account_id = $1
 		ORDER BY arn`+s.dialect.textOrder, accountID)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.SAMLProvider
-	for rows.Next() {
-		p, err := scanSAMLProvider(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil

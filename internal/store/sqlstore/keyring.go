@@ -52,22 +52,10 @@ func (s *Store) ListSigningKeys(ctx context.Context, purpose string) ([]store.Si
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list signing keys of ring %q", purpose)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
+	out, err := queryAll(ctx, s.reads(), scanSigningKey, `SELECT `+signingKeyColumns+` FROM signing_keys
 		WHERE purpose = $1
 		ORDER BY created_at, id`+s.dialect.textOrder, purpose)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.SigningKey
-	for rows.Next() {
-		k, err := scanSigningKey(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil

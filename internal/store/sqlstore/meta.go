@@ -75,25 +75,21 @@ func (s *Store) ListAccounts(ctx context.Context) ([]store.Account, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const op = "sqlstore: list accounts"
-	rows, err := s.reads().QueryContext(ctx, `SELECT id, created_at FROM accounts ORDER BY id`+s.dialect.textOrder)
+	out, err := queryAll(ctx, s.reads(), scanAccount, `SELECT id, created_at FROM accounts ORDER BY id`+s.dialect.textOrder)
 	if err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		var (
-			a       store.Account
-			created int64
-		)
-		if err := rows.Scan(&a.ID, &created); err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		a.CreatedAt = decodeTime(created)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
 	return out, nil
+}
+
+func scanAccount(r rowScanner) (store.Account, error) {
+	var (
+		a       store.Account
+		created int64
+	)
+	if err := r.Scan(&a.ID, &created); err != nil {
+		return store.Account{}, err
+	}
+	a.CreatedAt = decodeTime(created)
+	return a, nil
 }

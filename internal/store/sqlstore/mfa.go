@@ -137,22 +137,10 @@ func (s *Store) ListMFADevices(ctx context.Context, accountID, userID string) ([
 	if userID != "" {
 		filter, args = ` AND user_id = $2`, append(args, userID)
 	}
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+mfaColumns+` FROM mfa_devices
+	out, err := queryAll(ctx, s.reads(), scanMFADevice, `SELECT `+mfaColumns+` FROM mfa_devices
 		WHERE account_id = $1`+filter+`
 		ORDER BY serial_number`+s.dialect.textOrder, args...)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.MFADevice
-	for rows.Next() {
-		d, err := scanMFADevice(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil

@@ -72,7 +72,7 @@ func (s *Store) PutInlinePolicy(ctx context.Context, p store.InlinePolicy, size 
 		if _, err := ownerAccount(ctx, tx, p.OwnerKind, p.OwnerID); err != nil {
 			return err
 		}
-		docs, err := queryStrings(ctx, tx, `SELECT document FROM inline_policies
+		docs, err := queryAll(ctx, tx, scanString, `SELECT document FROM inline_policies
 			WHERE owner_kind = $1 AND owner_id = $2 AND policy_name <> $3`,
 			string(p.OwnerKind), p.OwnerID, p.PolicyName)
 		if err != nil {
@@ -94,24 +94,6 @@ func (s *Store) PutInlinePolicy(ctx context.Context, p store.InlinePolicy, size 
 	})
 	// A foreign-key failure here means the owner vanished, which the check above already reports.
 	return s.mapErr(op, err, store.ErrNotFound)
-}
-
-// queryStrings collects a single-column result, closing the rows before the transaction goes on.
-func queryStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 func (s *Store) GetInlinePolicy(ctx context.Context, kind store.PrincipalKind, ownerID, name string) (store.InlinePolicy, error) {
@@ -140,23 +122,16 @@ func (s *Store) ListInlinePolicies(ctx context.Context, kind store.PrincipalKind
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list inline policies of %s %q", kind, ownerID)
-	rows, err := s.reads().QueryContext(ctx, `SELECT policy_name, document FROM inline_policies
+	scan := func(r rowScanner) (store.InlinePolicy, error) {
+		p := store.InlinePolicy{OwnerKind: kind, OwnerID: ownerID}
+		err := r.Scan(&p.PolicyName, &p.Document)
+		return p, err
+	}
+	out, err := queryAll(ctx, s.reads(), scan, `SELECT policy_name, document FROM inline_policies
 		WHERE owner_kind = $1 AND owner_id = $2
 		ORDER BY policy_name`+s.dialect.textOrder,
 		string(kind), ownerID)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.InlinePolicy
-	for rows.Next() {
-		p := store.InlinePolicy{OwnerKind: kind, OwnerID: ownerID}
-		if err := rows.Scan(&p.PolicyName, &p.Document); err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil
@@ -274,7 +249,7 @@ func (s *Store) ListManagedPolicies(ctx context.Context, accountID, pathPrefix s
 	if onlyAttached {
 		attached = ` AND EXISTS (SELECT 1 FROM attachments a WHERE a.policy_arn = p.arn)`
 	}
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+policyColumns+` FROM managed_policies p
+	policies, err := queryAll(ctx, s.reads(), scanPolicy, `SELECT `+policyColumns+` FROM managed_policies p
 		WHERE p.account_id = $1 AND substr(p.path, 1, $2) = $3 AND p.policy_name_lower > $4`+attached+`
 		ORDER BY p.policy_name_lower`+s.dialect.textOrder+`
 		LIMIT $5`,
@@ -282,22 +257,8 @@ func (s *Store) ListManagedPolicies(ctx context.Context, accountID, pathPrefix s
 	if err != nil {
 		return store.PolicyPage{}, s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
 	var page store.PolicyPage
-	for rows.Next() {
-		p, err := scanPolicy(rows)
-		if err != nil {
-			return store.PolicyPage{}, s.mapErr(op, err, nil)
-		}
-		page.Policies = append(page.Policies, p)
-	}
-	if err := rows.Err(); err != nil {
-		return store.PolicyPage{}, s.mapErr(op, err, nil)
-	}
-	if len(page.Policies) > limit {
-		page.Policies = page.Policies[:limit]
-		page.Next = lowerName(page.Policies[limit-1].PolicyName)
-	}
+	page.Policies, page.Next = trimPage(policies, limit, func(p store.ManagedPolicy) string { return lowerName(p.PolicyName) })
 	return page, nil
 }
 
@@ -423,22 +384,10 @@ func (s *Store) ListPolicyVersions(ctx context.Context, arn string) ([]store.Pol
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list versions of managed policy %q", arn)
 	// Ordering by length first sorts "v2" before "v10".
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+versionColumns+` FROM policy_versions
+	out, err := queryAll(ctx, s.reads(), scanVersion, `SELECT `+versionColumns+` FROM policy_versions
 		WHERE policy_arn = $1
 		ORDER BY length(version_id), version_id`+s.dialect.textOrder, arn)
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.PolicyVersion
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	if len(out) == 0 {
@@ -596,27 +545,23 @@ const attachmentSelect = `SELECT a.policy_arn, p.policy_name, a.owner_kind, a.ow
 	LEFT JOIN roles r ON r.role_id = a.role_id`
 
 func (s *Store) queryAttachments(ctx context.Context, op, query string, args ...any) ([]store.Attachment, error) {
-	rows, err := s.reads().QueryContext(ctx, query, args...)
+	out, err := queryAll(ctx, s.reads(), scanAttachment, query, args...)
 	if err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []store.Attachment
-	for rows.Next() {
-		var (
-			a    store.Attachment
-			kind string
-		)
-		if err := rows.Scan(&a.PolicyARN, &a.PolicyName, &kind, &a.OwnerID, &a.OwnerName); err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		a.OwnerKind = store.PrincipalKind(kind)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
 	return out, nil
+}
+
+func scanAttachment(r rowScanner) (store.Attachment, error) {
+	var (
+		a    store.Attachment
+		kind string
+	)
+	if err := r.Scan(&a.PolicyARN, &a.PolicyName, &kind, &a.OwnerID, &a.OwnerName); err != nil {
+		return store.Attachment{}, err
+	}
+	a.OwnerKind = store.PrincipalKind(kind)
+	return a, nil
 }
 
 // ListAttachments orders by lower-cased policy name, then ARN (an AWS managed and a customer

@@ -65,30 +65,15 @@ func (s *Store) ListQuickSightNamespaces(ctx context.Context, accountID, after s
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list QuickSight namespaces of account %q", accountID)
 	limit = pageLimit(limit)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+qsNamespaceColumns+` FROM quicksight_namespaces
+	out, err := queryAll(ctx, s.reads(), scanQSNamespace, `SELECT `+qsNamespaceColumns+` FROM quicksight_namespaces
 		WHERE account_id = $1 AND name`+s.dialect.textOrder+` > $2
 		ORDER BY name`+s.dialect.textOrder+`
 		LIMIT $3`, accountID, after, limit+1)
 	if err != nil {
 		return nil, "", s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []store.QuickSightNamespace
-	for rows.Next() {
-		ns, err := scanQSNamespace(rows)
-		if err != nil {
-			return nil, "", s.mapErr(op, err, nil)
-		}
-		out = append(out, ns)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", s.mapErr(op, err, nil)
-	}
-	if len(out) > limit {
-		out = out[:limit]
-		return out, out[limit-1].Name, nil
-	}
-	return out, "", nil
+	out, next := trimPage(out, limit, func(v store.QuickSightNamespace) string { return v.Name })
+	return out, next, nil
 }
 
 // DeleteQuickSightNamespace deletes the namespace's users, then the namespace, in one transaction.
@@ -197,23 +182,11 @@ func (s *Store) FindQuickSightUsersByEmail(ctx context.Context, accountID, names
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: find QuickSight users by email in namespace %q of account %q", namespace, accountID)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+qsUserColumns+` FROM quicksight_users
+	out, err := queryAll(ctx, s.reads(), scanQSUser, `SELECT `+qsUserColumns+` FROM quicksight_users
 		WHERE account_id = $1 AND namespace = $2 AND email = $3
 		ORDER BY user_name`+s.dialect.textOrder+`
 		LIMIT $4`, accountID, namespace, email, pageLimit(limit))
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.QuickSightUser
-	for rows.Next() {
-		u, err := scanQSUser(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil
@@ -263,28 +236,13 @@ func (s *Store) ListQuickSightUsers(ctx context.Context, accountID, namespace, a
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list QuickSight users of namespace %q of account %q", namespace, accountID)
 	limit = pageLimit(limit)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+qsUserColumns+` FROM quicksight_users
+	out, err := queryAll(ctx, s.reads(), scanQSUser, `SELECT `+qsUserColumns+` FROM quicksight_users
 		WHERE account_id = $1 AND namespace = $2 AND user_name`+s.dialect.textOrder+` > $3
 		ORDER BY user_name`+s.dialect.textOrder+`
 		LIMIT $4`, accountID, namespace, after, limit+1)
 	if err != nil {
 		return nil, "", s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
-	var out []store.QuickSightUser
-	for rows.Next() {
-		u, err := scanQSUser(rows)
-		if err != nil {
-			return nil, "", s.mapErr(op, err, nil)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", s.mapErr(op, err, nil)
-	}
-	if len(out) > limit {
-		out = out[:limit]
-		return out, out[limit-1].UserName, nil
-	}
-	return out, "", nil
+	out, next := trimPage(out, limit, func(v store.QuickSightUser) string { return v.UserName })
+	return out, next, nil
 }

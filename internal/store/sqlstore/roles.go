@@ -237,7 +237,7 @@ func (s *Store) ListRoles(ctx context.Context, accountID, pathPrefix, after stri
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: list roles in account %q", accountID)
 	limit = pageLimit(limit)
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+roleColumns+` FROM roles
+	roles, err := queryAll(ctx, s.reads(), scanRole, `SELECT `+roleColumns+` FROM roles
 		WHERE account_id = $1 AND substr(path, 1, $2) = $3 AND role_name_lower > $4
 		ORDER BY role_name_lower`+s.dialect.textOrder+`
 		LIMIT $5`,
@@ -245,22 +245,8 @@ func (s *Store) ListRoles(ctx context.Context, accountID, pathPrefix, after stri
 	if err != nil {
 		return store.RolePage{}, s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
 	var page store.RolePage
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return store.RolePage{}, s.mapErr(op, err, nil)
-		}
-		page.Roles = append(page.Roles, r)
-	}
-	if err := rows.Err(); err != nil {
-		return store.RolePage{}, s.mapErr(op, err, nil)
-	}
-	if len(page.Roles) > limit {
-		page.Roles = page.Roles[:limit]
-		page.Next = lowerName(page.Roles[limit-1].RoleName)
-	}
+	page.Roles, page.Next = trimPage(roles, limit, func(r store.Role) string { return lowerName(r.RoleName) })
 	return page, nil
 }
 
@@ -278,23 +264,11 @@ func (s *Store) ListUnboundRoles(ctx context.Context, after string, limit int) (
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := "sqlstore: list roles without principal bindings"
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+roleColumns+` FROM roles
+	out, err := queryAll(ctx, s.reads(), scanRole, `SELECT `+roleColumns+` FROM roles
 		WHERE principal_bindings IS NULL AND role_id > $1
 		ORDER BY role_id`+s.dialect.textOrder+`
 		LIMIT $2`, after, pageLimit(limit))
 	if err != nil {
-		return nil, s.mapErr(op, err, nil)
-	}
-	defer rows.Close()
-	var out []store.Role
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.mapErr(op, err, nil)
 	}
 	return out, nil
@@ -317,27 +291,25 @@ func (s *Store) GetPrincipalsByID(ctx context.Context, ids []string) ([]store.Pr
 			args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
 		}
 		in := strings.Join(marks, ", ")
-		rows, err := s.reads().QueryContext(ctx, `SELECT 'user', user_id, account_id, path, user_name FROM users WHERE user_id IN (`+in+`)
+		found, err := queryAll(ctx, s.reads(), scanPrincipalEntity, `SELECT 'user', user_id, account_id, path, user_name FROM users WHERE user_id IN (`+in+`)
 			UNION ALL
 			SELECT 'role', role_id, account_id, path, role_name FROM roles WHERE role_id IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, s.mapErr(op, err, nil)
 		}
-		for rows.Next() {
-			var e store.PrincipalEntity
-			var kind string
-			if err := rows.Scan(&kind, &e.ID, &e.AccountID, &e.Path, &e.Name); err != nil {
-				rows.Close()
-				return nil, s.mapErr(op, err, nil)
-			}
-			e.Kind = store.PrincipalKind(kind)
-			out = append(out, e)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, s.mapErr(op, err, nil)
-		}
+		out = append(out, found...)
 	}
 	return out, nil
+}
+
+func scanPrincipalEntity(r rowScanner) (store.PrincipalEntity, error) {
+	var (
+		e    store.PrincipalEntity
+		kind string
+	)
+	if err := r.Scan(&kind, &e.ID, &e.AccountID, &e.Path, &e.Name); err != nil {
+		return store.PrincipalEntity{}, err
+	}
+	e.Kind = store.PrincipalKind(kind)
+	return e, nil
 }

@@ -18,8 +18,6 @@ const userColumns = `account_id, user_id, user_name, path, permissions_boundary,
 // out of it.
 func lowerName(name string) string { return strings.ToLower(name) }
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanUser(r rowScanner) (store.User, error) {
 	var (
 		u       store.User
@@ -152,7 +150,7 @@ func (s *Store) ListUsers(ctx context.Context, accountID, pathPrefix, after stri
 	// metacharacters escaped and is case-insensitive on SQLite but not on PostgreSQL. substr and
 	// length count characters on both, hence the rune count. One row beyond limit tells whether
 	// another page exists.
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	users, err := queryAll(ctx, s.reads(), scanUser, `SELECT `+userColumns+` FROM users
 		WHERE account_id = $1 AND substr(path, 1, $2) = $3 AND user_name_lower > $4
 		ORDER BY user_name_lower`+s.dialect.textOrder+`
 		LIMIT $5`,
@@ -160,21 +158,7 @@ func (s *Store) ListUsers(ctx context.Context, accountID, pathPrefix, after stri
 	if err != nil {
 		return store.UserPage{}, s.mapErr(op, err, nil)
 	}
-	defer rows.Close()
 	var page store.UserPage
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return store.UserPage{}, s.mapErr(op, err, nil)
-		}
-		page.Users = append(page.Users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return store.UserPage{}, s.mapErr(op, err, nil)
-	}
-	if len(page.Users) > limit {
-		page.Users = page.Users[:limit]
-		page.Next = lowerName(page.Users[limit-1].UserName)
-	}
+	page.Users, page.Next = trimPage(users, limit, func(u store.User) string { return lowerName(u.UserName) })
 	return page, nil
 }

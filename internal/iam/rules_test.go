@@ -1,0 +1,163 @@
+package iam
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// These tests pin IAM's semantic rules as the service enforces them against the real store. The
+// service is authorized by allowAll, so every caller below holds what the identity policy
+// {"Effect":"Allow","Action":"*","Resource":"*"} grants; each refusal is the rule's, not a policy's.
+// Lengths and characters of names, path patterns and MaxSessionDuration's range are constraints of
+// the IAM API model, which the wire layer checks before the service is called; the service checks
+// what the model cannot.
+
+const allowStarDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+const adminPolicyARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+// ruleFixture is a service over a fresh store with two accounts, each with its root and a user
+// allowed everything.
+type ruleFixture struct {
+	svc                   *Service
+	st                    *racingStore
+	root, admin           *principal.Principal
+	otherRoot, otherAdmin *principal.Principal
+}
+
+func newRuleFixture(t *testing.T) *ruleFixture {
+	t.Helper()
+	svc, st, root := newTestService(t)
+	mk, err := keys.NewMasterKey(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Master, svc.SecretAAD = mk, func(id string) []byte { return []byte("access-key:" + id) }
+	if err := st.CreateAccount(ctx, store.Account{ID: otherAccount, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := SeedAWSManagedPolicies(ctx, st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	other := &principal.Principal{Kind: principal.Root, AccountID: otherAccount, ARN: principal.RootARN(otherAccount), UserID: otherAccount}
+	return &ruleFixture{svc: svc, st: st, root: root, admin: starUser(testAccount), otherRoot: other, otherAdmin: starUser(otherAccount)}
+}
+
+// starUser is a user of account whose identity policy allows every action on every resource.
+func starUser(account string) *principal.Principal {
+	return &principal.Principal{Kind: principal.User, AccountID: account, UserName: "admin",
+		ARN: principal.UserARN(account, "/", "admin"), UserID: "AIDAADMIN" + account}
+}
+
+// broadCallers are the callers of the first account every refusal is checked for: its root and a
+// user allowed everything.
+var broadCallers = []struct {
+	name string
+	of   func(*ruleFixture) *principal.Principal
+}{
+	{"root", func(f *ruleFixture) *principal.Principal { return f.root }},
+	{"star user", func(f *ruleFixture) *principal.Principal { return f.admin }},
+}
+
+func (f *ruleFixture) mustUser(t *testing.T, caller *principal.Principal, name string) {
+	t.Helper()
+	if _, err := f.svc.CreateUser(ctx, caller, CreateUserInput{UserName: name}); err != nil {
+		t.Fatalf("CreateUser %s: %v", name, err)
+	}
+}
+
+func (f *ruleFixture) mustRole(t *testing.T, caller *principal.Principal, name string) {
+	t.Helper()
+	if _, err := f.svc.CreateRole(ctx, caller, CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: trust}); err != nil {
+		t.Fatalf("CreateRole %s: %v", name, err)
+	}
+}
+
+func (f *ruleFixture) mustPolicy(t *testing.T, caller *principal.Principal, name string) string {
+	t.Helper()
+	p, err := f.svc.CreatePolicy(ctx, caller, ManagedPolicyInput{PolicyName: name, Document: allowStarDoc})
+	if err != nil {
+		t.Fatalf("CreatePolicy %s: %v", name, err)
+	}
+	return p.ARN
+}
+
+func wantNoSuchEntity(t *testing.T, err error) {
+	t.Helper()
+	wantAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
+}
+
+// A path must begin and end with "/" (IAM API Reference, CreateUser: "Path"); a path that does
+// not is refused with nothing created, whoever asks.
+func TestPathMustBeginAndEndWithSlash(t *testing.T) {
+	creates := []struct {
+		name   string
+		create func(f *ruleFixture, caller *principal.Principal, path string) error
+		exists func(f *ruleFixture, caller *principal.Principal) error
+	}{
+		{"user", func(f *ruleFixture, c *principal.Principal, path string) error {
+			_, err := f.svc.CreateUser(ctx, c, CreateUserInput{UserName: "u", Path: path})
+			return err
+		}, func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetUser(ctx, c, "u"); return err }},
+		{"role", func(f *ruleFixture, c *principal.Principal, path string) error {
+			_, err := f.svc.CreateRole(ctx, c, CreateRoleInput{RoleName: "r", Path: path, AssumeRolePolicyDocument: trust})
+			return err
+		}, func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetRole(ctx, c, "r"); return err }},
+		{"virtual MFA device", func(f *ruleFixture, c *principal.Principal, path string) error {
+			_, err := f.svc.CreateVirtualMFADevice(ctx, c, "d", path, nil)
+			return err
+		}, func(f *ruleFixture, c *principal.Principal) error {
+			p, err := f.svc.ListVirtualMFADevices(ctx, c, "Any", "", 0)
+			if err == nil && len(p.Items) == 0 {
+				return noSuchDevice("d")
+			}
+			return err
+		}},
+		{"user moved by UpdateUser", func(f *ruleFixture, c *principal.Principal, path string) error {
+			if _, err := f.svc.CreateUser(ctx, c, CreateUserInput{UserName: "mover"}); err != nil {
+				return err
+			}
+			if err := f.svc.UpdateUser(ctx, c, UpdateUserInput{UserName: "mover", NewPath: path}); err != nil {
+				return err
+			}
+			u, err := f.svc.GetUser(ctx, c, "mover")
+			if err == nil && u.Path != path {
+				return noSuchUser("mover at " + path)
+			}
+			return err
+		}, nil},
+	}
+	for _, c := range creates {
+		for _, tc := range []struct {
+			path string
+			ok   bool
+		}{
+			{"/", true}, {"/team/", true}, {"/division/team/", true},
+			{"team/", false}, {"/team", false}, {"team", false}, {"division/team", false},
+		} {
+			for _, caller := range broadCallers {
+				t.Run(c.name+" "+tc.path+" "+caller.name, func(t *testing.T) {
+					f := newRuleFixture(t)
+					err := c.create(f, caller.of(f), tc.path)
+					if tc.ok {
+						if err != nil {
+							t.Fatalf("path %q refused: %v", tc.path, err)
+						}
+						return
+					}
+					wantAWSError(t, err, "ValidationError", http.StatusBadRequest)
+					if c.exists != nil {
+						if err := c.exists(f, caller.of(f)); err == nil {
+							t.Fatal("a refused create left the entity behind")
+						}
+					}
+				})
+			}
+		}
+	}
+}

@@ -161,3 +161,123 @@ func TestPathMustBeginAndEndWithSlash(t *testing.T) {
 		}
 	}
 }
+
+// Names of users, roles and policies are unique in an account case-insensitively (IAM User Guide,
+// "IAM identifiers": "names must be unique within an account ... not distinguished by case"); the
+// same name in another account is another entity.
+func TestNamesAreUniqueCaseInsensitively(t *testing.T) {
+	kinds := []struct {
+		name   string
+		create func(f *ruleFixture, caller *principal.Principal, name string) error
+	}{
+		{"user", func(f *ruleFixture, c *principal.Principal, n string) error {
+			_, err := f.svc.CreateUser(ctx, c, CreateUserInput{UserName: n, Path: "/elsewhere/"})
+			return err
+		}},
+		{"role", func(f *ruleFixture, c *principal.Principal, n string) error {
+			_, err := f.svc.CreateRole(ctx, c, CreateRoleInput{RoleName: n, AssumeRolePolicyDocument: trust})
+			return err
+		}},
+		{"managed policy", func(f *ruleFixture, c *principal.Principal, n string) error {
+			_, err := f.svc.CreatePolicy(ctx, c, ManagedPolicyInput{PolicyName: n, Path: "/elsewhere/", Document: allowStarDoc})
+			return err
+		}},
+		{"user renamed onto another", func(f *ruleFixture, c *principal.Principal, n string) error {
+			if _, err := f.svc.CreateUser(ctx, c, CreateUserInput{UserName: "renamed-" + n}); err != nil {
+				return err
+			}
+			return f.svc.UpdateUser(ctx, c, UpdateUserInput{UserName: "renamed-" + n, NewUserName: n})
+		}},
+	}
+	for _, k := range kinds {
+		for _, caller := range broadCallers {
+			t.Run(k.name+" "+caller.name, func(t *testing.T) {
+				f := newRuleFixture(t)
+				if err := k.create(f, f.root, "Builder"); err != nil {
+					t.Fatalf("first: %v", err)
+				}
+				// The other account's names are its own.
+				if err := k.create(f, f.otherAdmin, "Builder"); err != nil {
+					t.Fatalf("same name in another account: %v", err)
+				}
+				for _, dup := range []string{"Builder", "builder", "BUILDER"} {
+					wantAWSError(t, k.create(f, caller.of(f), dup), "EntityAlreadyExists", http.StatusConflict)
+				}
+			})
+		}
+	}
+}
+
+// What does not exist is answered NoSuchEntity (404) by every operation that addresses it, for a
+// caller allowed to see everything.
+func TestMissingEntitiesAnswerNoSuchEntity(t *testing.T) {
+	missingPolicy := "arn:aws:iam::" + testAccount + ":policy/nothing"
+	for _, tc := range []struct {
+		name string
+		call func(f *ruleFixture, c *principal.Principal) error
+	}{
+		{"GetUser", func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetUser(ctx, c, "nobody"); return err }},
+		{"UpdateUser", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.UpdateUser(ctx, c, UpdateUserInput{UserName: "nobody", NewUserName: "somebody"})
+		}},
+		{"DeleteUser", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeleteUser(ctx, c, "nobody") }},
+		{"TagUser", func(f *ruleFixture, c *principal.Principal) error { return f.svc.TagUser(ctx, c, "nobody", tags("k")) }},
+		{"CreateAccessKey", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.CreateAccessKey(ctx, c, "nobody")
+			return err
+		}},
+		{"GetRole", func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetRole(ctx, c, "nothing"); return err }},
+		{"UpdateRole", func(f *ruleFixture, c *principal.Principal) error { return f.svc.UpdateRole(ctx, c, "nothing", nil, 7200) }},
+		{"UpdateAssumeRolePolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.UpdateAssumeRolePolicy(ctx, c, "nothing", trust)
+		}},
+		{"DeleteRole", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeleteRole(ctx, c, "nothing") }},
+		{"PutRolePolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.PutInlinePolicy(ctx, c, KindRole, "nothing", "p", allowStarDoc)
+		}},
+		{"GetUserPolicy of an existing user", func(f *ruleFixture, c *principal.Principal) error {
+			_, _, err := f.svc.GetInlinePolicy(ctx, c, KindUser, "alice", "nothing")
+			return err
+		}},
+		{"DeleteRolePolicy of an existing role", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.DeleteInlinePolicy(ctx, c, KindRole, "builder", "nothing")
+		}},
+		{"GetPolicy", func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetPolicy(ctx, c, missingPolicy); return err }},
+		{"DeletePolicy", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeletePolicy(ctx, c, missingPolicy) }},
+		{"CreatePolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.CreatePolicyVersion(ctx, c, missingPolicy, allowStarDoc, true)
+			return err
+		}},
+		{"GetPolicyVersion of an existing policy", func(f *ruleFixture, c *principal.Principal) error {
+			_, _, err := f.svc.GetPolicyVersion(ctx, c, f.mustPolicy(t, f.root, "p"), "v9")
+			return err
+		}},
+		{"DeletePolicyVersion of an existing policy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.DeletePolicyVersion(ctx, c, f.mustPolicy(t, f.root, "p"), "v9")
+		}},
+		{"AttachUserPolicy of no such policy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.AttachPolicy(ctx, c, KindUser, "alice", missingPolicy)
+		}},
+		{"AttachRolePolicy to no such role", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.AttachPolicy(ctx, c, KindRole, "nothing", adminPolicyARN)
+		}},
+		{"DetachUserPolicy not attached", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.DetachPolicy(ctx, c, KindUser, "alice", adminPolicyARN)
+		}},
+		{"PutUserPermissionsBoundary of no such user", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.PutPermissionsBoundary(ctx, c, KindUser, "nobody", adminPolicyARN)
+		}},
+		{"EnableMFADevice of no such device", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.EnableMFADevice(ctx, c, "alice", mfaARN(testAccount, "/", "nothing"), "123456", "654321")
+		}},
+	} {
+		for _, caller := range broadCallers {
+			t.Run(tc.name+" "+caller.name, func(t *testing.T) {
+				f := newRuleFixture(t)
+				f.mustUser(t, f.root, "alice")
+				f.mustRole(t, f.root, "builder")
+				wantNoSuchEntity(t, tc.call(f, caller.of(f)))
+			})
+		}
+	}
+}

@@ -28,6 +28,8 @@ type ruleFixture struct {
 	st                    *racingStore
 	root, admin           *principal.Principal
 	otherRoot, otherAdmin *principal.Principal
+	// policy is a customer managed policy of the first account, when a test made one.
+	policy string
 }
 
 func newRuleFixture(t *testing.T) *ruleFixture {
@@ -216,7 +218,10 @@ func TestMissingEntitiesAnswerNoSuchEntity(t *testing.T) {
 		name string
 		call func(f *ruleFixture, c *principal.Principal) error
 	}{
-		{"GetUser", func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetUser(ctx, c, "nobody"); return err }},
+		{"GetUser", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.GetUser(ctx, c, "nobody")
+			return err
+		}},
 		{"UpdateUser", func(f *ruleFixture, c *principal.Principal) error {
 			return f.svc.UpdateUser(ctx, c, UpdateUserInput{UserName: "nobody", NewUserName: "somebody"})
 		}},
@@ -226,8 +231,13 @@ func TestMissingEntitiesAnswerNoSuchEntity(t *testing.T) {
 			_, err := f.svc.CreateAccessKey(ctx, c, "nobody")
 			return err
 		}},
-		{"GetRole", func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetRole(ctx, c, "nothing"); return err }},
-		{"UpdateRole", func(f *ruleFixture, c *principal.Principal) error { return f.svc.UpdateRole(ctx, c, "nothing", nil, 7200) }},
+		{"GetRole", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.GetRole(ctx, c, "nothing")
+			return err
+		}},
+		{"UpdateRole", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.UpdateRole(ctx, c, "nothing", nil, 7200)
+		}},
 		{"UpdateAssumeRolePolicy", func(f *ruleFixture, c *principal.Principal) error {
 			return f.svc.UpdateAssumeRolePolicy(ctx, c, "nothing", trust)
 		}},
@@ -242,7 +252,10 @@ func TestMissingEntitiesAnswerNoSuchEntity(t *testing.T) {
 		{"DeleteRolePolicy of an existing role", func(f *ruleFixture, c *principal.Principal) error {
 			return f.svc.DeleteInlinePolicy(ctx, c, KindRole, "builder", "nothing")
 		}},
-		{"GetPolicy", func(f *ruleFixture, c *principal.Principal) error { _, err := f.svc.GetPolicy(ctx, c, missingPolicy); return err }},
+		{"GetPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.GetPolicy(ctx, c, missingPolicy)
+			return err
+		}},
 		{"DeletePolicy", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeletePolicy(ctx, c, missingPolicy) }},
 		{"CreatePolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
 			_, err := f.svc.CreatePolicyVersion(ctx, c, missingPolicy, allowStarDoc, true)
@@ -281,3 +294,143 @@ func TestMissingEntitiesAnswerNoSuchEntity(t *testing.T) {
 		}
 	}
 }
+
+// enableDevice creates a virtual MFA device and assigns it to user with two consecutive codes.
+func (f *ruleFixture) enableDevice(t *testing.T, user string) string {
+	t.Helper()
+	d, err := f.svc.CreateVirtualMFADevice(ctx, f.root, "dev-"+user, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := f.svc.Now().Unix() / totpPeriod
+	if err := f.svc.EnableMFADevice(ctx, f.root, user, d.SerialNumber, codeAt(d.Base32Seed, step), codeAt(d.Base32Seed, step+1)); err != nil {
+		t.Fatal(err)
+	}
+	return d.SerialNumber
+}
+
+// An entity that something still refers to cannot be deleted, however broad the caller (IAM User
+// Guide, "Delete an IAM user", "Delete roles or instance profiles", "Delete IAM policies"): it is
+// refused DeleteConflict (409) and kept, and deleted once the reference is removed.
+func TestDeleteConflict(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// refer makes the reference and returns what removes it.
+		refer  func(t *testing.T, f *ruleFixture) (undo func() error)
+		delete func(f *ruleFixture, c *principal.Principal) error
+		get    func(f *ruleFixture) error
+	}{
+		{"user with an access key", func(t *testing.T, f *ruleFixture) func() error {
+			k, err := f.svc.CreateAccessKey(ctx, f.root, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DeleteAccessKey(ctx, f.root, "alice", k.AccessKeyID) }
+		}, deleteUser, getUser},
+		{"user with an inline policy", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.PutInlinePolicy(ctx, f.root, KindUser, "alice", "p", allowStarDoc); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DeleteInlinePolicy(ctx, f.root, KindUser, "alice", "p") }
+		}, deleteUser, getUser},
+		{"user with an attached policy", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.AttachPolicy(ctx, f.root, KindUser, "alice", adminPolicyARN); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DetachPolicy(ctx, f.root, KindUser, "alice", adminPolicyARN) }
+		}, deleteUser, getUser},
+		{"user with an MFA device", func(t *testing.T, f *ruleFixture) func() error {
+			serial := f.enableDevice(t, "alice")
+			return func() error { return f.svc.DeactivateMFADevice(ctx, f.root, "alice", serial) }
+		}, deleteUser, getUser},
+		{"role with an inline policy", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.PutInlinePolicy(ctx, f.root, KindRole, "builder", "p", allowStarDoc); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DeleteInlinePolicy(ctx, f.root, KindRole, "builder", "p") }
+		}, deleteRole, getRole},
+		{"role with an attached policy", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.AttachPolicy(ctx, f.root, KindRole, "builder", adminPolicyARN); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DetachPolicy(ctx, f.root, KindRole, "builder", adminPolicyARN) }
+		}, deleteRole, getRole},
+		{"policy attached to a user", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.AttachPolicy(ctx, f.root, KindUser, "alice", f.policy); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DetachPolicy(ctx, f.root, KindUser, "alice", f.policy) }
+		}, deletePolicy, getPolicy},
+		{"policy attached to a role", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.AttachPolicy(ctx, f.root, KindRole, "builder", f.policy); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DetachPolicy(ctx, f.root, KindRole, "builder", f.policy) }
+		}, deletePolicy, getPolicy},
+		{"policy used as a user's permissions boundary", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.PutPermissionsBoundary(ctx, f.root, KindUser, "alice", f.policy); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DeletePermissionsBoundary(ctx, f.root, KindUser, "alice") }
+		}, deletePolicy, getPolicy},
+		{"policy used as a role's permissions boundary", func(t *testing.T, f *ruleFixture) func() error {
+			if err := f.svc.PutPermissionsBoundary(ctx, f.root, KindRole, "builder", f.policy); err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DeletePermissionsBoundary(ctx, f.root, KindRole, "builder") }
+		}, deletePolicy, getPolicy},
+		{"policy with a non-default version", func(t *testing.T, f *ruleFixture) func() error {
+			v, err := f.svc.CreatePolicyVersion(ctx, f.root, f.policy, allowStarDoc, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.DeletePolicyVersion(ctx, f.root, f.policy, v.VersionID) }
+		}, deletePolicy, getPolicy},
+		{"default version of a policy", func(t *testing.T, f *ruleFixture) func() error {
+			v, err := f.svc.CreatePolicyVersion(ctx, f.root, f.policy, allowStarDoc, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() error { return f.svc.SetDefaultPolicyVersion(ctx, f.root, f.policy, v.VersionID) }
+		}, func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.DeletePolicyVersion(ctx, c, f.policy, "v1")
+		}, func(f *ruleFixture) error {
+			_, _, err := f.svc.GetPolicyVersion(ctx, f.root, f.policy, "v1")
+			return err
+		}},
+	} {
+		for _, caller := range broadCallers {
+			t.Run(tc.name+" "+caller.name, func(t *testing.T) {
+				f := newRuleFixture(t)
+				f.mustUser(t, f.root, "alice")
+				f.mustRole(t, f.root, "builder")
+				f.policy = f.mustPolicy(t, f.root, "p")
+				undo := tc.refer(t, f)
+				wantAWSError(t, tc.delete(f, caller.of(f)), "DeleteConflict", http.StatusConflict)
+				if err := tc.get(f); err != nil {
+					t.Fatalf("a refused delete removed it: %v", err)
+				}
+				if err := undo(); err != nil {
+					t.Fatal(err)
+				}
+				if err := tc.delete(f, caller.of(f)); err != nil {
+					t.Fatalf("delete once unreferenced: %v", err)
+				}
+				wantNoSuchEntity(t, tc.get(f))
+			})
+		}
+	}
+}
+
+func deleteUser(f *ruleFixture, c *principal.Principal) error {
+	return f.svc.DeleteUser(ctx, c, "alice")
+}
+func getUser(f *ruleFixture) error { _, err := f.svc.GetUser(ctx, f.root, "alice"); return err }
+func deleteRole(f *ruleFixture, c *principal.Principal) error {
+	return f.svc.DeleteRole(ctx, c, "builder")
+}
+func getRole(f *ruleFixture) error { _, err := f.svc.GetRole(ctx, f.root, "builder"); return err }
+func deletePolicy(f *ruleFixture, c *principal.Principal) error {
+	return f.svc.DeletePolicy(ctx, c, f.policy)
+}
+func getPolicy(f *ruleFixture) error { _, err := f.svc.GetPolicy(ctx, f.root, f.policy); return err }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
@@ -434,3 +435,227 @@ func deletePolicy(f *ruleFixture, c *principal.Principal) error {
 	return f.svc.DeletePolicy(ctx, c, f.policy)
 }
 func getPolicy(f *ruleFixture) error { _, err := f.svc.GetPolicy(ctx, f.root, f.policy); return err }
+
+// A permissions boundary names a managed policy of the entity's own account or an AWS managed one
+// (IAM User Guide, "Permissions boundaries for IAM entities"); another account's policy is
+// answered as a missing one, even to the root user, and nothing is written.
+func TestPermissionsBoundaryMustBeUsableInTheAccount(t *testing.T) {
+	sets := []struct {
+		name string
+		set  func(f *ruleFixture, c *principal.Principal, arn string) error
+		get  func(f *ruleFixture) (string, error)
+	}{
+		{"CreateUser", func(f *ruleFixture, c *principal.Principal, arn string) error {
+			_, err := f.svc.CreateUser(ctx, c, CreateUserInput{UserName: "bounded", PermissionsBoundary: arn})
+			return err
+		}, func(f *ruleFixture) (string, error) {
+			u, err := f.svc.GetUser(ctx, f.root, "bounded")
+			return u.PermissionsBoundary, err
+		}},
+		{"CreateRole", func(f *ruleFixture, c *principal.Principal, arn string) error {
+			_, err := f.svc.CreateRole(ctx, c, CreateRoleInput{RoleName: "bounded", AssumeRolePolicyDocument: trust, PermissionsBoundary: arn})
+			return err
+		}, func(f *ruleFixture) (string, error) {
+			r, err := f.svc.GetRole(ctx, f.root, "bounded")
+			return r.PermissionsBoundary, err
+		}},
+		{"PutUserPermissionsBoundary", func(f *ruleFixture, c *principal.Principal, arn string) error {
+			return f.svc.PutPermissionsBoundary(ctx, c, KindUser, "alice", arn)
+		}, func(f *ruleFixture) (string, error) {
+			u, err := f.svc.GetUser(ctx, f.root, "alice")
+			return u.PermissionsBoundary, err
+		}},
+		{"PutRolePermissionsBoundary", func(f *ruleFixture, c *principal.Principal, arn string) error {
+			return f.svc.PutPermissionsBoundary(ctx, c, KindRole, "builder", arn)
+		}, func(f *ruleFixture) (string, error) {
+			r, err := f.svc.GetRole(ctx, f.root, "builder")
+			return r.PermissionsBoundary, err
+		}},
+	}
+	for _, s := range sets {
+		for _, caller := range broadCallers {
+			for _, tc := range []struct {
+				name   string
+				policy func(f *ruleFixture) string
+				ok     bool
+			}{
+				{"own account's policy", func(f *ruleFixture) string { return f.policy }, true},
+				{"AWS managed policy", func(*ruleFixture) string { return adminPolicyARN }, true},
+				{"another account's policy", func(f *ruleFixture) string { return f.mustPolicy(t, f.otherRoot, "theirs") }, false},
+				{"no such policy", func(*ruleFixture) string { return "arn:aws:iam::" + testAccount + ":policy/nothing" }, false},
+			} {
+				t.Run(s.name+" "+tc.name+" "+caller.name, func(t *testing.T) {
+					f := newRuleFixture(t)
+					f.mustUser(t, f.root, "alice")
+					f.mustRole(t, f.root, "builder")
+					f.policy = f.mustPolicy(t, f.root, "p")
+					arn := tc.policy(f)
+					err := s.set(f, caller.of(f), arn)
+					got, gerr := s.get(f)
+					if tc.ok {
+						if err != nil || gerr != nil || got != arn {
+							t.Fatalf("set %v, boundary %q (%v), want %s", err, got, gerr, arn)
+						}
+						return
+					}
+					wantNoSuchEntity(t, err)
+					if ae, _ := awserrAs(err); ae != "Scope ARN: "+arn+" does not exist or is not attachable." {
+						t.Fatalf("message %q", ae)
+					}
+					if gerr == nil && got != "" {
+						t.Fatalf("a refused boundary was written: %q", got)
+					}
+				})
+			}
+		}
+	}
+}
+
+func awserrAs(err error) (string, bool) {
+	ae, ok := awserr.As(err)
+	if !ok {
+		return "", false
+	}
+	return ae.Message, true
+}
+
+// The first account's users, roles and policies are out of reach of the second account's root and
+// of its users allowed everything: every call answers as if they did not exist, and nothing of
+// them changes.
+func TestCrossAccountCallersCannotReachAnotherAccount(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(f *ruleFixture, c *principal.Principal) error
+	}{
+		{"GetUser", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.GetUser(ctx, c, "alice")
+			return err
+		}},
+		{"UpdateUser", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.UpdateUser(ctx, c, UpdateUserInput{UserName: "alice", NewPath: "/moved/"})
+		}},
+		{"TagUser", func(f *ruleFixture, c *principal.Principal) error { return f.svc.TagUser(ctx, c, "alice", tags("k")) }},
+		{"DeleteUser", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeleteUser(ctx, c, "alice") }},
+		{"CreateAccessKey", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.CreateAccessKey(ctx, c, "alice")
+			return err
+		}},
+		{"PutUserPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.PutInlinePolicy(ctx, c, KindUser, "alice", "grab", allowStarDoc)
+		}},
+		{"AttachUserPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.AttachPolicy(ctx, c, KindUser, "alice", adminPolicyARN)
+		}},
+		{"GetRole", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.GetRole(ctx, c, "builder")
+			return err
+		}},
+		{"UpdateRole", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.UpdateRole(ctx, c, "builder", nil, 43200)
+		}},
+		{"UpdateAssumeRolePolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.UpdateAssumeRolePolicy(ctx, c, "builder", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+otherAccount+`"},"Action":"sts:AssumeRole"}]}`)
+		}},
+		{"PutRolePolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.PutInlinePolicy(ctx, c, KindRole, "builder", "grab", allowStarDoc)
+		}},
+		{"DeleteRole", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeleteRole(ctx, c, "builder") }},
+		{"GetPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.GetPolicy(ctx, c, f.policy)
+			return err
+		}},
+		{"GetPolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
+			_, _, err := f.svc.GetPolicyVersion(ctx, c, f.policy, "v1")
+			return err
+		}},
+		{"ListEntitiesForPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.ListEntitiesForPolicy(ctx, c, f.policy, "", "", 0)
+			return err
+		}},
+		{"CreatePolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.CreatePolicyVersion(ctx, c, f.policy, allowStarDoc, true)
+			return err
+		}},
+		{"TagPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.TagPolicy(ctx, c, f.policy, tags("k"))
+		}},
+		{"DeletePolicy", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeletePolicy(ctx, c, f.policy) }},
+		{"AttachUserPolicy of its policy to an own user", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.AttachPolicy(ctx, c, KindUser, "mine", f.policy)
+		}},
+		{"AttachRolePolicy of its policy to an own role", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.AttachPolicy(ctx, c, KindRole, "mine", f.policy)
+		}},
+	}
+	attackers := []struct {
+		name string
+		of   func(*ruleFixture) *principal.Principal
+	}{
+		{"other root", func(f *ruleFixture) *principal.Principal { return f.otherRoot }},
+		{"other star user", func(f *ruleFixture) *principal.Principal { return f.otherAdmin }},
+	}
+	for _, tc := range calls {
+		for _, a := range attackers {
+			t.Run(tc.name+" "+a.name, func(t *testing.T) {
+				f := newRuleFixture(t)
+				f.mustUser(t, f.root, "alice")
+				f.mustRole(t, f.root, "builder")
+				f.policy = f.mustPolicy(t, f.root, "p")
+				f.mustUser(t, f.otherRoot, "mine")
+				f.mustRole(t, f.otherRoot, "mine")
+				wantNoSuchEntity(t, tc.call(f, a.of(f)))
+				f.wantFirstAccountUntouched(t)
+			})
+		}
+	}
+
+	t.Run("lists", func(t *testing.T) {
+		f := newRuleFixture(t)
+		f.mustUser(t, f.root, "alice")
+		f.mustRole(t, f.root, "builder")
+		f.policy = f.mustPolicy(t, f.root, "p")
+		for _, a := range attackers {
+			users, err := f.svc.ListUsers(ctx, a.of(f), "", "", 0)
+			if err != nil || len(users.Items) != 0 {
+				t.Fatalf("%s ListUsers: %v %+v", a.name, err, users.Items)
+			}
+			roles, err := f.svc.ListRoles(ctx, a.of(f), "", "", 0)
+			if err != nil || len(roles.Items) != 0 {
+				t.Fatalf("%s ListRoles: %v %+v", a.name, err, roles.Items)
+			}
+			policies, err := f.svc.ListPolicies(ctx, a.of(f), ListPoliciesInput{Scope: "Local"})
+			if err != nil || len(policies.Items) != 0 {
+				t.Fatalf("%s ListPolicies: %v %+v", a.name, err, policies.Items)
+			}
+		}
+	})
+}
+
+// wantFirstAccountUntouched checks that alice, builder and p are as the fixture made them.
+func (f *ruleFixture) wantFirstAccountUntouched(t *testing.T) {
+	t.Helper()
+	u, err := f.svc.GetUser(ctx, f.root, "alice")
+	if err != nil || u.Path != "/" || len(u.Tags) != 0 {
+		t.Fatalf("alice: %+v %v", u, err)
+	}
+	if ks, err := f.svc.ListAccessKeys(ctx, f.root, "alice", "", 0); err != nil || len(ks.Items) != 0 {
+		t.Fatalf("alice's keys: %+v %v", ks.Items, err)
+	}
+	r, err := f.svc.GetRole(ctx, f.root, "builder")
+	if err != nil || r.MaxSessionDuration != DefaultMaxSessionDuration || r.AssumeRolePolicyDocument != trust {
+		t.Fatalf("builder: %+v %v", r, err)
+	}
+	for _, kind := range []PrincipalKind{KindUser, KindRole} {
+		name := map[PrincipalKind]string{KindUser: "alice", KindRole: "builder"}[kind]
+		if ps, err := f.svc.ListInlinePolicies(ctx, f.root, kind, name, "", 0); err != nil || len(ps.Items) != 0 {
+			t.Fatalf("%s's inline policies: %v %v", name, ps.Items, err)
+		}
+		if as, err := f.svc.ListAttached(ctx, f.root, kind, name, "", "", 0); err != nil || len(as.Items) != 0 {
+			t.Fatalf("%s's attached policies: %v %v", name, as.Items, err)
+		}
+	}
+	p, err := f.svc.GetPolicy(ctx, f.root, f.policy)
+	if err != nil || p.DefaultVersionID != "v1" || len(p.Tags) != 0 || p.AttachmentCount != 0 {
+		t.Fatalf("p: %+v %v", p, err)
+	}
+}

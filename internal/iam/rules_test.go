@@ -2,6 +2,7 @@ package iam
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -657,5 +658,80 @@ func (f *ruleFixture) wantFirstAccountUntouched(t *testing.T) {
 	p, err := f.svc.GetPolicy(ctx, f.root, f.policy)
 	if err != nil || p.DefaultVersionID != "v1" || len(p.Tags) != 0 || p.AttachmentCount != 0 {
 		t.Fatalf("p: %+v %v", p, err)
+	}
+}
+
+// AWS managed policies are read-only to every account (IAM User Guide, "AWS managed policies":
+// "You cannot change the permissions defined in AWS managed policies"); they can be read and
+// attached.
+func TestAWSManagedPoliciesAreReadOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		call func(f *ruleFixture, c *principal.Principal) error
+	}{
+		{"DeletePolicy", func(f *ruleFixture, c *principal.Principal) error { return f.svc.DeletePolicy(ctx, c, adminPolicyARN) }},
+		{"CreatePolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
+			_, err := f.svc.CreatePolicyVersion(ctx, c, adminPolicyARN, allowStarDoc, true)
+			return err
+		}},
+		{"SetDefaultPolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.SetDefaultPolicyVersion(ctx, c, adminPolicyARN, "v1")
+		}},
+		{"DeletePolicyVersion", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.DeletePolicyVersion(ctx, c, adminPolicyARN, "v1")
+		}},
+		{"TagPolicy", func(f *ruleFixture, c *principal.Principal) error {
+			return f.svc.TagPolicy(ctx, c, adminPolicyARN, tags("k"))
+		}},
+	} {
+		for _, caller := range broadCallers {
+			t.Run(tc.name+" "+caller.name, func(t *testing.T) {
+				f := newRuleFixture(t)
+				before, err := f.svc.GetPolicy(ctx, caller.of(f), adminPolicyARN)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantAWSError(t, tc.call(f, caller.of(f)), "InvalidInput", http.StatusBadRequest)
+				after, err := f.svc.GetPolicy(ctx, f.root, adminPolicyARN)
+				if err != nil || after.DefaultVersionID != before.DefaultVersionID || len(after.Tags) != 0 {
+					t.Fatalf("the AWS managed policy changed: %+v %v", after, err)
+				}
+				f.mustUser(t, f.root, "alice")
+				if err := f.svc.AttachPolicy(ctx, caller.of(f), KindUser, "alice", adminPolicyARN); err != nil {
+					t.Fatalf("attach: %v", err)
+				}
+			})
+		}
+	}
+}
+
+// MaxSessionDuration defaults to an hour and is stored as given by CreateRole and UpdateRole; an
+// UpdateRole that omits it keeps it. Its range (3600 to 43200, IAM API Reference, CreateRole) is
+// a constraint of the API model, checked before the service is called.
+func TestMaxSessionDurationIsKept(t *testing.T) {
+	f := newRuleFixture(t)
+	for _, tc := range []struct {
+		name   string
+		create int
+		update int
+		want   int
+	}{
+		{"default", 0, 0, DefaultMaxSessionDuration},
+		{"longest at create", 43200, 0, 43200},
+		{"changed by UpdateRole", 0, 7200, 7200},
+		{"changed to the shortest", 43200, 3600, 3600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "msd-" + strconv.Itoa(tc.create) + "-" + strconv.Itoa(tc.update)
+			if _, err := f.svc.CreateRole(ctx, f.admin, CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: trust, MaxSessionDuration: tc.create}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.UpdateRole(ctx, f.admin, name, nil, tc.update); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := f.svc.GetRole(ctx, f.admin, name); err != nil || r.MaxSessionDuration != tc.want {
+				t.Fatalf("MaxSessionDuration %d (%v), want %d", r.MaxSessionDuration, err, tc.want)
+			}
+		})
 	}
 }

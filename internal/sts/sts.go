@@ -54,7 +54,7 @@ type Deps struct {
 
 // Service is the STS domain service.
 type Service struct {
-	d Deps
+	d            Deps
 	samlMetadata saml.MetadataCache
 }
 

@@ -2,13 +2,13 @@ package cognito
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
 // testStore is the real SQLite store (which passes the store conformance suite) with the hooks
@@ -30,11 +30,7 @@ type testStore struct {
 // openTestStore opens a store in t's temporary directory holding the test account.
 func openTestStore(t *testing.T) *testStore {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := sqltest.Open(t)
 	if err := st.CreateAccount(t.Context(), store.Account{ID: testAccount, CreatedAt: time.Unix(1700000000, 0)}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
 const testAccount = "123456789012"
@@ -80,11 +80,7 @@ func (r *racingStore) UpdateOutboundFederation(ctx context.Context, account stri
 
 func newTestService(t testing.TB) (*Service, *racingStore, *principal.Principal) {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "latchkey.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := sqltest.Open(t)
 	if err := st.CreateAccount(t.Context(), store.Account{ID: testAccount, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package quicksight
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
 // testStore is the real SQLite store (which passes the store conformance suite). beforeUpdate,
@@ -44,11 +44,7 @@ func (s *testStore) UpdateQuickSightUser(ctx context.Context, a, ns, n string, f
 func openTestStore(t *testing.T) *testStore {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "latchkey.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := sqltest.Open(t)
 	for _, err := range []error{
 		st.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: now}),
 		st.CreateUser(ctx, store.User{AccountID: acct, UserID: "AIDAALICE", UserName: "alice", Path: "/", CreatedAt: now}),

@@ -131,8 +131,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Issuer = NewIssuer(st, mk, now, IssuerURL(cfg))
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
-	iamSvc := &iam.Service{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
-		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: iam.ParseSAMLMetadata}
+	iamSvc := iam.New(iam.Deps{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
+		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: iam.ParseSAMLMetadata})
 	// Roles stored before principal bindings existed, or by a node of an older version, trust
 	// none of the users and roles they name until they are bound; bind them before serving.
 	if n, err := iamSvc.BindStoredPrincipals(ctx); err != nil {
@@ -143,10 +143,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
-	quicksightSvc := &quicksight.Service{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now}
+	quicksightSvc := quicksight.New(quicksight.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now})
 	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial})
-	cognitoSvc := &cognito.Service{Store: st, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
-		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now}
+	cognitoSvc := cognito.New(cognito.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
+		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now})
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
 		Providers: st, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
 		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})

@@ -152,8 +152,8 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{st: openTestStore(t), authz: &fakeAuthz{deny: map[string]bool{}}, sts: &fakeSTS{deny: map[string]bool{}}, now: time.Unix(1800000000, 0)}
 	f.st.addOIDCProvider(store.OIDCProvider{AccountID: testAccount, ARN: oidcARN, URL: oidcURL, ClientIDs: []string{"app-client"}})
 	clock := func() time.Time { return f.now }
-	f.svc = &Service{Store: f.st, Authz: f.authz, Tokens: fakeTokens{key: []byte("k")}, Sessions: f.sts, Verifier: fakeVerifier{now: clock},
-		Region: "us-east-1", Issuer: testIssuer, Now: clock}
+	f.svc = New(Deps{Store: f.st, Authz: f.authz, Tokens: fakeTokens{key: []byte("k")}, Sessions: f.sts, Verifier: fakeVerifier{now: clock},
+		Region: "us-east-1", Issuer: testIssuer, Now: clock})
 	f.root = &principal.Principal{Kind: principal.Root, AccountID: testAccount, ARN: "arn:aws:iam::123456789012:root", UserID: testAccount}
 	return f
 }

@@ -74,8 +74,8 @@ type RoleSessions interface {
 	AssumeRole(ctx context.Context, r session.Request) (session.RoleSession, error)
 }
 
-// Service is the Cognito Identity domain service.
-type Service struct {
+// Deps are what the Cognito Identity domain service works with.
+type Deps struct {
 	Store    Store
 	Authz    authz.Authorizer
 	Tokens   TokenIssuer
@@ -92,9 +92,16 @@ type Service struct {
 	Now            func() time.Time
 	// NewID returns a lowercase GUID; nil uses random UUIDs.
 	NewID func() string
+}
 
+// Service is built by New; nothing changes it while it serves.
+type Service struct {
+	Deps
 	samlMetadata saml.MetadataCache
 }
+
+// New builds the service from its dependencies.
+func New(d Deps) *Service { return &Service{Deps: d} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

@@ -85,7 +85,7 @@ func newTestService(t testing.TB) (*Service, *racingStore, *principal.Principal)
 		t.Fatal(err)
 	}
 	rs := &racingStore{Store: st}
-	svc := &Service{Store: rs, Authz: allowAll{}, Cache: noCache{}, IDs: ids.Minter{R: rand.Reader}, Now: time.Now, IssuerURL: "https://issuer.example.com"}
+	svc := New(Deps{Store: rs, Authz: allowAll{}, Cache: noCache{}, IDs: ids.Minter{R: rand.Reader}, Now: time.Now, IssuerURL: "https://issuer.example.com"})
 	root := &principal.Principal{Kind: principal.Root, AccountID: testAccount, ARN: "arn:aws:iam::" + testAccount + ":root", UserID: testAccount}
 	return svc, rs, root
 }

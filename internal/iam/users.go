@@ -49,8 +49,8 @@ type KeyCache interface {
 	InvalidateAll()
 }
 
-// Service is the IAM domain service.
-type Service struct {
+// Deps are what the IAM domain service works with.
+type Deps struct {
 	Store  Store
 	Authz  authz.Authorizer
 	Master *keys.MasterKey
@@ -71,6 +71,14 @@ type Service struct {
 	// IssuerURL is Latchkey's own OIDC issuer; outbound issuers live under it.
 	IssuerURL string
 }
+
+// Service is built by New; nothing changes it while it serves.
+type Service struct {
+	Deps
+}
+
+// New builds the service from its dependencies.
+func New(d Deps) *Service { return &Service{Deps: d} }
 
 func (s *Service) policiesChanged() {
 	if s.Policies != nil {

@@ -87,8 +87,8 @@ func newService(t *testing.T, deny string) (*Service, *captureSigner, *testStore
 	sig := &captureSigner{}
 	// Distinct ids: the store keeps a principal id unique in its namespace.
 	var n atomic.Int64
-	return &Service{Store: st, Authz: allowAll{deny}, Tokens: sig, Region: "us-east-1", Now: func() time.Time { return now },
-		NewID: func() string { return fmt.Sprintf("id%d", n.Add(1)) }}, sig, st
+	return New(Deps{Store: st, Authz: allowAll{deny}, Tokens: sig, Region: "us-east-1", Now: func() time.Time { return now },
+		NewID: func() string { return fmt.Sprintf("id%d", n.Add(1)) }}), sig, st
 }
 
 var caller = &principal.Principal{Kind: principal.User, AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/admin", UserID: "AIDAADMIN"}

@@ -43,8 +43,8 @@ type TokenSigner interface {
 	Sign(ctx context.Context, alg string, claims map[string]any) (string, error)
 }
 
-// Service is the QuickSight domain service.
-type Service struct {
+// Deps are what the QuickSight domain service works with.
+type Deps struct {
 	Store  Store
 	Authz  authz.Authorizer
 	Tokens TokenSigner
@@ -55,6 +55,14 @@ type Service struct {
 	// nil uses crypto/rand.
 	NewID func() string
 }
+
+// Service is built by New; nothing changes it while it serves.
+type Service struct {
+	Deps
+}
+
+// New builds the service from its dependencies.
+func New(d Deps) *Service { return &Service{Deps: d} }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

@@ -109,7 +109,7 @@ func (s *Service) AssumeRole(ctx context.Context, r Request) (RoleSession, error
 			return RoleSession{}, err
 		}
 	}
-	packed, err := s.packedSize(ctx, r.Role.AccountID, r.Policies, r.Tags, rr.tagSize)
+	packed, err := s.packedSize(ctx, r.Role.AccountID, r.Policies, r.Tags, rr.tagSize, r.Action != "sts:AssumeRole")
 	if err != nil {
 		return RoleSession{}, err
 	}

@@ -136,10 +136,10 @@ func (s *Service) FindRole(ctx context.Context, ref RoleRef) (role store.Role, f
 // STS API Reference, PolicyArns) or the caller's (GetFederationToken); AWS managed policies are
 // usable from every account. Another account's policy is answered like a missing one, so the
 // answer does not tell whether it exists.
-func (s *Service) checkPolicies(ctx context.Context, account string, sp Policies) (int, error) {
+func (s *Service) checkPolicies(ctx context.Context, account string, sp Policies, modelBound bool) (int, error) {
 	size := 0
 	if sp.Policy != "" {
-		if len(sp.Policy) > MaxSessionPolicyText {
+		if modelBound && len(sp.Policy) > MaxSessionPolicyText {
 			return 0, Validation("1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to %d", MaxSessionPolicyText)
 		}
 		if _, err := s.d.Engine.Parse("session", sp.Policy, policy.Identity); err != nil {
@@ -165,13 +165,20 @@ func (s *Service) checkPolicies(ctx context.Context, account string, sp Policies
 		}
 		size += len(arn)
 	}
+	if len(sp.Policy) > MaxSessionPolicyText {
+		// Only AssumeRole's model leaves Policy unbounded; STS refuses the plaintext there, once
+		// the document and the ARNs were checked, as a packing failure.
+		return 0, awserr.New("PackedPolicyTooLarge", http.StatusBadRequest, "The plaintext of the inline session policy exceeds %d characters.", MaxSessionPolicyText)
+	}
 	return size, nil
 }
 
 // packedSize checks the session policies and returns PackedPolicySize, nil when the request
-// carries neither session policies nor tags.
-func (s *Service) packedSize(ctx context.Context, account string, sp Policies, tags []Tag, tagSize int) (*int, error) {
-	polSize, err := s.checkPolicies(ctx, account, sp)
+// carries neither session policies nor tags. modelBound says the operation's model limits Policy
+// to MaxSessionPolicyText characters (every operation but AssumeRole), which is then checked first
+// as the model's ValidationError.
+func (s *Service) packedSize(ctx context.Context, account string, sp Policies, tags []Tag, tagSize int, modelBound bool) (*int, error) {
+	polSize, err := s.checkPolicies(ctx, account, sp, modelBound)
 	if err != nil {
 		return nil, err
 	}

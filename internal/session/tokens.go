@@ -69,7 +69,7 @@ func (s *Service) FederationToken(ctx context.Context, r FederationRequest) (Fed
 	if err != nil {
 		return FederatedSession{}, err
 	}
-	packed, err := s.packedSize(ctx, caller.AccountID, r.Policies, r.Tags, tagSize)
+	packed, err := s.packedSize(ctx, caller.AccountID, r.Policies, r.Tags, tagSize, true)
 	if err != nil {
 		return FederatedSession{}, err
 	}

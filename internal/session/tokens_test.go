@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +99,10 @@ func TestFederationToken(t *testing.T) {
 	_, err = f.svc.FederationToken(t.Context(), session.FederationRequest{Caller: f.bob, Name: "app",
 		Policies: session.Policies{PolicyARNs: []string{"arn:aws:iam::" + acctB + ":policy/theirs"}}})
 	wantCode(t, err, "MalformedPolicyDocument", 400)
+	// GetFederationToken's model bounds Policy: the length is its ValidationError, before parsing.
+	long := `{"Statement":` + strings.Repeat(" ", session.MaxSessionPolicyText) + `}`
+	_, err = f.svc.FederationToken(t.Context(), session.FederationRequest{Caller: f.bob, Name: "app", Policies: session.Policies{Policy: long}})
+	wantCode(t, err, "ValidationError", 400)
 }
 
 func TestRootSession(t *testing.T) {

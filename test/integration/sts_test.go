@@ -579,3 +579,24 @@ func TestRolesAndPoliciesThroughIAM(t *testing.T) {
 	_, err = root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})
 	wantAPIError(t, err, "NoSuchEntity", 404)
 }
+
+// AssumeRole's model sets no length on Policy, so STS itself refuses a longer plaintext: as a
+// packing failure once the document parsed, as a malformed document before that. The federated
+// operations' models bound it, and their ValidationError comes first.
+func TestAssumeRoleLongInlineSessionPolicy(t *testing.T) {
+	ts := startServer(t)
+	root := ts.rootIAM()
+	id, secret := createUserWithKey(t, ts, "alice")
+	role := mustRole(t, root, "r", trustUsers(userARN("alice")))
+	c := ts.sts(id, secret)
+	long := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("a", 2100) + `"}]}`
+	_, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s0"), Policy: aws.String(long)})
+	wantAPIError(t, err, "PackedPolicyTooLarge", 400)
+	malformed := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"` + strings.Repeat("a", 2100) + `"`
+	_, err = c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s0"), Policy: aws.String(malformed)})
+	wantAPIError(t, err, "MalformedPolicyDocument", 400)
+	short := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	if _, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s0"), Policy: aws.String(short)}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -18,6 +18,9 @@ type Bounded[K comparable, V any] struct {
 
 	mu sync.Mutex
 	m  map[K]entry[V]
+	// gen counts Delete and Clear calls: a value built while one happened may predate the
+	// change that caused it, so Get does not store it.
+	gen uint64
 }
 
 type entry[V any] struct {
@@ -33,17 +36,26 @@ func (c *Bounded[K, V]) now() time.Time {
 }
 
 // Get answers the cached value of key, or builds, stores and answers it. A failed build is not
-// stored. Concurrent misses of one key may each build; the last stored wins, which is harmless
-// for values that depend only on their key or on the store at one moment.
+// stored, nor one that overlapped a Delete or Clear. A built value's age counts from the moment
+// its build began, so it is never answered longer than TTL after the state it was read from.
+// Concurrent misses of one key may each build; the last stored wins, which is harmless for values
+// that depend only on their key or on the store at one moment.
 func (c *Bounded[K, V]) Get(key K, build func() (V, error)) (V, error) {
 	if v, ok := c.Lookup(key); ok {
 		return v, nil
 	}
+	var began time.Time
+	if c.TTL > 0 {
+		began = c.now()
+	}
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
 	v, err := build()
 	if err != nil {
 		return v, err
 	}
-	c.Put(key, v)
+	c.put(key, v, began, gen)
 	return v, nil
 }
 
@@ -59,28 +71,40 @@ func (c *Bounded[K, V]) Lookup(key K) (V, bool) {
 	return e.v, true
 }
 
-// Put stores v under key.
+// Put stores v under key, aged from now.
 func (c *Bounded[K, V]) Put(key K, v V) {
-	max := c.Max
-	if max <= 0 {
-		max = 1024
-	}
 	var at time.Time
 	if c.TTL > 0 {
 		at = c.now()
 	}
 	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
+	c.put(key, v, at, gen)
+}
+
+// put stores v unless a Delete or Clear happened since generation gen.
+func (c *Bounded[K, V]) put(key K, v V, at time.Time, gen uint64) {
+	max := c.Max
+	if max <= 0 {
+		max = 1024
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if c.m == nil || len(c.m) >= max {
 		c.m = make(map[K]entry[V])
 	}
 	c.m[key] = entry[V]{v: v, at: at}
-	c.mu.Unlock()
 }
 
 // Delete forgets key.
 func (c *Bounded[K, V]) Delete(key K) {
 	c.mu.Lock()
 	delete(c.m, key)
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -88,6 +112,7 @@ func (c *Bounded[K, V]) Delete(key K) {
 func (c *Bounded[K, V]) Clear() {
 	c.mu.Lock()
 	c.m = nil
+	c.gen++
 	c.mu.Unlock()
 }
 

@@ -74,3 +74,25 @@ func TestBoundedConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A value is aged from the start of its build, and one built across an invalidation is not kept:
+// it may have been read before the change that invalidated the cache.
+func TestBoundedBuildsRacingInvalidation(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := &Bounded[string, int]{TTL: 10 * time.Second, Now: func() time.Time { return now }}
+	if _, err := c.Get("slow", func() (int, error) { now = now.Add(4 * time.Second); return 1, nil }); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(6 * time.Second) // 10 s after the build began, 6 s after it ended
+	if _, ok := c.Lookup("slow"); ok {
+		t.Fatal("a value was answered longer than TTL after its build began")
+	}
+	for _, invalidate := range []func(){c.Clear, func() { c.Delete("other") }} {
+		if _, err := c.Get("racing", func() (int, error) { invalidate(); return 2, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c.Lookup("racing"); ok {
+			t.Fatal("a value built across an invalidation was stored")
+		}
+	}
+}

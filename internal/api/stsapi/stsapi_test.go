@@ -1,0 +1,309 @@
+package stsapi_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/api/stsapi"
+	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/awsmodel"
+	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
+	"github.com/latchkey/latchkey/internal/sts"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+const (
+	acct    = "111122223333"
+	starDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+	// The target role trusts account acct for AssumeRole and TagSession, only with the external id.
+	trustDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},` +
+		`"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity","sts:SetContext"],"Condition":{"StringEquals":{"sts:ExternalId":"ext-1"}}}]}`
+	targetARN = "arn:aws:iam::111122223333:role/target"
+	readOnly  = "arn:aws:iam::111122223333:policy/ours"
+	goodCode  = "123456"
+	mfaSerial = "arn:aws:iam::111122223333:mfa/bob"
+)
+
+var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// fixture is the STS operation table over the real session service, authz engine and SQLite
+// store: account acct has bob (identity policy *:*) and the role target.
+type fixture struct {
+	table  api.Table
+	sealer *token.Sealer
+	bob    *principal.Principal
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	st := sqltest.Open(t)
+	must(t, st.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: testNow}))
+	must(t, st.CreateUser(ctx, store.User{AccountID: acct, UserID: "AIDABOB", UserName: "bob", Path: "/", CreatedAt: testNow}))
+	size := func(d string) int { return len(d) }
+	must(t, st.PutInlinePolicy(ctx, store.InlinePolicy{OwnerKind: store.KindUser, OwnerID: "AIDABOB", PolicyName: "star", Document: starDoc}, size, 1<<20))
+	must(t, st.CreateRole(ctx, store.Role{AccountID: acct, RoleID: "AROATARGET", RoleName: "target", Path: "/", AssumeRolePolicyDocument: trustDoc,
+		MaxSessionDuration: 7200, CreatedAt: testNow, PrincipalsBound: true}))
+	must(t, st.CreateManagedPolicy(ctx, store.ManagedPolicy{AccountID: acct, PolicyID: "ANPAOURS", PolicyName: "ours", Path: "/", ARN: readOnly,
+		DefaultVersionID: "v1", NextVersion: 2, IsAttachable: true, CreatedAt: testNow}, store.PolicyVersion{PolicyARN: readOnly, VersionID: "v1", Document: starDoc, CreatedAt: testNow}))
+	mk, err := keys.NewMasterKey(bytes.Repeat([]byte{7}, 32))
+	must(t, err)
+	now := func() time.Time { return testNow }
+	sealer := &token.Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})}
+	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
+	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: fakeMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
+	svc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, Outbound: st, Providers: st, Messages: mk, Now: now})
+	bob := &principal.Principal{Kind: principal.User, AccountID: acct, UserID: "AIDABOB", UserName: "bob", ARN: principal.UserARN(acct, "/", "bob")}
+	return &fixture{table: stsapi.Table(svc), sealer: sealer, bob: bob}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type fakeMFA struct{}
+
+func (fakeMFA) VerifyMFA(_ context.Context, _ *principal.Principal, serial, code string) error {
+	if serial != mfaSerial || code != goodCode {
+		return awserr.New("AccessDenied", http.StatusForbidden, "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+	}
+	return nil
+}
+
+func (f *fixture) call(t *testing.T, op string, caller *principal.Principal, in map[string]any) (map[string]any, error) {
+	t.Helper()
+	h, ok := f.table[op]
+	if !ok {
+		t.Fatalf("no handler for %s", op)
+	}
+	return h(t.Context(), &api.Call{Caller: caller, Input: in, Region: "us-east-1", RequestID: "req-1"})
+}
+
+// opened is the principal sealed into the session token of an answer's Credentials.
+func (f *fixture) opened(t *testing.T, out map[string]any) *principal.Principal {
+	t.Helper()
+	creds, _ := out["Credentials"].(map[string]any)
+	id, _ := creds["AccessKeyId"].(string)
+	tok, _ := creds["SessionToken"].(string)
+	p, _, err := f.sealer.Open(t.Context(), id, tok)
+	must(t, err)
+	return p
+}
+
+// conforms fails unless tree has only members of shape, each of the Go type the codecs expect
+// for the member's model type.
+func conforms(t *testing.T, shape *awsmodel.Shape, tree map[string]any, path string) {
+	t.Helper()
+	for name, v := range tree {
+		m := shape.MemberByName(name)
+		if m == nil {
+			t.Errorf("%s.%s is not a member of %s", path, name, shape.Name)
+			continue
+		}
+		conformsValue(t, m.Shape, v, path+"."+name)
+	}
+}
+
+func conformsValue(t *testing.T, s *awsmodel.Shape, v any, path string) {
+	t.Helper()
+	ok := false
+	switch s.Type {
+	case "structure":
+		var m map[string]any
+		if m, ok = v.(map[string]any); ok {
+			conforms(t, s, m, path)
+		}
+	case "list":
+		var l []any
+		if l, ok = v.([]any); ok {
+			for _, e := range l {
+				conformsValue(t, s.Member.Shape, e, path+"[]")
+			}
+		}
+	case "map":
+		var m map[string]any
+		if m, ok = v.(map[string]any); ok {
+			for k, e := range m {
+				conformsValue(t, s.Value.Shape, e, path+"["+k+"]")
+			}
+		}
+	case "string":
+		_, ok = v.(string)
+	case "integer", "long":
+		_, ok = v.(int64)
+	case "boolean":
+		_, ok = v.(bool)
+	case "timestamp":
+		_, ok = v.(time.Time)
+	default:
+		t.Errorf("%s: model type %s not checked", path, s.Type)
+		return
+	}
+	if !ok {
+		t.Errorf("%s: %T is not a %s", path, v, s.Type)
+	}
+}
+
+var stsModel = awsmodel.MustLoad("sts")
+
+func wantOutput(t *testing.T, op string, out map[string]any, members ...string) {
+	t.Helper()
+	conforms(t, stsModel.Operations[op].Output, out, op)
+	var got []string
+	for k := range out {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	slices.Sort(members)
+	if !slices.Equal(got, members) {
+		t.Errorf("%s output members = %v, want %v", op, got, members)
+	}
+	if creds, ok := out["Credentials"].(map[string]any); ok {
+		for _, k := range []string{"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"} {
+			if _, ok := creds[k]; !ok {
+				t.Errorf("%s Credentials lack %s", op, k)
+			}
+		}
+	}
+}
+
+// wantError fails unless err is the service's error of that kind, code and status.
+func wantError(t *testing.T, err error, kind awserr.Kind, code string, status int) {
+	t.Helper()
+	ae, ok := awserr.As(err)
+	if !ok || ae.Kind != kind || ae.Code != code || ae.HTTPStatus != status {
+		t.Fatalf("want %s %s %d, got %#v", kind, code, status, err)
+	}
+}
+
+func assumeInput(extra map[string]any) map[string]any {
+	in := map[string]any{"RoleArn": targetARN, "RoleSessionName": "s1", "ExternalId": "ext-1"}
+	for k, v := range extra {
+		in[k] = v
+	}
+	return in
+}
+
+// TestAssumeRoleMembersReachTheService: every AssumeRole input member the model defines ends up
+// in the session (or, for the ones that only gate it, changes the answer), and the answer has
+// exactly the model's members.
+func TestAssumeRoleMembersReachTheService(t *testing.T) {
+	f := newFixture(t)
+	out, err := f.call(t, "AssumeRole", f.bob, assumeInput(map[string]any{
+		"DurationSeconds":   int64(1800),
+		"Policy":            starDoc,
+		"PolicyArns":        []any{map[string]any{"arn": readOnly}},
+		"Tags":              []any{map[string]any{"Key": "team", "Value": "red"}, map[string]any{"Key": "cc", "Value": ""}},
+		"TransitiveTagKeys": []any{"team"},
+		"SourceIdentity":    "bob-src",
+		"SerialNumber":      mfaSerial,
+		"TokenCode":         goodCode,
+	}))
+	must(t, err)
+	wantOutput(t, "AssumeRole", out, "Credentials", "AssumedRoleUser", "PackedPolicySize", "SourceIdentity")
+	if n, ok := out["PackedPolicySize"].(int64); !ok || n <= 0 {
+		t.Errorf("PackedPolicySize = %#v, want a positive integer", out["PackedPolicySize"])
+	}
+	if out["SourceIdentity"] != "bob-src" {
+		t.Errorf("SourceIdentity = %v", out["SourceIdentity"])
+	}
+	exp := out["Credentials"].(map[string]any)["Expiration"]
+	if exp != testNow.Add(1800*time.Second) {
+		t.Errorf("Expiration = %v, want DurationSeconds after now", exp)
+	}
+	user := out["AssumedRoleUser"].(map[string]any)
+	if user["Arn"] != "arn:aws:sts::111122223333:assumed-role/target/s1" || user["AssumedRoleId"] != "AROATARGET:s1" {
+		t.Errorf("AssumedRoleUser = %v", user)
+	}
+	p := f.opened(t, out)
+	if !p.HasSessionPolicies || p.SessionPolicy != starDoc || !slices.Equal(p.SessionPolicyARNs, []string{readOnly}) {
+		t.Errorf("session policies = %v %q %v", p.HasSessionPolicies, p.SessionPolicy, p.SessionPolicyARNs)
+	}
+	if !slices.Equal(p.Tags, []principal.Tag{{Key: "cc", Value: ""}, {Key: "team", Value: "red"}}) &&
+		!slices.Equal(p.Tags, []principal.Tag{{Key: "team", Value: "red"}, {Key: "cc", Value: ""}}) {
+		t.Errorf("Tags = %v", p.Tags)
+	}
+	if !slices.Equal(p.TransitiveTagKeys, []string{"team"}) || p.SourceIdentity != "bob-src" || !p.MFAAuthenticated {
+		t.Errorf("TransitiveTagKeys %v SourceIdentity %q MFA %v", p.TransitiveTagKeys, p.SourceIdentity, p.MFAAuthenticated)
+	}
+}
+
+// TestAssumeRoleOptionalOutputsAbsent: without session policies or a source identity the answer
+// leaves PackedPolicySize and SourceIdentity out instead of answering zero values.
+func TestAssumeRoleOptionalOutputsAbsent(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name string
+		in   map[string]any
+	}{
+		{"absent", nil},
+		{"empty lists", map[string]any{"PolicyArns": []any{}, "Tags": []any{}, "TransitiveTagKeys": []any{}, "ProvidedContexts": []any{}}},
+		{"unknown member ignored", map[string]any{"Bogus": "x", "Credentials": map[string]any{"AccessKeyId": "AKIAFORGED"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := f.call(t, "AssumeRole", f.bob, assumeInput(tc.in))
+			must(t, err)
+			wantOutput(t, "AssumeRole", out, "Credentials", "AssumedRoleUser")
+			p := f.opened(t, out)
+			if p.HasSessionPolicies || p.Tags != nil || p.TransitiveTagKeys != nil || p.IdentityContext != nil {
+				t.Errorf("session carries %+v", p)
+			}
+			if id := out["Credentials"].(map[string]any)["AccessKeyId"]; id == "AKIAFORGED" {
+				t.Error("an input member leaked into the output")
+			}
+		})
+	}
+}
+
+// TestAssumeRoleGatingMembers: the members that only decide whether the session is issued reach
+// the service: a wrong ExternalId, TokenCode or ProvidedContexts entry is refused with the
+// service's own error, untouched by the adapter.
+func TestAssumeRoleGatingMembers(t *testing.T) {
+	f := newFixture(t)
+	qs := sts.QuickSightContextProvider
+	for _, tc := range []struct {
+		name   string
+		in     map[string]any
+		code   string
+		status int
+		kind   awserr.Kind
+	}{
+		{"wrong external id", map[string]any{"ExternalId": "ext-2"}, "AccessDenied", http.StatusForbidden, awserr.Denied},
+		{"missing external id", map[string]any{"ExternalId": nil}, "AccessDenied", http.StatusForbidden, awserr.Denied},
+		{"wrong MFA code", map[string]any{"SerialNumber": mfaSerial, "TokenCode": "000000"}, "AccessDenied", http.StatusForbidden, awserr.Coded},
+		{"unsupported context provider", map[string]any{"ProvidedContexts": []any{map[string]any{"ProviderArn": "arn:aws:iam::aws:contextProvider/Other", "ContextAssertion": "x"}}},
+			"ValidationError", http.StatusBadRequest, awserr.Coded},
+		{"context without an issuer", map[string]any{"ProvidedContexts": []any{map[string]any{"ProviderArn": qs, "ContextAssertion": "x"}}},
+			"ValidationError", http.StatusBadRequest, awserr.Coded},
+		{"malformed role arn", map[string]any{"RoleArn": "arn:aws:iam::111122223333:user/bob"}, "ValidationError", http.StatusBadRequest, awserr.Coded},
+		{"unknown role", map[string]any{"RoleArn": "arn:aws:iam::111122223333:role/none"}, "AccessDenied", http.StatusForbidden, awserr.Denied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := assumeInput(tc.in)
+			for k, v := range in {
+				if v == nil {
+					delete(in, k)
+				}
+			}
+			out, err := f.call(t, "AssumeRole", f.bob, in)
+			if out != nil {
+				t.Errorf("output %v beside an error", out)
+			}
+			wantError(t, err, tc.kind, tc.code, tc.status)
+		})
+	}
+}

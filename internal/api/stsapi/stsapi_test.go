@@ -13,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/awsmodel"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -63,7 +64,8 @@ func newFixture(t *testing.T) *fixture {
 	sealer := &token.Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})}
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: fakeMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
-	svc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, Outbound: st, Providers: st, Messages: mk, Now: now})
+	svc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, Outbound: st, Providers: st, Messages: mk, Now: now,
+		WebIdentity: oidc.NewVerifier(oidc.Options{Now: now})})
 	bob := &principal.Principal{Kind: principal.User, AccountID: acct, UserID: "AIDABOB", UserName: "bob", ARN: principal.UserARN(acct, "/", "bob")}
 	return &fixture{table: stsapi.Table(svc), sealer: sealer, bob: bob}
 }
@@ -304,6 +306,150 @@ func TestAssumeRoleGatingMembers(t *testing.T) {
 				t.Errorf("output %v beside an error", out)
 			}
 			wantError(t, err, tc.kind, tc.code, tc.status)
+		})
+	}
+}
+
+// TestSessionAndFederationTokens: GetSessionToken's and GetFederationToken's members reach the
+// service, optional outputs are absent without session policies, and refusals pass through.
+func TestSessionAndFederationTokens(t *testing.T) {
+	f := newFixture(t)
+	temp := &principal.Principal{Kind: principal.AssumedRole, AccountID: acct, UserID: "AROATARGET:s", RoleID: "AROATARGET", RoleName: "target",
+		ARN: "arn:aws:sts::111122223333:assumed-role/target/s", Temporary: true}
+	for _, tc := range []struct {
+		name    string
+		op      string
+		caller  *principal.Principal
+		in      map[string]any
+		members []string
+		check   func(t *testing.T, out map[string]any, p *principal.Principal)
+		code    string // when the call must fail
+	}{
+		{name: "session token with MFA", op: "GetSessionToken", caller: f.bob,
+			in:      map[string]any{"DurationSeconds": int64(900), "SerialNumber": mfaSerial, "TokenCode": goodCode},
+			members: []string{"Credentials"},
+			check: func(t *testing.T, out map[string]any, p *principal.Principal) {
+				if !p.MFAAuthenticated || p.UserName != "bob" || out["Credentials"].(map[string]any)["Expiration"] != testNow.Add(900*time.Second) {
+					t.Errorf("session %+v, answer %v", p, out)
+				}
+			}},
+		{name: "session token, empty input", op: "GetSessionToken", caller: f.bob, in: map[string]any{}, members: []string{"Credentials"},
+			check: func(t *testing.T, _ map[string]any, p *principal.Principal) {
+				if p.MFAAuthenticated {
+					t.Error("MFA without a code")
+				}
+			}},
+		{name: "session token, wrong code", op: "GetSessionToken", caller: f.bob, in: map[string]any{"SerialNumber": mfaSerial, "TokenCode": "000000"}, code: "AccessDenied"},
+		{name: "session token from a session", op: "GetSessionToken", caller: temp, in: map[string]any{}, code: "AccessDenied"},
+		{name: "federation token with policies and tags", op: "GetFederationToken", caller: f.bob,
+			in: map[string]any{"Name": "fed", "DurationSeconds": int64(1200), "Policy": starDoc, "PolicyArns": []any{map[string]any{"arn": readOnly}},
+				"Tags": []any{map[string]any{"Key": "team", "Value": "red"}}},
+			members: []string{"Credentials", "FederatedUser", "PackedPolicySize"},
+			check: func(t *testing.T, out map[string]any, p *principal.Principal) {
+				fu := out["FederatedUser"].(map[string]any)
+				if fu["Arn"] != "arn:aws:sts::111122223333:federated-user/fed" || fu["FederatedUserId"] != "111122223333:fed" {
+					t.Errorf("FederatedUser = %v", fu)
+				}
+				if p.SessionPolicy != starDoc || !slices.Equal(p.SessionPolicyARNs, []string{readOnly}) ||
+					!slices.Equal(p.Tags, []principal.Tag{{Key: "team", Value: "red"}}) {
+					t.Errorf("session %+v", p)
+				}
+			}},
+		{name: "federation token without policies", op: "GetFederationToken", caller: f.bob, in: map[string]any{"Name": "fed"},
+			members: []string{"Credentials", "FederatedUser"},
+			check: func(t *testing.T, _ map[string]any, p *principal.Principal) {
+				if p.Tags != nil || p.SessionPolicyARNs != nil {
+					t.Errorf("session %+v", p)
+				}
+			}},
+		{name: "federation token from a session", op: "GetFederationToken", caller: temp, in: map[string]any{"Name": "fed"}, code: "AccessDenied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := f.call(t, tc.op, tc.caller, tc.in)
+			if tc.code != "" {
+				wantError(t, err, awserr.Coded, tc.code, http.StatusForbidden)
+				return
+			}
+			must(t, err)
+			wantOutput(t, tc.op, out, tc.members...)
+			tc.check(t, out, f.opened(t, out))
+		})
+	}
+}
+
+// TestWebIdentityDecodePath: AssumeRoleWithWebIdentity is unsigned, so it ignores any caller and
+// its members reach the service before any token is trusted; each refusal is the service's own.
+func TestWebIdentityDecodePath(t *testing.T) {
+	f := newFixture(t)
+	base := func(extra map[string]any) map[string]any {
+		in := map[string]any{"RoleArn": targetARN, "RoleSessionName": "w", "WebIdentityToken": "not-a-jwt"}
+		for k, v := range extra {
+			in[k] = v
+		}
+		return in
+	}
+	for _, tc := range []struct {
+		name   string
+		caller *principal.Principal
+		in     map[string]any
+		code   string
+	}{
+		{"provider id", nil, base(map[string]any{"ProviderId": "www.amazon.com"}), "InvalidParameterValue"},
+		{"malformed role arn", nil, base(map[string]any{"RoleArn": "arn:aws:iam::111122223333:user/x"}), "ValidationError"},
+		{"token not a JWT", nil, base(nil), "InvalidIdentityToken"},
+		{"a caller changes nothing", f.bob, base(nil), "InvalidIdentityToken"},
+		{"policies do not bypass the token", nil, base(map[string]any{"Policy": starDoc, "PolicyArns": []any{}, "DurationSeconds": int64(900)}), "InvalidIdentityToken"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := f.call(t, "AssumeRoleWithWebIdentity", tc.caller, tc.in)
+			ae, ok := awserr.As(err)
+			if out != nil || !ok || ae.Code != tc.code || ae.HTTPStatus != http.StatusBadRequest {
+				t.Fatalf("got %v, %#v; want %s 400", out, err, tc.code)
+			}
+		})
+	}
+}
+
+// TestGetCallerIdentity answers the caller as it is, with the model's members only; input
+// members the operation does not define are ignored.
+func TestGetCallerIdentity(t *testing.T) {
+	f := newFixture(t)
+	out, err := f.call(t, "GetCallerIdentity", f.bob, map[string]any{"Arn": "arn:aws:iam::999999999999:root"})
+	must(t, err)
+	wantOutput(t, "GetCallerIdentity", out, "UserId", "Account", "Arn")
+	if out["UserId"] != "AIDABOB" || out["Account"] != acct || out["Arn"] != f.bob.ARN {
+		t.Errorf("GetCallerIdentity = %v", out)
+	}
+}
+
+// TestNilCallerNeverMintsCredentials: the server authenticates every signed operation before its
+// handler runs; should a handler ever get no caller, it must not answer credentials or an
+// identity (a panic, recovered by the server as an internal error, is acceptable; success is not).
+func TestNilCallerNeverMintsCredentials(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		op string
+		in map[string]any
+	}{
+		{"GetCallerIdentity", nil},
+		{"AssumeRole", assumeInput(nil)},
+		{"GetSessionToken", map[string]any{}},
+		{"GetFederationToken", map[string]any{"Name": "fed"}},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			var out map[string]any
+			var err error
+			panicked := func() (p bool) {
+				defer func() { p = recover() != nil }()
+				out, err = f.call(t, tc.op, nil, tc.in)
+				return false
+			}()
+			if panicked {
+				t.Logf("%s with no caller panics", tc.op)
+			}
+			if !panicked && (err == nil || out != nil) {
+				t.Fatalf("%s with no caller = %v, %v", tc.op, out, err)
+			}
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/api/apitest"
 	"github.com/latchkey/latchkey/internal/api/cognitoapi"
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
@@ -87,89 +88,18 @@ func must(t *testing.T, err error) {
 
 func (f *fixture) call(t *testing.T, op string, caller *principal.Principal, in map[string]any) (map[string]any, error) {
 	t.Helper()
-	h, ok := f.table[op]
-	if !ok {
-		t.Fatalf("no handler for %s", op)
-	}
-	return h(t.Context(), &api.Call{Caller: caller, Input: in, Region: "us-east-1", RequestID: "req-1"})
+	return apitest.Call(t.Context(), t, f.table, op, caller, in)
 }
 
 func (f *fixture) ok(t *testing.T, op string, caller *principal.Principal, in map[string]any, members ...string) map[string]any {
 	t.Helper()
 	out, err := f.call(t, op, caller, in)
 	must(t, err)
-	wantOutput(t, op, out, members...)
+	apitest.WantOutput(t, model, op, out, members...)
 	return out
 }
 
 var model = awsmodel.MustLoad("cognito-identity")
-
-// wantOutput fails unless out has exactly members, each of the model's name and type.
-func wantOutput(t *testing.T, op string, out map[string]any, members ...string) {
-	t.Helper()
-	conforms(t, model.Operations[op].Output, out, op)
-	var got []string
-	for k := range out {
-		got = append(got, k)
-	}
-	slices.Sort(got)
-	slices.Sort(members)
-	if !slices.Equal(got, members) {
-		t.Errorf("%s output members = %v, want %v", op, got, members)
-	}
-}
-
-func conforms(t *testing.T, shape *awsmodel.Shape, tree map[string]any, path string) {
-	t.Helper()
-	for name, v := range tree {
-		m := shape.MemberByName(name)
-		if m == nil {
-			t.Errorf("%s.%s is not a member of %s", path, name, shape.Name)
-			continue
-		}
-		conformsValue(t, m.Shape, v, path+"."+name)
-	}
-}
-
-func conformsValue(t *testing.T, s *awsmodel.Shape, v any, path string) {
-	t.Helper()
-	ok := false
-	switch s.Type {
-	case "structure":
-		var m map[string]any
-		if m, ok = v.(map[string]any); ok {
-			conforms(t, s, m, path)
-		}
-	case "list":
-		var l []any
-		if l, ok = v.([]any); ok {
-			for _, e := range l {
-				conformsValue(t, s.Member.Shape, e, path+"[]")
-			}
-		}
-	case "map":
-		var m map[string]any
-		if m, ok = v.(map[string]any); ok {
-			for k, e := range m {
-				conformsValue(t, s.Value.Shape, e, path+"["+k+"]")
-			}
-		}
-	case "string":
-		_, ok = v.(string)
-	case "integer", "long":
-		_, ok = v.(int64)
-	case "boolean":
-		_, ok = v.(bool)
-	case "timestamp":
-		_, ok = v.(time.Time)
-	default:
-		t.Errorf("%s: model type %s not checked", path, s.Type)
-		return
-	}
-	if !ok {
-		t.Errorf("%s: %T is not a %s", path, v, s.Type)
-	}
-}
 
 // wantCode fails unless err carries code and status.
 func wantCode(t *testing.T, err error, code string, status int) {
@@ -177,15 +107,6 @@ func wantCode(t *testing.T, err error, code string, status int) {
 	ae, ok := awserr.As(err)
 	if !ok || ae.Code != code || ae.HTTPStatus != status {
 		t.Fatalf("want %s %d, got %#v", code, status, err)
-	}
-}
-
-// wantError fails unless err is the service's error of that kind, code and status.
-func wantError(t *testing.T, err error, kind awserr.Kind, code string, status int) {
-	t.Helper()
-	ae, ok := awserr.As(err)
-	if !ok || ae.Kind != kind || ae.Code != code || ae.HTTPStatus != status {
-		t.Fatalf("want %s %s %d, got %#v", kind, code, status, err)
 	}
 }
 
@@ -332,7 +253,7 @@ func TestGetId(t *testing.T) {
 				wantCode(t, err, tc.code, tc.status)
 				return
 			}
-			wantError(t, err, tc.kind, tc.code, tc.status)
+			apitest.WantError(t, err, tc.kind, tc.code, tc.status)
 		})
 	}
 }
@@ -367,11 +288,11 @@ func TestGetCredentialsForIdentity(t *testing.T) {
 				if out != nil {
 					t.Errorf("output %v beside an error", out)
 				}
-				wantError(t, err, awserr.Coded, tc.code, http.StatusBadRequest)
+				apitest.WantError(t, err, awserr.Coded, tc.code, http.StatusBadRequest)
 				return
 			}
 			must(t, err)
-			wantOutput(t, "GetCredentialsForIdentity", out, "IdentityId", "Credentials")
+			apitest.WantOutput(t, model, "GetCredentialsForIdentity", out, "IdentityId", "Credentials")
 			creds := out["Credentials"].(map[string]any)
 			for _, k := range []string{"AccessKeyId", "SecretKey", "SessionToken", "Expiration"} {
 				if _, ok := creds[k]; !ok {

@@ -3,11 +3,11 @@ package quicksightapi_test
 import (
 	"bytes"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/api/apitest"
 	"github.com/latchkey/latchkey/internal/api/quicksightapi"
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
@@ -61,11 +61,7 @@ func must(t *testing.T, err error) {
 
 func (f *fixture) call(t *testing.T, op string, caller *principal.Principal, in map[string]any) (map[string]any, error) {
 	t.Helper()
-	h, ok := f.table[op]
-	if !ok {
-		t.Fatalf("no handler for %s", op)
-	}
-	return h(t.Context(), &api.Call{Caller: caller, Input: in, Region: "us-east-1", RequestID: "req-1"})
+	return apitest.Call(t.Context(), t, f.table, op, caller, in)
 }
 
 var model = awsmodel.MustLoad("quicksight")
@@ -74,63 +70,9 @@ var model = awsmodel.MustLoad("quicksight")
 // answers the call's request id.
 func wantOutput(t *testing.T, op string, out map[string]any, members ...string) {
 	t.Helper()
-	conforms(t, model.Operations[op].Output, out, op)
-	var got []string
-	for k := range out {
-		got = append(got, k)
-	}
-	slices.Sort(got)
-	slices.Sort(members)
-	if !slices.Equal(got, members) {
-		t.Errorf("%s output members = %v, want %v", op, got, members)
-	}
-	if out["RequestId"] != "req-1" {
+	apitest.WantOutput(t, model, op, out, members...)
+	if out["RequestId"] != apitest.RequestID {
 		t.Errorf("%s RequestId = %v", op, out["RequestId"])
-	}
-}
-
-func conforms(t *testing.T, shape *awsmodel.Shape, tree map[string]any, path string) {
-	t.Helper()
-	for name, v := range tree {
-		m := shape.MemberByName(name)
-		if m == nil {
-			t.Errorf("%s.%s is not a member of %s", path, name, shape.Name)
-			continue
-		}
-		conformsValue(t, m.Shape, v, path+"."+name)
-	}
-}
-
-func conformsValue(t *testing.T, s *awsmodel.Shape, v any, path string) {
-	t.Helper()
-	ok := false
-	switch s.Type {
-	case "structure":
-		var m map[string]any
-		if m, ok = v.(map[string]any); ok {
-			conforms(t, s, m, path)
-		}
-	case "list":
-		var l []any
-		if l, ok = v.([]any); ok {
-			for _, e := range l {
-				conformsValue(t, s.Member.Shape, e, path+"[]")
-			}
-		}
-	case "string":
-		_, ok = v.(string)
-	case "integer", "long":
-		_, ok = v.(int64)
-	case "boolean":
-		_, ok = v.(bool)
-	case "timestamp":
-		_, ok = v.(time.Time)
-	default:
-		t.Errorf("%s: model type %s not checked", path, s.Type)
-		return
-	}
-	if !ok {
-		t.Errorf("%s: %T is not a %s", path, v, s.Type)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/api"
+	"github.com/latchkey/latchkey/internal/api/apitest"
 	"github.com/latchkey/latchkey/internal/api/stsapi"
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
@@ -88,11 +89,7 @@ func (fakeMFA) VerifyMFA(_ context.Context, _ *principal.Principal, serial, code
 
 func (f *fixture) call(t *testing.T, op string, caller *principal.Principal, in map[string]any) (map[string]any, error) {
 	t.Helper()
-	h, ok := f.table[op]
-	if !ok {
-		t.Fatalf("no handler for %s", op)
-	}
-	return h(t.Context(), &api.Call{Caller: caller, Input: in, Region: "us-east-1", RequestID: "req-1"})
+	return apitest.Call(t.Context(), t, f.table, op, caller, in)
 }
 
 // opened is the principal sealed into the session token of an answer's Credentials.
@@ -106,89 +103,17 @@ func (f *fixture) opened(t *testing.T, out map[string]any) *principal.Principal 
 	return p
 }
 
-// conforms fails unless tree has only members of shape, each of the Go type the codecs expect
-// for the member's model type.
-func conforms(t *testing.T, shape *awsmodel.Shape, tree map[string]any, path string) {
-	t.Helper()
-	for name, v := range tree {
-		m := shape.MemberByName(name)
-		if m == nil {
-			t.Errorf("%s.%s is not a member of %s", path, name, shape.Name)
-			continue
-		}
-		conformsValue(t, m.Shape, v, path+"."+name)
-	}
-}
-
-func conformsValue(t *testing.T, s *awsmodel.Shape, v any, path string) {
-	t.Helper()
-	ok := false
-	switch s.Type {
-	case "structure":
-		var m map[string]any
-		if m, ok = v.(map[string]any); ok {
-			conforms(t, s, m, path)
-		}
-	case "list":
-		var l []any
-		if l, ok = v.([]any); ok {
-			for _, e := range l {
-				conformsValue(t, s.Member.Shape, e, path+"[]")
-			}
-		}
-	case "map":
-		var m map[string]any
-		if m, ok = v.(map[string]any); ok {
-			for k, e := range m {
-				conformsValue(t, s.Value.Shape, e, path+"["+k+"]")
-			}
-		}
-	case "string":
-		_, ok = v.(string)
-	case "integer", "long":
-		_, ok = v.(int64)
-	case "boolean":
-		_, ok = v.(bool)
-	case "timestamp":
-		_, ok = v.(time.Time)
-	default:
-		t.Errorf("%s: model type %s not checked", path, s.Type)
-		return
-	}
-	if !ok {
-		t.Errorf("%s: %T is not a %s", path, v, s.Type)
-	}
-}
-
 var stsModel = awsmodel.MustLoad("sts")
 
 func wantOutput(t *testing.T, op string, out map[string]any, members ...string) {
 	t.Helper()
-	conforms(t, stsModel.Operations[op].Output, out, op)
-	var got []string
-	for k := range out {
-		got = append(got, k)
-	}
-	slices.Sort(got)
-	slices.Sort(members)
-	if !slices.Equal(got, members) {
-		t.Errorf("%s output members = %v, want %v", op, got, members)
-	}
+	apitest.WantOutput(t, stsModel, op, out, members...)
 	if creds, ok := out["Credentials"].(map[string]any); ok {
 		for _, k := range []string{"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"} {
 			if _, ok := creds[k]; !ok {
 				t.Errorf("%s Credentials lack %s", op, k)
 			}
 		}
-	}
-}
-
-// wantError fails unless err is the service's error of that kind, code and status.
-func wantError(t *testing.T, err error, kind awserr.Kind, code string, status int) {
-	t.Helper()
-	ae, ok := awserr.As(err)
-	if !ok || ae.Kind != kind || ae.Code != code || ae.HTTPStatus != status {
-		t.Fatalf("want %s %s %d, got %#v", kind, code, status, err)
 	}
 }
 
@@ -305,7 +230,7 @@ func TestAssumeRoleGatingMembers(t *testing.T) {
 			if out != nil {
 				t.Errorf("output %v beside an error", out)
 			}
-			wantError(t, err, tc.kind, tc.code, tc.status)
+			apitest.WantError(t, err, tc.kind, tc.code, tc.status)
 		})
 	}
 }
@@ -367,7 +292,7 @@ func TestSessionAndFederationTokens(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := f.call(t, tc.op, tc.caller, tc.in)
 			if tc.code != "" {
-				wantError(t, err, awserr.Coded, tc.code, http.StatusForbidden)
+				apitest.WantError(t, err, awserr.Coded, tc.code, http.StatusForbidden)
 				return
 			}
 			must(t, err)

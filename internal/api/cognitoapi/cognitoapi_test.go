@@ -67,8 +67,8 @@ func newFixture(t *testing.T) *fixture {
 		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
 		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384})}
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: noMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
-	svc := &cognito.Service{Store: st, Authz: engine, Tokens: issuer, Sessions: sessions, Verifier: oidc.NewVerifier(oidc.Options{Now: now}),
-		Region: "us-east-1", Issuer: "https://cognito-identity.amazonaws.com", Now: now}
+	svc := cognito.New(cognito.Deps{Store: st, Authz: engine, Tokens: issuer, Sessions: sessions, Verifier: oidc.NewVerifier(oidc.Options{Now: now}),
+		Region: "us-east-1", Issuer: "https://cognito-identity.amazonaws.com", Now: now})
 	root := &principal.Principal{Kind: principal.Root, AccountID: acct, ARN: "arn:aws:iam::123456789012:root", UserID: acct}
 	return &fixture{table: cognitoapi.Table(svc), svc: svc, sealer: sealer, root: root}
 }

@@ -47,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 	issuer := &token.Issuer{URL: "https://latchkey.example.com",
 		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
 		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384})}
-	svc := &quicksight.Service{Store: st, Authz: &authz.Engine{Source: st, Now: now, Messages: mk}, Tokens: issuer, Region: "us-east-1", Now: now}
+	svc := quicksight.New(quicksight.Deps{Store: st, Authz: &authz.Engine{Source: st, Now: now, Messages: mk}, Tokens: issuer, Region: "us-east-1", Now: now})
 	return &fixture{table: quicksightapi.Table(svc), verifier: quicksight.ContextVerifier{Tokens: issuer, Now: now},
 		root: &principal.Principal{Kind: principal.Root, AccountID: acct, ARN: "arn:aws:iam::123456789012:root", UserID: acct}}
 }

@@ -212,6 +212,15 @@ func bindMap(v any, dst reflect.Value) error {
 	return nil
 }
 
+// unbindElem unbinds a list element or map value: unlike an optional member, an empty string
+// there is a value (a tag whose value is ""), not an absence.
+func unbindElem(rv reflect.Value) any {
+	if rv.Kind() == reflect.String {
+		return rv.String()
+	}
+	return unbindValue(rv)
+}
+
 func unbindValue(rv reflect.Value) any {
 	if rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
 		if rv.IsNil() {
@@ -250,7 +259,7 @@ func unbindValue(rv reflect.Value) any {
 		}
 		out := make([]any, 0, rv.Len())
 		for i := 0; i < rv.Len(); i++ {
-			out = append(out, unbindValue(rv.Index(i)))
+			out = append(out, unbindElem(rv.Index(i)))
 		}
 		return out
 	case reflect.Map:
@@ -260,7 +269,7 @@ func unbindValue(rv reflect.Value) any {
 		out := make(map[string]any, rv.Len())
 		iter := rv.MapRange()
 		for iter.Next() {
-			out[iter.Key().String()] = unbindValue(iter.Value())
+			out[iter.Key().String()] = unbindElem(iter.Value())
 		}
 		return out
 	case reflect.Struct:

@@ -122,13 +122,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a.SessionKeys = SessionRing(st, mk, now)
+	a.SessionKeys = token.SessionRing(st, mk, now)
 	if _, err := a.SessionKeys.Signer(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("loading session-token keys: %w", err)
 	}
 	sealer := &token.Sealer{Ring: a.SessionKeys}
-	a.Issuer = NewIssuer(st, mk, now, IssuerURL(cfg))
+	a.Issuer = token.NewIssuer(st, mk, now, IssuerURL(cfg))
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	iamSvc := iam.New(iam.Deps{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
@@ -193,11 +193,6 @@ func (a *App) Close() error {
 // GetFederationToken allow 36 hours); retired sealing keys verify at least this long.
 const SessionTokenLifetime = 36 * time.Hour
 
-// SessionRing is the key ring that seals session tokens.
-func SessionRing(st store.Store, mk *keys.MasterKey, now func() time.Time) *keys.Ring {
-	return keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})
-}
-
 // IssuedTokenLifetime is the longest a JWT signed by Latchkey's issuer lives (a developer
 // identity token may last a day); retired issuer keys stay published at least this long.
 const IssuedTokenLifetime = 24 * time.Hour
@@ -208,15 +203,6 @@ func IssuerURL(cfg config.Config) string {
 		return strings.TrimRight(cfg.IssuerURL, "/")
 	}
 	return "http://" + cfg.Addr
-}
-
-// NewIssuer builds Latchkey's OIDC issuer over its two key rings.
-func NewIssuer(st store.Store, mk *keys.MasterKey, now func() time.Time, url string) *token.Issuer {
-	return &token.Issuer{
-		URL:   url,
-		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
-		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384}),
-	}
 }
 
 // RotateOnSchedule rotates every key ring whose signing key is older than the configured period,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/internal/token"
 	"io"
 	"log/slog"
 	"net"
@@ -257,11 +258,11 @@ func keysCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			id, err := app.SessionRing(st, mk, time.Now).Rotate(cmd.Context(), app.SessionTokenLifetime+time.Hour)
+			id, err := token.SessionRing(st, mk, time.Now).Rotate(cmd.Context(), app.SessionTokenLifetime+time.Hour)
 			if err != nil {
 				return err
 			}
-			iss := app.NewIssuer(st, mk, time.Now, app.IssuerURL(cfg))
+			iss := token.NewIssuer(st, mk, time.Now, app.IssuerURL(cfg))
 			for _, r := range []*keys.Ring{iss.RS256, iss.ES384} {
 				if _, err := r.Rotate(cmd.Context(), app.IssuedTokenLifetime+time.Hour); err != nil {
 					return err

@@ -65,7 +65,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return testNow }
-	f.sealer = &token.Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})}
+	f.sealer = &token.Sealer{Ring: token.SessionRing(st, mk, now)}
 	f.svc = session.New(session.Deps{Store: st, Engine: &authz.Engine{Source: st, Now: now}, MFA: fakeMFA{}, Sealer: f.sealer, IDs: ids.Default, Now: now})
 	return f
 }

@@ -308,10 +308,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return testNow }
-	sealer := &token.Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})}
-	tokens := &token.Issuer{URL: "https://latchkey.test",
-		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
-		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384})}
+	sealer := &token.Sealer{Ring: token.SessionRing(st, mk, now)}
+	tokens := token.NewIssuer(st, mk, now, "https://latchkey.test")
 	v := &fakeVerifier{}
 	sessions := session.New(session.Deps{Store: st, Engine: &authz.Engine{Source: st, Now: now}, MFA: fakeMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
 	pools := &poolReader{st: st}

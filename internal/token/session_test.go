@@ -66,7 +66,7 @@ func (m *memRing) DeleteExpiredSigningKeys(_ context.Context, purpose string, no
 
 func newSealer(t testing.TB, st keys.RingStore, mk *keys.MasterKey, now func() time.Time) *Sealer {
 	t.Helper()
-	return &Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now, Refresh: time.Minute})}
+	return &Sealer{Ring: keys.NewRing(PurposeSession, st, mk, keys.RingOptions{Now: now, Refresh: time.Minute})}
 }
 
 func master(t testing.TB, b byte) *keys.MasterKey {

@@ -61,11 +61,9 @@ func newFixture(t *testing.T) *fixture {
 	mk, err := keys.NewMasterKey(bytes.Repeat([]byte{7}, 32))
 	must(t, err)
 	now := func() time.Time { return testNow }
-	sealer := &token.Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})}
+	sealer := &token.Sealer{Ring: token.SessionRing(st, mk, now)}
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
-	issuer := &token.Issuer{URL: "https://latchkey.example.com",
-		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
-		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384})}
+	issuer := token.NewIssuer(st, mk, now, "https://latchkey.example.com")
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: noMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
 	svc := cognito.New(cognito.Deps{Store: st, Authz: engine, Tokens: issuer, Sessions: sessions, Verifier: oidc.NewVerifier(oidc.Options{Now: now}),
 		Region: "us-east-1", Issuer: "https://cognito-identity.amazonaws.com", Now: now})

@@ -44,9 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	mk, err := keys.NewMasterKey(bytes.Repeat([]byte{7}, 32))
 	must(t, err)
 	now := func() time.Time { return testNow }
-	issuer := &token.Issuer{URL: "https://latchkey.example.com",
-		RS256: keys.NewRing(token.PurposeRS256, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
-		ES384: keys.NewRing(token.PurposeES384, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateES384})}
+	issuer := token.NewIssuer(st, mk, now, "https://latchkey.example.com")
 	svc := quicksight.New(quicksight.Deps{Store: st, Authz: &authz.Engine{Source: st, Now: now, Messages: mk}, Tokens: issuer, Region: "us-east-1", Now: now})
 	return &fixture{table: quicksightapi.Table(svc), verifier: quicksight.ContextVerifier{Tokens: issuer, Now: now},
 		root: &principal.Principal{Kind: principal.Root, AccountID: acct, ARN: "arn:aws:iam::123456789012:root", UserID: acct}}

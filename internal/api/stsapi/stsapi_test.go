@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	mk, err := keys.NewMasterKey(bytes.Repeat([]byte{7}, 32))
 	must(t, err)
 	now := func() time.Time { return testNow }
-	sealer := &token.Sealer{Ring: keys.NewRing("session-token", st, mk, keys.RingOptions{Now: now})}
+	sealer := &token.Sealer{Ring: token.SessionRing(st, mk, now)}
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: fakeMFA{}, Sealer: sealer, IDs: ids.Default, Now: now})
 	svc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, Outbound: st, Providers: st, Messages: mk, Now: now,

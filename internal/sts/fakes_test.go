@@ -3,8 +3,10 @@ package sts
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,169 +21,90 @@ import (
 	"github.com/latchkey/latchkey/internal/quicksight"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
-// memStore is the in-memory store behind the STS service in these tests: roles, users and their
-// policies (for the real authz engine), OIDC providers, identity pools and key rings.
-type memStore struct {
-	mu        sync.Mutex
-	users     map[string]store.User
-	roles     map[string]store.Role // account/name
-	inline    map[string][]store.InlinePolicy
-	managed   map[string]store.ManagedPolicy
-	versions  map[string]store.PolicyVersion
-	providers map[string]store.OIDCProvider
-	pools     map[string]string // pool id -> account
-	ringKeys  []store.SigningKey
-	roleUses  int
+// countingStore is the real store, counting RecordRoleUse calls so that a test can see a refusal
+// record no use of the role.
+type countingStore struct {
+	*sqlstore.Store
+	roleUses atomic.Int64
 }
 
-func newMemStore() *memStore {
-	return &memStore{users: map[string]store.User{}, roles: map[string]store.Role{}, inline: map[string][]store.InlinePolicy{},
-		managed: map[string]store.ManagedPolicy{}, versions: map[string]store.PolicyVersion{}, providers: map[string]store.OIDCProvider{},
-		pools: map[string]string{}}
+func (s *countingStore) RecordRoleUse(ctx context.Context, roleID string, at time.Time, region string) error {
+	s.roleUses.Add(1)
+	return s.Store.RecordRoleUse(ctx, roleID, at, region)
 }
 
-func (m *memStore) GetRole(_ context.Context, account, name string) (store.Role, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.roles[account+"/"+name]
-	if !ok {
-		return store.Role{}, store.ErrNotFound
-	}
-	return r, nil
-}
+// maxPerAccount is the store's per-account limit for the providers and pools seeded here: far
+// above what any test creates.
+const maxPerAccount = 100
 
-func (m *memStore) GetRoleByID(_ context.Context, id string) (store.Role, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range m.roles {
-		if r.RoleID == id {
-			return r, nil
-		}
-	}
-	return store.Role{}, store.ErrNotFound
-}
-
-func (m *memStore) GetUserByID(_ context.Context, id string) (store.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.users[id]
-	if !ok {
-		return store.User{}, store.ErrNotFound
-	}
-	return u, nil
-}
-
-func (m *memStore) ListInlinePolicies(_ context.Context, kind store.PrincipalKind, owner string) ([]store.InlinePolicy, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]store.InlinePolicy(nil), m.inline[string(kind)+"/"+owner]...), nil
-}
-
-func (m *memStore) ListAttachments(context.Context, store.PrincipalKind, string) ([]store.Attachment, error) {
-	return nil, nil
-}
-
-func (m *memStore) GetManagedPolicy(_ context.Context, arn string) (store.ManagedPolicy, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.managed[arn]
-	if !ok {
-		return store.ManagedPolicy{}, store.ErrNotFound
-	}
-	return p, nil
-}
-
-func (m *memStore) GetPolicyVersion(_ context.Context, arn, v string) (store.PolicyVersion, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	pv, ok := m.versions[arn+"/"+v]
-	if !ok {
-		return store.PolicyVersion{}, store.ErrNotFound
-	}
-	return pv, nil
-}
-
-func (m *memStore) RecordRoleUse(context.Context, string, time.Time, string) error {
-	m.mu.Lock()
-	m.roleUses++
-	m.mu.Unlock()
-	return nil
-}
-
-func (m *memStore) GetOIDCProvider(_ context.Context, arn string) (store.OIDCProvider, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.providers[arn]
-	if !ok {
-		return store.OIDCProvider{}, store.ErrNotFound
-	}
-	return p, nil
-}
-
-func (m *memStore) GetSAMLProvider(context.Context, string) (store.SAMLProvider, error) {
-	return store.SAMLProvider{}, store.ErrNotFound
-}
-
-func (m *memStore) AddSigningKey(_ context.Context, k store.SigningKey) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.ringKeys = append(m.ringKeys, k)
-	return nil
-}
-
-func (m *memStore) ListSigningKeys(_ context.Context, purpose string) ([]store.SigningKey, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []store.SigningKey
-	for _, k := range m.ringKeys {
-		if k.Purpose == purpose {
-			out = append(out, k)
-		}
-	}
-	return out, nil
-}
-
-func (m *memStore) RetireSigningKeys(context.Context, string, string, time.Time, time.Time) error {
-	return nil
-}
-
-func (m *memStore) DeleteExpiredSigningKeys(context.Context, string, time.Time) error { return nil }
+func policySize(doc string) int { return len(doc) }
 
 // putRole stores a role as IAM saves one: the users, roles and role sessions its trust policy
-// names are bound to the ids they have now.
-func (m *memStore) putRole(account, name, trust string) store.Role {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r := store.Role{AccountID: account, RoleID: "AROA" + account + name, RoleName: name, Path: "/", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200,
-		PrincipalsBound: true, PrincipalBindings: m.bindLocked(trust)}
-	m.roles[account+"/"+name] = r
+// names are bound to the ids they have now. A role of that name already stored gets the new
+// trust policy and bindings, as UpdateAssumeRolePolicy would give it.
+func (f *fixture) putRole(t *testing.T, account, name, trust string) store.Role {
+	t.Helper()
+	bindings := f.bind(t, trust)
+	r, err := f.st.GetRole(ctx, account, name)
+	if errors.Is(err, store.ErrNotFound) {
+		r = store.Role{AccountID: account, RoleID: "AROA" + account + name, RoleName: name, Path: "/", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200,
+			CreatedAt: testNow, PrincipalsBound: true, PrincipalBindings: bindings}
+		if err := f.st.CreateRole(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = f.st.UpdateRole(ctx, r.RoleID, func(r *store.Role) error {
+		r.AssumeRolePolicyDocument, r.PrincipalsBound, r.PrincipalBindings = trust, true, bindings
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 
-func (m *memStore) bindLocked(trust string) []store.PrincipalBinding {
+// bind binds each distinct user, role and role session trust names to the id it has now; a name
+// that matches nothing stays unbound (IAM would refuse the document, but the tests name absent
+// users on purpose).
+func (f *fixture) bind(t *testing.T, trust string) []store.PrincipalBinding {
+	t.Helper()
 	p, err := policy.Parse("trust", trust, policy.Trust)
 	if err != nil {
 		return nil
 	}
 	var out []store.PrincipalBinding
+	seen := map[string]bool{}
 	for _, ref := range p.Principals() {
 		n, ok := policy.ParseNamedPrincipal(ref.Value)
-		if ref.Type != "AWS" || !ok {
+		if ref.Type != "AWS" || !ok || seen[ref.Value] {
 			continue
 		}
+		seen[ref.Value] = true
 		id := ""
 		switch n.Kind {
 		case policy.NamedUser:
-			for _, u := range m.users {
-				if u.AccountID == n.Account && u.UserName == n.Name && u.Path == n.Path {
-					id = u.UserID
-				}
+			u, err := f.st.GetUser(ctx, n.Account, n.Name)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if err == nil && u.Path == n.Path {
+				id = u.UserID
 			}
 		case policy.NamedRole, policy.NamedSession:
-			if r, ok := m.roles[n.Account+"/"+n.Name]; ok && (n.Kind == policy.NamedSession || r.Path == n.Path) {
+			r, err := f.st.GetRole(ctx, n.Account, n.Name)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if err == nil && (n.Kind == policy.NamedSession || r.Path == n.Path) {
 				id = r.RoleID
 			}
 		}
@@ -194,33 +117,97 @@ func (m *memStore) bindLocked(trust string) []store.PrincipalBinding {
 
 // recreateUser deletes a user and creates another under the same name and path, with its own id
 // and the same policies, as DeleteUser and CreateUser would.
-func (m *memStore) recreateUser(oldID, newID string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u := m.users[oldID]
-	delete(m.users, oldID)
+func (f *fixture) recreateUser(t *testing.T, oldID, newID string) {
+	t.Helper()
+	u, err := f.st.GetUserByID(ctx, oldID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := f.dropInlinePolicies(t, store.KindUser, oldID)
+	if err := f.st.DeleteUser(ctx, u.AccountID, oldID); err != nil {
+		t.Fatal(err)
+	}
 	u.UserID = newID
-	m.users[newID] = u
-	for _, p := range m.inline["user/"+oldID] {
-		p.OwnerID = newID
-		m.inline["user/"+newID] = append(m.inline["user/"+newID], p)
+	if err := f.st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
 	}
-	delete(m.inline, "user/"+oldID)
+	f.putInlinePolicies(t, newID, policies)
 }
 
-func (m *memStore) putUser(account, id, name string, policies ...string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.users[id] = store.User{AccountID: account, UserID: id, UserName: name, Path: "/"}
+// recreateRole deletes a role and creates another under the same name, path and trust policy,
+// with its own id and the same policies, as DeleteRole and CreateRole would.
+func (f *fixture) recreateRole(t *testing.T, account, name, newID string) {
+	t.Helper()
+	r, err := f.st.GetRole(ctx, account, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := f.dropInlinePolicies(t, store.KindRole, r.RoleID)
+	if err := f.st.DeleteRole(ctx, account, r.RoleID); err != nil {
+		t.Fatal(err)
+	}
+	r.RoleID = newID
+	if err := f.st.CreateRole(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	f.putInlinePolicies(t, newID, policies)
+}
+
+// dropInlinePolicies deletes the owner's inline policies and returns them.
+func (f *fixture) dropInlinePolicies(t *testing.T, kind store.PrincipalKind, owner string) []store.InlinePolicy {
+	t.Helper()
+	policies, err := f.st.ListInlinePolicies(ctx, kind, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range policies {
+		if err := f.st.DeleteInlinePolicy(ctx, kind, owner, p.PolicyName); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return policies
+}
+
+// putInlinePolicies stores policies as the inline policies of owner.
+func (f *fixture) putInlinePolicies(t *testing.T, owner string, policies []store.InlinePolicy) {
+	t.Helper()
+	for _, p := range policies {
+		p.OwnerID = owner
+		if err := f.st.PutInlinePolicy(ctx, p, policySize, 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (f *fixture) putUser(t *testing.T, account, id, name string, policies ...string) {
+	t.Helper()
+	if err := f.st.CreateUser(ctx, store.User{AccountID: account, UserID: id, UserName: name, Path: "/", CreatedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
 	for i, doc := range policies {
-		m.inline["user/"+id] = append(m.inline["user/"+id], store.InlinePolicy{OwnerKind: store.KindUser, OwnerID: id, PolicyName: string(rune('a' + i)), Document: doc})
+		f.putInlinePolicies(t, id, []store.InlinePolicy{{OwnerKind: store.KindUser, PolicyName: string(rune('a' + i)), Document: doc}})
 	}
 }
 
-func (m *memStore) putRolePolicy(roleID, doc string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.inline["role/"+roleID] = append(m.inline["role/"+roleID], store.InlinePolicy{OwnerKind: store.KindRole, OwnerID: roleID, PolicyName: "p", Document: doc})
+func (f *fixture) putRolePolicy(t *testing.T, roleID, doc string) {
+	t.Helper()
+	f.putInlinePolicies(t, roleID, []store.InlinePolicy{{OwnerKind: store.KindRole, PolicyName: "p", Document: doc}})
+}
+
+// userNamed returns the caller for the user of that name in account A or B.
+func (f *fixture) userNamed(t *testing.T, name string) *principal.Principal {
+	t.Helper()
+	for _, account := range []string{acctA, acctB} {
+		u, err := f.st.GetUser(ctx, account, name)
+		if err == nil {
+			return userCaller(u.AccountID, u.UserID, u.UserName)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("no user %q", name)
+	return nil
 }
 
 // fakeMFA accepts the code 123456 for any device.
@@ -269,7 +256,7 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	svc      *Service
-	st       *memStore
+	st       *countingStore
 	verifier *fakeVerifier
 	sealer   *token.Sealer
 	tokens   *token.Issuer
@@ -280,7 +267,7 @@ type fixture struct {
 // poolReader reads the store's identity pools (a known pool allows the classic flow), unless a
 // test sets read.
 type poolReader struct {
-	st   *memStore
+	st   store.Store
 	read func(ctx context.Context, id string) (store.IdentityPool, error)
 }
 
@@ -288,21 +275,20 @@ func (p *poolReader) GetIdentityPool(ctx context.Context, id string) (store.Iden
 	if p.read != nil {
 		return p.read(ctx, id)
 	}
-	p.st.mu.Lock()
-	defer p.st.mu.Unlock()
-	account, ok := p.st.pools[id]
-	if !ok {
-		return store.IdentityPool{}, store.ErrNotFound
-	}
-	return store.IdentityPool{ID: id, AccountID: account}, nil
+	return p.st.GetIdentityPool(ctx, id)
 }
 
-// newFixture builds the service on the in-memory store with the real authz engine, sealer and
+// newFixture builds the service on the real SQLite store with the real authz engine, sealer and
 // issuer. Account A has bob (*:*), dave (no policies) and the role "builder" (*:*); account B
 // has eve (*:*). Pools: "us-east-1:pool-a" in A, "us-east-1:pool-b" in B.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st := newMemStore()
+	st := &countingStore{Store: sqltest.Open(t)}
+	for _, a := range []string{acctA, acctB} {
+		if err := st.CreateAccount(ctx, store.Account{ID: a, CreatedAt: testNow}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	mk, err := keys.NewMasterKey(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -316,15 +302,22 @@ func newFixture(t *testing.T) *fixture {
 	classic := &cognito.ClassicFlow{Tokens: tokens, Pools: pools, Issuer: cognitoIssuer, Now: now}
 	svc := New(Deps{Authz: &authz.Engine{Source: st, Now: now}, Sessions: sessions, IdentityTokens: tokens, Providers: st, WebIdentity: v,
 		Cognito: classic, Contexts: quicksight.ContextVerifier{Tokens: tokens, Now: now}, Now: now})
-	st.putUser(acctA, "AIDABOB", "bob", starDoc)
-	st.putUser(acctA, "AIDADAVE", "dave")
-	st.putUser(acctB, "AIDAEVE", "eve", starDoc)
-	builder := st.putRole(acctA, "builder", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)
-	st.putRolePolicy(builder.RoleID, starDoc)
-	st.providers[githubARN] = store.OIDCProvider{AccountID: acctA, ARN: githubARN, URL: githubIssuer, ClientIDs: []string{"sts.amazonaws.com"}}
-	st.pools["us-east-1:pool-a"] = acctA
-	st.pools["us-east-1:pool-b"] = acctB
-	return &fixture{svc: svc, st: st, verifier: v, sealer: sealer, tokens: tokens, classic: classic, pools: pools}
+	f := &fixture{svc: svc, st: st, verifier: v, sealer: sealer, tokens: tokens, classic: classic, pools: pools}
+	f.putUser(t, acctA, "AIDABOB", "bob", starDoc)
+	f.putUser(t, acctA, "AIDADAVE", "dave")
+	f.putUser(t, acctB, "AIDAEVE", "eve", starDoc)
+	builder := f.putRole(t, acctA, "builder", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`)
+	f.putRolePolicy(t, builder.RoleID, starDoc)
+	provider := store.OIDCProvider{AccountID: acctA, ARN: githubARN, URL: githubIssuer, ClientIDs: []string{"sts.amazonaws.com"}, CreatedAt: testNow}
+	if err := st.CreateOIDCProvider(ctx, provider, maxPerAccount); err != nil {
+		t.Fatal(err)
+	}
+	for pool, account := range map[string]string{"us-east-1:pool-a": acctA, "us-east-1:pool-b": acctB} {
+		if err := st.CreateIdentityPool(ctx, store.IdentityPool{ID: pool, AccountID: account, Name: "pool", CreatedAt: testNow, UpdatedAt: testNow}, maxPerAccount); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
 }
 
 func userCaller(account, id, name string) *principal.Principal {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // AssumeRole evaluates the role's trust policy with the bindings saved beside it: bob, deleted
@@ -16,33 +17,32 @@ func TestAssumeRoleMatchesPrincipalsByUniqueID(t *testing.T) {
 		name   string
 		caller string // "bob" or "eve"
 		trust  string
-		setup  func(f *fixture)
+		setup  func(t *testing.T, f *fixture)
 		ok     bool
 	}{
 		{"the named user", "bob", trustDoc(bobP, assume, ""), nil, true},
-		{"the named user, re-created with *:*", "bob", trustDoc(bobP, assume, ""), func(f *fixture) { f.st.recreateUser("AIDABOB", "AIDABOB2") }, false},
+		{"the named user, re-created with *:*", "bob", trustDoc(bobP, assume, ""), func(t *testing.T, f *fixture) { f.recreateUser(t, "AIDABOB", "AIDABOB2") }, false},
 		{"the named user of another account", "eve", trustDoc(`{"AWS":"arn:aws:iam::444455556666:user/eve"}`, assume, ""), nil, true},
-		{"the named user of another account, re-created with *:*", "eve", trustDoc(`{"AWS":"arn:aws:iam::444455556666:user/eve"}`, assume, ""), func(f *fixture) { f.st.recreateUser("AIDAEVE", "AIDAEVE2") }, false},
-		{"the account principal still admits the re-created user with *:*", "bob", trustDoc(acctAP, assume, ""), func(f *fixture) { f.st.recreateUser("AIDABOB", "AIDABOB2") }, true},
-		{"a role never bound", "bob", trustDoc(bobP, assume, ""), func(f *fixture) {
-			r := f.st.roles[acctA+"/target"]
-			r.PrincipalsBound, r.PrincipalBindings = false, nil
-			f.st.roles[acctA+"/target"] = r
+		{"the named user of another account, re-created with *:*", "eve", trustDoc(`{"AWS":"arn:aws:iam::444455556666:user/eve"}`, assume, ""), func(t *testing.T, f *fixture) { f.recreateUser(t, "AIDAEVE", "AIDAEVE2") }, false},
+		{"the account principal still admits the re-created user with *:*", "bob", trustDoc(acctAP, assume, ""), func(t *testing.T, f *fixture) { f.recreateUser(t, "AIDABOB", "AIDABOB2") }, true},
+		{"a role never bound", "bob", trustDoc(bobP, assume, ""), func(t *testing.T, f *fixture) {
+			_, err := f.st.UpdateRole(ctx, "AROA"+acctA+"target", func(r *store.Role) error {
+				r.PrincipalsBound, r.PrincipalBindings = false, nil
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.st.putRole(acctA, "target", c.trust)
+			f.putRole(t, acctA, "target", c.trust)
 			if c.setup != nil {
-				c.setup(f)
+				c.setup(t, f)
 			}
-			var caller *principal.Principal
-			for _, u := range f.st.users {
-				if u.UserName == c.caller {
-					caller = userCaller(u.AccountID, u.UserID, u.UserName)
-				}
-			}
+			caller := f.userNamed(t, c.caller)
 			out, err := f.svc.AssumeRole(ctx, caller, AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "target"), RoleSessionName: "s1"})
 			if !c.ok {
 				wantCode(t, err, "AccessDenied", http.StatusForbidden)
@@ -62,19 +62,14 @@ func TestAssumeRoleMatchesPrincipalsByUniqueID(t *testing.T) {
 // deleted and re-created, sessions of the new role are refused, with *:* on the new role.
 func TestChainedSessionOfRecreatedRoleRefused(t *testing.T) {
 	f := newFixture(t)
-	f.st.putRole(acctA, "target", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, assume, ""))
+	f.putRole(t, acctA, "target", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, assume, ""))
 	in := AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "target"), RoleSessionName: "s1"}
 	if _, err := f.svc.AssumeRole(ctx, builderSession(), in); err != nil {
 		t.Fatalf("a session of the named role: %v", err)
 	}
 	recreated := builderSession()
 	recreated.RoleID, recreated.UserID = "AROA"+acctA+"builder-2", "AROA"+acctA+"builder-2:ci"
-	f.st.putRolePolicy(recreated.RoleID, starDoc)
-	f.st.mu.Lock()
-	r := f.st.roles[acctA+"/builder"]
-	r.RoleID = recreated.RoleID
-	f.st.roles[acctA+"/builder"] = r
-	f.st.mu.Unlock()
+	f.recreateRole(t, acctA, "builder", recreated.RoleID)
 	_, err := f.svc.AssumeRole(ctx, recreated, in)
 	wantCode(t, err, "AccessDenied", http.StatusForbidden)
 }

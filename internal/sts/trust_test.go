@@ -80,8 +80,8 @@ func TestAssumeRoleTrustGate(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.st.putUser(acctB, "AIDAMAL", "mallory")
-			role := f.st.putRole(acctA, "target", c.trust)
+			f.putUser(t, acctB, "AIDAMAL", "mallory")
+			role := f.putRole(t, acctA, "target", c.trust)
 			in := c.in
 			in.RoleARN = principal.RoleARNOf(acctA, "/", "target")
 			in.RoleSessionName = "s1"
@@ -91,7 +91,7 @@ func TestAssumeRoleTrustGate(t *testing.T) {
 				if !strings.HasPrefix(ae.Message, "User: "+c.caller.ARN+" is not authorized to perform: sts:") || !strings.Contains(ae.Message, "on resource: "+in.RoleARN) {
 					t.Fatalf("message %q", ae.Message)
 				}
-				if out.Credentials.AccessKeyID != "" || f.st.roleUses != 0 {
+				if out.Credentials.AccessKeyID != "" || f.st.roleUses.Load() != 0 {
 					t.Fatal("credentials issued or role use recorded on a refusal")
 				}
 				return
@@ -124,14 +124,14 @@ func TestAssumeRoleSetContext(t *testing.T) {
 	caller := builderSession()
 	assertion := quickSightContext(t, f, acctA)
 	contexts := []ProvidedContext{{ProviderARN: QuickSightContextProvider, ContextAssertion: assertion}}
-	f.st.putRole(acctA, "reports", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, assume, ""))
+	f.putRole(t, acctA, "reports", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, assume, ""))
 	_, err := f.svc.AssumeRole(ctx, caller, AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "reports"), RoleSessionName: "qs", Contexts: contexts})
 	ae := wantCode(t, err, "AccessDenied", http.StatusForbidden)
 	if !strings.Contains(ae.Message, "sts:SetContext") {
 		t.Fatalf("message %q", ae.Message)
 	}
 
-	f.st.putRole(acctA, "reports", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, `["sts:AssumeRole","sts:SetContext"]`, ""))
+	f.putRole(t, acctA, "reports", trustDoc(`{"AWS":"arn:aws:iam::111122223333:role/builder"}`, `["sts:AssumeRole","sts:SetContext"]`, ""))
 	out, err := f.svc.AssumeRole(ctx, caller, AssumeRoleInput{RoleARN: principal.RoleARNOf(acctA, "/", "reports"), RoleSessionName: "qs", Contexts: contexts})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestWebIdentityTrustGate(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.st.putRole(acctA, "deploy", c.trust)
+			f.putRole(t, acctA, "deploy", c.trust)
 			f.verifier.set(c.claims)
 			out, err := f.svc.AssumeRoleWithWebIdentity(ctx, WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "deploy"), RoleSessionName: "gha", Token: "opaque"})
 			if !c.ok {
@@ -243,7 +243,7 @@ func TestCognitoClassicFlowAcrossAccounts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.st.putRole(acctA, "guest", c.trust)
+			f.putRole(t, acctA, "guest", c.trust)
 			out, err := f.svc.AssumeRoleWithWebIdentity(ctx, WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), RoleSessionName: "app", Token: f.cognitoToken(t, c.pool, "unauthenticated")})
 			if !c.ok {
 				wantCode(t, err, "AccessDenied", http.StatusForbidden)
@@ -264,7 +264,7 @@ func TestCognitoClassicFlowAcrossAccounts(t *testing.T) {
 // (a pool of an unknown account) is in the session package's tests.
 func TestCognitoPoolAccountUnknown(t *testing.T) {
 	f := newFixture(t)
-	f.st.putRole(acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
+	f.putRole(t, acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
 	in := WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "guest"), RoleSessionName: "app", Token: f.cognitoToken(t, poolA, "unauthenticated")}
 	// Without a pool reader no Cognito token is accepted.
 	f.classic.Pools = nil
@@ -298,7 +298,7 @@ func TestCognitoPoolAccountUnknown(t *testing.T) {
 // The classic flow reads the token's pool once, for both the classic-flow switch and the account.
 func TestCognitoClassicFlowReadsThePoolOnce(t *testing.T) {
 	f := newFixture(t)
-	f.st.putRole(acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
+	f.putRole(t, acctA, "guest", trustDoc(fedCognito, `"sts:AssumeRoleWithWebIdentity"`, ""))
 	reads := 0
 	f.pools.read = func(_ context.Context, id string) (store.IdentityPool, error) {
 		reads++
@@ -328,13 +328,12 @@ func TestChainedTransitiveTagsAreNotResourceTags(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			hub := f.st.putRole(acctA, "hub", trustDoc(acctAP, assume, ""))
-			f.st.putRolePolicy(hub.RoleID, abac)
-			target := f.st.putRole(acctA, "target", trustDoc(acctAP, assume, ""))
-			target.Tags = c.roleTags
-			f.st.mu.Lock()
-			f.st.roles[acctA+"/target"] = target
-			f.st.mu.Unlock()
+			hub := f.putRole(t, acctA, "hub", trustDoc(acctAP, assume, ""))
+			f.putRolePolicy(t, hub.RoleID, abac)
+			target := f.putRole(t, acctA, "target", trustDoc(acctAP, assume, ""))
+			if _, err := f.st.UpdateRole(ctx, target.RoleID, func(r *store.Role) error { r.Tags = c.roleTags; return nil }); err != nil {
+				t.Fatal(err)
+			}
 			caller := &principal.Principal{Kind: principal.AssumedRole, AccountID: acctA, UserID: hub.RoleID + ":s0", RoleID: hub.RoleID,
 				RoleName: "hub", RoleARN: principal.RoleARNOf(acctA, "/", "hub"), ARN: principal.AssumedRoleARN(acctA, "hub", "s0"),
 				SessionName: "s0", Temporary: true, Source: "AssumeRole",
@@ -377,7 +376,7 @@ func TestWebIdentityTokenTagsFollowTagRules(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.st.putRole(acctA, "deploy", trust)
+			f.putRole(t, acctA, "deploy", trust)
 			f.verifier.set(oidc.Claims{Issuer: githubIssuer, Subject: "repo:octo/app:ref:refs/heads/main", Audience: []string{"sts.amazonaws.com"},
 				Expiry: testNow.Add(time.Hour), Raw: map[string]any{session.TagsClaim: map[string]any{"principal_tags": map[string]any{c.key: []any{c.value}}}}})
 			_, err := f.svc.AssumeRoleWithWebIdentity(ctx, WebIdentityInput{RoleARN: principal.RoleARNOf(acctA, "/", "deploy"), RoleSessionName: "gha", Token: "opaque"})

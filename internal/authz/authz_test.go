@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,95 +12,77 @@ import (
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
-// memSource is an in-memory PolicySource.
-type memSource struct {
-	mu       sync.Mutex
-	users    map[string]store.User
-	roles    map[string]store.Role
-	inline   map[string][]store.InlinePolicy // kind/owner
-	attached map[string][]store.Attachment
-	managed  map[string]store.ManagedPolicy
-	versions map[string]store.PolicyVersion // arn/version
-	fail     error                          // returned by every read when set
+// world seeds the real store through its own API, as the IAM service would write it.
+type world struct {
+	t  *testing.T
+	st *sqlstore.Store
 }
 
-func newMemSource() *memSource {
-	return &memSource{users: map[string]store.User{}, roles: map[string]store.Role{}, inline: map[string][]store.InlinePolicy{},
-		attached: map[string][]store.Attachment{}, managed: map[string]store.ManagedPolicy{}, versions: map[string]store.PolicyVersion{}}
-}
+var seededAt = time.Unix(1_700_000_000, 0)
 
-func (m *memSource) GetUserByID(_ context.Context, id string) (store.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail != nil {
-		return store.User{}, m.fail
+func (w *world) user(account, id, name, boundary string) {
+	w.t.Helper()
+	if err := w.st.CreateUser(w.t.Context(), store.User{AccountID: account, UserID: id, UserName: name, Path: "/",
+		PermissionsBoundary: boundary, CreatedAt: seededAt}); err != nil {
+		w.t.Fatal(err)
 	}
-	u, ok := m.users[id]
-	if !ok {
-		return store.User{}, store.ErrNotFound
+}
+
+// role creates a role whose trust policy names only its account, saved with its (empty)
+// principal bindings.
+func (w *world) role(id, name string) {
+	w.t.Helper()
+	if err := w.st.CreateRole(w.t.Context(), store.Role{AccountID: acct, RoleID: id, RoleName: name, Path: "/",
+		AssumeRolePolicyDocument: trustStmt(`{"AWS":"`+acct+`"}`, `"sts:AssumeRole"`, ""), MaxSessionDuration: 3600,
+		CreatedAt: seededAt, PrincipalsBound: true}); err != nil {
+		w.t.Fatal(err)
 	}
-	return u, nil
 }
 
-func (m *memSource) GetRoleByID(_ context.Context, id string) (store.Role, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail != nil {
-		return store.Role{}, m.fail
+func (w *world) putInline(kind store.PrincipalKind, owner, name, doc string) {
+	w.t.Helper()
+	if err := w.st.PutInlinePolicy(w.t.Context(), store.InlinePolicy{OwnerKind: kind, OwnerID: owner, PolicyName: name, Document: doc},
+		nil, 1<<20); err != nil {
+		w.t.Fatal(err)
 	}
-	r, ok := m.roles[id]
-	if !ok {
-		return store.Role{}, store.ErrNotFound
+}
+
+// putManaged creates the customer managed policy arn (arn:aws:iam::<account>:policy/<name>) with
+// doc as its default version.
+func (w *world) putManaged(arn, doc string) {
+	w.t.Helper()
+	account := strings.Split(arn, ":")[4]
+	name := arn[strings.LastIndex(arn, "/")+1:]
+	if err := w.st.CreateManagedPolicy(w.t.Context(), store.ManagedPolicy{AccountID: account, PolicyID: "ANPA" + strings.ToUpper(name),
+		PolicyName: name, Path: "/", ARN: arn, IsAttachable: true, CreatedAt: seededAt, UpdatedAt: seededAt},
+		store.PolicyVersion{Document: doc, CreatedAt: seededAt}); err != nil {
+		w.t.Fatal(err)
 	}
-	return r, nil
 }
 
-func (m *memSource) ListInlinePolicies(_ context.Context, kind store.PrincipalKind, owner string) ([]store.InlinePolicy, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]store.InlinePolicy(nil), m.inline[string(kind)+"/"+owner]...), m.fail
+// unavailableUsers is the store during an outage: reading the caller fails.
+type unavailableUsers struct{ *sqlstore.Store }
+
+func (unavailableUsers) GetUserByID(context.Context, string) (store.User, error) {
+	return store.User{}, store.ErrUnavailable
 }
 
-func (m *memSource) ListAttachments(_ context.Context, kind store.PrincipalKind, owner string) ([]store.Attachment, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]store.Attachment(nil), m.attached[string(kind)+"/"+owner]...), m.fail
+// lostPolicy is the store once the managed policy arn can no longer be read, which its own API
+// never allows while a principal uses it as a boundary.
+type lostPolicy struct {
+	*sqlstore.Store
+	arn string
 }
 
-func (m *memSource) GetManagedPolicy(_ context.Context, arn string) (store.ManagedPolicy, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.managed[arn]
-	if !ok {
+func (l lostPolicy) GetManagedPolicy(ctx context.Context, arn string) (store.ManagedPolicy, error) {
+	if arn == l.arn {
 		return store.ManagedPolicy{}, store.ErrNotFound
 	}
-	return p, nil
-}
-
-func (m *memSource) GetPolicyVersion(_ context.Context, arn, v string) (store.PolicyVersion, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	pv, ok := m.versions[arn+"/"+v]
-	if !ok {
-		return store.PolicyVersion{}, store.ErrNotFound
-	}
-	return pv, nil
-}
-
-func (m *memSource) putInline(kind store.PrincipalKind, owner, name, doc string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := string(kind) + "/" + owner
-	m.inline[k] = append(m.inline[k], store.InlinePolicy{OwnerKind: kind, OwnerID: owner, PolicyName: name, Document: doc})
-}
-
-func (m *memSource) putManaged(arn, doc string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.managed[arn] = store.ManagedPolicy{ARN: arn, DefaultVersionID: "v1"}
-	m.versions[arn+"/v1"] = store.PolicyVersion{PolicyARN: arn, VersionID: "v1", Document: doc}
+	return l.Store.GetManagedPolicy(ctx, arn)
 }
 
 const (
@@ -115,19 +96,24 @@ const (
 
 // fixture: bob (a user whose inline policy is *:*), carol (*:* but an s3-only permissions
 // boundary), a role "builder" whose policy is *:*, and eve, a *:* user of another account.
-func fixture(t *testing.T) (*Engine, *memSource) {
+func fixture(t *testing.T) (*Engine, *world) {
 	t.Helper()
-	src := newMemSource()
-	src.users["AIDABOB"] = store.User{AccountID: acct, UserID: "AIDABOB", UserName: "bob", Path: "/"}
-	src.users["AIDACAROL"] = store.User{AccountID: acct, UserID: "AIDACAROL", UserName: "carol", Path: "/", PermissionsBoundary: boundary}
-	src.users["AIDAEVE"] = store.User{AccountID: otherAcct, UserID: "AIDAEVE", UserName: "eve", Path: "/"}
-	src.roles["AROABUILDER"] = store.Role{AccountID: acct, RoleID: "AROABUILDER", RoleName: "builder", Path: "/"}
+	src := &world{t: t, st: sqltest.Open(t)}
+	for _, a := range []string{acct, otherAcct} {
+		if err := src.st.CreateAccount(t.Context(), store.Account{ID: a, CreatedAt: seededAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.putManaged(boundary, s3Doc)
+	src.user(acct, "AIDABOB", "bob", "")
+	src.user(acct, "AIDACAROL", "carol", boundary)
+	src.user(otherAcct, "AIDAEVE", "eve", "")
+	src.role("AROABUILDER", "builder")
 	for _, u := range []string{"AIDABOB", "AIDACAROL", "AIDAEVE"} {
 		src.putInline(store.KindUser, u, "star", starDoc)
 	}
 	src.putInline(store.KindRole, "AROABUILDER", "star", starDoc)
-	src.putManaged(boundary, s3Doc)
-	return &Engine{Source: src, Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}, src
+	return &Engine{Source: src.st, Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}, src
 }
 
 func userCaller(account, id, name string) *principal.Principal {
@@ -289,7 +275,7 @@ func TestCheckFailsClosed(t *testing.T) {
 	}
 
 	e, src = fixture(t)
-	src.fail = store.ErrUnavailable
+	e.Source = unavailableUsers{src.st}
 	err = e.Authorize(ctx, Request{Caller: userCaller(acct, "AIDABOB", "bob"), Action: "s3:GetObject", Resource: "*"})
 	// The engine classifies the outage; the server's catalog picks the protocol's code. The cause
 	// stays in the chain for the log.
@@ -299,13 +285,16 @@ func TestCheckFailsClosed(t *testing.T) {
 	}
 
 	e, src = fixture(t)
-	src.users["AIDADAN"] = store.User{AccountID: acct, UserID: "AIDADAN", UserName: "dan", Path: "/", PermissionsBoundary: "arn:aws:iam::111122223333:policy/gone"}
+	const gone = "arn:aws:iam::111122223333:policy/gone"
+	src.putManaged(gone, s3Doc)
+	src.user(acct, "AIDADAN", "dan", gone)
 	src.putInline(store.KindUser, "AIDADAN", "star", starDoc)
+	e.Source = lostPolicy{Store: src.st, arn: gone}
 	err = e.Authorize(ctx, Request{Caller: userCaller(acct, "AIDADAN", "dan"), Action: "s3:GetObject", Resource: "*"})
 	if err == nil {
 		t.Fatal("an unreadable boundary allowed")
 	}
-	src.users["AIDAFAY"] = store.User{AccountID: acct, UserID: "AIDAFAY", UserName: "fay", Path: "/"}
+	src.user(acct, "AIDAFAY", "fay", "")
 	src.putInline(store.KindUser, "AIDAFAY", "broken", `{"Statement":`)
 	err = e.Authorize(ctx, Request{Caller: userCaller(acct, "AIDAFAY", "fay"), Action: "s3:GetObject", Resource: "*"})
 	if err == nil {
@@ -355,10 +344,13 @@ func TestTrustPolicyMatchesByUniqueID(t *testing.T) {
 		builderARN = "arn:aws:iam::111122223333:role/builder"
 		sessARN    = "arn:aws:sts::111122223333:assumed-role/builder/ci"
 	)
-	// bob2 is bob deleted and created again: same name, same ARN, another id, and *:*.
-	src.users["AIDABOB2"] = store.User{AccountID: acct, UserID: "AIDABOB2", UserName: "bob", Path: "/"}
+	// bob2 is bob deleted and created again: same name, same ARN, another id, and *:*. The store
+	// keeps one user per name and the old bob must stay to be matched too, so bob2 is stored under
+	// another name; the engine reads users by id, and the ARN the trust policy sees is the caller's
+	// (bob's). builder2 likewise.
+	src.user(acct, "AIDABOB2", "bob-recreated", "")
 	src.putInline(store.KindUser, "AIDABOB2", "star", starDoc)
-	src.roles["AROABUILDER2"] = store.Role{AccountID: acct, RoleID: "AROABUILDER2", RoleName: "builder", Path: "/"}
+	src.role("AROABUILDER2", "builder-recreated")
 	src.putInline(store.KindRole, "AROABUILDER2", "star", starDoc)
 	bob, bob2 := userCaller(acct, "AIDABOB", "bob"), userCaller(acct, "AIDABOB2", "bob")
 	sess := sessionCaller()

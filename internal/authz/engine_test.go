@@ -21,31 +21,63 @@ const (
 	denyS3ARN    = "arn:aws:iam::111122223333:policy/deny-s3"
 )
 
-func (m *memSource) deleteUser(id string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.users, id)
-	delete(m.inline, string(store.KindUser)+"/"+id)
+// deleteUser deletes the user as DeleteUser in IAM demands: its inline and attached policies first.
+func (w *world) deleteUser(id string) {
+	w.t.Helper()
+	u, err := w.st.GetUserByID(w.t.Context(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.removeOwned(store.KindUser, id)
+	if err := w.st.DeleteUser(w.t.Context(), u.AccountID, id); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
-func (m *memSource) deleteRole(id string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.roles, id)
-	delete(m.inline, string(store.KindRole)+"/"+id)
+func (w *world) deleteRole(id string) {
+	w.t.Helper()
+	r, err := w.st.GetRoleByID(w.t.Context(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.removeOwned(store.KindRole, id)
+	if err := w.st.DeleteRole(w.t.Context(), r.AccountID, id); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
-func (m *memSource) attach(kind store.PrincipalKind, owner, arn string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := string(kind) + "/" + owner
-	m.attached[k] = append(m.attached[k], store.Attachment{PolicyARN: arn, OwnerKind: kind, OwnerID: owner})
+func (w *world) attach(kind store.PrincipalKind, owner, arn string) {
+	w.t.Helper()
+	if err := w.st.Attach(w.t.Context(), store.Attachment{PolicyARN: arn, OwnerKind: kind, OwnerID: owner}, 10); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
-func (m *memSource) removeInline(kind store.PrincipalKind, owner string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.inline, string(kind)+"/"+owner)
+func (w *world) removeInline(kind store.PrincipalKind, owner string) {
+	w.t.Helper()
+	inline, err := w.st.ListInlinePolicies(w.t.Context(), kind, owner)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, p := range inline {
+		if err := w.st.DeleteInlinePolicy(w.t.Context(), kind, owner, p.PolicyName); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+func (w *world) removeOwned(kind store.PrincipalKind, owner string) {
+	w.t.Helper()
+	w.removeInline(kind, owner)
+	atts, err := w.st.ListAttachments(w.t.Context(), kind, owner)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, a := range atts {
+		if err := w.st.Detach(w.t.Context(), a); err != nil {
+			w.t.Fatal(err)
+		}
+	}
 }
 
 // getSessionToken is what GetSessionToken issues to an IAM user: the user's own policies apply.
@@ -97,14 +129,14 @@ func TestCheckPolicyIntersection(t *testing.T) {
 	src.putManaged(sessionS3ARN, s3ReadDoc)
 	src.putManaged(denyS3ARN, denyS3Doc)
 	// gus: *:* inline and an attached managed policy that denies s3.
-	src.users["AIDAGUS"] = store.User{AccountID: acct, UserID: "AIDAGUS", UserName: "gus", Path: "/"}
+	src.user(acct, "AIDAGUS", "gus", "")
 	src.putInline(store.KindUser, "AIDAGUS", "star", starDoc)
 	src.attach(store.KindUser, "AIDAGUS", denyS3ARN)
 	// ivy: *:* with a boundary whose document denies s3.
-	src.users["AIDAIVY"] = store.User{AccountID: acct, UserID: "AIDAIVY", UserName: "ivy", Path: "/", PermissionsBoundary: denyS3ARN}
+	src.user(acct, "AIDAIVY", "ivy", denyS3ARN)
 	src.putInline(store.KindUser, "AIDAIVY", "star", starDoc)
 	// jo: no identity policy at all.
-	src.users["AIDAJO"] = store.User{AccountID: acct, UserID: "AIDAJO", UserName: "jo", Path: "/"}
+	src.user(acct, "AIDAJO", "jo", "")
 
 	bob := func() *principal.Principal { return userCaller(acct, "AIDABOB", "bob") }
 	carol := userCaller(acct, "AIDACAROL", "carol")
@@ -159,13 +191,13 @@ func TestLoadCacheStaleness(t *testing.T) {
 	cases := []struct {
 		name   string
 		caller func() *principal.Principal
-		revoke func(*memSource)
+		revoke func(*world)
 		steps  []step
 	}{
 		{
 			name:   "inline grant removed",
 			caller: func() *principal.Principal { return userCaller(acct, "AIDABOB", "bob") },
-			revoke: func(m *memSource) { m.removeInline(store.KindUser, "AIDABOB") },
+			revoke: func(w *world) { w.removeInline(store.KindUser, "AIDABOB") },
 			steps: []step{
 				{after: ttl - time.Nanosecond},
 				{after: ttl, reason: "because no identity-based policy allows the s3:GetObject action"},
@@ -174,7 +206,7 @@ func TestLoadCacheStaleness(t *testing.T) {
 		{
 			name:   "inline grant removed, invalidated",
 			caller: func() *principal.Principal { return userCaller(acct, "AIDABOB", "bob") },
-			revoke: func(m *memSource) { m.removeInline(store.KindUser, "AIDABOB") },
+			revoke: func(w *world) { w.removeInline(store.KindUser, "AIDABOB") },
 			steps: []step{
 				{after: time.Second, flush: true, reason: "because no identity-based policy allows the s3:GetObject action"},
 			},
@@ -182,7 +214,7 @@ func TestLoadCacheStaleness(t *testing.T) {
 		{
 			name:   "attack: session of a deleted role",
 			caller: sessionCaller,
-			revoke: func(m *memSource) { m.deleteRole("AROABUILDER") },
+			revoke: func(w *world) { w.deleteRole("AROABUILDER") },
 			steps: []step{
 				{after: ttl - time.Nanosecond},
 				{after: ttl, reason: "because no identity-based policy allows the s3:GetObject action"},
@@ -191,7 +223,7 @@ func TestLoadCacheStaleness(t *testing.T) {
 		{
 			name:   "attack: GetSessionToken session of a deleted user",
 			caller: func() *principal.Principal { return getSessionToken("AIDABOB", "bob") },
-			revoke: func(m *memSource) { m.deleteUser("AIDABOB") },
+			revoke: func(w *world) { w.deleteUser("AIDABOB") },
 			steps: []step{
 				{after: time.Second, flush: true, reason: "because no identity-based policy allows the s3:GetObject action"},
 			},
@@ -199,7 +231,7 @@ func TestLoadCacheStaleness(t *testing.T) {
 		{
 			name:   "attack: federation token of a deleted user",
 			caller: func() *principal.Principal { return federationToken("AIDABOB", "fed", starDoc) },
-			revoke: func(m *memSource) { m.deleteUser("AIDABOB") },
+			revoke: func(w *world) { w.deleteUser("AIDABOB") },
 			steps: []step{
 				{after: ttl - time.Nanosecond},
 				{after: ttl, reason: "because no identity-based policy allows the s3:GetObject action"},
@@ -208,7 +240,7 @@ func TestLoadCacheStaleness(t *testing.T) {
 		{
 			name:   "attack: long-term key of a deleted user",
 			caller: func() *principal.Principal { return userCaller(acct, "AIDABOB", "bob") },
-			revoke: func(m *memSource) { m.deleteUser("AIDABOB") },
+			revoke: func(w *world) { w.deleteUser("AIDABOB") },
 			steps: []step{
 				{after: time.Second, flush: true, reason: "because no identity-based policy allows the s3:GetObject action"},
 				{after: 2 * time.Second, reason: "because no identity-based policy allows the s3:GetObject action"},
@@ -268,7 +300,7 @@ func TestCachesBounded(t *testing.T) {
 	ctx := context.Background()
 	for i := range loadedCacheSize + 10 {
 		id := fmt.Sprintf("AIDAU%06d", i)
-		src.users[id] = store.User{AccountID: acct, UserID: id, UserName: "u" + id, Path: "/"}
+		src.user(acct, id, "u"+id, "")
 		if i%2 == 0 {
 			src.putInline(store.KindUser, id, "star", starDoc)
 		}

@@ -29,3 +29,27 @@ func BenchmarkDecideAssumeRole(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecideRefusedAndExplained is a federated AssumeRoleWithWebIdentity refused by its sub
+// condition, decided and then explained, as a refusal is.
+func BenchmarkDecideRefusedAndExplained(b *testing.B) {
+	trust, err := Parse("arn:aws:iam::123456789012:role/deploy", benchTrustPolicy, Trust)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := NewContext()
+	ctx.Set("token.actions.githubusercontent.com:sub", "repo:other/app:ref:refs/heads/main")
+	ctx.Set("token.actions.githubusercontent.com:aud", "sts.amazonaws.com")
+	in := &Input{
+		Request:          Request{Principal: githubPrincipal, Action: "sts:AssumeRoleWithWebIdentity", Resource: "arn:aws:iam::123456789012:role/deploy", Context: ctx},
+		PrincipalAccount: "123456789012",
+		ResourcePolicy:   trust,
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		out := Decide(in)
+		if out.Decision == Allow || in.Explain(out) == nil {
+			b.Fatal("allowed")
+		}
+	}
+}

@@ -167,6 +167,7 @@ type operand struct {
 
 // condition is one (operator, key) pair of a Condition block.
 type condition struct {
+	op       string // the operator as written, for explanations
 	known    bool
 	info     opInfo
 	qual     qualifier

@@ -814,11 +814,11 @@ func compileConditions(c *jvalue, vars bool, keys *keySet) []condition {
 		info, q, ifExists, known := parseOperator(op.key)
 		if !known {
 			// Only an empty block gets this far; it still never grants (see tri).
-			out = append(out, condition{})
+			out = append(out, condition{op: op.key})
 			continue
 		}
 		for _, k := range op.val.obj {
-			cd := condition{known: true, info: info, qual: q, ifExists: ifExists, key: k.key, lkey: strings.ToLower(k.key)}
+			cd := condition{op: op.key, known: true, info: info, qual: q, ifExists: ifExists, key: k.key, lkey: strings.ToLower(k.key)}
 			keys.add(k.key)
 			for _, e := range scalarList(k.val) {
 				o := newOperand(e.str, info, vars)

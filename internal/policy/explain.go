@@ -91,7 +91,7 @@ func (p *Policy) explain(kind string, req *Request, opts *evalOpts) explain.Poli
 	for i := range p.statements {
 		st := &p.statements[i]
 		xs := explain.Statement{Index: st.index, Sid: st.sid, Effect: st.effect.String(),
-			ActionMatched: matchAnyAction(st.actions, req.Action) != st.notAction,
+			ActionMatched:   matchAnyAction(st.actions, req.Action) != st.notAction,
 			ResourceMatched: !st.hasResource || st.matchResource(req.Resource, req.Context, &scratch) != triFalse,
 			Position:        &explain.Position{Line: st.start.Line, Column: st.start.Column}}
 		if st.hasPrincipal {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/cache"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -200,7 +201,7 @@ func cacheKey(p *principal.Principal) string {
 func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPolicies, error) {
 	var out PrincipalPolicies
 	var kind store.PrincipalKind
-	var ownerID, boundary string
+	var ownerID, ownerName, boundary string
 	switch p.Kind {
 	case principal.Root:
 		out.IsRoot = true
@@ -209,7 +210,7 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 		if err != nil {
 			return out, err
 		}
-		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+		kind, ownerID, ownerName, boundary = store.KindUser, u.UserID, u.UserName, u.PermissionsBoundary
 		out.Tags = u.Tags
 	case principal.AssumedRole:
 		if p.RoleID == "" { // AssumeRoot sessions act as root, scoped by their task policy
@@ -220,7 +221,7 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 		if err != nil {
 			return out, err
 		}
-		kind, ownerID, boundary = store.KindRole, r.RoleID, r.PermissionsBoundary
+		kind, ownerID, ownerName, boundary = store.KindRole, r.RoleID, r.RoleName, r.PermissionsBoundary
 	case principal.FederatedUser:
 		out.FederatedUser = true
 		if p.BaseUserID == "" {
@@ -231,13 +232,13 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 		if err != nil {
 			return out, err
 		}
-		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+		kind, ownerID, ownerName, boundary = store.KindUser, u.UserID, u.UserName, u.PermissionsBoundary
 	}
 	if p.Kind == principal.User && p.Source == "GetSessionToken" && p.BaseUserID == "" {
 		out.IsRoot = true
 	}
 	if ownerID != "" {
-		if err := e.loadOwned(ctx, kind, ownerID, boundary, &out); err != nil {
+		if err := e.loadOwned(ctx, kind, ownerID, ownerName, boundary, &out); err != nil {
 			return out, err
 		}
 	}
@@ -250,14 +251,15 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 }
 
 // loadOwned adds the identity policies (inline and attached) of a stored user or role, and its
-// permissions boundary, to out.
-func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerID, boundary string, out *PrincipalPolicies) error {
+// permissions boundary, to out. An inline policy is named "<owner kind> <owner name>/<policy name>"
+// in explanations and authorization messages.
+func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerID, ownerName, boundary string, out *PrincipalPolicies) error {
 	inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
 	if err != nil {
 		return err
 	}
 	for _, ip := range inline {
-		pol, err := e.Parse(string(kind)+":"+ip.PolicyName, ip.Document, policy.Identity)
+		pol, err := e.Parse(string(kind)+" "+ownerName+"/"+ip.PolicyName, ip.Document, policy.Identity)
 		if err != nil {
 			continue // stored documents were validated on write; never let one grant if it no longer parses
 		}
@@ -296,7 +298,7 @@ func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerI
 func (e *Engine) loadSession(ctx context.Context, p *principal.Principal, out *PrincipalPolicies) error {
 	out.HasSession = true
 	if p.SessionPolicy != "" {
-		pol, err := e.Parse("session", p.SessionPolicy, policy.Identity)
+		pol, err := e.Parse("session policy", p.SessionPolicy, policy.Identity)
 		if err == nil {
 			out.Session = append(out.Session, pol)
 		}
@@ -422,14 +424,17 @@ func (e *Engine) now() time.Time {
 }
 
 // Check evaluates req and returns the engine's output, and the refusal (AccessDenied with an
-// encoded authorization message) when it is not allowed.
+// encoded authorization message) when it is not allowed. The refusal's Cause carries the
+// explanation (explain.Of), built only then; the message stays AWS's.
 func (e *Engine) Check(ctx context.Context, req Request) (policy.Output, error) {
-	out, c, err := e.decide(ctx, req)
+	out, in, err := e.decide(ctx, req)
 	if err != nil {
 		return out, e.failure(req, err)
 	}
 	if out.Decision != policy.Allow {
-		return out, e.Denial(req, c, out)
+		d := e.Denial(req, in.Context, out)
+		d.Cause = explain.Wrap(in.Explain(out), nil)
+		return out, d
 	}
 	return out, nil
 }
@@ -437,7 +442,10 @@ func (e *Engine) Check(ctx context.Context, req Request) (policy.Output, error) 
 func (e *Engine) failure(req Request, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		// The caller's user or role is gone: its sessions keep no permissions.
-		return Denied(req.Caller, req.Action, req.Resource, "no identity-based policy allows the "+req.Action+" action")
+		d := Denied(req.Caller, req.Action, req.Resource, "no identity-based policy allows the "+req.Action+" action")
+		d.Cause = explain.Wrap(&explain.Explanation{Outcome: explain.ImplicitDeny, Action: req.Action, Resource: req.Resource,
+			Summary: "the caller's IAM user or role no longer exists, so its credentials carry no permissions"}, nil)
+		return d
 	}
 	if errors.Is(err, store.ErrUnavailable) {
 		return awserr.UnavailableError(fmt.Errorf("authorizing %s: %w", req.Action, err))
@@ -445,7 +453,7 @@ func (e *Engine) failure(req Request, err error) error {
 	return awserr.InternalError(fmt.Errorf("authorizing %s: %w", req.Action, err))
 }
 
-func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *policy.Context, error) {
+func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *policy.Input, error) {
 	pp, err := e.Load(ctx, req.Caller)
 	if err != nil {
 		return policy.Output{}, nil, err
@@ -479,7 +487,7 @@ func (e *Engine) decide(ctx context.Context, req Request) (policy.Output, *polic
 		ResourcePolicyKind:   req.ResourcePolicyKind,
 		RequireConditionKeys: req.RequireConditionKeys,
 	}
-	return policy.Decide(in), c, nil
+	return policy.Decide(in), in, nil
 }
 
 // Authorize allows or answers AWS's AccessDenied.

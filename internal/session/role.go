@@ -8,6 +8,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
@@ -259,7 +260,7 @@ func (s *Service) trustGate(ctx context.Context, rr roleRequest, trust *policy.P
 		}
 		if ae, ok := awserr.As(err); ok && ae.Code == "AccessDenied" && rr.Federated != nil {
 			d := FederatedDenied(rr.Action)
-			d.Cause = fmt.Errorf("%s: %s", act, out.Reason)
+			d.Cause = explain.Wrap(explain.Of(err), fmt.Errorf("%s: %s", act, out.Reason))
 			return d
 		}
 		return err

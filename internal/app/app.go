@@ -166,6 +166,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Region:            cfg.Region,
 		MaxQueryBodyBytes: cfg.MaxQueryBodyBytes,
 		MaxJSONBodyBytes:  cfg.MaxJSONBodyBytes,
+		ExplainDenials:    cfg.ExplainDenials,
 		Logger:            logger,
 		Restrict:          sts.SessionRestriction,
 		Audit:             audit.New(auditLog),

@@ -37,8 +37,12 @@ type Config struct {
 	IssuerURL        string `yaml:"issuer_url"`
 	OIDCCAFile       string `yaml:"oidc_ca_file"`
 	AllowHTTPIssuers bool   `yaml:"allow_http_issuers"`
-	LogLevel         string `yaml:"log_level"`
-	LogFormat        string `yaml:"log_format"`
+	// ExplainDenials is the development mode: a refusal's message ends with " (Latchkey:
+	// <summary>)" saying which statement, condition or check decided. AWS tells callers nothing of
+	// the kind, so it is off by default.
+	ExplainDenials bool   `yaml:"explain_denials"`
+	LogLevel       string `yaml:"log_level"`
+	LogFormat      string `yaml:"log_format"`
 	// MaxQueryBodyBytes bounds awsQuery bodies (IAM accepts SAML metadata of up to 10,000,000
 	// characters, which form-encoding can nearly double); MaxJSONBodyBytes bounds JSON bodies.
 	MaxQueryBodyBytes int64 `yaml:"max_query_body_bytes"`
@@ -92,6 +96,14 @@ var envVars = []struct {
 			return fmt.Errorf("LATCHKEY_ALLOW_HTTP_ISSUERS: want true or false, got %q", v)
 		}
 		c.AllowHTTPIssuers = b
+		return nil
+	}},
+	{"LATCHKEY_EXPLAIN_DENIALS", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("LATCHKEY_EXPLAIN_DENIALS: want true or false, got %q", v)
+		}
+		c.ExplainDenials = b
 		return nil
 	}},
 	{"LATCHKEY_OIDC_ALLOWED_NETWORKS", func(c *Config, v string) error { c.OIDCAllowedNetworks = NetworkList(v); return nil }},

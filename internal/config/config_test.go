@@ -135,3 +135,17 @@ func TestOIDCAllowedNetworks(t *testing.T) {
 		t.Fatalf("a mapping was accepted or the error does not name the key: %v", err)
 	}
 }
+
+// TestExplainDenials: off by default; the environment turns it on; a bad boolean is refused.
+func TestExplainDenials(t *testing.T) {
+	if Defaults().ExplainDenials {
+		t.Fatal("development mode on by default")
+	}
+	c, err := Load("", env(map[string]string{"LATCHKEY_EXPLAIN_DENIALS": "true"}))
+	if err != nil || !c.ExplainDenials {
+		t.Fatalf("LATCHKEY_EXPLAIN_DENIALS=true: %v %v", c.ExplainDenials, err)
+	}
+	if _, err := Load("", env(map[string]string{"LATCHKEY_EXPLAIN_DENIALS": "yes please"})); err == nil || !strings.Contains(err.Error(), "LATCHKEY_EXPLAIN_DENIALS") {
+		t.Fatalf("bad boolean: %v", err)
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/latchkey/latchkey/internal/awsproto/jsonrpc"
 	"github.com/latchkey/latchkey/internal/awsproto/query"
 	"github.com/latchkey/latchkey/internal/awsproto/restjson"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sigv4"
 	"github.com/latchkey/latchkey/internal/token"
@@ -63,6 +64,9 @@ type Deps struct {
 	Audit *audit.Logger
 	// Issuer is Latchkey's OIDC issuer; its discovery document and keys are served unauthenticated.
 	Issuer *token.Issuer
+	// ExplainDenials appends a refusal's explanation summary to the message the caller gets
+	// (development mode; AWS's message stays first).
+	ExplainDenials bool
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -445,6 +449,18 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
+// withSummary is the development mode's message: AWS's, then " (Latchkey: <summary>)" when err
+// carries an explanation. Internal failures say nothing more.
+func withSummary(ae *awserr.Error, err error) *awserr.Error {
+	x := explain.Of(err)
+	if x == nil || x.Summary == "" || ae.HTTPStatus >= 500 {
+		return ae
+	}
+	c := *ae
+	c.Message += " (Latchkey: " + x.Summary + ")"
+	return &c
+}
+
 // fail renders err in the envelope of the request's protocol, coded by the family's catalog
 // (family.answer); a failure with a cause or of the service is logged with the request id.
 func (s *Server) fail(rq *request, err error) {
@@ -460,6 +476,9 @@ func (s *Server) fail(rq *request, err error) {
 	rq.errCode, rq.errMsg = ae.Code, ae.Message
 	if ae.Cause != nil {
 		rq.errCause = ae.Cause.Error()
+	}
+	if s.deps.ExplainDenials {
+		ae = withSummary(ae, err)
 	}
 	switch svc.model.Protocol {
 	case "query":

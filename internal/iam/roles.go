@@ -8,6 +8,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -116,7 +117,9 @@ func noSuchRole(name string) *awserr.Error {
 func malformed(err error) error {
 	var pe *policy.ParseError
 	if errors.As(err, &pe) {
-		return awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "%s", pe.Message)
+		e := awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "%s", pe.Message)
+		e.Cause = explain.Wrap(pe.Explain(), nil)
+		return e
 	}
 	return awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "Syntax errors in policy.")
 }

@@ -30,7 +30,7 @@ const (
 	msgResourceVendor   = "Resource vendor must be fully qualified and cannot contain regexes."        // moto
 )
 
-func perr(msg string) error { return &ParseError{Message: msg} }
+func perr(msg string) error { return &ParseError{Message: msg, Statement: -1} }
 
 type effect uint8
 
@@ -101,24 +101,26 @@ func Parse(id, document string, kind Kind) (*Policy, error) {
 	root := parseJSON(document)
 	if root == nil {
 		if kind == Trust {
-			return nil, perr(msgInvalidJSON)
+			return nil, located(msgInvalidJSON, document, nil, nil, kind)
 		}
-		return nil, perr(msgSyntax)
+		return nil, located(msgSyntax, document, nil, nil, kind)
 	}
 	stmts, version, ok := checkGrammar(root)
 	if !ok {
-		return nil, perr(msgSyntax)
+		return nil, located(msgSyntax, document, root, nil, kind)
 	}
 	if kind == Managed && version != "2012-10-17" {
-		return nil, perr(msgVersionTooOld)
+		pe := perr(msgVersionTooOld).(*ParseError)
+		pe.Element, pe.Detail = "Version", "a managed policy must have Version 2012-10-17"
+		return nil, pe
 	}
 	vars := version == "2012-10-17"
 	if msg := legacyError(stmts, vars); msg != "" {
-		return nil, perr(msg)
+		return nil, located(msg, document, root, stmts, kind)
 	}
 	resErr, legacy := resourceErrors(kind, stmts)
 	if legacy {
-		return nil, perr(msgLegacy)
+		return nil, located(msgLegacy, document, root, stmts, kind)
 	}
 	// The remaining checks run in IAM's order; the first that fails is the answer.
 	for _, check := range []func() string{
@@ -130,7 +132,7 @@ func Parse(id, document string, kind Kind) (*Policy, error) {
 		func() string { return principalValueErrors(stmts) },
 	} {
 		if msg := check(); msg != "" {
-			return nil, perr(msg)
+			return nil, located(msg, document, root, stmts, kind)
 		}
 	}
 	return compile(id, document, kind, version, stmts), nil

@@ -24,7 +24,16 @@ const (
 func (k Kind) valid() bool { return k >= Identity && k <= Managed }
 
 // ParseError is a document IAM would refuse with MalformedPolicyDocument; Message is AWS's text.
-type ParseError struct{ Message string }
+// The other fields say where and what, for explanations (see Explain): Statement is the 0-based
+// statement index (-1 for the document as a whole), Sid its Sid, Element the element at fault
+// ("Effect", "Condition"), Detail what is wrong ("unknown condition operator StringEqualz").
+type ParseError struct {
+	Message   string
+	Statement int
+	Sid       string
+	Element   string
+	Detail    string
+}
 
 func (e *ParseError) Error() string { return e.Message }
 

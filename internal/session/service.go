@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/cache"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -144,11 +145,13 @@ func (s *Service) checkPolicies(ctx context.Context, account string, sp Policies
 		}
 		if _, err := s.d.Engine.Parse("session", sp.Policy, policy.Identity); err != nil {
 			var pe *policy.ParseError
-			msg := "Syntax errors in policy."
+			msg, e := "Syntax errors in policy.", error(nil)
 			if errors.As(err, &pe) {
-				msg = pe.Message
+				msg, e = pe.Message, explain.Wrap(pe.Explain(), nil)
 			}
-			return 0, awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "%s", msg)
+			ae := awserr.New("MalformedPolicyDocument", http.StatusBadRequest, "%s", msg)
+			ae.Cause = e
+			return 0, ae
 		}
 		size += compactLen(sp.Policy)
 	}

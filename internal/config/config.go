@@ -90,22 +90,8 @@ var envVars = []struct {
 	{"LATCHKEY_MASTER_KEY", func(c *Config, v string) error { c.MasterKey = v; return nil }},
 	{"LATCHKEY_ISSUER_URL", func(c *Config, v string) error { c.IssuerURL = v; return nil }},
 	{"LATCHKEY_OIDC_CA_FILE", func(c *Config, v string) error { c.OIDCCAFile = v; return nil }},
-	{"LATCHKEY_ALLOW_HTTP_ISSUERS", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("LATCHKEY_ALLOW_HTTP_ISSUERS: want true or false, got %q", v)
-		}
-		c.AllowHTTPIssuers = b
-		return nil
-	}},
-	{"LATCHKEY_EXPLAIN_DENIALS", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("LATCHKEY_EXPLAIN_DENIALS: want true or false, got %q", v)
-		}
-		c.ExplainDenials = b
-		return nil
-	}},
+	{"LATCHKEY_ALLOW_HTTP_ISSUERS", func(c *Config, v string) error { return setBool(&c.AllowHTTPIssuers, "LATCHKEY_ALLOW_HTTP_ISSUERS", v) }},
+	{"LATCHKEY_EXPLAIN_DENIALS", func(c *Config, v string) error { return setBool(&c.ExplainDenials, "LATCHKEY_EXPLAIN_DENIALS", v) }},
 	{"LATCHKEY_OIDC_ALLOWED_NETWORKS", func(c *Config, v string) error { c.OIDCAllowedNetworks = NetworkList(v); return nil }},
 	{"LATCHKEY_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"LATCHKEY_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
@@ -123,6 +109,15 @@ var envVars = []struct {
 		return nil
 	}},
 	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},
+}
+
+func setBool(dst *bool, name, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("%s: want true or false, got %q", name, v)
+	}
+	*dst = b
+	return nil
 }
 
 func setInt(dst *int64, name, v string) error {

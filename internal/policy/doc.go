@@ -8,4 +8,6 @@
 // parsed Policy can be cached and shared between goroutines. Wherever a document or a request
 // cannot be evaluated with certainty (an unknown operator, a value that does not parse as its
 // operator's type) the engine fails closed: such an Allow never applies and such a Deny always does.
+// A refusal explains itself only when asked (Input.Explain re-walks the policies; ParseError.Explain
+// says where a refused document breaks which rule), so the allowed path pays nothing for it.
 package policy

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/sigv4"
@@ -122,14 +123,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request, se
 		return a.authenticateSession(ctx, req, auth, now)
 	}
 	if auth.SecurityToken != "" {
-		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		return nil, "", tokenRefusal(auth, "a session token was sent with the long-term access key "+auth.AccessKeyID+"; long-term keys sign without one")
 	}
 	ck, err := a.lookup(ctx, auth.AccessKeyID, now)
 	if err != nil {
 		return nil, "", err
 	}
 	if ck.status != "Active" {
-		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		return nil, "", keyRefusal(auth.AccessKeyID, "status", []string{"Active"}, []string{ck.status}, "the access key "+auth.AccessKeyID+" is "+ck.status+"; activate it or use another")
 	}
 	if err := auth.Verify(req, ck.secret); err != nil {
 		return nil, "", fromSigV4(err)
@@ -142,17 +143,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request, se
 // authenticateSession verifies temporary credentials from the sealed token alone: no store read.
 func (a *Authenticator) authenticateSession(ctx context.Context, req *sigv4.Request, auth *sigv4.Auth, now time.Time) (*principal.Principal, string, error) {
 	if auth.SecurityToken == "" || a.sessions == nil {
-		return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		return nil, "", tokenRefusal(auth, "temporary access key "+auth.AccessKeyID+" was sent without its session token (X-Amz-Security-Token)")
 	}
 	p, secret, err := a.sessions.Open(ctx, auth.AccessKeyID, auth.SecurityToken)
 	if err != nil {
 		if errors.Is(err, token.ErrInvalid) {
-			return nil, "", &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+			return nil, "", tokenRefusal(auth, "the session token does not open, or was not issued with access key "+auth.AccessKeyID+"; send the token issued with the key")
 		}
 		return nil, "", &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
 	}
 	if !now.Before(p.Expires) {
-		return nil, "", &Error{Kind: ExpiredToken, Message: "The security token included in the request is expired"}
+		return nil, "", expiredRefusal(auth.AccessKeyID, p.Expires, now)
 	}
 	if err := auth.Verify(req, secret); err != nil {
 		return nil, "", fromSigV4(err)
@@ -169,7 +170,7 @@ func (a *Authenticator) lookup(ctx context.Context, keyID string, now time.Time)
 	}
 	k, err := a.store.GetAccessKey(ctx, keyID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+		return nil, keyRefusal(keyID, "access key id", nil, []string{keyID}, "no access key "+keyID+" exists; it was deleted or never issued")
 	}
 	if err != nil {
 		return nil, &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
@@ -184,7 +185,7 @@ func (a *Authenticator) lookup(ctx context.Context, keyID string, now time.Time)
 	} else {
 		u, err := a.store.GetUserByID(ctx, k.UserID)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Kind: InvalidToken, Message: invalidTokenMsg}
+			return nil, keyRefusal(keyID, "access key owner", nil, []string{keyID}, "the user of access key "+keyID+" no longer exists")
 		}
 		if err != nil {
 			return nil, &Error{Kind: Unavailable, Message: "Service unavailable", Cause: err}
@@ -237,17 +238,23 @@ func (a *Authenticator) InvalidateAll() {
 // SecretAAD binds a sealed secret to its access key id.
 func SecretAAD(accessKeyID string) []byte { return []byte("access-key-secret:" + accessKeyID) }
 
+// fromSigV4 keeps the explanation sigv4 attached; the malformed-signature refusals of Parse get
+// one naming the message.
 func fromSigV4(err error) *Error {
 	var se *sigv4.Error
 	if !errors.As(err, &se) {
-		return &Error{Kind: Incomplete, Message: err.Error()}
+		return &Error{Kind: Incomplete, Message: err.Error(), Cause: malformed(err.Error())}
+	}
+	cause := se.Cause
+	if explain.Of(cause) == nil {
+		cause = malformed(se.Message)
 	}
 	switch se.Kind {
 	case sigv4.KindMismatch:
-		return &Error{Kind: Mismatch, Message: se.Message}
+		return &Error{Kind: Mismatch, Message: se.Message, Cause: cause}
 	case sigv4.KindExpired:
-		return &Error{Kind: Skewed, Message: se.Message}
+		return &Error{Kind: Skewed, Message: se.Message, Cause: cause}
 	default:
-		return &Error{Kind: Incomplete, Message: se.Message}
+		return &Error{Kind: Incomplete, Message: se.Message, Cause: cause}
 	}
 }

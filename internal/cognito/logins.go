@@ -193,7 +193,10 @@ func (s *Service) verifyOIDCLogin(ctx context.Context, p store.IdentityPool, key
 	})
 	if err != nil {
 		if issuerMismatch {
-			return login{}, notAuthorized("Invalid login token. Issuer doesn't match providerName")
+			// The verifier's refusal stays the cause: it explains which iss the token had.
+			e := notAuthorized("Invalid login token. Issuer doesn't match providerName")
+			e.Cause = err
+			return login{}, e
 		}
 		return login{}, s.fromOIDC(err, tok)
 	}

@@ -12,5 +12,9 @@
 // payload hash is always that of the received body (no UNSIGNED-PAYLOAD), a presigned URL carries no
 // body, every x-amz-* header is signed (X-Amz-Security-Token aside in the Authorization-header
 // form, which may add it after signing), and the query is canonicalised with the same form decoding
-// ('+' is a space) the codecs use, so one signed query string has exactly one meaning.
+// ('+' is a space) the codecs use, so one signed query string has exactly one meaning. Each
+// refusal of CheckScope and Verify carries an explain.Explanation in its Cause naming the failed
+// check and its values; a signature mismatch shows the canonical request (session token
+// redacted) and the string to sign, as AWS's SignatureDoesNotMatch does, never the secret, the
+// signing key or the expected signature.
 package sigv4

@@ -116,14 +116,17 @@ func (k ErrorKind) String() string {
 type Error struct {
 	Kind    ErrorKind
 	Message string
+	// Cause holds the explain.Explanation of the check that failed, for the log and the audit
+	// trail; never for the wire.
+	Cause error
 }
 
 func (e *Error) Error() string { return "sigv4: " + e.Kind.String() + ": " + e.Message }
+
+func (e *Error) Unwrap() error { return e.Cause }
 
 // MismatchMessage is AWS's text for SignatureDoesNotMatch / InvalidSignatureException.
 const MismatchMessage = "The request signature we calculated does not match the signature you provided. " +
 	"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
 func incomplete(msg string) *Error { return &Error{Kind: KindIncomplete, Message: msg} }
-func mismatch(msg string) *Error   { return &Error{Kind: KindMismatch, Message: msg} }
-func expired(msg string) *Error    { return &Error{Kind: KindExpired, Message: msg} }

@@ -30,13 +30,13 @@ const (
 // region string is accepted (clients sign with whatever region they are configured with).
 func (a *Auth) CheckScope(expectedService string, now time.Time) error {
 	if a.Terminator != Terminator {
-		return mismatch(msgTerminator)
+		return scopeRefusal(msgTerminator, "terminator", Terminator, a.Terminator)
 	}
 	if a.Service != expectedService {
-		return mismatch(msgService + expectedService + "'")
+		return scopeRefusal(msgService+expectedService+"'", "service", expectedService, a.Service)
 	}
 	if len(a.AmzDate) < 8 || a.Date != a.AmzDate[:8] {
-		return mismatch(msgScopeDate)
+		return scopeRefusal(msgScopeDate, "date", a.AmzDate[:min(8, len(a.AmzDate))], a.Date)
 	}
 	// Whole seconds, like X-Amz-Date, so the bounds in the messages read exactly as compared.
 	now = now.UTC().Truncate(time.Second)
@@ -44,24 +44,29 @@ func (a *Auth) CheckScope(expectedService string, now time.Time) error {
 	switch a.Mode {
 	case ModeHeader:
 		if t.Before(now.Add(-MaxSkew)) {
-			return expired("Signature expired: " + a.AmzDate + " is now earlier than " +
-				now.Add(-MaxSkew).Format(TimeFormat) + " (" + now.Format(TimeFormat) + " - 15 min.)")
+			return skewRefusal("Signature expired: "+a.AmzDate+" is now earlier than "+
+				now.Add(-MaxSkew).Format(TimeFormat)+" ("+now.Format(TimeFormat)+" - 15 min.)", a, now, now.Add(-MaxSkew), now.Add(MaxSkew), "the allowed skew of 15 minutes")
 		}
 	case ModeQuery:
 		if a.Expires < time.Second || a.Expires > MaxExpires {
 			return incomplete(msgExpires)
 		}
 		if t.Before(now.Add(-a.Expires)) {
-			return expired("Signature expired: " + a.AmzDate + " is now earlier than " +
-				now.Add(-a.Expires).Format(TimeFormat) + " (" + now.Format(TimeFormat) + " - " +
-				strconv.FormatInt(int64(a.Expires/time.Second), 10) + " sec.)")
+			secs := strconv.FormatInt(int64(a.Expires/time.Second), 10)
+			return skewRefusal("Signature expired: "+a.AmzDate+" is now earlier than "+
+				now.Add(-a.Expires).Format(TimeFormat)+" ("+now.Format(TimeFormat)+" - "+secs+" sec.)", a, now, now.Add(-a.Expires), now.Add(MaxSkew),
+				"the presigned URL's X-Amz-Expires of "+secs+" seconds")
 		}
 	default:
 		return incomplete("Unknown signature mode")
 	}
 	if t.After(now.Add(MaxSkew)) {
-		return expired("Signature not yet current: " + a.AmzDate + " is still later than " +
-			now.Add(MaxSkew).Format(TimeFormat) + " (" + now.Format(TimeFormat) + " + 15 min.)")
+		earliest := now.Add(-MaxSkew)
+		if a.Mode == ModeQuery {
+			earliest = now.Add(-a.Expires)
+		}
+		return skewRefusal("Signature not yet current: "+a.AmzDate+" is still later than "+
+			now.Add(MaxSkew).Format(TimeFormat)+" ("+now.Format(TimeFormat)+" + 15 min.)", a, now, earliest, now.Add(MaxSkew), "the allowed skew of 15 minutes")
 	}
 	return nil
 }
@@ -90,7 +95,7 @@ func (a *Auth) Verify(req *Request, secret string) error {
 	mac.Write([]byte(sts))
 	var sum [sha256.Size]byte
 	if !hmac.Equal(mac.Sum(sum[:0]), provided[:]) {
-		return mismatch(MismatchMessage)
+		return signatureRefusal(a, b.String(), sts)
 	}
 	return nil
 }
@@ -113,19 +118,19 @@ func (a *Auth) Verify(req *Request, secret string) error {
 //     access key anyway.
 func (a *Auth) checkCoverage(req *Request) (string, error) {
 	if a.Mode == ModeQuery && len(req.Body) > 0 {
-		return "", mismatch(msgPresignedBody)
+		return "", bodyRefusal(msgPresignedBody)
 	}
 	payload := bodySHA256(req.Body)
 	for _, declared := range req.Header.Values(hdrContentSHA256) {
 		if declared == UnsignedPayload {
-			return "", mismatch(msgUnsignedPayload)
+			return "", payloadRefusal(msgUnsignedPayload, declared, payload)
 		}
 		if !strings.EqualFold(declared, payload) {
-			return "", mismatch(msgPayloadHash)
+			return "", payloadRefusal(msgPayloadHash, declared, payload)
 		}
 	}
 	if missing := unsignedAmzHeaders(req.Header, a); missing != "" {
-		return "", mismatch(msgNotSigned + missing)
+		return "", unsignedRefusal(msgNotSigned+missing, missing, a)
 	}
 	return payload, nil
 }

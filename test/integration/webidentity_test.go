@@ -316,6 +316,36 @@ func TestWebIdentityRefusalIsAudited(t *testing.T) {
 	}
 }
 
+// TestWebIdentityWrongAudienceIsExplained: a token for another audience is refused with AWS's
+// message, and the audit event's reason explains it with the token's aud and the provider's
+// client ids, never the token.
+func TestWebIdentityWrongAudienceIsExplained(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	ts := startServer(t, func(c *config.Config, _ *app.Options) { c.AuditLog = logPath })
+	p := startIdP(t, ts, "")
+	tok := p.token(t, jwt.MapClaims{"aud": "my-other-app"})
+	_, err := ts.anonSTS().AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(p.role), RoleSessionName: aws.String("gha-1"),
+		WebIdentityToken: aws.String(tok)})
+	wantAPIError(t, err, "InvalidIdentityToken", 400)
+	if !strings.Contains(err.Error(), "Incorrect token audience") || strings.Contains(err.Error(), "my-other-app") {
+		t.Fatalf("the caller's message changed: %v", err)
+	}
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(data)
+	if !strings.Contains(line, `"errorCode":"InvalidIdentityToken"`) || !strings.Contains(line, `aud \"my-other-app\" is not a client id`) ||
+		!strings.Contains(line, `accepts \"sts.amazonaws.com\"`) {
+		t.Fatalf("audit does not explain the audience: %s", line)
+	}
+	for _, part := range strings.Split(tok, ".") {
+		if strings.Contains(line, part) {
+			t.Fatalf("the token reached the audit log: %s", line)
+		}
+	}
+}
+
 func BenchmarkAssumeRoleWithWebIdentity(b *testing.B) {
 	ts := startServer(b)
 	m, err := mockoidc.Run()

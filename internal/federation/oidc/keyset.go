@@ -138,7 +138,7 @@ func (v *Verifier) keysFor(ctx context.Context, iss string, base *url.URL, prov 
 			// A set fetched while this caller waited is as new as a refetch would be.
 			if waited || (!e.kidRefetchAt.IsZero() && now.Sub(e.kidRefetchAt) < v.opts.RefetchInterval) {
 				v.mu.Unlock()
-				return nil, invalid(MsgKeyRetrieval, fmt.Errorf("no %s key with kid %q in the key set of %s", alg, kid, iss))
+				return nil, unknownKid(iss, kid, alg, e.keys)
 			}
 			kidRefetch = true
 		} else {

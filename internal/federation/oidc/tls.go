@@ -51,7 +51,7 @@ func verifyWithThumbprints(roots *x509.CertPool, thumbprints []string, fallbackH
 	}
 	return func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
-			return &untrustedCertError{errors.New("server presented no certificate")}
+			return &untrustedCertError{err: errors.New("server presented no certificate")}
 		}
 		host := cs.ServerName
 		if host == "" {
@@ -86,17 +86,35 @@ func verifyWithThumbprints(roots *x509.CertPool, thumbprints []string, fallbackH
 			}
 		}
 		if !matched {
-			return &untrustedCertError{fmt.Errorf("certificate chain is not trusted and matches no thumbprint: %w", normalErr)}
+			return &untrustedCertError{err: fmt.Errorf("certificate chain is not trusted and matches no thumbprint: %w", normalErr),
+				seen: chainThumbprints(cs.PeerCertificates), reason: "no certificate of it matches a registered thumbprint"}
 		}
 		opts.Roots = anchors
 		if _, err := leaf.Verify(opts); err != nil {
-			return &untrustedCertError{fmt.Errorf("certificate chain matches a thumbprint but does not verify against it: %w", err)}
+			return &untrustedCertError{err: fmt.Errorf("certificate chain matches a thumbprint but does not verify against it: %w", err),
+				seen: chainThumbprints(cs.PeerCertificates), reason: "the server certificate does not verify against the certificate whose thumbprint is registered (" + err.Error() + ")"}
 		}
 		return nil
 	}
 }
 
-type untrustedCertError struct{ err error }
+// untrustedCertError is a chain the verifier refused; seen, when set, are the thumbprints of
+// the certificates the server presented (certificates are public) and reason says why the
+// registered thumbprints did not help.
+type untrustedCertError struct {
+	err    error
+	seen   []string
+	reason string
+}
+
+func chainThumbprints(chain []*x509.Certificate) []string {
+	out := make([]string, len(chain))
+	for i, c := range chain {
+		sum := sha1.Sum(c.Raw)
+		out[i] = hex.EncodeToString(sum[:])
+	}
+	return out
+}
 
 func (e *untrustedCertError) Error() string { return "oidc: " + e.err.Error() }
 func (e *untrustedCertError) Unwrap() error { return e.err }

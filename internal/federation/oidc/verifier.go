@@ -244,7 +244,13 @@ func NewVerifier(opts Options) *Verifier {
 
 // Verify checks a compact JWS ID token. lookup maps the token's iss, exactly as it appears in
 // the token, to a registered provider; nothing is fetched for an issuer lookup does not know.
-func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss string) (Provider, bool)) (*Claims, error) {
+func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss string) (Provider, bool)) (_ *Claims, err error) {
+	var prov Provider
+	defer func() {
+		if err != nil {
+			err = explained(err, prov)
+		}
+	}()
 	if len(token) > v.opts.MaxTokenSize {
 		return nil, notJWT("token is %d bytes, more than %d", len(token), v.opts.MaxTokenSize)
 	}
@@ -257,11 +263,11 @@ func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss str
 		return nil, err
 	}
 	if iss == "" {
-		return nil, invalid(msgMissingClaim+"iss", nil)
+		return nil, missingClaim("iss")
 	}
 	prov, ok := lookup(iss)
 	if !ok {
-		return nil, invalid(msgNoProvider+iss, nil)
+		return nil, noProvider(iss)
 	}
 	base, err := v.issuerBase(iss, prov)
 	if err != nil {
@@ -286,7 +292,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss str
 		}
 	}
 	if !verified {
-		return nil, invalid(MsgInvalidSignature, fmt.Errorf("no key of %d candidates verifies the %s signature", len(keys), pt.alg))
+		return nil, badSignature(pt.kid, pt.alg, keys)
 	}
 	return v.checkClaims(pt.claims, iss, prov)
 }
@@ -299,33 +305,32 @@ func (v *Verifier) checkClaims(raw map[string]any, iss string, prov Provider) (*
 	if c.Expiry, ok, err = timeClaim(raw, "exp"); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, invalid(msgMissingClaim+"exp", nil)
+		return nil, missingClaim("exp")
 	}
 	if !now.Before(c.Expiry) {
-		return nil, &Error{Kind: Expired, Message: fmt.Sprintf(
-			"Token expired: current date/time %d must be before the expiration date/time%d", now.Unix(), c.Expiry.Unix())}
+		return nil, expiredToken(now, c.Expiry)
 	}
 	if c.NotBefore, ok, err = timeClaim(raw, "nbf"); err != nil {
 		return nil, err
 	} else if ok && c.NotBefore.After(now.Add(v.opts.Leeway)) {
-		return nil, invalid(fmt.Sprintf("Token is not yet valid: current date/time %d must be at or after the not-before date/time %d",
-			now.Unix(), c.NotBefore.Unix()), nil)
+		return nil, notYet("nbf", now, c.NotBefore, v.opts.Leeway, fmt.Sprintf("Token is not yet valid: current date/time %d must be at or after the not-before date/time %d",
+			now.Unix(), c.NotBefore.Unix()))
 	}
 	if c.IssuedAt, ok, err = timeClaim(raw, "iat"); err != nil {
 		return nil, err
 	} else if ok && c.IssuedAt.After(now.Add(v.opts.Leeway)) {
-		return nil, invalid(fmt.Sprintf("Token issued in the future: current date/time %d must be at or after the issue date/time %d",
-			now.Unix(), c.IssuedAt.Unix()), nil)
+		return nil, notYet("iat", now, c.IssuedAt, v.opts.Leeway, fmt.Sprintf("Token issued in the future: current date/time %d must be at or after the issue date/time %d",
+			now.Unix(), c.IssuedAt.Unix()))
 	}
 	if c.Subject, err = stringClaim(raw, "sub"); err != nil {
 		return nil, err
 	} else if c.Subject == "" {
-		return nil, invalid(msgMissingClaim+"sub", nil)
+		return nil, missingClaim("sub")
 	}
 	if c.Audience, err = stringsClaim(raw, "aud"); err != nil {
 		return nil, err
 	} else if len(c.Audience) == 0 {
-		return nil, invalid(msgMissingClaim+"aud", nil)
+		return nil, missingClaim("aud")
 	}
 	if _, present := raw["azp"]; present {
 		if c.AZP, err = stringClaim(raw, "azp"); err != nil {
@@ -334,10 +339,10 @@ func (v *Verifier) checkClaims(raw map[string]any, iss string, prov Provider) (*
 		// azp names the party the token was issued to; when present it, not aud, must be
 		// registered (aws-sdk-net#3071: aud registered, azp not, rejected).
 		if !slices.Contains(prov.ClientIDs, c.AZP) {
-			return nil, invalid(MsgIncorrectAudience, fmt.Errorf("azp %q is not a registered client id", c.AZP))
+			return nil, wrongAZP(c.AZP, prov)
 		}
 	} else if !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(prov.ClientIDs, a) }) {
-		return nil, invalid(MsgIncorrectAudience, fmt.Errorf("no aud %q is a registered client id", c.Audience))
+		return nil, wrongAudience(c.Audience, prov)
 	}
 	if c.AMR, err = stringsClaim(raw, "amr"); err != nil {
 		return nil, err
@@ -395,7 +400,7 @@ func parseToken(token string) (*parsedToken, error) {
 		if len(alg) > 32 {
 			alg = alg[:32] + "..."
 		}
-		return nil, invalid(fmt.Sprintf("Unsupported token signing algorithm %q: supported algorithms are RS256, RS384, RS512, ES256, ES384 and ES512", alg), nil)
+		return nil, unsupportedAlg(alg)
 	}
 	// No extension is understood, so a critical one must fail; b64=false would change what
 	// the signature covers.

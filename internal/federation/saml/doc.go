@@ -7,5 +7,7 @@
 // (issuer, subject, conditions, attributes) is read from the element goxmldsig returns as
 // verified, never from the original document. Anything ambiguous or unsupported is refused
 // (fail closed), and each refusal is an *Error whose Kind tells the caller which AWS
-// error to answer with.
+// error to answer with and whose Cause carries an explain.Explanation: the failed check (Issuer
+// and entityID, Audience, Recipient or Destination and the accepted values, a time and now, the
+// signature and the provider's certificates, the missing element), never the response itself.
 package saml

@@ -62,10 +62,6 @@ func invalid(cause error, format string, args ...any) *Error {
 	return newError(InvalidResponse, cause, format, args...)
 }
 
-func expired(cause error, format string, args ...any) *Error {
-	return newError(Expired, cause, format, args...)
-}
-
 func badMetadata(cause error, format string, args ...any) *Error {
 	return newError(InvalidMetadata, cause, "Could not parse metadata: "+format, args...)
 }

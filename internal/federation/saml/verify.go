@@ -134,7 +134,12 @@ type Assertion struct {
 // parts of the Response (Status, Destination, Issuer) are only used to refuse, never to grant.
 // InResponseTo is not checked: AWS federation is IdP-initiated and Latchkey keeps no request
 // state. Replay within the validity window is the caller's to stop, with Assertion.ID.
-func Verify(samlResponseB64 string, md *Metadata, opts Options) (*Assertion, error) {
+func Verify(samlResponseB64 string, md *Metadata, opts Options) (_ *Assertion, err error) {
+	defer func() {
+		if err != nil {
+			err = explained(err)
+		}
+	}()
 	if md == nil || md.EntityID == "" || len(md.Certificates) == 0 {
 		return nil, invalid(errNoCertificates, msgSignatureInvalid)
 	}
@@ -159,6 +164,9 @@ func Verify(samlResponseB64 string, md *Metadata, opts Options) (*Assertion, err
 		return nil, err
 	}
 	resp, assertion, signed, err := verifySignature(root, assertionEl, md.Certificates, now)
+	if se := (*Error)(nil); errors.As(err, &se) && se.Message == msgSignatureInvalid {
+		err = badSignature(se.Cause, md.Certificates)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +299,7 @@ func (v *verifier) checkResponse(resp *etree.Element) error {
 		return invalid(fmt.Errorf("status %q", code), "Response status is not Success")
 	}
 	if dest, ok := attr(resp, "Destination"); ok && dest != "" && !containsString(v.opts.Recipients, dest) {
-		return invalid(fmt.Errorf("Destination %q is not an accepted recipient", dest), msgRecipient)
+		return wrongRecipient("Destination", dest, v.opts.Recipients)
 	}
 	issuers := children(resp, nsAssertion, "Issuer")
 	if len(issuers) > 1 {
@@ -314,7 +322,7 @@ func (v *verifier) checkIssuer(el *etree.Element) error {
 		return invalid(fmt.Errorf("Issuer Format %q", f), msgIssuer)
 	}
 	if text != v.md.EntityID {
-		return invalid(fmt.Errorf("Issuer %q, provider entityID %q", text, v.md.EntityID), msgIssuer)
+		return wrongIssuer(text, v.md.EntityID)
 	}
 	return nil
 }
@@ -452,11 +460,8 @@ func (v *verifier) readWindow(a, conds, scd *etree.Element, out *Assertion) erro
 
 func (v *verifier) readRecipient(scd *etree.Element, out *Assertion) error {
 	recipient, _ := attr(scd, "Recipient")
-	if recipient == "" {
-		return invalid(errors.New("SubjectConfirmationData has no Recipient"), msgRecipient)
-	}
-	if !containsString(v.opts.Recipients, recipient) {
-		return invalid(fmt.Errorf("Recipient %q is not accepted", recipient), msgRecipient)
+	if recipient == "" || !containsString(v.opts.Recipients, recipient) {
+		return wrongRecipient("Recipient", recipient, v.opts.Recipients)
 	}
 	out.Recipient = recipient
 	return nil
@@ -489,20 +494,22 @@ func readNameID(subject *etree.Element, out *Assertion) error {
 func (v *verifier) checkTimes(out *Assertion, notBefore []*time.Time) error {
 	now, skew := v.now, v.skew
 	if out.IssueInstant.After(now.Add(skew)) {
-		return invalid(fmt.Errorf("IssueInstant %s is after now %s", out.IssueInstant, now), "Response IssueInstant is in the future")
+		return tooEarly("IssueInstant", out.IssueInstant, now, skew, "Response IssueInstant is in the future")
 	}
 	if !now.Add(-skew).Before(out.NotOnOrAfter) {
-		return expired(fmt.Errorf("NotOnOrAfter %s, now %s", out.NotOnOrAfter, now), msgExpired)
+		return tooLate("NotOnOrAfter", out.NotOnOrAfter, now, skew, msgExpired)
 	}
 	if s := out.SessionNotOnOrAfter; s != nil && !now.Add(-skew).Before(*s) {
-		return expired(fmt.Errorf("SessionNotOnOrAfter %s, now %s", *s, now), msgExpired)
+		return tooLate("SessionNotOnOrAfter", *s, now, skew, msgExpired)
 	}
 	if maxAge := v.opts.maxAge(); now.Sub(out.IssueInstant) > maxAge+skew {
-		return expired(fmt.Errorf("IssueInstant %s, now %s", out.IssueInstant, now), "Token must be redeemed within %s of issuance", humanDuration(maxAge))
+		// The redeem window ends maxAge after IssueInstant.
+		return tooLate("IssueInstant + "+humanDuration(maxAge), out.IssueInstant.Add(maxAge), now, skew,
+			"Token must be redeemed within "+humanDuration(maxAge)+" of issuance")
 	}
 	for _, nb := range notBefore {
 		if nb != nil && now.Add(skew).Before(*nb) {
-			return invalid(fmt.Errorf("NotBefore %s, now %s", *nb, now), msgNotYetValid)
+			return tooEarly("NotBefore", *nb, now, skew, msgNotYetValid)
 		}
 	}
 	return nil
@@ -529,7 +536,7 @@ func (v *verifier) readConditions(conds *etree.Element, out *Assertion) error {
 			}
 			// Each AudienceRestriction must be satisfied on its own (saml-core §2.5.1.4).
 			if !matched {
-				return invalid(fmt.Errorf("no accepted Audience in %q", out.Audiences), msgAudience)
+				return wrongAudience(out.Audiences, v.opts.Audiences)
 			}
 		case is(c, nsAssertion, "OneTimeUse"):
 			out.OneTimeUse = true

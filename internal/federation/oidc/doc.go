@@ -12,6 +12,8 @@
 // of that issuer already ran within the interval, and concurrent callers share one fetch, so
 // a rotated key is seen by its first token while a flood of forged tokens cannot become a
 // flood of requests to the identity provider. Everything that cannot be verified is refused.
+// Issuers this server runs itself (the test IdP) are not fetched: Options.Local serves their
+// keys in process.
 // go-oidc is deliberately not used: its remote key set refetches on every unknown kid, which
 // is the amplification this package must prevent.
 package oidc

@@ -32,6 +32,7 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
 	"github.com/latchkey/latchkey/internal/sts"
+	"github.com/latchkey/latchkey/internal/testidp"
 	"github.com/latchkey/latchkey/internal/token"
 )
 
@@ -46,7 +47,9 @@ type App struct {
 	RootCredentialsFile string
 	SessionKeys         *keys.Ring
 	Issuer              *token.Issuer
-	closers             []io.Closer
+	// TestIDP is the built-in test identity provider; nil unless LATCHKEY_TEST_IDP.
+	TestIDP *testidp.IdP
+	closers []io.Closer
 }
 
 // Options are the process-level collaborators.
@@ -129,10 +132,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	sealer := &token.Sealer{Ring: a.SessionKeys}
 	a.Issuer = token.NewIssuer(st, mk, now, IssuerURL(cfg))
+	var local oidc.LocalKeySource
+	var localIssuer func(string) bool
+	if cfg.TestIDP {
+		a.TestIDP = NewTestIDP(cfg, st, mk, now)
+		local, localIssuer = a.TestIDP, a.TestIDP.Owns
+	}
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
 	iamSvc := iam.New(iam.Deps{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
-		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: iam.ParseSAMLMetadata})
+		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: iam.ParseSAMLMetadata, LocalIssuer: localIssuer})
 	// Roles stored before principal bindings existed, or by a node of an older version, trust
 	// none of the users and roles they name until they are bound; bind them before serving.
 	if n, err := iamSvc.BindStoredPrincipals(ctx); err != nil {
@@ -144,7 +153,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
 	quicksightSvc := quicksight.New(quicksight.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now})
-	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial})
+	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial, Local: local})
 	cognitoSvc := cognito.New(cognito.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now})
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
@@ -156,6 +165,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.closers = append(a.closers, auditLog)
+	var testIDP server.TestIDP
+	if a.TestIDP != nil {
+		testIDP = a.TestIDP
+	}
 	h, err := server.New(server.Deps{
 		Store:             st,
 		Authn:             authenticator,
@@ -171,6 +184,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Restrict:          sts.SessionRestriction,
 		Audit:             audit.New(auditLog),
 		Issuer:            a.Issuer,
+		TestIDP:           testIDP,
 	})
 	if err != nil {
 		st.Close()
@@ -198,6 +212,29 @@ const SessionTokenLifetime = 36 * time.Hour
 // identity token may last a day); retired issuer keys stay published at least this long.
 const IssuedTokenLifetime = 24 * time.Hour
 
+// NewTestIDP builds the test identity provider over the store's key rings (the server and the
+// CLI's `idp` commands share them).
+func NewTestIDP(cfg config.Config, st keys.RingStore, mk *keys.MasterKey, now func() time.Time) *testidp.IdP {
+	signing, runner := testidp.Rings(st, mk, now)
+	return testidp.New(testidp.Deps{Signing: signing, Runner: runner, BaseURL: IssuerURL(cfg), Now: now})
+}
+
+// TestIDPRings are the test IdP's key rings with how long a retired key must keep verifying.
+func TestIDPRings(st keys.RingStore, mk *keys.MasterKey, now func() time.Time) []RotatingRing {
+	signing, runner := testidp.Rings(st, mk, now)
+	return []RotatingRing{
+		{testidp.PurposeSigning, signing, testidp.MaxTokenTTL + time.Hour},
+		{testidp.PurposeRunner, runner, testidp.MaxRunnerTTL + time.Hour},
+	}
+}
+
+// RotatingRing is a key ring and the time its retired keys keep verifying.
+type RotatingRing struct {
+	Name   string
+	Ring   *keys.Ring
+	Verify time.Duration
+}
+
 // IssuerURL is the configured issuer, or the listen address over http for local use.
 func IssuerURL(cfg config.Config) string {
 	if cfg.IssuerURL != "" {
@@ -209,22 +246,21 @@ func IssuerURL(cfg config.Config) string {
 // RotateOnSchedule rotates every key ring whose signing key is older than the configured period,
 // checking hourly until ctx ends.
 func (a *App) RotateOnSchedule(ctx context.Context) {
-	rings := []struct {
-		name   string
-		ring   *keys.Ring
-		verify time.Duration
-	}{
+	rings := []RotatingRing{
 		{"session-token", a.SessionKeys, SessionTokenLifetime + time.Hour},
 		{token.PurposeRS256, a.Issuer.RS256, IssuedTokenLifetime + time.Hour},
 		{token.PurposeES384, a.Issuer.ES384, IssuedTokenLifetime + time.Hour},
 	}
+	if a.TestIDP != nil {
+		rings = append(rings, TestIDPRings(a.Store, a.Master, time.Now)...)
+	}
 	check := func() {
 		for _, r := range rings {
-			rotated, err := r.ring.RotateIfOlderThan(ctx, a.Config.KeyRotation, r.verify)
+			rotated, err := r.Ring.RotateIfOlderThan(ctx, a.Config.KeyRotation, r.Verify)
 			if err != nil {
-				a.Logger.Warn("scheduled key rotation failed", "ring", r.name, "err", err)
+				a.Logger.Warn("scheduled key rotation failed", "ring", r.Name, "err", err)
 			} else if rotated {
-				a.Logger.Info("rotated a key ring on schedule", "ring", r.name)
+				a.Logger.Info("rotated a key ring on schedule", "ring", r.Name)
 			}
 		}
 	}

@@ -49,7 +49,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configFile, "config", os.Getenv("LATCHKEY_CONFIG"), "optional YAML config file (env LATCHKEY_CONFIG)")
 	root.PersistentFlags().StringVar(&g.addr, "addr", "", "listen address (overrides LATCHKEY_ADDR)")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data directory (overrides LATCHKEY_DATA_DIR)")
-	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), keysCmd(g), versionCmd())
+	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), keysCmd(g), idpCmd(g), versionCmd())
 	return root
 }
 
@@ -269,6 +269,14 @@ func keysCmd(g *globalFlags) *cobra.Command {
 				}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "issuer key rings (RS256, ES384) rotated")
+			if cfg.TestIDP {
+				for _, r := range app.TestIDPRings(st, mk, time.Now) {
+					if _, err := r.Ring.Rotate(cmd.Context(), r.Verify); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "test IdP key rings rotated")
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "session-token key ring rotated; new signing key %s\n", id)
 			return nil
 		},

@@ -1,3 +1,4 @@
-// Package cli defines the latchkey command line: serve, migrate, accounts and version. Each
+// Package cli defines the latchkey command line: serve, migrate, accounts, keys, idp (the
+// test identity provider's tokens, read from the store's key rings) and version. Each
 // command reads the same configuration (YAML file, then LATCHKEY_* environment, then flags).
 package cli

@@ -57,6 +57,9 @@ type Config struct {
 	// OIDCAllowedNetworks are CIDRs that upstream IdP fetches may reach besides the globally
 	// routable addresses (e.g. an internal IdP's subnet); see OIDCAllowedPrefixes.
 	OIDCAllowedNetworks NetworkList `yaml:"oidc_allowed_networks"`
+
+	// TestIDP enables the built-in test identity provider under <issuer URL>/test-idp/.
+	TestIDP bool `yaml:"test_idp"`
 }
 
 // Defaults returns the documented defaults.
@@ -106,6 +109,14 @@ var envVars = []struct {
 			return fmt.Errorf("LATCHKEY_KEY_ROTATION: want a duration such as 720h, got %q", v)
 		}
 		c.KeyRotation = d
+		return nil
+	}},
+	{"LATCHKEY_TEST_IDP", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("LATCHKEY_TEST_IDP: want true or false, got %q", v)
+		}
+		c.TestIDP = b
 		return nil
 	}},
 	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},

@@ -70,6 +70,9 @@ type Deps struct {
 	SAMLMetadata SAMLMetadataParser
 	// IssuerURL is Latchkey's own OIDC issuer; outbound issuers live under it.
 	IssuerURL string
+	// LocalIssuer reports whether a provider URL is one of the issuers this server runs itself
+	// (the test IdP); those are accepted as they are published, http and port included.
+	LocalIssuer func(url string) bool
 }
 
 // Service is built by New; nothing changes it while it serves.

@@ -67,6 +67,9 @@ type Deps struct {
 	// ExplainDenials appends a refusal's explanation summary to the message the caller gets
 	// (development mode; AWS's message stays first).
 	ExplainDenials bool
+	// TestIDP is the built-in test identity provider; nil when LATCHKEY_TEST_IDP is off, and
+	// then its routes do not exist.
+	TestIDP TestIDP
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -170,6 +173,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.ready(w, r)
 	case path == "/metrics" && r.Method == http.MethodGet:
 		s.metricsH.ServeHTTP(w, r)
+	case s.isTestIDP(path):
+		rest, _ := s.testIDPPath(path)
+		s.serveTestIDP(w, r, rest)
 	case r.Method == http.MethodGet && strings.Contains(path, "/.well-known/"):
 		s.serveWellKnown(w, r, path)
 	case strings.HasPrefix(path, "/accounts/"):
@@ -195,12 +201,11 @@ func (s *Server) serveWellKnown(w http.ResponseWriter, r *http.Request, path str
 		http.NotFound(w, r)
 		return
 	}
-	base, err := url.Parse(iss.URL)
-	if err != nil {
+	if _, err := url.Parse(iss.URL); err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	basePath := strings.TrimRight(base.EscapedPath(), "/")
+	basePath := s.issuerBasePath()
 	var prefix, doc string
 	switch {
 	case strings.HasSuffix(path, "/.well-known/openid-configuration"):
@@ -236,6 +241,15 @@ func (s *Server) serveWellKnown(w http.ResponseWriter, r *http.Request, path str
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(b)
+}
+
+// issuerBasePath is the path of Latchkey's issuer URL, without a trailing slash.
+func (s *Server) issuerBasePath() string {
+	base, err := url.Parse(s.deps.Issuer.URL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(base.EscapedPath(), "/")
 }
 
 func writePlain(w http.ResponseWriter, status int, body string) {

@@ -11,11 +11,12 @@
 // number of issuers; an unknown kid refetches the set at once unless an unknown-kid refetch
 // of that issuer already ran within the interval, and concurrent callers share one fetch, so
 // a rotated key is seen by its first token while a flood of forged tokens cannot become a
-// flood of requests to the identity provider. Everything that cannot be verified is refused,
-// and every refusal carries an explain.Explanation in its Cause: the check that failed with the
-// values compared (aud and the client ids, iss and the registered URL, exp/nbf/iat and now, the
-// kid and the key set's kids, the alg, the certificate thumbprints seen and registered), never
-// the token or its signature.
+// flood of requests to the identity provider. Issuers this server runs itself (the test IdP)
+// are not fetched: Options.Local serves their keys in process. Everything that cannot be verified
+// is refused, and every refusal carries an explain.Explanation in its Cause: the check that failed
+// with the values compared (aud and the client ids, iss and the registered URL, exp/nbf/iat and
+// now, the kid and the key set's kids, the alg, the certificate thumbprints seen and registered),
+// never the token or its signature.
 // go-oidc is deliberately not used: its remote key set refetches on every unknown kid, which
 // is the amplification this package must prevent.
 package oidc

@@ -77,6 +77,9 @@ type Options struct {
 	Leeway time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Local serves the keys of issuers this server runs itself (the test IdP): their tokens
+	// are verified in process, without fetching this server over HTTP, whatever AllowHTTP says.
+	Local LocalKeySource
 }
 
 const (

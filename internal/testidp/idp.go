@@ -1,0 +1,232 @@
+package testidp
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/google/uuid"
+
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/token"
+)
+
+// Ring purposes: the test IdP's RS256 signing keys, and the HMAC keys of runner request tokens.
+const (
+	PurposeSigning = "test-idp-rs256"
+	PurposeRunner  = "test-idp-runner"
+)
+
+// PathPrefix is where the named issuers live under Latchkey's issuer URL.
+const PathPrefix = "/test-idp/"
+
+// Lifetimes: a minted token lives at most MaxTokenTTL (so retired signing keys stay published
+// that long); a runner request token at most MaxRunnerTTL (a GitHub-hosted job's limit).
+const (
+	DefaultTTL   = 10 * time.Minute
+	MaxTokenTTL  = 24 * time.Hour
+	MaxRunnerTTL = 6 * time.Hour
+)
+
+// Rings builds the two key rings of the test IdP over the store.
+func Rings(st keys.RingStore, mk *keys.MasterKey, now func() time.Time) (signing, runner *keys.Ring) {
+	return keys.NewRing(PurposeSigning, st, mk, keys.RingOptions{Now: now, Generate: token.GenerateRS256}),
+		keys.NewRing(PurposeRunner, st, mk, keys.RingOptions{Now: now})
+}
+
+// Deps are what the test IdP works with.
+type Deps struct {
+	Signing *keys.Ring // RS256 keys that sign tokens
+	Runner  *keys.Ring // HMAC keys of runner request tokens
+	// BaseURL is Latchkey's issuer URL; issuer NAME is BaseURL/test-idp/NAME.
+	BaseURL string
+	Now     func() time.Time
+}
+
+// IdP is the test identity provider. Built by New, never changed after.
+type IdP struct {
+	d Deps
+}
+
+// New builds the test IdP.
+func New(d Deps) *IdP {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
+	return &IdP{d: d}
+}
+
+// ErrNoIssuer is a malformed issuer name.
+var ErrNoIssuer = errors.New("no such test issuer")
+
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+
+// CheckName refuses names that cannot be an issuer (letters, digits, - and _, at most 63).
+func CheckName(name string) error {
+	if !nameRe.MatchString(name) {
+		return fmt.Errorf("%w: issuer name %q must be 1-63 letters, digits, '-' or '_', starting with a letter or digit", ErrNoIssuer, name)
+	}
+	return nil
+}
+
+// IssuerURL is the iss of issuer name.
+func (p *IdP) IssuerURL(name string) string { return p.d.BaseURL + PathPrefix + name }
+
+// Owns reports whether iss is exactly one of the test IdP's issuers.
+func (p *IdP) Owns(iss string) bool {
+	name, ok := strings.CutPrefix(iss, p.d.BaseURL+PathPrefix)
+	return ok && CheckName(name) == nil
+}
+
+// MintInput is one token request.
+type MintInput struct {
+	Issuer   string
+	Profile  string
+	Params   Params
+	Audience []string // empty: the profile's default
+	// Claims are added last: they override the profile's claims and the registered ones.
+	Claims map[string]any
+	TTL    time.Duration // 0: DefaultTTL
+}
+
+// Mint signs a token of the profile for the named issuer.
+func (p *IdP) Mint(ctx context.Context, in MintInput) (string, error) {
+	if err := CheckName(in.Issuer); err != nil {
+		return "", err
+	}
+	ttl := in.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	if ttl < time.Second || ttl > MaxTokenTTL {
+		return "", fmt.Errorf("ttl %s: want between 1s and %s", ttl, MaxTokenTTL)
+	}
+	now := p.d.Now().Truncate(time.Second)
+	claims, err := profileClaims(in.Profile, in.Params, now)
+	if err != nil {
+		return "", err
+	}
+	aud, err := audience(in.Profile, in.Audience)
+	if err != nil {
+		return "", err
+	}
+	claims["iss"] = p.IssuerURL(in.Issuer)
+	claims["aud"] = aud
+	claims["jti"] = uuid.NewString()
+	claims["iat"] = now.Unix()
+	claims["nbf"] = now.Unix()
+	claims["exp"] = now.Add(ttl).Unix()
+	for k, v := range in.Claims {
+		claims[k] = v
+	}
+	return p.sign(ctx, claims)
+}
+
+// audience is what aud becomes: one value as a string (GitHub and GitLab send a string), a list
+// for Kubernetes (the API server always sends one).
+func audience(profile string, given []string) (any, error) {
+	if len(given) == 0 {
+		switch profile {
+		case GitHubActions, Kubernetes:
+			given = []string{DefaultAudience}
+		default:
+			return nil, fmt.Errorf("profile %s has no default audience: give --audience", profile)
+		}
+	}
+	if profile == Kubernetes || len(given) > 1 {
+		return given, nil
+	}
+	return given[0], nil
+}
+
+func signer(k keys.Key) (crypto.Signer, error) {
+	priv, err := x509.ParsePKCS8PrivateKey(k.Material)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := priv.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("test IdP ring key is not a signing key")
+	}
+	return s, nil
+}
+
+func (p *IdP) sign(ctx context.Context, claims map[string]any) (string, error) {
+	k, err := p.d.Signing.Signer(ctx)
+	if err != nil {
+		return "", err
+	}
+	priv, err := signer(k)
+	if err != nil {
+		return "", err
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID, Algorithm: token.RS256}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	return jwt.Signed(s).Claims(claims).Serialize()
+}
+
+// Discovery is the OpenID configuration document of the named issuer.
+func (p *IdP) Discovery(name string) (map[string]any, error) {
+	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	iss := p.IssuerURL(name)
+	return map[string]any{
+		"issuer":                                iss,
+		"jwks_uri":                              iss + "/.well-known/jwks.json",
+		"response_types_supported":              []string{"id_token"},
+		"subject_types_supported":               []string{"public", "pairwise"},
+		"id_token_signing_alg_values_supported": []string{token.RS256},
+		"scopes_supported":                      []string{"openid"},
+		"claims_supported":                      []string{"sub", "aud", "exp", "iat", "iss", "jti", "nbf"},
+	}, nil
+}
+
+// JWKS is every public key that still verifies (all issuers share the ring).
+func (p *IdP) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
+	var set jose.JSONWebKeySet
+	ks, err := p.d.Signing.Keys(ctx)
+	if err != nil {
+		return set, err
+	}
+	for _, k := range ks {
+		priv, err := signer(k)
+		if err != nil {
+			return set, err
+		}
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: priv.Public(), KeyID: k.ID, Algorithm: token.RS256, Use: "sig"})
+	}
+	return set, nil
+}
+
+// VerificationKeys returns the public key with kid, for verifying the test IdP's tokens in
+// process (no HTTP fetch of this server by itself). An unknown kid is an empty answer.
+func (p *IdP) VerificationKeys(ctx context.Context, iss, kid string) ([]jose.JSONWebKey, error) {
+	if !p.Owns(iss) {
+		return nil, ErrNoIssuer
+	}
+	if kid == "" {
+		set, err := p.JWKS(ctx)
+		return set.Keys, err
+	}
+	k, ok, err := p.d.Signing.Lookup(ctx, kid)
+	if err != nil || !ok {
+		return nil, err
+	}
+	priv, err := signer(k)
+	if err != nil {
+		return nil, err
+	}
+	return []jose.JSONWebKey{{Key: priv.Public(), KeyID: k.ID, Algorithm: token.RS256, Use: "sig"}}, nil
+}

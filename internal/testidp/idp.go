@@ -2,8 +2,6 @@ package testidp
 
 import (
 	"context"
-	"crypto"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"regexp"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/uuid"
 
 	"github.com/latchkey/latchkey/internal/keys"
@@ -147,33 +144,11 @@ func audience(profile string, given []string) (any, error) {
 	return given[0], nil
 }
 
-func signer(k keys.Key) (crypto.Signer, error) {
-	priv, err := x509.ParsePKCS8PrivateKey(k.Material)
-	if err != nil {
-		return nil, err
-	}
-	s, ok := priv.(crypto.Signer)
-	if !ok {
-		return nil, errors.New("test IdP ring key is not a signing key")
-	}
-	return s, nil
-}
+// keys is the shared RS256 ring as an issuer: signing and publishing are token.Issuer's.
+func (p *IdP) keys() *token.Issuer { return &token.Issuer{RS256: p.d.Signing} }
 
 func (p *IdP) sign(ctx context.Context, claims map[string]any) (string, error) {
-	k, err := p.d.Signing.Signer(ctx)
-	if err != nil {
-		return "", err
-	}
-	priv, err := signer(k)
-	if err != nil {
-		return "", err
-	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: k.ID, Algorithm: token.RS256}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		return "", err
-	}
-	return jwt.Signed(s).Claims(claims).Serialize()
+	return p.keys().Sign(ctx, token.RS256, claims)
 }
 
 // Discovery is the OpenID configuration document of the named issuer.
@@ -194,21 +169,7 @@ func (p *IdP) Discovery(name string) (map[string]any, error) {
 }
 
 // JWKS is every public key that still verifies (all issuers share the ring).
-func (p *IdP) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
-	ks, err := p.d.Signing.Keys(ctx)
-	if err != nil {
-		return set, err
-	}
-	for _, k := range ks {
-		priv, err := signer(k)
-		if err != nil {
-			return set, err
-		}
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: priv.Public(), KeyID: k.ID, Algorithm: token.RS256, Use: "sig"})
-	}
-	return set, nil
-}
+func (p *IdP) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) { return p.keys().JWKS(ctx) }
 
 // VerificationKeys returns the public key with kid, for verifying the test IdP's tokens in
 // process (no HTTP fetch of this server by itself). An unknown kid is an empty answer.
@@ -216,17 +177,5 @@ func (p *IdP) VerificationKeys(ctx context.Context, iss, kid string) ([]jose.JSO
 	if !p.Owns(iss) {
 		return nil, ErrNoIssuer
 	}
-	if kid == "" {
-		set, err := p.JWKS(ctx)
-		return set.Keys, err
-	}
-	k, ok, err := p.d.Signing.Lookup(ctx, kid)
-	if err != nil || !ok {
-		return nil, err
-	}
-	priv, err := signer(k)
-	if err != nil {
-		return nil, err
-	}
-	return []jose.JSONWebKey{{Key: priv.Public(), KeyID: k.ID, Algorithm: token.RS256, Use: "sig"}}, nil
+	return p.keys().PublicKeys(ctx, kid)
 }

@@ -58,13 +58,29 @@ type Issuer struct {
 }
 
 func (i *Issuer) ring(alg string) (*keys.Ring, jose.SignatureAlgorithm, error) {
-	switch alg {
-	case RS256:
+	switch {
+	case alg == RS256 && i.RS256 != nil:
 		return i.RS256, jose.RS256, nil
-	case ES384:
+	case alg == ES384 && i.ES384 != nil:
 		return i.ES384, jose.ES384, nil
 	}
 	return nil, "", fmt.Errorf("unsupported signing algorithm %q", alg)
+}
+
+type algRing struct {
+	ring *keys.Ring
+	alg  string
+}
+
+// rings are the issuer's key rings; an issuer may have only one (the test IdP signs RS256 only).
+func (i *Issuer) rings() []algRing {
+	var out []algRing
+	for _, r := range []algRing{{i.RS256, RS256}, {i.ES384, ES384}} {
+		if r.ring != nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func privateKey(material []byte) (crypto.Signer, error) {
@@ -104,10 +120,7 @@ func (i *Issuer) Sign(ctx context.Context, alg string, claims map[string]any) (s
 // JWKS returns the public keys of both rings that still verify.
 func (i *Issuer) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
 	var set jose.JSONWebKeySet
-	for _, r := range []struct {
-		ring *keys.Ring
-		alg  string
-	}{{i.RS256, RS256}, {i.ES384, ES384}} {
+	for _, r := range i.rings() {
 		ks, err := r.ring.Keys(ctx)
 		if err != nil {
 			return set, err
@@ -121,6 +134,30 @@ func (i *Issuer) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
 		}
 	}
 	return set, nil
+}
+
+// PublicKeys returns the public key with kid, or every key that still verifies when kid is ""
+// (a token without one); an unknown kid is an empty answer.
+func (i *Issuer) PublicKeys(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+	if kid == "" {
+		set, err := i.JWKS(ctx)
+		return set.Keys, err
+	}
+	for _, r := range i.rings() {
+		k, ok, err := r.ring.Lookup(ctx, kid)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		priv, err := privateKey(k.Material)
+		if err != nil {
+			return nil, err
+		}
+		return []jose.JSONWebKey{{Key: priv.Public(), KeyID: k.ID, Algorithm: r.alg, Use: "sig"}}, nil
+	}
+	return nil, nil
 }
 
 // Discovery is the OpenID configuration document for an issuer URL served by Latchkey.

@@ -484,8 +484,17 @@ func (s *Server) fail(rq *request, err error) {
 		rq.svc = svc
 	}
 	ae := svc.family.answer(err, svc.model.Operations[rq.op])
-	if ae.Cause != nil || ae.HTTPStatus >= 500 {
+	switch {
+	case ae.HTTPStatus >= 500:
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
+	case ae.Cause != nil:
+		// A refusal is the caller's to fix, not the server's: logged for the operator at info,
+		// with the explanation's summary when a decider gave one.
+		attrs := []any{"request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause}
+		if x := explain.Of(err); x != nil {
+			attrs = append(attrs, "why", x.Summary)
+		}
+		s.deps.Logger.Info("request refused", attrs...)
 	}
 	rq.errCode, rq.errMsg = ae.Code, ae.Message
 	if ae.Cause != nil {

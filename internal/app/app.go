@@ -220,8 +220,7 @@ func NewTestIDP(cfg config.Config, st keys.RingStore, mk *keys.MasterKey, now fu
 }
 
 // TestIDPRings are the test IdP's key rings with how long a retired key must keep verifying.
-func TestIDPRings(st keys.RingStore, mk *keys.MasterKey, now func() time.Time) []RotatingRing {
-	signing, runner := testidp.Rings(st, mk, now)
+func TestIDPRings(signing, runner *keys.Ring) []RotatingRing {
 	return []RotatingRing{
 		{testidp.PurposeSigning, signing, testidp.MaxTokenTTL + time.Hour},
 		{testidp.PurposeRunner, runner, testidp.MaxRunnerTTL + time.Hour},
@@ -252,7 +251,7 @@ func (a *App) RotateOnSchedule(ctx context.Context) {
 		{token.PurposeES384, a.Issuer.ES384, IssuedTokenLifetime + time.Hour},
 	}
 	if a.TestIDP != nil {
-		rings = append(rings, TestIDPRings(a.Store, a.Master, time.Now)...)
+		rings = append(rings, TestIDPRings(a.TestIDP.Rings())...)
 	}
 	check := func() {
 		for _, r := range rings {

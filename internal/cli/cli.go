@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/internal/testidp"
 	"github.com/latchkey/latchkey/internal/token"
 	"io"
 	"log/slog"
@@ -270,7 +271,7 @@ func keysCmd(g *globalFlags) *cobra.Command {
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "issuer key rings (RS256, ES384) rotated")
 			if cfg.TestIDP {
-				for _, r := range app.TestIDPRings(st, mk, time.Now) {
+				for _, r := range app.TestIDPRings(testidp.Rings(st, mk, time.Now)) {
 					if _, err := r.Ring.Rotate(cmd.Context(), r.Verify); err != nil {
 						return err
 					}

@@ -61,6 +61,9 @@ func New(d Deps) *IdP {
 	return &IdP{d: d}
 }
 
+// Rings are the test IdP's key rings, for rotation.
+func (p *IdP) Rings() (signing, runner *keys.Ring) { return p.d.Signing, p.d.Runner }
+
 // ErrNoIssuer is a malformed issuer name.
 var ErrNoIssuer = errors.New("no such test issuer")
 

@@ -1,0 +1,126 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+var _ store.DecisionStore = (*Store)(nil)
+
+// Recent refusals (00007_decisions.sql).
+
+const decisionColumns = `request_id, time, account_id, resource_account, principal_arn, service, operation, action,
+	error_code, explanation`
+
+func scanDecision(r rowScanner) (store.Decision, error) {
+	var (
+		d           store.Decision
+		at          int64
+		explanation string
+	)
+	if err := r.Scan(&d.RequestID, &at, &d.AccountID, &d.ResourceAccount, &d.PrincipalARN, &d.Service, &d.Operation,
+		&d.Action, &d.ErrorCode, &explanation); err != nil {
+		return store.Decision{}, err
+	}
+	d.Time = decodeTime(at)
+	d.Explanation = []byte(explanation)
+	return d, nil
+}
+
+func (s *Store) PutDecision(ctx context.Context, d store.Decision) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	op := fmt.Sprintf("sqlstore: record decision %q", d.RequestID)
+	explanation := string(d.Explanation)
+	if explanation == "" {
+		explanation = "{}"
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (`+decisionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			d.RequestID, encodeTime(d.Time), d.AccountID, d.ResourceAccount, d.PrincipalARN, d.Service, d.Operation, d.Action,
+			d.ErrorCode, explanation)
+		return err
+	})
+	return s.mapErr(op, err, nil)
+}
+
+func (s *Store) GetDecision(ctx context.Context, requestID string) (store.Decision, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	d, err := scanDecision(s.reads().QueryRowContext(ctx, `SELECT `+decisionColumns+` FROM decisions WHERE request_id = $1`, requestID))
+	if err != nil {
+		return store.Decision{}, s.mapErr(fmt.Sprintf("sqlstore: get decision %q", requestID), err, nil)
+	}
+	return d, nil
+}
+
+func (s *Store) ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	out, err := queryAll(ctx, s.reads(), scanDecision, `SELECT `+decisionColumns+` FROM decisions
+		WHERE ($1 = '' OR account_id = $1) AND time >= $2 AND ($3 = '' OR principal_arn = $3)
+			AND ($4 = '' OR lower(action) LIKE $4 ESCAPE '\')
+		ORDER BY time DESC, request_id`+s.dialect.textOrder+` DESC
+		LIMIT $5`, f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
+	if err != nil {
+		return nil, s.mapErr("sqlstore: list decisions", err, nil)
+	}
+	return out, nil
+}
+
+// likePattern turns an IAM-style pattern (* and ?) into a lower-cased LIKE pattern with \ as
+// the escape character; "" stays "" (no filter).
+func likePattern(glob string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(glob) {
+		switch r {
+		case '\\', '%', '_':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '*':
+			b.WriteByte('%')
+		case '?':
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// PruneDecisions deletes by age, then by count (everything older than the keep-th newest time),
+// in one transaction.
+func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep int) (int64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var deleted int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		deleted = 0
+		res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE time < $1`, encodeTime(olderThan))
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		deleted += n
+		if keep <= 0 {
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, `DELETE FROM decisions
+			WHERE time < (SELECT time FROM decisions ORDER BY time DESC LIMIT 1 OFFSET $1)`, keep-1)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		deleted += n
+		return nil
+	})
+	if err != nil {
+		return 0, s.mapErr("sqlstore: prune decisions", err, nil)
+	}
+	return deleted, nil
+}

@@ -185,6 +185,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Audit:             audit.New(auditLog),
 		Issuer:            a.Issuer,
 		TestIDP:           testIDP,
+		Decisions: audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
+			Now: now, Logger: logger}),
+		Admin: server.NewAdmin(engine, server.DecisionRoutes(st, now)...),
 	})
 	if err != nil {
 		st.Close()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
@@ -28,6 +29,9 @@ type Event struct {
 	ErrorMsg  string
 	// Reason is Latchkey's own account of a refusal (which check failed), beyond AWS's message.
 	Reason string
+	// Explanation is the refusal's evidence (nil when the refusal has none); it is written
+	// redacted (RedactExplanation) in additionalEventData.latchkeyExplanation.
+	Explanation *explain.Explanation
 }
 
 // Logger writes events to w, one JSON object per line.
@@ -73,8 +77,15 @@ func (l *Logger) Record(ev Event) {
 		rec["errorCode"] = ev.ErrorCode
 		rec["errorMessage"] = ev.ErrorMsg
 		rec["responseElements"] = nil
+		extra := map[string]any{}
 		if ev.Reason != "" {
-			rec["additionalEventData"] = map[string]any{"latchkeyRefusalReason": ev.Reason}
+			extra["latchkeyRefusalReason"] = ev.Reason
+		}
+		if ev.Explanation != nil {
+			extra["latchkeyExplanation"] = RedactExplanation(ev.Explanation)
+		}
+		if len(extra) > 0 {
+			rec["additionalEventData"] = extra
 		}
 	}
 	b, err := json.Marshal(rec)

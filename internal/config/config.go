@@ -60,6 +60,11 @@ type Config struct {
 
 	// TestIDP enables the built-in test identity provider under <issuer URL>/test-idp/.
 	TestIDP bool `yaml:"test_idp"`
+
+	// DecisionsMax and DecisionsMaxAge bound the recent refusals kept in the store for
+	// `latchkey explain` and the admin API (per deployment: all nodes share them).
+	DecisionsMax    int64         `yaml:"decisions_max"`
+	DecisionsMaxAge time.Duration `yaml:"decisions_max_age"`
 }
 
 // Defaults returns the documented defaults.
@@ -75,6 +80,8 @@ func Defaults() Config {
 		MaxJSONBodyBytes:  1 << 20,
 		KeyRotation:       30 * 24 * time.Hour,
 		CognitoIssuer:     "https://cognito-identity.amazonaws.com",
+		DecisionsMax:      10000,
+		DecisionsMaxAge:   7 * 24 * time.Hour,
 	}
 }
 
@@ -117,6 +124,15 @@ var envVars = []struct {
 			return fmt.Errorf("LATCHKEY_TEST_IDP: want true or false, got %q", v)
 		}
 		c.TestIDP = b
+		return nil
+	}},
+	{"LATCHKEY_DECISIONS_MAX", func(c *Config, v string) error { return setInt(&c.DecisionsMax, "LATCHKEY_DECISIONS_MAX", v) }},
+	{"LATCHKEY_DECISIONS_MAX_AGE", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("LATCHKEY_DECISIONS_MAX_AGE: want a duration such as 168h, got %q", v)
+		}
+		c.DecisionsMaxAge = d
 		return nil
 	}},
 	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},
@@ -178,6 +194,12 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("LATCHKEY_DATA_DIR must not be empty"))
+	}
+	if c.DecisionsMax < 1 || c.DecisionsMax > 10_000_000 {
+		errs = append(errs, fmt.Errorf("LATCHKEY_DECISIONS_MAX %d: want 1 to 10000000", c.DecisionsMax))
+	}
+	if c.DecisionsMaxAge < time.Minute {
+		errs = append(errs, fmt.Errorf("LATCHKEY_DECISIONS_MAX_AGE %s: want at least 1m", c.DecisionsMaxAge))
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "latchkey.db")

@@ -70,6 +70,10 @@ type Deps struct {
 	// TestIDP is the built-in test identity provider; nil when LATCHKEY_TEST_IDP is off, and
 	// then its routes do not exist.
 	TestIDP TestIDP
+	// Decisions records each explained refusal in the store all nodes share; nil records none.
+	Decisions *audit.DecisionRecorder
+	// Admin serves Latchkey's own admin API under /latchkey/v1/ (see admin.go); nil has none.
+	Admin *Admin
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -150,6 +154,10 @@ type request struct {
 	errCode  string
 	errMsg   string
 	errCause string
+	// caller and input are known once authenticated and decoded; explanation is the refusal's.
+	caller      *principal.Principal
+	input       map[string]any
+	explanation *explain.Explanation
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -173,6 +181,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.ready(w, r)
 	case path == "/metrics" && r.Method == http.MethodGet:
 		s.metricsH.ServeHTTP(w, r)
+	case strings.HasPrefix(path, adminPrefix):
+		s.serveAdmin(w, r, rq.id)
 	case s.isTestIDP(path):
 		rest, _ := s.testIDPPath(path)
 		s.serveTestIDP(w, r, rest)
@@ -411,6 +421,7 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 			return
 		}
 		call.Caller, call.Region = caller, region
+		rq.caller = caller
 		if s.deps.Restrict != nil {
 			if err := s.deps.Restrict(caller, svc.model.SigningName, op.Name); err != nil {
 				s.fail(rq, err)
@@ -429,6 +440,7 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 		return
 	}
 	call.Input = input
+	rq.input = input
 	handler := svc.table[op.Name]
 	if handler == nil {
 		s.fail(rq, f.err(f.notImplemented, fmt.Sprintf("Latchkey does not implement %s:%s yet.", svc.model.SigningName, op.Name)))
@@ -451,6 +463,7 @@ func (s *Server) audit(rq *request, call *api.Call) {
 		Time: rq.start, Service: rq.svc.model.SigningName, Operation: rq.op, Region: call.Region,
 		SourceIP: call.SourceIP, UserAgent: call.UserAgent, RequestID: rq.id, Caller: call.Caller,
 		Request: call.Input, Response: call.Output, ErrorCode: rq.errCode, ErrorMsg: rq.errMsg, Reason: rq.errCause,
+		Explanation: rq.explanation,
 	}
 	s.deps.Audit.Record(ev)
 }
@@ -493,8 +506,12 @@ func (s *Server) fail(rq *request, err error) {
 		attrs := []any{"request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause}
 		if x := explain.Of(err); x != nil {
 			attrs = append(attrs, "why", x.Summary)
+			rq.explanation = x
 		}
 		s.deps.Logger.Info("request refused", attrs...)
+	}
+	if rq.explanation != nil {
+		s.recordDecision(rq, ae.Code)
 	}
 	rq.errCode, rq.errMsg = ae.Code, ae.Message
 	if ae.Cause != nil {

@@ -1,0 +1,91 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/explain"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Defaults of the decision store's bounds (LATCHKEY_DECISIONS_MAX, LATCHKEY_DECISIONS_MAX_AGE).
+const (
+	DefaultDecisionsMax    = 10000
+	DefaultDecisionsMaxAge = 7 * 24 * time.Hour
+	// pruneEvery: the recorder prunes once per this many refusals it records, so the bound costs
+	// one DELETE per batch rather than per refusal. Between prunes the table may exceed Max by
+	// this many rows per node.
+	pruneEvery = 100
+	// writeTimeout bounds a refusal's wait on the store.
+	writeTimeout = 2 * time.Second
+)
+
+// DecisionRecorder writes refusals to the store that all nodes share, pruning it by age and count.
+// Recording is best effort: a failure is logged and never changes the answer to the caller.
+type DecisionRecorder struct {
+	store  store.DecisionStore
+	max    int
+	maxAge time.Duration
+	now    func() time.Time
+	logger *slog.Logger
+	n      atomic.Uint64
+}
+
+// DecisionDeps builds a DecisionRecorder; zero Max and MaxAge take the defaults.
+type DecisionDeps struct {
+	Store  store.DecisionStore
+	Max    int
+	MaxAge time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewDecisionRecorder returns a recorder; a nil Store records nothing.
+func NewDecisionRecorder(d DecisionDeps) *DecisionRecorder {
+	if d.Max <= 0 {
+		d.Max = DefaultDecisionsMax
+	}
+	if d.MaxAge <= 0 {
+		d.MaxAge = DefaultDecisionsMaxAge
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &DecisionRecorder{store: d.Store, max: d.Max, maxAge: d.MaxAge, now: d.Now, logger: d.Logger}
+}
+
+// Record stores d with x (redacted) as its explanation. It does not use ctx's cancellation: a
+// caller that hung up was still refused.
+func (r *DecisionRecorder) Record(ctx context.Context, d store.Decision, x *explain.Explanation) {
+	if r == nil || r.store == nil {
+		return
+	}
+	b, err := json.Marshal(RedactExplanation(x))
+	if err != nil {
+		r.logger.Warn("recording a refusal failed", "request_id", d.RequestID, "err", err)
+		return
+	}
+	d.Explanation = b
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	if err := r.store.PutDecision(ctx, d); err != nil {
+		r.logger.Warn("recording a refusal in the decision store failed", "request_id", d.RequestID, "err", err)
+		return
+	}
+	if r.n.Add(1)%pruneEvery == 1 {
+		r.Prune(ctx)
+	}
+}
+
+// Prune applies the bounds now.
+func (r *DecisionRecorder) Prune(ctx context.Context) {
+	if _, err := r.store.PruneDecisions(ctx, r.now().Add(-r.maxAge), r.max); err != nil {
+		r.logger.Warn("pruning the decision store failed", "err", err)
+	}
+}

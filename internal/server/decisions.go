@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// recordDecision stores an explained refusal for `latchkey explain` and the admin API. The
+// decision belongs to the caller's account, or, when no caller was verified, to the account of
+// the resource the request named.
+func (s *Server) recordDecision(rq *request, code string) {
+	if s.deps.Decisions == nil {
+		return
+	}
+	x := rq.explanation
+	d := store.Decision{RequestID: rq.id, Time: rq.start, Service: rq.svc.model.SigningName, Operation: rq.op, ErrorCode: code, Action: x.Action}
+	if d.Action == "" {
+		d.Action = d.Service + ":" + d.Operation
+	}
+	d.ResourceAccount = arnAccount(x.Resource)
+	if d.ResourceAccount == "" {
+		if roleARN, ok := rq.input["RoleArn"].(string); ok {
+			d.ResourceAccount = arnAccount(roleARN)
+		}
+	}
+	d.AccountID = d.ResourceAccount
+	if rq.caller != nil {
+		d.AccountID, d.PrincipalARN = rq.caller.AccountID, rq.caller.ARN
+	}
+	s.deps.Decisions.Record(rq.r.Context(), d, x)
+}
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+// arnAccount is the account field of an ARN, "" when s is not an ARN with one.
+func arnAccount(s string) string {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" || !accountID.MatchString(parts[4]) {
+		return ""
+	}
+	return parts[4]
+}
+
+// DecisionReader is the part of the store the decision routes read.
+type DecisionReader interface {
+	GetDecision(ctx context.Context, requestID string) (store.Decision, error)
+	ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error)
+}
+
+// DecisionJSON is a recorded refusal as the admin API returns it.
+type DecisionJSON struct {
+	RequestID       string          `json:"requestId"`
+	Time            time.Time       `json:"time"`
+	AccountID       string          `json:"accountId"`
+	ResourceAccount string          `json:"resourceAccountId,omitempty"`
+	Principal       string          `json:"principal,omitempty"`
+	Service         string          `json:"service"`
+	Operation       string          `json:"operation"`
+	Action          string          `json:"action"`
+	ErrorCode       string          `json:"errorCode"`
+	Explanation     json.RawMessage `json:"explanation"`
+}
+
+func decisionJSON(d store.Decision) DecisionJSON {
+	x := json.RawMessage(d.Explanation)
+	if !json.Valid(x) {
+		x = json.RawMessage("{}")
+	}
+	return DecisionJSON{RequestID: d.RequestID, Time: d.Time.UTC(), AccountID: d.AccountID, ResourceAccount: d.ResourceAccount,
+		Principal: d.PrincipalARN, Service: d.Service, Operation: d.Operation, Action: d.Action, ErrorCode: d.ErrorCode, Explanation: x}
+}
+
+// Admin API limits of ListDecisions.
+const (
+	defaultDecisionsPage = 100
+	maxDecisionsPage     = 1000
+)
+
+// DecisionARN is the resource of latchkey:GetDecision.
+func DecisionARN(account, requestID string) string {
+	return "arn:aws:latchkey::" + account + ":decision/" + requestID
+}
+
+// DecisionRoutes are GET /latchkey/v1/decisions/{requestId} (latchkey:GetDecision) and
+// GET /latchkey/v1/decisions?since=&principal=&action=&limit= (latchkey:ListDecisions). A caller
+// sees only its own account's decisions: another account's request id answers 404 like an
+// unknown one.
+func DecisionRoutes(rd DecisionReader, now func() time.Time) []AdminRoute {
+	if now == nil {
+		now = time.Now
+	}
+	return []AdminRoute{
+		{
+			Pattern:  "GET " + adminPrefix + "decisions/{requestId}",
+			Action:   "latchkey:GetDecision",
+			Resource: func(c *AdminCall) string { return DecisionARN(c.Caller.AccountID, c.PathValue("requestId")) },
+			Handle: func(ctx context.Context, c *AdminCall) (any, error) {
+				id := c.PathValue("requestId")
+				d, err := rd.GetDecision(ctx, id)
+				if errors.Is(err, store.ErrNotFound) || (err == nil && d.AccountID != c.Caller.AccountID) {
+					return nil, AdminError(http.StatusNotFound, "DecisionNotFound", "No recent refusal with request id "+strconv.Quote(id)+" in account "+c.Caller.AccountID+".")
+				}
+				if err != nil {
+					return nil, err
+				}
+				return decisionJSON(d), nil
+			},
+		},
+		{
+			Pattern:  "GET " + adminPrefix + "decisions",
+			Action:   "latchkey:ListDecisions",
+			Resource: func(*AdminCall) string { return "*" },
+			Handle: func(ctx context.Context, c *AdminCall) (any, error) {
+				f, err := decisionFilter(c, now())
+				if err != nil {
+					return nil, err
+				}
+				ds, err := rd.ListDecisions(ctx, f)
+				if err != nil {
+					return nil, err
+				}
+				out := make([]DecisionJSON, 0, len(ds))
+				for _, d := range ds {
+					out = append(out, decisionJSON(d))
+				}
+				return map[string]any{"decisions": out}, nil
+			},
+		},
+	}
+}
+
+// decisionFilter reads since (a duration such as 10m, or an RFC 3339 time), principal, action
+// and limit; the account is always the caller's.
+func decisionFilter(c *AdminCall, now time.Time) (store.DecisionFilter, error) {
+	f := store.DecisionFilter{AccountID: c.Caller.AccountID, Principal: c.Query("principal"), Action: c.Query("action"), Limit: defaultDecisionsPage}
+	if v := c.Query("since"); v != "" {
+		since, err := ParseSince(v, now)
+		if err != nil {
+			return f, AdminError(http.StatusBadRequest, "InvalidParameterValue", err.Error())
+		}
+		f.Since = since
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxDecisionsPage {
+			return f, AdminError(http.StatusBadRequest, "InvalidParameterValue", "limit must be an integer from 1 to "+strconv.Itoa(maxDecisionsPage)+".")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// ParseSince reads a --since or since= value: a positive Go duration (10m, 2h) back from now, or
+// an RFC 3339 time.
+func ParseSince(v string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		if d <= 0 {
+			return time.Time{}, errors.New("since must be a positive duration such as 10m, or an RFC 3339 time")
+		}
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, errors.New("since must be a duration such as 10m or an RFC 3339 time such as 2025-01-02T15:04:05Z")
+	}
+	return t, nil
+}

@@ -69,7 +69,8 @@ type DecisionJSON struct {
 	Explanation     json.RawMessage `json:"explanation"`
 }
 
-func decisionJSON(d store.Decision) DecisionJSON {
+// DecisionView is d as the admin API returns it.
+func DecisionView(d store.Decision) DecisionJSON {
 	x := json.RawMessage(d.Explanation)
 	if !json.Valid(x) {
 		x = json.RawMessage("{}")
@@ -111,7 +112,7 @@ func DecisionRoutes(rd DecisionReader, now func() time.Time) []AdminRoute {
 				if err != nil {
 					return nil, err
 				}
-				return decisionJSON(d), nil
+				return DecisionView(d), nil
 			},
 		},
 		{
@@ -129,7 +130,7 @@ func DecisionRoutes(rd DecisionReader, now func() time.Time) []AdminRoute {
 				}
 				out := make([]DecisionJSON, 0, len(ds))
 				for _, d := range ds {
-					out = append(out, decisionJSON(d))
+					out = append(out, DecisionView(d))
 				}
 				return map[string]any{"decisions": out}, nil
 			},

@@ -432,8 +432,9 @@ func (e *Engine) Check(ctx context.Context, req Request) (policy.Output, error) 
 		return out, e.failure(req, err)
 	}
 	if out.Decision != policy.Allow {
-		d := e.Denial(req, in.Context, out)
-		d.Cause = explain.Wrap(in.Explain(out), nil)
+		x := in.Explain(out)
+		d := e.Denial(req, in.Context, out, x)
+		d.Cause = explain.Wrap(x, nil)
 		return out, d
 	}
 	return out, nil
@@ -496,11 +497,12 @@ func (e *Engine) Authorize(ctx context.Context, req Request) error {
 	return err
 }
 
-// Denial phrases a refusal, with an encoded authorization message when the engine has a key.
-func (e *Engine) Denial(req Request, c *policy.Context, out policy.Output) *awserr.Error {
+// Denial phrases a refusal, with an encoded authorization message when the engine has a key;
+// the message carries x, the refusal's explanation, as far as it fits.
+func (e *Engine) Denial(req Request, c *policy.Context, out policy.Output, x *explain.Explanation) *awserr.Error {
 	d := Denied(req.Caller, req.Action, req.Resource, out.Reason)
 	if e.Messages != nil && c != nil {
-		if enc := encodeMessage(e.Messages, req.Caller, req.Action, req.Resource, c, out); enc != "" {
+		if enc := encodeMessage(e.Messages, req.Caller, req.Action, req.Resource, c, out, x); enc != "" {
 			d.Message += ". Encoded authorization failure message: " + enc
 		}
 	}

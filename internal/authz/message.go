@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -19,6 +21,10 @@ const (
 	maxMessageKeys   = 24
 	maxMessageValues = 4
 	maxValueLen      = 128
+	// maxEncodedLen is DecodeAuthorizationMessage's EncodedMessage maximum; an explanation that
+	// would not fit is shortened (see fitExplanation).
+	maxEncodedLen = 10240
+	maxSummaryLen = 1024
 )
 
 type messageItems[T any] struct {
@@ -56,6 +62,10 @@ type DecodedMessage struct {
 		Resource   string                         `json:"resource"`
 		Conditions messageItems[messageCondition] `json:"conditions"`
 	} `json:"context"`
+	// Summary and Explanation are Latchkey's account of the refusal (internal/explain), beyond
+	// AWS's members; Explanation is shortened, or left out, to keep the message within limits.
+	Summary     string               `json:"summary,omitempty"`
+	Explanation *explain.Explanation `json:"explanation,omitempty"`
 	// Account binds the message to the denied principal's account; only it may decode.
 	Account string `json:"-"`
 }
@@ -65,7 +75,7 @@ type sealedMessage struct {
 	Body    json.RawMessage `json:"b"`
 }
 
-func encodeMessage(mk *keys.MasterKey, caller *principal.Principal, action, resource string, c *policy.Context, out policy.Output) string {
+func encodeMessage(mk *keys.MasterKey, caller *principal.Principal, action, resource string, c *policy.Context, out policy.Output, x *explain.Explanation) string {
 	var m DecodedMessage
 	m.ExplicitDeny = out.Decision == policy.ExplicitDeny
 	m.MatchedStatements.Items = []messageStatement{}
@@ -93,11 +103,60 @@ func encodeMessage(mk *keys.MasterKey, caller *principal.Principal, action, reso
 		}
 		m.Context.Conditions.Items = append(m.Context.Conditions.Items, cond)
 	}
+	x = audit.RedactExplanation(x)
+	if x != nil {
+		m.Summary = x.Summary
+		if len(m.Summary) > maxSummaryLen {
+			m.Summary = m.Summary[:maxSummaryLen] + "…"
+		}
+	}
+	for _, fit := range fitExplanation(x) {
+		m.Explanation = fit
+		if enc := sealMessage(mk, caller.AccountID, &m); enc == "" || len(enc) <= maxEncodedLen {
+			return enc
+		}
+	}
+	return ""
+}
+
+// fitExplanation lists the forms of x to try, longest first: whole; only the policies that did
+// not allow, without their statements that did not apply to the request's action; the outcome
+// alone; none.
+func fitExplanation(x *explain.Explanation) []*explain.Explanation {
+	if x == nil {
+		return []*explain.Explanation{nil}
+	}
+	short := *x
+	short.Summary = ""
+	whole := short
+	short.Policies = nil
+	for _, p := range x.Policies {
+		if p.Decision == "Allow" {
+			continue
+		}
+		kept := p
+		kept.Statements = nil
+		for _, st := range p.Statements {
+			if st.ActionMatched {
+				kept.Statements = append(kept.Statements, st)
+			}
+		}
+		short.Policies = append(short.Policies, kept)
+	}
+	if len(short.Checks) > 4 {
+		short.Checks = short.Checks[len(short.Checks)-4:]
+	}
+	bare := explain.Explanation{Outcome: x.Outcome, Action: x.Action, Resource: x.Resource}
+	return []*explain.Explanation{&whole, &short, &bare, nil}
+}
+
+// sealMessage seals m for caller's account; "" when it cannot be encoded.
+func sealMessage(mk *keys.MasterKey, account string, m *DecodedMessage) string {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return ""
 	}
-	sealed, err := json.Marshal(sealedMessage{Account: caller.AccountID, Body: body})
+	sealed, err := json.Marshal(sealedMessage{Account: account, Body: body})
 	if err != nil {
 		return ""
 	}

@@ -185,3 +185,47 @@ func TestAuditEventCarriesExplanation(t *testing.T) {
 		t.Fatal("no audit event for the refusal")
 	}
 }
+
+// TestDecodeAuthorizationMessageExplains: the decoded message of a refused CreateRole keeps AWS's
+// members and adds the summary and the explanation naming the user's policy.
+func TestDecodeAuthorizationMessageExplains(t *testing.T) {
+	ts := startServer(t)
+	id, secret := createUserWithKey(t, ts, "alice")
+	putUserPolicy(t, ts, "alice", `{"Version":"2012-10-17","Statement":[{"Sid":"OnlyReads","Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}`)
+	_, err := ts.iam(id, secret).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trustUsers(userARN("alice")))})
+	wantAPIError(t, err, "AccessDenied", 403)
+	const marker = "Encoded authorization failure message: "
+	i := strings.Index(err.Error(), marker)
+	if i < 0 {
+		t.Fatalf("no encoded message in %v", err)
+	}
+	out, err := ts.rootSTS().DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(strings.Fields(err.Error()[i+len(marker):])[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Allowed           bool            `json:"allowed"`
+		ExplicitDeny      bool            `json:"explicitDeny"`
+		MatchedStatements json.RawMessage `json:"matchedStatements"`
+		Failures          json.RawMessage `json:"failures"`
+		Context           struct {
+			Action string `json:"action"`
+		} `json:"context"`
+		Summary     string `json:"summary"`
+		Explanation struct {
+			Outcome  string `json:"outcome"`
+			Policies []struct {
+				Name       string `json:"name"`
+				Statements []struct {
+					Sid string `json:"sid"`
+				} `json:"statements"`
+			} `json:"policies"`
+		} `json:"explanation"`
+	}
+	raw := aws.ToString(out.DecodedMessage)
+	if err := json.Unmarshal([]byte(raw), &m); err != nil || m.Allowed || m.ExplicitDeny || m.MatchedStatements == nil || m.Failures == nil ||
+		m.Context.Action != "iam:CreateRole" || m.Summary == "" || m.Explanation.Outcome != "ImplicitDeny" ||
+		len(m.Explanation.Policies) != 1 || len(m.Explanation.Policies[0].Statements) != 1 || m.Explanation.Policies[0].Statements[0].Sid != "OnlyReads" {
+		t.Fatalf("decoded %s (%v)", raw, err)
+	}
+}

@@ -1,0 +1,102 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/explain"
+	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
+)
+
+const jwtLike = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUvYXBwIn0.c2lnbmF0dXJlLXZhbHVl"
+
+// TestRecordCarriesRedactedExplanation: a refusal's event has the explanation in
+// additionalEventData, token- or blob-shaped values redacted; ordinary values stay.
+func TestRecordCarriesRedactedExplanation(t *testing.T) {
+	blob := strings.Repeat("QUJD", 80)
+	x := &explain.Explanation{Outcome: explain.InvalidToken, Summary: "aud mismatch in " + jwtLike,
+		Checks: []explain.Check{{Name: "aud", Expected: []string{"sts.amazonaws.com"}, Actual: []string{"other", jwtLike}, Detail: blob}},
+		Policies: []explain.Policy{{Kind: "trust", Name: "r", Statements: []explain.Statement{{Conditions: []explain.Condition{
+			{Operator: "StringLike", Key: "sub", PolicyValues: []string{"repo:acme/*"}, RequestValues: []string{"repo:other/app", blob}}}}}}}}
+	for _, tc := range []struct {
+		name  string
+		ev    Event
+		extra bool
+	}{
+		{"refusal", Event{Operation: "AssumeRoleWithWebIdentity", ErrorCode: "AccessDenied", Reason: "r", Explanation: x}, true},
+		{"allowed", Event{Operation: "AssumeRole", Caller: &principal.Principal{AccountID: "123456789012"}}, false},
+	} {
+		var b bytes.Buffer
+		New(&b).Record(tc.ev)
+		out := b.String()
+		if strings.Contains(out, jwtLike) || strings.Contains(out, blob) {
+			t.Errorf("%s: a secret-shaped value reached the log: %s", tc.name, out)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(b.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		extra, _ := rec["additionalEventData"].(map[string]any)
+		if !tc.extra {
+			if extra != nil {
+				t.Errorf("%s: additionalEventData %v", tc.name, extra)
+			}
+			continue
+		}
+		got, _ := json.Marshal(extra["latchkeyExplanation"])
+		for _, want := range []string{`"outcome":"InvalidToken"`, `"sts.amazonaws.com"`, `"repo:other/app"`, `"other","(redacted)"`, `"summary":"aud mismatch in (redacted)"`} {
+			if !strings.Contains(string(got), want) {
+				t.Errorf("%s: explanation lacks %s: %s", tc.name, want, got)
+			}
+		}
+	}
+	if x.Checks[0].Actual[1] != jwtLike {
+		t.Error("RedactExplanation changed its argument")
+	}
+}
+
+type failingDecisions struct{ store.DecisionStore }
+
+func (failingDecisions) PutDecision(context.Context, store.Decision) error { return store.ErrUnavailable }
+
+// TestDecisionRecorder: refusals reach the store, the bounds are applied, and a store failure
+// is logged, not returned or panicked.
+func TestDecisionRecorder(t *testing.T) {
+	st := sqltest.Open(t)
+	now := time.Now()
+	r := NewDecisionRecorder(DecisionDeps{Store: st, Max: 2, MaxAge: time.Hour, Now: func() time.Time { return now }})
+	x := &explain.Explanation{Outcome: explain.ImplicitDeny, Summary: "no " + jwtLike}
+	for i, id := range []string{"old", "a", "b", "c"} {
+		at := now.Add(time.Duration(i) * time.Second)
+		if id == "old" {
+			at = now.Add(-2 * time.Hour)
+		}
+		r.Record(t.Context(), store.Decision{RequestID: id, Time: at}, x)
+	}
+	d, err := st.GetDecision(t.Context(), "c")
+	if err != nil || strings.Contains(string(d.Explanation), jwtLike) || !strings.Contains(string(d.Explanation), `"outcome":"ImplicitDeny"`) {
+		t.Fatalf("stored %s %v", d.Explanation, err)
+	}
+	r.Prune(t.Context())
+	ds, _ := st.ListDecisions(t.Context(), store.DecisionFilter{})
+	if len(ds) != 2 || ds[0].RequestID != "c" || ds[1].RequestID != "b" {
+		t.Fatalf("after pruning: %+v", ds)
+	}
+	var logs bytes.Buffer
+	bad := NewDecisionRecorder(DecisionDeps{Store: failingDecisions{st}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	bad.Record(t.Context(), store.Decision{RequestID: "z"}, x)
+	if !strings.Contains(logs.String(), "recording a refusal in the decision store failed") || strings.Contains(logs.String(), jwtLike) {
+		t.Fatalf("log %s", logs.String())
+	}
+	if _, err := st.GetDecision(t.Context(), "z"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("failed write stored: %v", err)
+	}
+}

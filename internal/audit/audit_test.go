@@ -65,7 +65,9 @@ func TestRecordCarriesRedactedExplanation(t *testing.T) {
 
 type failingDecisions struct{ store.DecisionStore }
 
-func (failingDecisions) PutDecision(context.Context, store.Decision) error { return store.ErrUnavailable }
+func (failingDecisions) PutDecision(context.Context, store.Decision) error {
+	return store.ErrUnavailable
+}
 
 // TestDecisionRecorder: refusals reach the store, the bounds are applied, and a store failure
 // is logged, not returned or panicked.

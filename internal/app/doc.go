@@ -3,7 +3,9 @@
 // policies of roles stored without principal ids to the principals they name
 // (iam.Service.BindStoredPrincipals), and wires the services and operation tables into the HTTP
 // server; with LATCHKEY_TEST_IDP it builds the test identity provider and hands it to the OIDC
-// verifier (its tokens verify in process), IAM (its http URLs are the server's own) and the server.
+// verifier (its tokens verify in process), IAM (its http URLs are the server's own) and the server;
+// it gives the server the decision recorder (bounded by LATCHKEY_DECISIONS_MAX and _MAX_AGE) and
+// the admin API's routes.
 // New does all of it before the node serves. The CLI and the integration tests both start
 // Latchkey through it, so tests exercise the same wiring users run.
 package app

@@ -10,10 +10,10 @@ import (
 // Redacted is the placeholder of a value an explanation must not carry.
 const Redacted = "(redacted)"
 
-// secretConditionKeys are condition keys whose request values are credentials. AWS defines none
-// among its global keys; Latchkey's deciders never put credentials into a context, and this list
-// keeps it so should one be added.
-var secretConditionKeys = map[string]bool{}
+// secretConditionKeys (lower case) are condition keys whose request values are treated as
+// secrets: sts:ExternalId, which the policy evaluator already redacts, and which this pass
+// redacts again should an explanation be built elsewhere.
+var secretConditionKeys = map[string]bool{"sts:externalid": true}
 
 var (
 	// jwtShape is a compact JWS or JWE (web identity tokens, Cognito and QuickSight tokens).

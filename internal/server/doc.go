@@ -3,4 +3,8 @@
 // and metrics), bounds the body, authenticates, decodes and validates with the model, dispatches to
 // the operation table and renders the answer or the error in the protocol's own envelope. It also
 // publishes Latchkey's issuer documents and, when enabled, the test IdP's routes (testidp.go).
+// A refusal that carries an explanation is recorded in the shared decision store and its audit
+// event (decisions.go). Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
+// signing name "latchkey", each route authorized by the IAM engine with its action and resource,
+// JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute.
 package server

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/server"
 	"github.com/latchkey/latchkey/internal/store"
@@ -25,26 +26,19 @@ func explainCmd(g *globalFlags) *cobra.Command {
 		Short: "Explain why a recent request was refused (the summary, then each policy, statement, condition or check)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.load()
-			if err != nil {
-				return err
-			}
-			st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			d, err := st.GetDecision(cmd.Context(), args[0])
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no recent refusal with request id %q (refusals are kept %s, at most %d)", args[0], cfg.DecisionsMaxAge, cfg.DecisionsMax)
-			}
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeDecisionJSON(cmd.OutOrStdout(), d)
-			}
-			return RenderDecision(cmd.OutOrStdout(), d)
+			return withDecisions(cmd, g, func(cfg config.Config, st store.DecisionStore) error {
+				d, err := st.GetDecision(cmd.Context(), args[0])
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no recent refusal with request id %q (refusals are kept %s, at most %d)", args[0], cfg.DecisionsMaxAge, cfg.DecisionsMax)
+				}
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeDecisionJSON(cmd.OutOrStdout(), d)
+				}
+				return RenderDecision(cmd.OutOrStdout(), d)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the decision as the admin API's JSON")
@@ -75,21 +69,14 @@ func decisionsCmd(g *globalFlags) *cobra.Command {
 				}
 				f.Since = t
 			}
-			cfg, err := g.load()
-			if err != nil {
-				return err
-			}
-			st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ds, err := st.ListDecisions(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			RenderDecisionList(cmd.OutOrStdout(), ds)
-			return nil
+			return withDecisions(cmd, g, func(_ config.Config, st store.DecisionStore) error {
+				ds, err := st.ListDecisions(cmd.Context(), f)
+				if err != nil {
+					return err
+				}
+				RenderDecisionList(cmd.OutOrStdout(), ds)
+				return nil
+			})
 		},
 	}
 	fl := cmd.Flags()
@@ -100,6 +87,20 @@ func decisionsCmd(g *globalFlags) *cobra.Command {
 	fl.StringVar(&account, "account", "", "only decisions of this account")
 	fl.IntVar(&limit, "limit", 100, "at most this many (0: no limit)")
 	return cmd
+}
+
+// withDecisions opens the configured store, as the server does, and runs fn on it.
+func withDecisions(cmd *cobra.Command, g *globalFlags, fn func(config.Config, store.DecisionStore) error) error {
+	cfg, err := g.load()
+	if err != nil {
+		return err
+	}
+	st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(cfg, st)
 }
 
 func writeDecisionJSON(w io.Writer, d store.Decision) error {

@@ -82,7 +82,7 @@ func (l *Logger) Record(ev Event) {
 			extra["latchkeyRefusalReason"] = ev.Reason
 		}
 		if ev.Explanation != nil {
-			extra["latchkeyExplanation"] = RedactExplanation(ev.Explanation)
+			extra["latchkeyExplanation"] = explain.Redact(ev.Explanation)
 		}
 		if len(extra) > 0 {
 			rec["additionalEventData"] = extra

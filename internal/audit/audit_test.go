@@ -59,7 +59,7 @@ func TestRecordCarriesRedactedExplanation(t *testing.T) {
 		}
 	}
 	if x.Checks[0].Actual[1] != jwtLike {
-		t.Error("RedactExplanation changed its argument")
+		t.Error("Redact changed its argument")
 	}
 }
 

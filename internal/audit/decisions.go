@@ -66,7 +66,7 @@ func (r *DecisionRecorder) Record(ctx context.Context, d store.Decision, x *expl
 	if r == nil || r.store == nil {
 		return
 	}
-	b, err := json.Marshal(RedactExplanation(x))
+	b, err := json.Marshal(explain.Redact(x))
 	if err != nil {
 		r.logger.Warn("recording a refusal failed", "request_id", d.RequestID, "err", err)
 		return

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/policy"
@@ -103,7 +102,7 @@ func encodeMessage(mk *keys.MasterKey, caller *principal.Principal, action, reso
 		}
 		m.Context.Conditions.Items = append(m.Context.Conditions.Items, cond)
 	}
-	x = audit.RedactExplanation(x)
+	x = explain.Redact(x)
 	if x != nil {
 		m.Summary = x.Summary
 		if len(m.Summary) > maxSummaryLen {

@@ -1,10 +1,8 @@
-package audit
+package explain
 
 import (
 	"regexp"
 	"strings"
-
-	"github.com/latchkey/latchkey/internal/explain"
 )
 
 // Redacted is the placeholder of a value an explanation must not carry.
@@ -23,20 +21,20 @@ var (
 	blobShape = regexp.MustCompile(`[A-Za-z0-9+/=_-]{200,}`)
 )
 
-// RedactExplanation returns a copy of x fit for the audit log and the decision store: the values
+// Redact returns a copy of x fit for the audit log and the decision store: the values
 // of secret condition keys, and any value shaped like a token, an assertion or a signature, are
 // replaced by Redacted. Explanations are built without secrets; this pass is the second line.
-func RedactExplanation(x *explain.Explanation) *explain.Explanation {
+func Redact(x *Explanation) *Explanation {
 	if x == nil {
 		return nil
 	}
 	c := *x
 	c.Summary = redactText(c.Summary)
-	c.Policies = make([]explain.Policy, len(x.Policies))
+	c.Policies = make([]Policy, len(x.Policies))
 	for i, p := range x.Policies {
-		p.Statements = make([]explain.Statement, len(x.Policies[i].Statements))
+		p.Statements = make([]Statement, len(x.Policies[i].Statements))
 		for j, st := range x.Policies[i].Statements {
-			st.Conditions = make([]explain.Condition, len(x.Policies[i].Statements[j].Conditions))
+			st.Conditions = make([]Condition, len(x.Policies[i].Statements[j].Conditions))
 			for k, cond := range x.Policies[i].Statements[j].Conditions {
 				if secretConditionKeys[strings.ToLower(cond.Key)] {
 					cond.RequestValues = redactAll(cond.RequestValues)
@@ -54,7 +52,7 @@ func RedactExplanation(x *explain.Explanation) *explain.Explanation {
 		c.Policies = nil
 	}
 	if x.Checks != nil {
-		c.Checks = make([]explain.Check, len(x.Checks))
+		c.Checks = make([]Check, len(x.Checks))
 		for i, ch := range x.Checks {
 			ch.Expected, ch.Actual, ch.Detail = redactEach(ch.Expected), redactEach(ch.Actual), redactText(ch.Detail)
 			c.Checks[i] = ch

@@ -141,4 +141,5 @@ type Store interface {
 	FederationStore
 	CognitoStore
 	QuickSightStore
+	WorkloadStore
 }

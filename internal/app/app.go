@@ -34,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/sts"
 	"github.com/latchkey/latchkey/internal/testidp"
 	"github.com/latchkey/latchkey/internal/token"
+	"github.com/latchkey/latchkey/internal/workloads"
 )
 
 // App is an assembled node.
@@ -185,6 +186,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Audit:             audit.New(auditLog),
 		Issuer:            a.Issuer,
 		TestIDP:           testIDP,
+		Workloads:         workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
 	})
 	if err != nil {
 		st.Close()

@@ -70,6 +70,8 @@ type Deps struct {
 	// TestIDP is the built-in test identity provider; nil when LATCHKEY_TEST_IDP is off, and
 	// then its routes do not exist.
 	TestIDP TestIDP
+	// Workloads answers the container credentials endpoint below the issuer URL; nil: no route.
+	Workloads Workloads
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -173,6 +175,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.ready(w, r)
 	case path == "/metrics" && r.Method == http.MethodGet:
 		s.metricsH.ServeHTTP(w, r)
+	case s.isContainerCredentials(path):
+		name, _ := s.containerPath(path)
+		s.serveContainerCredentials(w, r, name)
 	case s.isTestIDP(path):
 		rest, _ := s.testIDPPath(path)
 		s.serveTestIDP(w, r, rest)

@@ -34,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/sts"
 	"github.com/latchkey/latchkey/internal/testidp"
 	"github.com/latchkey/latchkey/internal/token"
+	"github.com/latchkey/latchkey/internal/workloads"
 )
 
 // App is an assembled node.
@@ -187,7 +188,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		TestIDP:           testIDP,
 		Decisions: audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 			Now: now, Logger: logger}),
-		Admin: server.NewAdmin(engine, server.DecisionRoutes(st, now)...),
+		Admin:     server.NewAdmin(engine, server.DecisionRoutes(st, now)...),
+		Workloads: workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
 	})
 	if err != nil {
 		st.Close()

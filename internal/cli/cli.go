@@ -50,7 +50,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configFile, "config", os.Getenv("LATCHKEY_CONFIG"), "optional YAML config file (env LATCHKEY_CONFIG)")
 	root.PersistentFlags().StringVar(&g.addr, "addr", "", "listen address (overrides LATCHKEY_ADDR)")
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data directory (overrides LATCHKEY_DATA_DIR)")
-	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), keysCmd(g), idpCmd(g), explainCmd(g), decisionsCmd(g), versionCmd())
+	root.AddCommand(serveCmd(g), migrateCmd(g), accountsCmd(g), keysCmd(g), idpCmd(g), explainCmd(g), decisionsCmd(g), workloadsCmd(g), credentialsCmd(), versionCmd())
 	return root
 }
 

@@ -1,5 +1,7 @@
 // Package cli defines the latchkey command line: serve, migrate, accounts, keys, idp (the
 // test identity provider's tokens, read from the store's key rings), explain and decisions
-// (recent refusals, read from the store all nodes share) and version. Each
-// command reads the same configuration (YAML file, then LATCHKEY_* environment, then flags).
+// (recent refusals, read from the store all nodes share), workloads (bindings of the container
+// credentials endpoint), credentials (a credential_process that calls Latchkey's STS through the
+// AWS SDK's own configuration) and version. Every command but credentials reads the same
+// configuration (YAML file, then LATCHKEY_* environment, then flags).
 package cli

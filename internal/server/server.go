@@ -74,6 +74,8 @@ type Deps struct {
 	Decisions *audit.DecisionRecorder
 	// Admin serves Latchkey's own admin API under /latchkey/v1/ (see admin.go); nil has none.
 	Admin *Admin
+	// Workloads answers the container credentials endpoint below the issuer URL; nil: no route.
+	Workloads Workloads
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -183,6 +185,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.metricsH.ServeHTTP(w, r)
 	case strings.HasPrefix(path, adminPrefix):
 		s.serveAdmin(w, r, rq.id)
+	case s.isContainerCredentials(path):
+		name, _ := s.containerPath(path)
+		s.serveContainerCredentials(w, r, name)
 	case s.isTestIDP(path):
 		rest, _ := s.testIDPPath(path)
 		s.serveTestIDP(w, r, rest)

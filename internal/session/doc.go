@@ -1,6 +1,7 @@
 // Package session owns "a principal becomes a session": it turns an authenticated caller
-// (AssumeRole, with role chaining) or a verified federated identity (web identity, SAML, a
-// Cognito identity pool) into a role session, and builds the sessions of GetSessionToken,
+// (AssumeRole, with role chaining), a verified federated identity (web identity, SAML, a
+// Cognito identity pool) or an AWS service principal acting for a workload (ecs-tasks.amazonaws.com,
+// for the container credentials endpoint) into a role session, and builds the sessions of GetSessionToken,
 // GetFederationToken and AssumeRoot. For a role session it applies the duration caps (the
 // role's MaxSessionDuration, the 1-hour role-chaining cap, a SAML SessionDuration), runs the
 // role's trust policy as a gate for every action the call uses (sts:AssumeRole*, sts:TagSession,

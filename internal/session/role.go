@@ -25,6 +25,17 @@ type Identity struct {
 	// any other account admits it only through trust statements that pin CrossAccountKeys.
 	HomeAccount      string
 	CrossAccountKeys []string
+	// Service says ProviderARN is an AWS service principal (ecs-tasks.amazonaws.com) asking for
+	// the session on a workload's behalf: the trust policy must name it as a "Service"
+	// principal, the condition keys describe a service (aws:PrincipalIsAWSService,
+	// aws:PrincipalServiceName) rather than a federated user, and the session has no federated
+	// provider. Kind is then zero: no caller kind applies.
+	Service bool
+}
+
+// ServiceIdentity is the identity of an AWS service principal such as ecs-tasks.amazonaws.com.
+func ServiceIdentity(name string) *Identity {
+	return &Identity{ProviderARN: name, Service: true}
 }
 
 // Request asks for a role session. Exactly one of Caller and Federated is set.
@@ -215,8 +226,10 @@ func (rr roleRequest) condition() map[string][]string {
 		cond = make(map[string][]string, 4)
 	}
 	cond["sts:RoleSessionName"] = []string{rr.SessionName}
-	if rr.Federated != nil {
-		cond["aws:FederatedProvider"] = []string{rr.Federated.ProviderARN}
+	if f := rr.Federated; f != nil && f.Service {
+		serviceCondition(cond, f.ProviderARN)
+	} else if f != nil {
+		cond["aws:FederatedProvider"] = []string{f.ProviderARN}
 	}
 	if rr.SourceIdentity != "" {
 		cond["sts:SourceIdentity"] = []string{rr.SourceIdentity}
@@ -230,6 +243,18 @@ func (rr roleRequest) condition() map[string][]string {
 		TagCondition(cond, rr.Tags, rr.TransitiveTagKeys)
 	}
 	return cond
+}
+
+// serviceCondition describes a service principal's request: a service has no account, ARN, type
+// or user id of a caller, so those keys are removed (an empty value removes a key), and
+// aws:PrincipalIsAWSService and aws:PrincipalServiceName say which service it is (IAM User Guide,
+// "AWS global condition context keys").
+func serviceCondition(cond map[string][]string, service string) {
+	for _, k := range []string{"aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalType", "aws:userid"} {
+		cond[k] = nil
+	}
+	cond["aws:PrincipalIsAWSService"] = []string{"true"}
+	cond["aws:PrincipalServiceName"] = []string{service}
 }
 
 // trustGate requires the trust policy to allow every action the call uses; the caller's own
@@ -247,7 +272,9 @@ func (s *Service) trustGate(ctx context.Context, rr roleRequest, trust *policy.P
 	if f := rr.Federated; f != nil {
 		base.Caller = &principal.Principal{Kind: f.Kind, AccountID: role.AccountID, ARN: f.ProviderARN, UserID: f.ProviderARN, FederatedProvider: f.ProviderARN}
 		base.Principal = &policy.Principal{Type: "Federated", Account: role.AccountID, ARNs: []string{f.ProviderARN}}
-		if f.HomeAccount == "" || f.HomeAccount != role.AccountID {
+		if f.Service {
+			base.Principal.Type = "Service"
+		} else if f.HomeAccount == "" || f.HomeAccount != role.AccountID {
 			base.RequireConditionKeys = f.CrossAccountKeys
 		}
 	}
@@ -295,7 +322,9 @@ func (s *Service) rolePrincipal(rr roleRequest, ic *principal.IdentityContext) *
 		IdentityContext:    ic,
 	}
 	if rr.Federated != nil {
-		p.FederatedProvider = rr.Federated.ProviderARN
+		if !rr.Federated.Service {
+			p.FederatedProvider = rr.Federated.ProviderARN
+		}
 	} else {
 		p.FederatedProvider = rr.Caller.FederatedProvider
 	}

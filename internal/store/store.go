@@ -142,4 +142,5 @@ type Store interface {
 	CognitoStore
 	QuickSightStore
 	DecisionStore
+	WorkloadStore
 }

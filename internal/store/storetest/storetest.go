@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, cognitoTests...)
 	tests = append(tests, quicksightTests...)
 	tests = append(tests, decisionTests...)
+	tests = append(tests, workloadTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))

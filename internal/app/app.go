@@ -167,8 +167,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.closers = append(a.closers, auditLog)
 	var testIDP server.TestIDP
+	adminRoutes := server.DecisionRoutes(st, now)
 	if a.TestIDP != nil {
 		testIDP = a.TestIDP
+		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
 	h, err := server.New(server.Deps{
 		Store:             st,
@@ -188,7 +190,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		TestIDP:           testIDP,
 		Decisions: audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 			Now: now, Logger: logger}),
-		Admin:     server.NewAdmin(engine, server.DecisionRoutes(st, now)...),
+		Admin:     server.NewAdmin(engine, adminRoutes...),
 		Workloads: workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
 	})
 	if err != nil {

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -23,6 +25,24 @@ type AdminCall struct {
 	Caller    *principal.Principal
 	RequestID string
 	r         *http.Request
+	body      []byte
+}
+
+// DecodeJSON reads the request body, a JSON object, into v: an empty or malformed body, a field v
+// does not have, or trailing data is a 400 InvalidRequest naming the problem.
+func (c *AdminCall) DecodeJSON(v any) error {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		return AdminError(http.StatusBadRequest, "InvalidRequest", "The request body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return AdminError(http.StatusBadRequest, "InvalidRequest", "The request body is not valid: "+err.Error()+".")
+	}
+	if dec.More() {
+		return AdminError(http.StatusBadRequest, "InvalidRequest", "The request body must be one JSON object.")
+	}
+	return nil
 }
 
 // PathValue returns a wildcard of the route's pattern ({requestId}).
@@ -74,11 +94,12 @@ type adminState struct {
 	s      *Server
 	caller *principal.Principal
 	id     string
+	body   []byte
 }
 
 func (h adminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := r.Context().Value(adminStateKey{}).(adminState)
-	call := &AdminCall{Caller: st.caller, RequestID: st.id, r: r}
+	call := &AdminCall{Caller: st.caller, RequestID: st.id, r: r, body: st.body}
 	ctx := authz.WithRequestInfo(r.Context(), authz.RequestInfo{SourceIP: sourceIP(r), UserAgent: r.UserAgent(), Region: st.s.deps.Region, Secure: r.TLS != nil})
 	err := h.authz.Authorize(ctx, authz.Request{Caller: st.caller, Action: h.route.Action, Resource: h.route.Resource(call), ResourceAccount: st.caller.AccountID})
 	if err != nil {
@@ -126,7 +147,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	w.Header().Set("x-amzn-RequestId", id)
-	ctx := context.WithValue(r.Context(), adminStateKey{}, adminState{s: s, caller: caller, id: id})
+	ctx := context.WithValue(r.Context(), adminStateKey{}, adminState{s: s, caller: caller, id: id, body: body})
 	a.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 

@@ -6,5 +6,6 @@
 // A refusal that carries an explanation is recorded in the shared decision store and its audit
 // event (decisions.go). Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
 // signing name "latchkey", each route authorized by the IAM engine with its action and resource,
-// JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute.
+// JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute. Its routes are the
+// decisions (decisions.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).
 package server

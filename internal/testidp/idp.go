@@ -97,7 +97,19 @@ type MintInput struct {
 	TTL    time.Duration // 0: DefaultTTL
 }
 
-// Mint signs a token of the profile for the named issuer.
+// ErrInvalidInput marks a MintInput that cannot be a token (unknown profile, missing profile
+// parameters, a ttl out of range, no audience): the caller's mistake, not the IdP's failure.
+var ErrInvalidInput = errors.New("invalid token request")
+
+// inputError is a validation failure of a MintInput: its message is the problem alone, and it
+// matches ErrInvalidInput.
+type inputError struct{ error }
+
+func (e inputError) Is(target error) bool { return target == ErrInvalidInput }
+func (e inputError) Unwrap() error        { return e.error }
+
+// Mint signs a token of the profile for the named issuer. A malformed issuer name is
+// ErrNoIssuer; any other refusal of the input matches ErrInvalidInput.
 func (p *IdP) Mint(ctx context.Context, in MintInput) (string, error) {
 	if err := CheckName(in.Issuer); err != nil {
 		return "", err
@@ -107,16 +119,16 @@ func (p *IdP) Mint(ctx context.Context, in MintInput) (string, error) {
 		ttl = DefaultTTL
 	}
 	if ttl < time.Second || ttl > MaxTokenTTL {
-		return "", fmt.Errorf("ttl %s: want between 1s and %s", ttl, MaxTokenTTL)
+		return "", inputError{fmt.Errorf("ttl %s: want between 1s and %s", ttl, MaxTokenTTL)}
 	}
 	now := p.d.Now().Truncate(time.Second)
 	claims, err := profileClaims(in.Profile, in.Params, now)
 	if err != nil {
-		return "", err
+		return "", inputError{err}
 	}
 	aud, err := audience(in.Profile, in.Audience)
 	if err != nil {
-		return "", err
+		return "", inputError{err}
 	}
 	claims["iss"] = p.IssuerURL(in.Issuer)
 	claims["aud"] = aud

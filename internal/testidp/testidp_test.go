@@ -135,8 +135,14 @@ func TestMintRefusesBadInput(t *testing.T) {
 		"kubernetes no sa":     {Issuer: "x", Profile: Kubernetes, Params: Params{Namespace: "n"}},
 		"ttl too long":         {Issuer: "x", Profile: Generic, Audience: []string{"a"}, TTL: 25 * time.Hour},
 	} {
-		if _, err := p.Mint(context.Background(), in); err == nil {
+		_, err := p.Mint(context.Background(), in)
+		if err == nil {
 			t.Errorf("%s: minted", name)
+			continue
+		}
+		// The name is the issuer's, everything else the request's: the admin API tells them apart.
+		if want := in.Issuer == "../x"; errors.Is(err, ErrNoIssuer) != want || errors.Is(err, ErrInvalidInput) == want {
+			t.Errorf("%s: %v is ErrNoIssuer %v, ErrInvalidInput %v", name, err, errors.Is(err, ErrNoIssuer), errors.Is(err, ErrInvalidInput))
 		}
 	}
 }

@@ -2,21 +2,16 @@ package integration
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -39,28 +34,7 @@ func requestID(t *testing.T, err error) string {
 // unsigned when keyID is "".
 func adminGet(t *testing.T, ts *testServer, keyID, secret, pathAndQuery string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, ts.URL+pathAndQuery, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if keyID != "" {
-		sum := sha256.Sum256(nil)
-		creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}
-		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "latchkey", "us-east-1", time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		t.Fatalf("%s: %d, not JSON: %s", pathAndQuery, resp.StatusCode, b)
-	}
-	return resp.StatusCode, body
+	return adminRequest(t, ts, http.MethodGet, keyID, secret, pathAndQuery, "")
 }
 
 // refusedAssumeRole has bob, whom the role's trust policy does not name, refused; it returns the

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,20 +16,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// adminPost sends a JSON POST to the admin API signed with SigV4 (signing name latchkey) by
-// keyID.
-func adminPost(t *testing.T, ts *testServer, keyID, secret, path, body string) (int, map[string]any) {
+// adminRequest sends a request to the admin API with a JSON body, signed with SigV4 (signing
+// name latchkey) by keyID, or unsigned when keyID is "".
+func adminRequest(t *testing.T, ts *testServer, method, keyID, secret, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, ts.URL+path, bytes.NewReader([]byte(body)))
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	sum := sha256.Sum256([]byte(body))
-	creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "latchkey", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
+	if keyID != "" {
+		sum := sha256.Sum256([]byte(body))
+		creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}
+		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "latchkey", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return doJSON(t, req)
+}
+
+// doJSON sends req and decodes its JSON object answer.
+func doJSON(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -39,9 +48,14 @@ func adminPost(t *testing.T, ts *testServer, keyID, secret, path, body string) (
 	b, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s: %d, not JSON: %s", path, resp.StatusCode, b)
+		t.Fatalf("%s %s: %d, not JSON: %q", req.Method, req.URL.Path, resp.StatusCode, b)
 	}
 	return resp.StatusCode, out
+}
+
+func adminPost(t *testing.T, ts *testServer, keyID, secret, path, body string) (int, map[string]any) {
+	t.Helper()
+	return adminRequest(t, ts, http.MethodPost, keyID, secret, path, body)
 }
 
 // federatedRole registers the test issuer NAME as an IAM OIDC provider (the usual call) and

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,17 +32,7 @@ func getJSON(t *testing.T, url, bearer string) (int, map[string]any) {
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		t.Fatalf("GET %s: %d, body not JSON: %q", url, resp.StatusCode, b)
-	}
-	return resp.StatusCode, body
+	return doJSON(t, req)
 }
 
 // The test issuer registered with the usual IAM call, a github-actions token obtained through
@@ -54,19 +42,7 @@ func getJSON(t *testing.T, url, bearer string) (int, map[string]any) {
 func TestTestIDPGitHubActionsAssumeRole(t *testing.T) {
 	ts := startServer(t, withTestIDP(true))
 	issuer := ts.URL + "/test-idp/gh"
-	p, err := ts.rootIAM().CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
-		Url: aws.String(issuer), ClientIDList: []string{"sts.amazonaws.com"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := strings.TrimPrefix(issuer, "http://")
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + aws.ToString(p.OpenIDConnectProviderArn) +
-		`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + host + `:aud":"sts.amazonaws.com","` + host +
-		`:sub":"repo:acme/app:ref:refs/heads/main"}}}]}`
-	role, err := ts.rootIAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("deploy"), AssumeRolePolicyDocument: aws.String(trust)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	role := aws.String(federatedRole(t, ts, "gh", "deploy", "repo:acme/app:ref:refs/heads/main"))
 	jobToken := func(repo string) (testidp.ActionsEnv, string) {
 		env, err := ts.App.TestIDP.ActionsEnv(ctx, "gh", testidp.Params{Repository: repo, Ref: "refs/heads/main"}, time.Hour)
 		if err != nil {
@@ -84,7 +60,7 @@ func TestTestIDPGitHubActionsAssumeRole(t *testing.T) {
 		t.Fatalf("request URL %s is not under %s", env.RequestURL, issuer)
 	}
 	c := ts.sts("", "")
-	out, err := c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
+	out, err := c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role,
 		RoleSessionName: aws.String("gha"), WebIdentityToken: aws.String(tok)})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +71,7 @@ func TestTestIDPGitHubActionsAssumeRole(t *testing.T) {
 
 	// A valid token of the same issuer for another repository: refused by the trust policy.
 	_, evil := jobToken("evil/app")
-	_, err = c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
+	_, err = c.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role,
 		RoleSessionName: aws.String("gha"), WebIdentityToken: aws.String(evil)})
 	wantAPIError(t, err, "AccessDenied", http.StatusForbidden)
 

@@ -427,7 +427,7 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 	}
 	if err := s.Store.DeleteRole(ctx, caller.AccountID, r.RoleID); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove policies first.")
+			return s.roleDeleteConflict(ctx, r.RoleID)
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchRole(name)
@@ -436,6 +436,15 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 	}
 	s.policiesChanged()
 	return nil
+}
+
+// roleDeleteConflict says what keeps a role from being deleted as IAM does: instance profiles
+// first, then policies.
+func (s *Service) roleDeleteConflict(ctx context.Context, roleID string) error {
+	if profiles, err := s.Store.ListInstanceProfilesForRole(ctx, roleID); err == nil && len(profiles) > 0 {
+		return roleStillInProfile()
+	}
+	return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove policies first.")
 }
 
 func roleTags(r *store.Role) *[]store.Tag { return &r.Tags }

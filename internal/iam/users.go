@@ -38,6 +38,7 @@ type Store interface {
 	UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
 	store.RoleStore
+	store.InstanceProfileStore
 	store.PolicyStore
 	store.MFAStore
 	store.FederationStore

@@ -284,3 +284,22 @@ func imdsGet(t *testing.T, endpoint, path, token string, want int) string {
 	}
 	return string(b)
 }
+
+// TestIMDSAWSCLI: the AWS CLI's default chain (botocore's) through the metadata listener, as the
+// docs/workloads.md recipe runs it.
+func TestIMDSAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not installed")
+	}
+	ts := startServer(t, withIMDS("web-profile", false))
+	instanceProfile(t, ts, "web-profile", "web", ec2TrustSourceAccount)
+	endpoint := serveIMDS(t, ts)
+	imdsEnv(t, endpoint)
+	out, err := exec.CommandContext(t.Context(), "aws", "sts", "get-caller-identity", "--endpoint-url", ts.URL, "--query", "Arn", "--output", "text").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, "arn:aws:sts::123456789012:assumed-role/web/i-") {
+		t.Fatalf("aws sts get-caller-identity = %q", got)
+	}
+}

@@ -106,26 +106,13 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, caller *principal.P
 	return s.instanceProfileView(ctx, p)
 }
 
-// authorizeInstanceProfile authorizes an action on an instance profile, with its tags as resource
-// tags. A profile that does not exist is authorized against the ARN it would have at the root
-// path, so a caller not allowed the action learns nothing of what exists.
+// authorizeInstanceProfile authorizes an action on an instance profile (see authorizeFound).
 func (s *Service) authorizeInstanceProfile(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string) (store.InstanceProfile, error) {
 	p, err := s.Store.GetInstanceProfile(ctx, caller.AccountID, name)
-	resource := InstanceProfileARN(caller.AccountID, "/", name)
-	var tags []store.Tag
-	switch {
-	case err == nil:
-		resource, tags = InstanceProfileARN(p.AccountID, p.Path, p.InstanceProfileName), p.Tags
-	case !errors.Is(err, store.ErrNotFound):
-		return p, awserr.InternalError(err)
-	}
-	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
-		return p, aerr
-	}
-	if err != nil {
-		return p, noSuchInstanceProfile(name)
-	}
-	return p, nil
+	return p, s.authorizeFound(ctx, caller, action, extra, found{
+		err: err, arn: InstanceProfileARN(p.AccountID, p.Path, p.InstanceProfileName), tags: p.Tags,
+		missingARN: InstanceProfileARN(caller.AccountID, "/", name), notFound: func() error { return noSuchInstanceProfile(name) },
+	})
 }
 
 // GetInstanceProfile returns an instance profile with its role.
@@ -139,20 +126,11 @@ func (s *Service) GetInstanceProfile(ctx context.Context, caller *principal.Prin
 
 // ListInstanceProfiles lists instance profiles under a path prefix.
 func (s *Service) ListInstanceProfiles(ctx context.Context, caller *principal.Principal, pathPrefix, marker string, maxItems int) (Page[InstanceProfile], error) {
-	if err := s.authorize(ctx, caller, "iam:ListInstanceProfiles", "arn:aws:iam::"+caller.AccountID+":instance-profile/"); err != nil {
-		return Page[InstanceProfile]{}, err
-	}
-	if pathPrefix == "" {
-		pathPrefix = "/"
-	}
-	if maxItems == 0 {
-		maxItems = DefaultMaxItems
-	}
-	after, err := decodeMarker(marker)
+	l, err := s.authorizeListing(ctx, caller, "iam:ListInstanceProfiles", "instance-profile/", pathPrefix, marker, maxItems)
 	if err != nil {
 		return Page[InstanceProfile]{}, err
 	}
-	page, err := s.Store.ListInstanceProfiles(ctx, caller.AccountID, pathPrefix, after, maxItems)
+	page, err := s.Store.ListInstanceProfiles(ctx, caller.AccountID, l.pathPrefix, l.after, l.maxItems)
 	if err != nil {
 		return Page[InstanceProfile]{}, awserr.InternalError(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -301,5 +302,34 @@ func TestIMDSAWSCLI(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, "arn:aws:sts::123456789012:assumed-role/web/i-") {
 		t.Fatalf("aws sts get-caller-identity = %q", got)
+	}
+}
+
+// TestIMDSServeListener: `latchkey serve` opens the metadata listener on LATCHKEY_IMDS_ADDR, the
+// default chain gets the instance profile's credentials through it, and SIGTERM shuts both
+// listeners down cleanly.
+func TestIMDSServeListener(t *testing.T) {
+	addr, imdsAddr := freeAddr(t), freeAddr(t)
+	env := []string{"LATCHKEY_DATA_DIR=" + t.TempDir(), "LATCHKEY_ROOT_ACCESS_KEY_ID=" + rootKeyID, "LATCHKEY_ROOT_SECRET_ACCESS_KEY=" + rootSecret,
+		"LATCHKEY_ACCOUNT_ID=" + accountID, "LATCHKEY_IMDS_ADDR=" + imdsAddr, "LATCHKEY_IMDS_INSTANCE_PROFILE=web-profile"}
+	p := startProcess(t, env, addr)
+	ts := &testServer{URL: "http://" + addr}
+	instanceProfile(t, ts, "web-profile", "web", ec2TrustSourceAccount)
+	imdsEnv(t, "http://"+imdsAddr)
+	arn, err := callerARN(t.Context(), t, ts)
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, p.stderr.String())
+	}
+	if !strings.HasPrefix(arn, "arn:aws:sts::123456789012:assumed-role/web/i-") {
+		t.Fatalf("GetCallerIdentity = %s", arn)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("serve exited with %v; log:\n%s", err, p.stderr.String())
+	}
+	if _, err := net.DialTimeout("tcp", imdsAddr, time.Second); err == nil {
+		t.Fatal("metadata listener still open after shutdown")
 	}
 }

@@ -222,15 +222,15 @@ type Credentials struct {
 	Minted bool
 }
 
-// Credentials answers iam/security-credentials/ROLE. A role name other than the profile's is
-// ErrNotFound (names compare as IAM's do, case-insensitively). A refusal of the session is the
-// session's own error, with its explanation.
+// Credentials answers iam/security-credentials/ROLE. A role name other than the profile's, as
+// security-credentials/ spells it, is ErrNotFound: metadata paths match exactly. A refusal of
+// the session is the session's own error, with its explanation.
 func (s *Service) Credentials(ctx context.Context, roleName string) (Credentials, error) {
 	_, r, err := s.profileRole(ctx)
 	if err != nil {
 		return Credentials{}, err
 	}
-	if !strings.EqualFold(roleName, r.RoleName) {
+	if roleName != r.RoleName {
 		return Credentials{}, ErrNotFound
 	}
 	now := s.now()

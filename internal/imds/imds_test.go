@@ -136,7 +136,10 @@ func TestTokens(t *testing.T) {
 // trust policy changes, and nothing else is served.
 func TestCredentials(t *testing.T) {
 	svc, st, ss, now := fixture(t)
-	c, err := svc.Credentials(t.Context(), "WEB-ROLE")
+	if _, err := svc.Credentials(t.Context(), "WEB-ROLE"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the role name in another case: %v, want ErrNotFound", err)
+	}
+	c, err := svc.Credentials(t.Context(), "web-role")
 	if err != nil || !c.Minted || c.RoleARN != "arn:aws:iam::"+acct+":role/web-role" {
 		t.Fatalf("Credentials = %+v, %v", c, err)
 	}

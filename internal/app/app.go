@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,8 @@ type App struct {
 	Issuer              *token.Issuer
 	// TestIDP is the built-in test identity provider; nil unless LATCHKEY_TEST_IDP.
 	TestIDP *testidp.IdP
+	// IMDS is the EC2 instance metadata listener's handler; nil unless LATCHKEY_IMDS_ADDR.
+	IMDS    http.Handler
 	closers []io.Closer
 }
 
@@ -166,6 +169,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.closers = append(a.closers, auditLog)
+	auditor := audit.New(auditLog)
+	if cfg.IMDSAddr != "" {
+		if a.IMDS, err = newIMDS(cfg, st, sessions, auditor, logger, now); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	var testIDP server.TestIDP
 	adminRoutes := server.DecisionRoutes(st, now)
 	if a.TestIDP != nil {
@@ -185,7 +195,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		ExplainDenials:    cfg.ExplainDenials,
 		Logger:            logger,
 		Restrict:          sts.SessionRestriction,
-		Audit:             audit.New(auditLog),
+		Audit:             auditor,
 		Issuer:            a.Issuer,
 		TestIDP:           testIDP,
 		Decisions: audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,

@@ -112,23 +112,58 @@ func serveCmd(g *globalFlags) *cobra.Command {
 				ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 			}
 			logger.Info("latchkey listening", "addr", ln.Addr().String(), "version", Version, "account", cfg.AccountID, "region", cfg.Region, "database", redactURL(cfg.DatabaseURL))
-			errc := make(chan error, 1)
+			errc := make(chan error, 2)
 			go func() { errc <- srv.Serve(ln) }()
+			servers := []*http.Server{srv}
+			if a.IMDS != nil {
+				msrv, err := serveIMDS(cfg, a.IMDS, logger, errc)
+				if err != nil {
+					_ = srv.Close()
+					return err
+				}
+				servers = append(servers, msrv)
+			}
 			go a.RotateOnSchedule(ctx)
 			select {
 			case err := <-errc:
+				for _, s := range servers {
+					_ = s.Close()
+				}
 				return err
 			case <-ctx.Done():
 			}
 			logger.Info("shutting down")
 			shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
+			for _, s := range servers {
+				if err := s.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
 			}
 			return nil
 		},
 	}
+}
+
+// serveIMDS starts the EC2 instance metadata listener (LATCHKEY_IMDS_ADDR); its Serve error goes
+// to errc. Metadata requests and answers are small, so its limits are tight.
+func serveIMDS(cfg config.Config, h http.Handler, logger *slog.Logger, errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", cfg.IMDSAddr)
+	if err != nil {
+		return nil, fmt.Errorf("instance metadata listener: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("instance metadata listening", "addr", ln.Addr().String(), "instance_profile", cfg.IMDSInstanceProfile, "allow_v1", cfg.IMDSAllowV1)
+	go func() { errc <- srv.Serve(ln) }()
+	return srv, nil
 }
 
 // redactURL keeps database passwords out of the log, in the user-info part and in the query.

@@ -1,4 +1,5 @@
-// Package cli defines the latchkey command line: serve, migrate, accounts, keys, idp (the
+// Package cli defines the latchkey command line: serve (with the EC2 instance metadata listener
+// when LATCHKEY_IMDS_ADDR is set), migrate, accounts, keys, idp (the
 // test identity provider's tokens, read from the store's key rings), explain and decisions
 // (recent refusals, read from the store all nodes share), workloads (bindings of the container
 // credentials endpoint), credentials (a credential_process that calls Latchkey's STS through the

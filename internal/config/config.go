@@ -65,6 +65,13 @@ type Config struct {
 	// `latchkey explain` and the admin API (per deployment: all nodes share them).
 	DecisionsMax    int64         `yaml:"decisions_max"`
 	DecisionsMaxAge time.Duration `yaml:"decisions_max_age"`
+
+	// IMDSAddr is the host:port of the EC2 instance metadata listener ("" for none); it serves
+	// the credentials of the role of IMDSInstanceProfile, an instance profile of AccountID.
+	// IMDSAllowV1 answers requests without an IMDSv2 token.
+	IMDSAddr            string `yaml:"imds_addr"`
+	IMDSInstanceProfile string `yaml:"imds_instance_profile"`
+	IMDSAllowV1         bool   `yaml:"imds_allow_v1"`
 }
 
 // Defaults returns the documented defaults.
@@ -135,6 +142,9 @@ var envVars = []struct {
 		c.DecisionsMaxAge = d
 		return nil
 	}},
+	{"LATCHKEY_IMDS_ADDR", func(c *Config, v string) error { c.IMDSAddr = v; return nil }},
+	{"LATCHKEY_IMDS_INSTANCE_PROFILE", func(c *Config, v string) error { c.IMDSInstanceProfile = v; return nil }},
+	{"LATCHKEY_IMDS_ALLOW_V1", func(c *Config, v string) error { return setBool(&c.IMDSAllowV1, "LATCHKEY_IMDS_ALLOW_V1", v) }},
 	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},
 }
 
@@ -195,6 +205,7 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("LATCHKEY_DATA_DIR must not be empty"))
 	}
+	errs = append(errs, c.validateIMDS()...)
 	if c.DecisionsMax < 1 || c.DecisionsMax > 10_000_000 {
 		errs = append(errs, fmt.Errorf("LATCHKEY_DECISIONS_MAX %d: want 1 to 10000000", c.DecisionsMax))
 	}
@@ -328,4 +339,25 @@ func (c *Config) OIDCAllowedPrefixes() ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// instanceProfileRe is IAM's instanceProfileNameType.
+var instanceProfileRe = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+
+// validateIMDS checks the metadata listener's settings: all or nothing.
+func (c *Config) validateIMDS() []error {
+	var errs []error
+	switch {
+	case c.IMDSAddr == "" && (c.IMDSInstanceProfile != "" || c.IMDSAllowV1):
+		errs = append(errs, errors.New("LATCHKEY_IMDS_INSTANCE_PROFILE and LATCHKEY_IMDS_ALLOW_V1 need LATCHKEY_IMDS_ADDR"))
+	case c.IMDSAddr == "":
+	default:
+		if _, _, err := net.SplitHostPort(c.IMDSAddr); err != nil {
+			errs = append(errs, fmt.Errorf("LATCHKEY_IMDS_ADDR %q: want host:port", c.IMDSAddr))
+		}
+		if !instanceProfileRe.MatchString(c.IMDSInstanceProfile) {
+			errs = append(errs, fmt.Errorf("LATCHKEY_IMDS_INSTANCE_PROFILE %q: want an instance profile name (1-128 of letters, digits and +=,.@_-)", c.IMDSInstanceProfile))
+		}
+	}
+	return errs
 }

@@ -149,3 +149,35 @@ func TestExplainDenials(t *testing.T) {
 		t.Fatalf("bad boolean: %v", err)
 	}
 }
+
+// TestIMDSSettings: the metadata listener is off by default, takes its three settings from the
+// environment, and refuses a half or malformed configuration.
+func TestIMDSSettings(t *testing.T) {
+	if d := Defaults(); d.IMDSAddr != "" || d.IMDSAllowV1 {
+		t.Fatal("metadata listener on by default")
+	}
+	c, err := Load("", env(map[string]string{"LATCHKEY_IMDS_ADDR": "127.0.0.1:8856", "LATCHKEY_IMDS_INSTANCE_PROFILE": "web", "LATCHKEY_IMDS_ALLOW_V1": "true"}))
+	if err != nil || c.Validate() != nil || c.IMDSAddr != "127.0.0.1:8856" || c.IMDSInstanceProfile != "web" || !c.IMDSAllowV1 {
+		t.Fatalf("settings not read: %+v, %v", c, err)
+	}
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"profile without addr": {map[string]string{"LATCHKEY_IMDS_INSTANCE_PROFILE": "web"}, "need LATCHKEY_IMDS_ADDR"},
+		"addr without profile": {map[string]string{"LATCHKEY_IMDS_ADDR": "127.0.0.1:8856"}, "LATCHKEY_IMDS_INSTANCE_PROFILE"},
+		"bad addr":             {map[string]string{"LATCHKEY_IMDS_ADDR": "8856", "LATCHKEY_IMDS_INSTANCE_PROFILE": "web"}, "LATCHKEY_IMDS_ADDR"},
+		"bad profile":          {map[string]string{"LATCHKEY_IMDS_ADDR": "127.0.0.1:8856", "LATCHKEY_IMDS_INSTANCE_PROFILE": "a/b"}, "LATCHKEY_IMDS_INSTANCE_PROFILE"},
+		"bad boolean":          {map[string]string{"LATCHKEY_IMDS_ALLOW_V1": "sometimes"}, "LATCHKEY_IMDS_ALLOW_V1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := Load("", env(tc.env))
+			if err == nil {
+				err = c.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error mentioning %q, got %v", tc.want, err)
+			}
+		})
+	}
+}

@@ -1,4 +1,4 @@
-// Package iam is the IAM domain service: users, access keys, roles and their trust policies,
+// Package iam is the IAM domain service: users, access keys, roles and their trust policies, instance profiles,
 // inline and managed policies with versions, attachments and permissions boundaries, MFA devices,
 // OIDC and SAML providers, outbound federation and the policy simulator. It enforces AWS's
 // semantic rules — quotas, reserved tag keys, delete conflicts, principals that must exist and are

@@ -302,21 +302,40 @@ func (s *Service) lookupRole(ctx context.Context, caller *principal.Principal, n
 // authorizeRole authorizes an action on an existing role, with its tags as resource tags.
 func (s *Service) authorizeRole(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string) (store.Role, error) {
 	r, err := s.Store.GetRole(ctx, caller.AccountID, name)
-	resource := roleResource(caller.AccountID, "/", name)
-	var tags []store.Tag
+	return r, s.authorizeFound(ctx, caller, action, extra, found{
+		err: err, arn: principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), tags: r.Tags,
+		missingARN: roleResource(caller.AccountID, "/", name), notFound: func() error { return noSuchRole(name) },
+	})
+}
+
+// found is an entity an action is authorized on, as the store's lookup returned it.
+type found struct {
+	err        error       // the lookup's error
+	arn        string      // the entity's ARN, when found
+	tags       []store.Tag // its tags, the resource tags of the request
+	missingARN string      // the ARN authorized when there is no such entity
+	notFound   func() error
+}
+
+// authorizeFound authorizes action on an entity the caller names: on its ARN with its tags as
+// resource tags, or, when there is none, on the ARN it would have at the root path, so that a
+// caller not allowed the action learns nothing of what exists; only then is a missing entity
+// the operation's NoSuchEntity.
+func (s *Service) authorizeFound(ctx context.Context, caller *principal.Principal, action string, extra map[string][]string, f found) error {
+	resource, tags := f.arn, f.tags
 	switch {
-	case err == nil:
-		resource, tags = principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), r.Tags
-	case !errors.Is(err, store.ErrNotFound):
-		return r, awserr.InternalError(err)
+	case errors.Is(f.err, store.ErrNotFound):
+		resource, tags = f.missingARN, nil
+	case f.err != nil:
+		return awserr.InternalError(f.err)
 	}
-	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
-		return r, aerr
+	if err := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); err != nil {
+		return err
 	}
-	if err != nil {
-		return r, noSuchRole(name)
+	if f.err != nil {
+		return f.notFound()
 	}
-	return r, nil
+	return nil
 }
 
 // GetRole returns a role.
@@ -330,20 +349,11 @@ func (s *Service) GetRole(ctx context.Context, caller *principal.Principal, name
 
 // ListRoles lists roles under a path prefix.
 func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pathPrefix, marker string, maxItems int) (Page[Role], error) {
-	if err := s.authorize(ctx, caller, "iam:ListRoles", "arn:aws:iam::"+caller.AccountID+":role/"); err != nil {
-		return Page[Role]{}, err
-	}
-	if pathPrefix == "" {
-		pathPrefix = "/"
-	}
-	if maxItems == 0 {
-		maxItems = DefaultMaxItems
-	}
-	after, err := decodeMarker(marker)
+	l, err := s.authorizeListing(ctx, caller, "iam:ListRoles", "role/", pathPrefix, marker, maxItems)
 	if err != nil {
 		return Page[Role]{}, err
 	}
-	page, err := s.Store.ListRoles(ctx, caller.AccountID, pathPrefix, after, maxItems)
+	page, err := s.Store.ListRoles(ctx, caller.AccountID, l.pathPrefix, l.after, l.maxItems)
 	if err != nil {
 		return Page[Role]{}, awserr.InternalError(err)
 	}
@@ -427,7 +437,7 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 	}
 	if err := s.Store.DeleteRole(ctx, caller.AccountID, r.RoleID); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove policies first.")
+			return s.roleDeleteConflict(ctx, r.RoleID)
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchRole(name)
@@ -436,6 +446,15 @@ func (s *Service) DeleteRole(ctx context.Context, caller *principal.Principal, n
 	}
 	s.policiesChanged()
 	return nil
+}
+
+// roleDeleteConflict says what keeps a role from being deleted as IAM does: instance profiles
+// first, then policies.
+func (s *Service) roleDeleteConflict(ctx context.Context, roleID string) error {
+	if profiles, err := s.Store.ListInstanceProfilesForRole(ctx, roleID); err == nil && len(profiles) > 0 {
+		return roleStillInProfile()
+	}
+	return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove policies first.")
 }
 
 func roleTags(r *store.Role) *[]store.Tag { return &r.Tags }

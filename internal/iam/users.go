@@ -38,6 +38,7 @@ type Store interface {
 	UpdateAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
 	store.RoleStore
+	store.InstanceProfileStore
 	store.PolicyStore
 	store.MFAStore
 	store.FederationStore
@@ -191,21 +192,10 @@ func (s *Service) CreateUser(ctx context.Context, caller *principal.Principal, i
 // arn:…:user/<name> first, so a denied caller learns nothing about which users exist.
 func (s *Service) authorizeUser(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string) (store.User, error) {
 	u, err := s.Store.GetUser(ctx, caller.AccountID, name)
-	resource := userResource(caller.AccountID, "/", name)
-	var tags []store.Tag
-	switch {
-	case err == nil:
-		resource, tags = principal.UserARN(u.AccountID, u.Path, u.UserName), u.Tags
-	case !errors.Is(err, store.ErrNotFound):
-		return u, awserr.InternalError(err)
-	}
-	if aerr := s.Authz.Authorize(ctx, authz.Request{Caller: caller, Action: action, Resource: resource, ResourceAccount: caller.AccountID, ResourceTags: tags, Context: extra}); aerr != nil {
-		return u, aerr
-	}
-	if err != nil {
-		return u, noSuchUser(name)
-	}
-	return u, nil
+	return u, s.authorizeFound(ctx, caller, action, extra, found{
+		err: err, arn: principal.UserARN(u.AccountID, u.Path, u.UserName), tags: u.Tags,
+		missingARN: userResource(caller.AccountID, "/", name), notFound: func() error { return noSuchUser(name) },
+	})
 }
 
 // lookupUser finds a user of the caller's account by name.
@@ -250,10 +240,17 @@ type Page[T any] struct {
 	Marker      string
 }
 
-// ListUsers lists users under a path prefix.
-func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, pathPrefix, marker string, maxItems int) (Page[User], error) {
-	if err := s.authorize(ctx, caller, "iam:ListUsers", "arn:aws:iam::"+caller.AccountID+":user/"); err != nil {
-		return Page[User]{}, err
+// listing is what a List… operation over a path prefix asks the store for.
+type listing struct {
+	pathPrefix, after string
+	maxItems          int
+}
+
+// authorizeListing authorizes a List… operation over a path prefix (action on the account's
+// resource type, e.g. "user/") and applies IAM's defaults: path prefix "/", 100 items.
+func (s *Service) authorizeListing(ctx context.Context, caller *principal.Principal, action, resourceType, pathPrefix, marker string, maxItems int) (listing, error) {
+	if err := s.authorize(ctx, caller, action, "arn:aws:iam::"+caller.AccountID+":"+resourceType); err != nil {
+		return listing{}, err
 	}
 	if pathPrefix == "" {
 		pathPrefix = "/"
@@ -263,9 +260,18 @@ func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, pa
 	}
 	after, err := decodeMarker(marker)
 	if err != nil {
+		return listing{}, err
+	}
+	return listing{pathPrefix, after, maxItems}, nil
+}
+
+// ListUsers lists users under a path prefix.
+func (s *Service) ListUsers(ctx context.Context, caller *principal.Principal, pathPrefix, marker string, maxItems int) (Page[User], error) {
+	l, err := s.authorizeListing(ctx, caller, "iam:ListUsers", "user/", pathPrefix, marker, maxItems)
+	if err != nil {
 		return Page[User]{}, err
 	}
-	page, err := s.Store.ListUsers(ctx, caller.AccountID, pathPrefix, after, maxItems)
+	page, err := s.Store.ListUsers(ctx, caller.AccountID, l.pathPrefix, l.after, l.maxItems)
 	if err != nil {
 		return Page[User]{}, awserr.InternalError(err)
 	}

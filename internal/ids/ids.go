@@ -16,11 +16,12 @@ var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // Prefixes AWS uses for unique ids and key ids.
 const (
-	PrefixLongTermKey  = "AKIA"
-	PrefixTemporaryKey = "ASIA"
-	PrefixUser         = "AIDA"
-	PrefixRole         = "AROA"
-	PrefixPolicy       = "ANPA"
+	PrefixLongTermKey     = "AKIA"
+	PrefixTemporaryKey    = "ASIA"
+	PrefixUser            = "AIDA"
+	PrefixRole            = "AROA"
+	PrefixPolicy          = "ANPA"
+	PrefixInstanceProfile = "AIPA"
 )
 
 // Minter draws randomness from R, so tests can make ids deterministic.

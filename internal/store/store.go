@@ -143,4 +143,5 @@ type Store interface {
 	QuickSightStore
 	DecisionStore
 	WorkloadStore
+	InstanceProfileStore
 }

@@ -168,6 +168,7 @@ func Table(svc *iam.Service) api.Table {
 	mfaTable(svc, t)
 	simulateTable(svc, t)
 	providerTable(svc, t)
+	instanceProfileTable(svc, t)
 	return t
 }
 

@@ -199,6 +199,7 @@ type reference struct {
 var roleReferences = []reference{
 	{"inline policies", `SELECT COUNT(*) FROM inline_policies WHERE role_id = $1`},
 	{"attached managed policies", `SELECT COUNT(*) FROM attachments WHERE role_id = $1`},
+	{"instance profiles", `SELECT COUNT(*) FROM instance_profiles WHERE role_id = $1`},
 }
 
 var userReferences = []reference{

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/imds"
+	"github.com/latchkey/latchkey/internal/imds/imdshttp"
+	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// newIMDS builds the EC2 instance metadata listener's handler: the instance profile
+// LATCHKEY_IMDS_INSTANCE_PROFILE of the deployment's account, in its region.
+func newIMDS(cfg config.Config, st store.Store, sessions *session.Service, auditor *audit.Logger, logger *slog.Logger, now func() time.Time) (http.Handler, error) {
+	svc, err := imds.New(imds.Deps{Store: st, Sessions: sessions, AccountID: cfg.AccountID, InstanceProfile: cfg.IMDSInstanceProfile,
+		Region: cfg.Region, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	return imdshttp.New(svc, imdshttp.Options{AllowV1: cfg.IMDSAllowV1, Audit: auditor, Logger: logger}), nil
+}

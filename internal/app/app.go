@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.closers = append(a.closers, auditLog)
 	auditor := audit.New(auditLog)
 	if cfg.IMDSAddr != "" {
-		if a.IMDS, err = newIMDS(cfg, st, sessions, auditor, logger, now); err != nil {
+		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, logger, now); err != nil {
 			st.Close()
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/latchkey/latchkey/internal/keys"
 	"io"
 	"strconv"
 	"strings"
@@ -51,10 +52,20 @@ type Deps struct {
 	Sessions Sessions
 	// AccountID and InstanceProfile name the instance profile served; Region is the instance's.
 	AccountID, InstanceProfile, Region string
-	// Random is the source of the token key (crypto/rand when nil).
-	Random io.Reader
-	Now    func() time.Time
+	// Keys hold the HMAC keys of metadata tokens (a key ring in the store, so a token issued by one
+	// node is accepted by every node behind the same listener address).
+	Keys TokenKeys
+	Now  func() time.Time
 }
+
+// TokenKeys is the key ring metadata tokens are sealed with (keys.Ring).
+type TokenKeys interface {
+	Signer(ctx context.Context) (keys.Key, error)
+	Lookup(ctx context.Context, id string) (keys.Key, bool, error)
+}
+
+// PurposeTokens names the key ring of metadata tokens.
+const PurposeTokens = "imds-token"
 
 // Errors of the metadata service, which imdshttp answers with IMDS's statuses.
 var (
@@ -70,7 +81,6 @@ var (
 // afterwards, except for its credential cache.
 type Service struct {
 	d          Deps
-	key        []byte
 	instanceID string
 	started    time.Time
 
@@ -83,21 +93,15 @@ type cachedSession struct {
 	creds         Credentials
 }
 
-// New builds a Service with a fresh token key. Tokens are therefore valid only on the node that
-// issued them, as an IMDS token is valid only on the instance that issued it.
+// New builds a Service.
 func New(d Deps) (*Service, error) {
-	rnd := d.Random
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	key := make([]byte, 32)
-	if _, err := io.ReadFull(rnd, key); err != nil {
-		return nil, fmt.Errorf("imds: generating the token key: %w", err)
+	if d.Keys == nil {
+		return nil, errors.New("imds: no token keys")
 	}
 	// The instance id is derived from what the instance is, so every node and every restart
 	// answers the same one: i- and 17 hexadecimal digits, as EC2's ids are.
 	sum := sha256.Sum256([]byte(d.AccountID + "/" + d.InstanceProfile))
-	s := &Service{d: d, key: key, instanceID: "i-" + hex.EncodeToString(sum[:])[:17]}
+	s := &Service{d: d, instanceID: "i-" + hex.EncodeToString(sum[:])[:17]}
 	s.started = s.now()
 	return s, nil
 }
@@ -113,8 +117,8 @@ func (s *Service) now() time.Time {
 func (s *Service) InstanceID() string { return s.instanceID }
 func (s *Service) Region() string     { return s.d.Region }
 
-// Token layout: 8 bytes of expiry (Unix seconds, big-endian), 16 random bytes, then the
-// HMAC-SHA256 of both under the service's key; base64url without padding.
+// Token layout: the sealing key's id, ".", then base64url without padding of 8 bytes of expiry
+// (Unix seconds, big-endian), 16 random bytes and the HMAC-SHA256 of both and the key id.
 const (
 	tokenBody = 8 + 16
 	tokenLen  = tokenBody + sha256.Size
@@ -122,35 +126,47 @@ const (
 
 // IssueToken answers PUT /latest/api/token: ttl is the X-aws-ec2-metadata-token-ttl-seconds
 // header as sent.
-func (s *Service) IssueToken(ttl string) (token string, seconds int, err error) {
+func (s *Service) IssueToken(ctx context.Context, ttl string) (token string, seconds int, err error) {
 	n, err := strconv.Atoi(strings.TrimSpace(ttl))
 	if err != nil || n < 1 || n > MaxTokenTTL {
 		return "", 0, ErrBadTTL
+	}
+	k, err := s.d.Keys.Signer(ctx)
+	if err != nil {
+		return "", 0, fmt.Errorf("imds: token key: %w", err)
 	}
 	raw := make([]byte, tokenBody, tokenLen)
 	binary.BigEndian.PutUint64(raw, uint64(s.now().Add(time.Duration(n)*time.Second).Unix()))
 	if _, err := io.ReadFull(rand.Reader, raw[8:tokenBody]); err != nil {
 		return "", 0, fmt.Errorf("imds: token nonce: %w", err)
 	}
-	raw = append(raw, s.mac(raw)...)
-	return base64.RawURLEncoding.EncodeToString(raw), n, nil
+	raw = append(raw, mac(k, raw)...)
+	return k.ID + "." + base64.RawURLEncoding.EncodeToString(raw), n, nil
 }
 
-func (s *Service) mac(body []byte) []byte {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte("latchkey imds token v1\x00"))
+func mac(k keys.Key, body []byte) []byte {
+	m := hmac.New(sha256.New, k.Material)
+	m.Write([]byte("latchkey imds token v1\x00" + k.ID + "\x00"))
 	m.Write(body)
 	return m.Sum(nil)
 }
 
 // CheckToken accepts a token this service issued that has not expired; the MAC is compared in
 // constant time.
-func (s *Service) CheckToken(token string) error {
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+func (s *Service) CheckToken(ctx context.Context, token string) error {
+	kid, body, ok := strings.Cut(token, ".")
+	if !ok {
+		return ErrBadToken
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil || len(raw) != tokenLen {
 		return ErrBadToken
 	}
-	if !hmac.Equal(raw[tokenBody:], s.mac(raw[:tokenBody])) {
+	k, found, err := s.d.Keys.Lookup(ctx, kid)
+	if err != nil {
+		return fmt.Errorf("imds: token key: %w", err)
+	}
+	if !found || !hmac.Equal(raw[tokenBody:], mac(k, raw[:tokenBody])) {
 		return ErrBadToken
 	}
 	exp := int64(binary.BigEndian.Uint64(raw[:8]))

@@ -2,13 +2,16 @@ package imds
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -70,63 +73,89 @@ func fixture(t *testing.T) (*Service, *fakeStore, *fakeSessions, *time.Time) {
 		},
 	}
 	ss := &fakeSessions{now: func() time.Time { return now }}
-	svc, err := New(Deps{Store: st, Sessions: ss, AccountID: acct, InstanceProfile: "web", Region: "eu-west-1", Now: func() time.Time { return now }})
+	svc, err := New(Deps{Store: st, Sessions: ss, AccountID: acct, InstanceProfile: "web", Region: "eu-west-1", Keys: newFakeKeys(t), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return svc, st, ss, &now
 }
 
-// TestTokens: TTLs from 1 to 21600 seconds only; a token is valid until its TTL passes, on the
-// service that issued it, and a changed, truncated or foreign token is refused.
+// fakeKeys is a key ring of one key.
+type fakeKeys struct{ k keys.Key }
+
+func newFakeKeys(t *testing.T) *fakeKeys {
+	m := make([]byte, 32)
+	if _, err := rand.Read(m); err != nil {
+		t.Fatal(err)
+	}
+	return &fakeKeys{keys.Key{ID: "k" + base64.RawURLEncoding.EncodeToString(m[:6]), Material: m}}
+}
+
+func (f *fakeKeys) Signer(context.Context) (keys.Key, error) { return f.k, nil }
+func (f *fakeKeys) Lookup(_ context.Context, id string) (keys.Key, bool, error) {
+	return f.k, id == f.k.ID, nil
+}
+
+// TestTokens: TTLs from 1 to 21600 seconds only; a token is valid until its TTL passes, on every
+// node that shares the deployment's key ring, and a changed, truncated or foreign token is refused.
 func TestTokens(t *testing.T) {
+	ctx := context.Background()
 	svc, _, _, now := fixture(t)
 	other, _, _, _ := fixture(t)
+	sameDeployment, err := New(Deps{Store: &fakeStore{}, Sessions: &fakeSessions{}, AccountID: acct, InstanceProfile: "web", Region: "eu-west-1",
+		Keys: svc.d.Keys, Now: func() time.Time { return *now }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, ttl := range []string{"", "0", "-5", "21601", "x", "1e3", "99999999999999999999"} {
-		if _, _, err := svc.IssueToken(ttl); !errors.Is(err, ErrBadTTL) {
+		if _, _, err := svc.IssueToken(ctx, ttl); !errors.Is(err, ErrBadTTL) {
 			t.Errorf("TTL %q: %v, want ErrBadTTL", ttl, err)
 		}
 	}
 	for _, ttl := range []string{"1", "21600", " 60 "} {
-		if _, _, err := svc.IssueToken(ttl); err != nil {
+		if _, _, err := svc.IssueToken(ctx, ttl); err != nil {
 			t.Errorf("TTL %q: %v", ttl, err)
 		}
 	}
-	tok, n, err := svc.IssueToken("60")
+	tok, n, err := svc.IssueToken(ctx, "60")
 	if err != nil || n != 60 {
 		t.Fatal(n, err)
 	}
-	raw, _ := base64.RawURLEncoding.DecodeString(tok)
+	kid, body, _ := strings.Cut(tok, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(body)
 	flip := func(i int) string {
 		b := append([]byte(nil), raw...)
 		b[i] ^= 1
-		return base64.RawURLEncoding.EncodeToString(b)
+		return kid + "." + base64.RawURLEncoding.EncodeToString(b)
 	}
 	for name, tc := range map[string]struct {
 		svc   *Service
 		token string
 		ok    bool
 	}{
-		"issued":               {svc, tok, true},
-		"other node's key":     {other, tok, false},
-		"expiry pushed":        {svc, flip(7), false},
-		"nonce changed":        {svc, flip(10), false},
-		"mac changed":          {svc, flip(len(raw) - 1), false},
-		"truncated":            {svc, tok[:len(tok)-4], false},
-		"empty":                {svc, "", false},
-		"not base64":           {svc, "!!!!", false},
-		"v1-style static text": {svc, "AQAEAFakeToken==", false},
+		"issued":                   {svc, tok, true},
+		"another node, same ring":  {sameDeployment, tok, true},
+		"another deployment's key": {other, tok, false},
+		"another key id":           {svc, "kother." + body, false},
+		"no key id":                {svc, body, false},
+		"expiry pushed":            {svc, flip(7), false},
+		"nonce changed":            {svc, flip(10), false},
+		"mac changed":              {svc, flip(len(raw) - 1), false},
+		"truncated":                {svc, tok[:len(tok)-4], false},
+		"empty":                    {svc, "", false},
+		"not base64":               {svc, "!!!!", false},
+		"v1-style static text":     {svc, "AQAEAFakeToken==", false},
 	} {
-		if err := tc.svc.CheckToken(tc.token); (err == nil) != tc.ok {
+		if err := tc.svc.CheckToken(ctx, tc.token); (err == nil) != tc.ok {
 			t.Errorf("%s: CheckToken = %v, want ok=%v", name, err, tc.ok)
 		}
 	}
 	*now = now.Add(59 * time.Second)
-	if err := svc.CheckToken(tok); err != nil {
+	if err := svc.CheckToken(ctx, tok); err != nil {
 		t.Errorf("token refused before its TTL: %v", err)
 	}
 	*now = now.Add(time.Second)
-	if err := svc.CheckToken(tok); !errors.Is(err, ErrBadToken) {
+	if err := svc.CheckToken(ctx, tok); !errors.Is(err, ErrBadToken) {
 		t.Errorf("token accepted at its expiry: %v", err)
 	}
 }
@@ -181,7 +210,7 @@ func TestProfileRefusals(t *testing.T) {
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
 			_, st, ss, now := fixture(t)
-			svc, _ := New(Deps{Store: st, Sessions: ss, AccountID: acct, InstanceProfile: tc.profile, Region: "eu-west-1", Now: func() time.Time { return *now }})
+			svc, _ := New(Deps{Store: st, Sessions: ss, AccountID: acct, InstanceProfile: tc.profile, Region: "eu-west-1", Keys: newFakeKeys(t), Now: func() time.Time { return *now }})
 			_, err := svc.Credentials(t.Context(), tc.role)
 			if tc.notFound {
 				if !errors.Is(err, ErrNotFound) {

@@ -66,8 +66,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tok := r.Header.Get(headerToken); tok != "" {
-		if h.svc.CheckToken(tok) != nil {
+		switch err := h.svc.CheckToken(r.Context(), tok); {
+		case errors.Is(err, imds.ErrBadToken):
 			status(w, http.StatusUnauthorized)
+			return
+		case err != nil:
+			h.o.Logger.Error("imds token check failed", "err", err)
+			status(w, http.StatusInternalServerError)
 			return
 		}
 	} else if !h.o.AllowV1 {
@@ -88,7 +93,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		status(w, http.StatusForbidden)
 		return
 	}
-	tok, ttl, err := h.svc.IssueToken(r.Header.Get(headerTTL))
+	tok, ttl, err := h.svc.IssueToken(r.Context(), r.Header.Get(headerTTL))
 	if errors.Is(err, imds.ErrBadTTL) {
 		status(w, http.StatusBadRequest)
 		return

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/imds"
+	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -28,13 +29,23 @@ func (noSessions) AssumeRole(context.Context, session.Request) (session.RoleSess
 	return session.RoleSession{}, session.FederatedDenied("sts:AssumeRole")
 }
 
+// oneKey is a key ring of one key.
+type oneKey struct{}
+
+var theKey = keys.Key{ID: "k1", Material: []byte("0123456789abcdef0123456789abcdef")}
+
+func (oneKey) Signer(context.Context) (keys.Key, error) { return theKey, nil }
+func (oneKey) Lookup(_ context.Context, id string) (keys.Key, bool, error) {
+	return theKey, id == theKey.ID, nil
+}
+
 // TestStatuses: IMDS's answers to what it refuses, with v1 refused and allowed.
 func TestStatuses(t *testing.T) {
-	svc, err := imds.New(imds.Deps{Store: emptyStore{}, Sessions: noSessions{}, AccountID: "123456789012", InstanceProfile: "p", Region: "us-east-1"})
+	svc, err := imds.New(imds.Deps{Store: emptyStore{}, Sessions: noSessions{}, AccountID: "123456789012", InstanceProfile: "p", Region: "us-east-1", Keys: oneKey{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := svc.IssueToken("60")
+	tok, _, err := svc.IssueToken(context.Background(), "60")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,10 @@ type Event struct {
 	UserAgent string
 	RequestID string
 	Caller    *principal.Principal // nil for unsigned calls
+	// InvokedBy is the AWS service principal a call was made as (ecs-tasks.amazonaws.com for the
+	// container credentials endpoint, ec2.amazonaws.com for the metadata service); CloudTrail
+	// records such calls with an AWSService identity.
+	InvokedBy string
 	Request   map[string]any
 	Response  map[string]any
 	ErrorCode string
@@ -68,7 +72,7 @@ func (l *Logger) Record(ev Event) {
 		"eventType":          "AwsApiCall",
 		"readOnly":           false,
 		"managementEvent":    true,
-		"userIdentity":       identity(ev.Caller),
+		"userIdentity":       identity(ev.Caller, ev.InvokedBy),
 		"requestParameters":  camel(redact(ev.Request)),
 		"responseElements":   camel(redact(ev.Response)),
 		"recipientAccountId": recipient(ev),
@@ -104,7 +108,10 @@ func recipient(ev Event) string {
 	return ""
 }
 
-func identity(p *principal.Principal) map[string]any {
+func identity(p *principal.Principal, invokedBy string) map[string]any {
+	if p == nil && invokedBy != "" {
+		return map[string]any{"type": "AWSService", "invokedBy": invokedBy}
+	}
 	if p == nil {
 		return map[string]any{"type": "Unknown"}
 	}

@@ -102,3 +102,32 @@ func TestDecisionRecorder(t *testing.T) {
 		t.Fatalf("failed write stored: %v", err)
 	}
 }
+
+// A call made as an AWS service is recorded with CloudTrail's AWSService identity; an unsigned
+// call with no service stays Unknown, and a signed call keeps its caller.
+func TestServiceInvokedIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ev   Event
+		want map[string]any
+	}{
+		{"container endpoint", Event{InvokedBy: "ecs-tasks.amazonaws.com"}, map[string]any{"type": "AWSService", "invokedBy": "ecs-tasks.amazonaws.com"}},
+		{"unsigned", Event{}, map[string]any{"type": "Unknown"}},
+		{"signed caller wins", Event{InvokedBy: "ec2.amazonaws.com", Caller: &principal.Principal{Kind: principal.Root, AccountID: "111122223333", ARN: "arn:aws:iam::111122223333:root", UserID: "111122223333"}},
+			map[string]any{"type": "Root", "arn": "arn:aws:iam::111122223333:root"}},
+	} {
+		var buf bytes.Buffer
+		tc.ev.Time, tc.ev.Service, tc.ev.Operation = time.Unix(1800000000, 0), "sts", "AssumeRole"
+		New(&buf).Record(tc.ev)
+		var rec map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		id, _ := rec["userIdentity"].(map[string]any)
+		for k, v := range tc.want {
+			if id[k] != v {
+				t.Errorf("%s: userIdentity %v, want %s=%v", tc.name, id, k, v)
+			}
+		}
+	}
+}

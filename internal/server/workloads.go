@@ -42,7 +42,7 @@ func (s *Server) serveContainerCredentials(w http.ResponseWriter, r *http.Reques
 	creds, err := s.deps.Workloads.ContainerCredentials(ctx, name, r.Header.Get("Authorization"))
 	ev := audit.Event{Time: start, Service: "sts", Operation: "AssumeRole", Region: s.deps.Region, SourceIP: sourceIP(r),
 		UserAgent: r.UserAgent(), RequestID: w.Header().Get("x-amzn-RequestId"),
-		Request: map[string]any{"ContainerBinding": name, "InvokedBy": workloads.ECSTasks}}
+		Request: map[string]any{"ContainerBinding": name}, InvokedBy: workloads.ECSTasks}
 	if err != nil {
 		ae, ok := awserr.As(err)
 		if !ok {

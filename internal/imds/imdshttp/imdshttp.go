@@ -149,7 +149,7 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request, role strin
 	ctx := authz.WithRequestInfo(r.Context(), authz.RequestInfo{SourceIP: sourceIP(r), UserAgent: r.UserAgent(), Region: h.svc.Region(), Time: start})
 	creds, err := h.svc.Credentials(ctx, role)
 	ev := audit.Event{Time: start, Service: "sts", Operation: "AssumeRole", Region: h.svc.Region(), SourceIP: sourceIP(r), UserAgent: r.UserAgent(),
-		Request: map[string]any{"InstanceId": h.svc.InstanceID(), "RoleName": role, "InvokedBy": imds.EC2}}
+		Request: map[string]any{"InstanceId": h.svc.InstanceID(), "RoleName": role}, InvokedBy: imds.EC2}
 	ae, refused := awserr.As(err)
 	switch {
 	case err == nil:

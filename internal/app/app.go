@@ -170,8 +170,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.closers = append(a.closers, auditLog)
 	auditor := audit.New(auditLog)
+	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
+		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
-		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, logger, now); err != nil {
+		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now); err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -198,10 +200,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Audit:             auditor,
 		Issuer:            a.Issuer,
 		TestIDP:           testIDP,
-		Decisions: audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
-			Now: now, Logger: logger}),
-		Admin:     server.NewAdmin(engine, adminRoutes...),
-		Workloads: workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
+		Decisions:         decisions,
+		Admin:             server.NewAdmin(engine, adminRoutes...),
+		Workloads:         workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
 	})
 	if err != nil {
 		st.Close()

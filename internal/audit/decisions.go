@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -81,6 +82,22 @@ func (r *DecisionRecorder) Record(ctx context.Context, d store.Decision, x *expl
 	if r.n.Add(1)%pruneEvery == 1 {
 		r.Prune(ctx)
 	}
+}
+
+// ServiceRefusal is the decision record of a refused AssumeRole made as an AWS service (the
+// container credentials endpoint as ecs-tasks.amazonaws.com, the metadata service as
+// ec2.amazonaws.com): it belongs to the account of the role refused, which the explanation names.
+func ServiceRefusal(requestID string, at time.Time, invokedBy, code string, x *explain.Explanation) store.Decision {
+	acct := ""
+	if parts := strings.SplitN(x.Resource, ":", 6); len(parts) == 6 {
+		acct = parts[4]
+	}
+	action := x.Action
+	if action == "" {
+		action = "sts:AssumeRole"
+	}
+	return store.Decision{RequestID: requestID, Time: at, AccountID: acct, ResourceAccount: acct, PrincipalARN: invokedBy,
+		Service: "sts", Operation: "AssumeRole", Action: action, ErrorCode: code}
 }
 
 // Prune applies the bounds now.

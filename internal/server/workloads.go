@@ -52,7 +52,8 @@ func (s *Server) serveContainerCredentials(w http.ResponseWriter, r *http.Reques
 			s.deps.Logger.Error("container credentials failed", "request_id", ev.RequestID, "binding", name, "err", err)
 		} else if e := explain.Of(err); e != nil {
 			s.deps.Logger.Info("container credentials refused", "request_id", ev.RequestID, "binding", name, "reason", e.Summary)
-			ev.Reason = e.Summary
+			ev.Reason, ev.Explanation = e.Summary, e
+			s.deps.Decisions.Record(ctx, audit.ServiceRefusal(ev.RequestID, start, workloads.ECSTasks, ae.Code, e), e)
 		}
 		ev.ErrorCode, ev.ErrorMsg = ae.Code, ae.Message
 		s.deps.Audit.Record(ev)

@@ -132,6 +132,11 @@ func TestIMDSTrustMustAllowEC2(t *testing.T) {
 			if doc["Code"] != "AssumeRoleUnauthorizedAccess" || doc["AccessKeyId"] != "" || doc["Token"] != "" {
 				t.Fatalf("refused role answered %s", body)
 			}
+			// The refusal is explained to the role's account, as ec2.amazonaws.com's.
+			status, list := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/decisions?principal=ec2.amazonaws.com")
+			if ds, _ := list["decisions"].([]any); status != http.StatusOK || len(ds) != 1 {
+				t.Fatalf("decisions of ec2.amazonaws.com: %d %v", status, list)
+			}
 			imdsEnv(t, endpoint)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()

@@ -239,3 +239,35 @@ func TestCredentialProcess(t *testing.T) {
 		}
 	})
 }
+
+// A container endpoint refusal is explained like any other: the role's account sees it through
+// the admin API by the request id the container got, naming the trust policy that refused.
+func TestContainerRefusalIsExplained(t *testing.T) {
+	ts := startServer(t)
+	ctx := t.Context()
+	createRole(t, ts, "noecs", trustFor(`{"AWS":"arn:aws:iam::123456789012:root"}`))
+	svc := workloads.New(workloads.Deps{Store: ts.App.Store})
+	b, err := svc.CreateContainer(ctx, workloads.CreateInput{Name: "noecs", RoleARN: "arn:aws:iam::123456789012:role/noecs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/container-credentials/noecs", nil)
+	req.Header.Set("Authorization", b.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("x-amzn-RequestId")
+	if resp.StatusCode != http.StatusForbidden || id == "" {
+		t.Fatalf("status %d, request id %q", resp.StatusCode, id)
+	}
+	status, d := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/decisions/"+id)
+	if status != http.StatusOK {
+		t.Fatalf("decision of the refusal: %d %v", status, d)
+	}
+	x, _ := d["explanation"].(map[string]any)
+	if s, _ := x["summary"].(string); !strings.Contains(s, "trust policy") || d["principal"] != "ecs-tasks.amazonaws.com" {
+		t.Fatalf("decision %v", d)
+	}
+}

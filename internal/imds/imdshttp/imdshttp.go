@@ -5,6 +5,7 @@
 package imdshttp
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -14,11 +15,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/imds"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // The headers of IMDSv2 (EC2 User Guide, "Use the Instance Metadata Service to access instance
@@ -33,13 +37,21 @@ const credentialsPath = "/latest/meta-data/iam/security-credentials/"
 // Auditor records credential events.
 type Auditor interface{ Record(audit.Event) }
 
+// DecisionRecorder stores an explained refusal (audit.DecisionRecorder).
+type DecisionRecorder interface {
+	Record(ctx context.Context, d store.Decision, x *explain.Explanation)
+}
+
 // Options configure the handler.
 type Options struct {
 	// AllowV1 answers GETs without a token (IMDSv1), as an instance whose HttpTokens is
 	// "optional" does; otherwise they are refused with 401, as with HttpTokens "required".
 	AllowV1 bool
 	Audit   Auditor // nil: no audit events
-	Logger  *slog.Logger
+	// Decisions keeps explained refusals for `latchkey explain` (nil: none); each answer carries
+	// its id in x-amzn-RequestId, as the other endpoints do.
+	Decisions DecisionRecorder
+	Logger    *slog.Logger
 }
 
 type handler struct {
@@ -148,8 +160,10 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request, role strin
 	start := time.Now()
 	ctx := authz.WithRequestInfo(r.Context(), authz.RequestInfo{SourceIP: sourceIP(r), UserAgent: r.UserAgent(), Region: h.svc.Region(), Time: start})
 	creds, err := h.svc.Credentials(ctx, role)
+	requestID := uuid.NewString()
+	w.Header().Set("x-amzn-RequestId", requestID)
 	ev := audit.Event{Time: start, Service: "sts", Operation: "AssumeRole", Region: h.svc.Region(), SourceIP: sourceIP(r), UserAgent: r.UserAgent(),
-		Request: map[string]any{"InstanceId": h.svc.InstanceID(), "RoleName": role}, InvokedBy: imds.EC2}
+		RequestID: requestID, Request: map[string]any{"InstanceId": h.svc.InstanceID(), "RoleName": role}, InvokedBy: imds.EC2}
 	ae, refused := awserr.As(err)
 	switch {
 	case err == nil:
@@ -165,8 +179,11 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request, role strin
 			"Credentials": map[string]any{"AccessKeyId": creds.AccessKeyID, "Expiration": stamp(creds.Expiration)}}
 	case refused && ae.HTTPStatus < 500:
 		if e := explain.Of(err); e != nil {
-			h.o.Logger.Info("instance credentials refused", "role", role, "reason", e.Summary)
+			h.o.Logger.Info("instance credentials refused", "request_id", requestID, "role", role, "reason", e.Summary)
 			ev.Reason, ev.Explanation = e.Summary, e
+			if h.o.Decisions != nil {
+				h.o.Decisions.Record(ctx, audit.ServiceRefusal(requestID, start, imds.EC2, ae.Code, e), e)
+			}
 		}
 		ev.ErrorCode, ev.ErrorMsg = ae.Code, ae.Message
 		writeJSON(w, map[string]string{"Code": "AssumeRoleUnauthorizedAccess", "LastUpdated": stamp(start),

@@ -171,6 +171,38 @@ print(boto3.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"]
 	}
 }
 
+// The AWS CLI reads the container credentials endpoint through botocore's own provider; a token
+// of another binding gets it no credentials.
+func TestContainerCredentialsAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not installed")
+	}
+	ts := startServer(t)
+	createRole(t, ts, "web", ecsTasksTrust)
+	svc := workloads.New(workloads.Deps{Store: ts.App.Store})
+	web, err := svc.CreateContainer(t.Context(), workloads.CreateInput{Name: "web", RoleARN: "arn:aws:iam::123456789012:role/web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := svc.CreateContainer(t.Context(), workloads.CreateInput{Name: "other", RoleARN: "arn:aws:iam::123456789012:role/web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanAWSEnv(t)
+	run := func(token string) (string, error) {
+		cmd := exec.CommandContext(t.Context(), "aws", "sts", "get-caller-identity", "--endpoint-url", ts.URL, "--query", "Arn", "--output", "text")
+		cmd.Env = append(os.Environ(), "AWS_CONTAINER_CREDENTIALS_FULL_URI="+ts.URL+workloads.PathPrefix+"web", "AWS_CONTAINER_AUTHORIZATION_TOKEN="+token)
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	if out, err := run(web.Token); err != nil || out != "arn:aws:sts::123456789012:assumed-role/web/web" {
+		t.Fatalf("aws sts get-caller-identity = %q, %v", out, err)
+	}
+	if out, err := run(other.Token); err == nil {
+		t.Fatalf("another binding's token got credentials: %q", out)
+	}
+}
+
 // credential_process: the SDK runs the built binary, which assumes the role with the base
 // profile's credentials (an IAM user allowed *:*) through AWS_ENDPOINT_URL. A role whose trust
 // does not name the user's account refuses it: the binary exits non-zero with STS's error.

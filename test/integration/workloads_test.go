@@ -142,18 +142,26 @@ func TestContainerCredentialsDefaultChain(t *testing.T) {
 	})
 }
 
+// containerBinding starts a server with the role web trusting ecs-tasks.amazonaws.com and binds a
+// container endpoint name to it.
+func containerBinding(t *testing.T, name string) (*testServer, workloads.Created) {
+	t.Helper()
+	ts := startServer(t)
+	createRole(t, ts, "web", ecsTasksTrust)
+	c, err := workloads.New(workloads.Deps{Store: ts.App.Store}).CreateContainer(t.Context(),
+		workloads.CreateInput{Name: name, RoleARN: "arn:aws:iam::123456789012:role/web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts, c
+}
+
 // boto3's own container provider (botocore's ContainerProvider) reads the same variables.
 func TestContainerCredentialsBoto3(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 not installed")
 	}
-	ts := startServer(t)
-	createRole(t, ts, "web", ecsTasksTrust)
-	svc := workloads.New(workloads.Deps{Store: ts.App.Store})
-	web, err := svc.CreateContainer(t.Context(), workloads.CreateInput{Name: "web", RoleARN: "arn:aws:iam::123456789012:role/web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, web := containerBinding(t, "web")
 	cleanAWSEnv(t)
 	script := `import boto3,sys
 print(boto3.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"])`
@@ -177,14 +185,9 @@ func TestContainerCredentialsAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("the AWS CLI is not installed")
 	}
-	ts := startServer(t)
-	createRole(t, ts, "web", ecsTasksTrust)
-	svc := workloads.New(workloads.Deps{Store: ts.App.Store})
-	web, err := svc.CreateContainer(t.Context(), workloads.CreateInput{Name: "web", RoleARN: "arn:aws:iam::123456789012:role/web"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := svc.CreateContainer(t.Context(), workloads.CreateInput{Name: "other", RoleARN: "arn:aws:iam::123456789012:role/web"})
+	ts, web := containerBinding(t, "web")
+	other, err := workloads.New(workloads.Deps{Store: ts.App.Store}).CreateContainer(t.Context(),
+		workloads.CreateInput{Name: "other", RoleARN: "arn:aws:iam::123456789012:role/web"})
 	if err != nil {
 		t.Fatal(err)
 	}

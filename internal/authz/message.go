@@ -102,7 +102,8 @@ func encodeMessage(mk *keys.MasterKey, caller *principal.Principal, action, reso
 		}
 		m.Context.Conditions.Items = append(m.Context.Conditions.Items, cond)
 	}
-	x = explain.Redact(x)
+	// The message is decoded in the caller's account: never another account's resource policy.
+	x = explain.Redact(x.ForCaller(caller.AccountID))
 	if x != nil {
 		m.Summary = x.Summary
 		if len(m.Summary) > maxSummaryLen {

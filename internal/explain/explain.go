@@ -128,3 +128,39 @@ func Quote(values []string) string {
 	}
 	return `["` + strings.Join(values, `", "`) + `"]`
 }
+
+// ResourceAccount is the account of the resource the refusal named ("" when unknown).
+func (x *Explanation) ResourceAccount() string {
+	if parts := strings.SplitN(x.Resource, ":", 6); len(parts) == 6 {
+		return parts[4]
+	}
+	return ""
+}
+
+// ForCaller is the view of x that a caller of callerAccount may see. AWS tells a caller nothing
+// about the policies of another account's resource, so when the resource belongs to another
+// account its own policies (a trust policy, a resource-based policy) are left out, and a summary
+// that may quote them is replaced. The operator's log and audit trail keep the whole explanation.
+func (x *Explanation) ForCaller(callerAccount string) *Explanation {
+	if x == nil {
+		return nil
+	}
+	ra := x.ResourceAccount()
+	if ra == "" || callerAccount == "" || ra == callerAccount {
+		return x
+	}
+	c := *x
+	c.Policies = nil
+	hidden := false
+	for _, p := range x.Policies {
+		if p.Kind == "trust" || p.Kind == "resource" {
+			hidden = true
+			continue
+		}
+		c.Policies = append(c.Policies, p)
+	}
+	if hidden {
+		c.Summary = "the policy of account " + ra + "'s resource did not allow the request; its contents are shown only to that account"
+	}
+	return &c
+}

@@ -3,6 +3,7 @@ package explain
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -26,5 +27,29 @@ func TestOfFindsTheExplanationInAChain(t *testing.T) {
 		if got := Quote(tc.in); got != tc.want {
 			t.Fatalf("Quote(%v) = %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// Another account's caller sees no policy of the resource's account; its own account sees all.
+func TestForCallerHidesAnotherAccountsResourcePolicies(t *testing.T) {
+	x := &Explanation{Outcome: ImplicitDeny, Summary: `trust policy statement "S": expects ["secret"]`,
+		Resource: "arn:aws:iam::111122223333:role/r",
+		Policies: []Policy{{Kind: "identity", Name: "user bob/p"}, {Kind: "trust", Name: "arn:aws:iam::111122223333:role/r"}, {Kind: "resource", Name: "bucket"}}}
+	if got := x.ForCaller("111122223333"); got != x {
+		t.Fatal("the resource's own account got a different view")
+	}
+	if got := x.ForCaller(""); got != x {
+		t.Fatal("an unknown caller account changed the explanation")
+	}
+	other := x.ForCaller("444455556666")
+	if len(other.Policies) != 1 || other.Policies[0].Kind != "identity" || strings.Contains(other.Summary, "secret") {
+		t.Fatalf("another account sees %+v", other)
+	}
+	if len(x.Policies) != 3 || !strings.Contains(x.Summary, "secret") {
+		t.Fatal("ForCaller changed its receiver")
+	}
+	var none *Explanation
+	if none.ForCaller("444455556666") != nil {
+		t.Fatal("nil explanation")
 	}
 }

@@ -34,6 +34,8 @@ func (s *Server) recordDecision(rq *request, code string) {
 	d.AccountID = d.ResourceAccount
 	if rq.caller != nil {
 		d.AccountID, d.PrincipalARN = rq.caller.AccountID, rq.caller.ARN
+		// The record is shown to the caller's account: never another account's policies.
+		x = x.ForCaller(rq.caller.AccountID)
 	}
 	s.deps.Decisions.Record(rq.r.Context(), d, x)
 }

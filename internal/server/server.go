@@ -483,8 +483,11 @@ func sourceIP(r *http.Request) string {
 
 // withSummary is the development mode's message: AWS's, then " (Latchkey: <summary>)" when err
 // carries an explanation. Internal failures say nothing more.
-func withSummary(ae *awserr.Error, err error) *awserr.Error {
+func withSummary(ae *awserr.Error, err error, callerAccount string) *awserr.Error {
 	x := explain.Of(err)
+	if x != nil {
+		x = x.ForCaller(callerAccount)
+	}
 	if x == nil || x.Summary == "" || ae.HTTPStatus >= 500 {
 		return ae
 	}
@@ -523,7 +526,11 @@ func (s *Server) fail(rq *request, err error) {
 		rq.errCause = ae.Cause.Error()
 	}
 	if s.deps.ExplainDenials {
-		ae = withSummary(ae, err)
+		callerAccount := ""
+		if rq.caller != nil {
+			callerAccount = rq.caller.AccountID
+		}
+		ae = withSummary(ae, err, callerAccount)
 	}
 	switch svc.model.Protocol {
 	case "query":

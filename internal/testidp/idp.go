@@ -2,6 +2,7 @@ package testidp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -139,7 +140,46 @@ func (p *IdP) Mint(ctx context.Context, in MintInput) (string, error) {
 	for k, v := range in.Claims {
 		claims[k] = v
 	}
+	if err := checkLifetime(claims, now); err != nil {
+		return "", err
+	}
 	return p.sign(ctx, claims)
+}
+
+// checkLifetime keeps an overridden exp within MaxTokenTTL of now: the ring publishes a retired
+// key only that long, so a longer-lived token would outlive the key that verifies it. Backdated
+// times (already expired tokens for tests) are allowed.
+func checkLifetime(claims map[string]any, now time.Time) error {
+	exp, ok := numericClaim(claims["exp"])
+	if !ok {
+		return inputError{errors.New("claim exp: want a number of seconds since the epoch")}
+	}
+	if time.Unix(exp, 0).After(now.Add(MaxTokenTTL)) {
+		return inputError{fmt.Errorf("claim exp: at most %s after now", MaxTokenTTL)}
+	}
+	for _, k := range []string{"iat", "nbf"} {
+		if v, present := claims[k]; present {
+			if n, ok := numericClaim(v); !ok || n > exp {
+				return inputError{fmt.Errorf("claim %s: want a number of seconds since the epoch, not after exp", k)}
+			}
+		}
+	}
+	return nil
+}
+
+func numericClaim(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), n == float64(int64(n))
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
 }
 
 // audience is what aud becomes: one value as a string (GitHub and GitLab send a string), a list

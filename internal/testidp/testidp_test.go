@@ -247,3 +247,32 @@ func mustRunner(t *testing.T, p *IdP, tok, aud string) string {
 	}
 	return s
 }
+
+// An overridden exp may not outlive MaxTokenTTL (the ring publishes a retired key only that long);
+// an already expired token, for tests of expiry, may be minted.
+func TestClaimsCannotOutliveTheKey(t *testing.T) {
+	p, c := newIdP(t)
+	mint := func(claims map[string]any) (string, error) {
+		return p.Mint(context.Background(), MintInput{Issuer: "ci", Profile: Generic, Audience: []string{"sts.amazonaws.com"}, Claims: claims})
+	}
+	for name, claims := range map[string]map[string]any{
+		"ten years":           {"sub": "x", "exp": c.now().Add(10 * 365 * 24 * time.Hour).Unix()},
+		"just past the bound": {"sub": "x", "exp": c.now().Add(MaxTokenTTL + time.Second).Unix()},
+		"exp not a number":    {"sub": "x", "exp": "tomorrow"},
+		"iat after exp":       {"sub": "x", "iat": c.now().Add(2 * time.Hour).Unix(), "exp": c.now().Add(time.Hour).Unix()},
+	} {
+		if _, err := mint(claims); err == nil {
+			t.Errorf("%s: minted", name)
+		}
+	}
+	tok, err := mint(map[string]any{"sub": "x", "iat": c.now().Add(-2 * time.Hour).Unix(), "nbf": c.now().Add(-2 * time.Hour).Unix(), "exp": c.now().Add(-time.Hour).Unix()})
+	if err != nil {
+		t.Fatalf("an expired token for tests: %v", err)
+	}
+	if exp := int64(claimsOf(t, p, tok)["exp"].(float64)); exp != c.now().Add(-time.Hour).Unix() {
+		t.Fatalf("exp %d", exp)
+	}
+	if _, err := mint(map[string]any{"sub": "x", "exp": c.now().Add(MaxTokenTTL).Unix()}); err != nil {
+		t.Fatalf("exactly MaxTokenTTL: %v", err)
+	}
+}

@@ -101,7 +101,8 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		status(w, http.StatusMethodNotAllowed)
 		return
 	}
-	if r.Header.Get("X-Forwarded-For") != "" {
+	// Present at all, even empty: a proxy may append its own line after an empty one.
+	if _, proxied := r.Header["X-Forwarded-For"]; proxied {
 		status(w, http.StatusForbidden)
 		return
 	}

@@ -13,17 +13,10 @@ import (
 //go:embed models/*.json
 var modelFS embed.FS
 
-// supplementFS holds operations the team's model subsets lack but Latchkey's issues require
-// (IAM ListPolicies and the outbound web identity federation operations). They are written in the
-// botocore format from the IAM API Reference, and are
-// merged under the shipped model without overriding anything it defines.
-//
-//go:embed supplements/*.json
-var supplementFS embed.FS
-
 // Service is one loaded service model.
 type Service struct {
 	ID           string // file name: sts, iam, cognito-identity, quicksight
+	ServiceID    string // the model's serviceId, as AWS names the service: STS, IAM, Cognito Identity, QuickSight
 	Protocol     string // query, json, rest-json
 	APIVersion   string
 	SigningName  string
@@ -88,8 +81,8 @@ type Member struct {
 // MemberByName finds a structure member.
 func (s *Shape) MemberByName(name string) *Member { return s.memberIndex[name] }
 
-// PatternRegexp compiles the model's pattern (Java syntax) into an anchored RE2 expression.
-// Patterns that RE2 cannot express are skipped rather than failing every request.
+// PatternRegexp compiles the model's pattern (Java syntax) into an anchored RE2 expression, nil
+// when RE2 cannot express it (MatchPattern still checks those it knows an equivalent for).
 func (s *Shape) PatternRegexp() *regexp.Regexp {
 	s.patternOnce.Do(func() {
 		if s.Pattern == "" {
@@ -101,6 +94,32 @@ func (s *Shape) PatternRegexp() *regexp.Regexp {
 		}
 	})
 	return s.patternRe
+}
+
+// lookaheadEquivalents are the models' patterns that need Java's lookahead, each with an RE2
+// expression and a check that together accept exactly what the Java pattern accepts.
+var lookaheadEquivalents = map[string]struct {
+	re    *regexp.Regexp
+	check func(string) bool
+}{
+	// IAM account aliases: lower-case letters, digits and single hyphens, 3 to 63 characters,
+	// starting and ending with a letter or digit.
+	`^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`: {
+		regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`),
+		func(v string) bool { return !strings.Contains(v, "--") },
+	},
+}
+
+// MatchPattern reports whether v matches the shape's pattern; known is false when the pattern
+// can be checked neither in RE2 nor by a known equivalent (such values are not refused).
+func (s *Shape) MatchPattern(v string) (match, known bool) {
+	if re := s.PatternRegexp(); re != nil {
+		return re.MatchString(v), true
+	}
+	if eq, ok := lookaheadEquivalents[s.Pattern]; ok {
+		return eq.re.MatchString(v) && eq.check(v), true
+	}
+	return true, false
 }
 
 // javaToRE2 rewrites the Java regex constructs RE2 spells differently. \uXXXX takes exactly four hex
@@ -173,6 +192,7 @@ type rawModel struct {
 		Protocol     string `json:"protocol"`
 		XMLNamespace string `json:"xmlNamespace"`
 		TargetPrefix string `json:"targetPrefix"`
+		ServiceID    string `json:"serviceId"`
 	} `json:"metadata"`
 	Operations map[string]rawOperation    `json:"operations"`
 	Shapes     map[string]json.RawMessage `json:"shapes"`
@@ -275,11 +295,9 @@ func parse(id string, data []byte) (*Service, error) {
 	if err := json.Unmarshal(data, &rm); err != nil {
 		return nil, err
 	}
-	if err := supplement(id, &rm); err != nil {
-		return nil, err
-	}
 	svc := &Service{
 		ID:           id,
+		ServiceID:    rm.Metadata.ServiceID,
 		Protocol:     rm.Metadata.Protocol,
 		APIVersion:   rm.Metadata.APIVersion,
 		SigningName:  rm.Metadata.SigningName,
@@ -310,30 +328,6 @@ func parse(id string, data []byte) (*Service, error) {
 		svc.Operations[name] = svc.operation(name, ro)
 	}
 	return svc, nil
-}
-
-// supplement adds the operations and shapes of the repository's supplement to the model, where
-// it has one; the model's own definitions win.
-func supplement(id string, rm *rawModel) error {
-	sup, err := supplementFS.ReadFile("supplements/" + id + ".json")
-	if err != nil {
-		return nil
-	}
-	var sm rawModel
-	if err := json.Unmarshal(sup, &sm); err != nil {
-		return fmt.Errorf("supplement: %w", err)
-	}
-	for name, op := range sm.Operations {
-		if _, ok := rm.Operations[name]; !ok {
-			rm.Operations[name] = op
-		}
-	}
-	for name, sh := range sm.Shapes {
-		if _, ok := rm.Shapes[name]; !ok {
-			rm.Shapes[name] = sh
-		}
-	}
-	return nil
 }
 
 // member resolves a raw member against the service's shapes.

@@ -238,7 +238,7 @@ func (v *validator) value(shape *Shape, value any, path string) {
 	case "string":
 		s, _ := value.(string)
 		v.length(shape, value, utf16Len(s), path)
-		if re := shape.PatternRegexp(); re != nil && !re.MatchString(s) {
+		if match, _ := shape.MatchPattern(s); !match {
 			v.fail(path, shape, value, patternMsg(shape))
 		}
 		if len(shape.Enum) > 0 && !contains(shape.Enum, s) {

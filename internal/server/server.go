@@ -448,7 +448,7 @@ func (s *Server) dispatch(rq *request, op *awsmodel.Operation, body []byte, deco
 	rq.input = input
 	handler := svc.table[op.Name]
 	if handler == nil {
-		s.fail(rq, f.err(f.notImplemented, fmt.Sprintf("Latchkey does not implement %s:%s yet.", svc.model.SigningName, op.Name)))
+		s.fail(rq, f.err(f.notImplemented, fmt.Sprintf("%s %s is not implemented by Latchkey (docs/operations.md lists what is).", svc.model.ServiceID, op.Name)))
 		return
 	}
 	out, err := handler(ctx, call)

@@ -288,6 +288,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"unknown version", "Action=GetCallerIdentity&Version=2099-01-01", "InvalidAction", 400},
 		{"missing action", "Version=2011-06-15", "MissingAction", 400},
 		{"not yet implemented", "Action=GetDelegatedAccessToken&Version=2011-06-15&TradeInToken=abc", "NotImplemented", 501},
+		{"unknown IAM action", "Action=Frobnicate&Version=2010-05-08", "InvalidAction", 400},
 		{"validation", "Action=CreateUser&Version=2010-05-08&UserName=has%20space", "ValidationError", 400},
 		{"missing required", "Action=CreateUser&Version=2010-05-08", "ValidationError", 400},
 		{"bad integer", "Action=ListUsers&Version=2010-05-08&MaxItems=lots", "ValidationError", 400},
@@ -309,6 +310,21 @@ func TestProtocolErrors(t *testing.T) {
 	wantAPIError(t, err, "ValidationError", 400)
 	if !strings.Contains(err.Error(), "1 validation error detected: Value '"+strings.Repeat("x", 65)+"' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64") {
 		t.Fatalf("message: %v", err)
+	}
+}
+
+// TestUnservedOperationSaysSo: an IAM operation the model has and Latchkey does not serve
+// answers NotImplemented naming it, not InvalidAction,
+// which would tell the user their client is wrong.
+func TestUnservedOperationSaysSo(t *testing.T) {
+	ts := startServer(t)
+	_, err := ts.rootIAM().CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("alice"), Password: aws.String("correct-horse-battery-1A")})
+	wantAPIError(t, err, "NotImplemented", 501)
+	if !strings.Contains(err.Error(), "IAM CreateLoginProfile is not implemented by Latchkey") {
+		t.Fatalf("message: %v", err)
+	}
+	if strings.Contains(err.Error(), "correct-horse") {
+		t.Fatalf("the answer echoes the password: %v", err)
 	}
 }
 

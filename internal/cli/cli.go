@@ -53,18 +53,18 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
+// load builds the configuration and reports every problem in it at once: unknown YAML keys, values
+// that do not parse and values that do not validate, each named as the user wrote it.
 func (g *globalFlags) load() (config.Config, error) {
-	cfg, err := config.Load(g.configFile, os.LookupEnv)
-	if err != nil {
-		return cfg, err
-	}
+	cfg, loadErr := config.Load(g.configFile, os.LookupEnv)
+	var flagErrs []error
 	if g.addr != "" {
-		cfg.Addr = g.addr
+		flagErrs = append(flagErrs, cfg.Set("LATCHKEY_ADDR", "--addr", g.addr))
 	}
 	if g.dataDir != "" {
-		cfg.DataDir = g.dataDir
+		flagErrs = append(flagErrs, cfg.Set("LATCHKEY_DATA_DIR", "--data-dir", g.dataDir))
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(loadErr, errors.Join(flagErrs...), cfg.Validate()); err != nil {
 		return cfg, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return cfg, nil
@@ -84,6 +84,8 @@ func serveCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the server in the foreground (stop it with Ctrl-C or SIGTERM)",
+		Long: "Run the server in the foreground; Ctrl-C (SIGINT) or SIGTERM shuts it down gracefully.\n\n" +
+			config.HelpText(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {

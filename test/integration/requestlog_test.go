@@ -31,8 +31,8 @@ type logRecord struct {
 func newCaptured() captured { return captured{mu: &sync.Mutex{}, records: &[]logRecord{}} }
 
 func (c captured) Enabled(context.Context, slog.Level) bool { return true }
-func (c captured) WithAttrs([]slog.Attr) slog.Handler      { return c }
-func (c captured) WithGroup(string) slog.Handler           { return c }
+func (c captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c captured) WithGroup(string) slog.Handler            { return c }
 func (c captured) Handle(_ context.Context, r slog.Record) error {
 	rec := logRecord{level: r.Level, msg: r.Message, attrs: map[string]string{}}
 	r.Attrs(func(a slog.Attr) bool { rec.attrs[a.Key] = a.Value.String(); return true })

@@ -26,8 +26,8 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 )
 
-// selfSigned is a certificate for 127.0.0.1 that chains to nothing Latchkey trusts.
-func selfSigned(t *testing.T) tls.Certificate {
+// untrustedIdPCert is a certificate for 127.0.0.1 that chains to nothing Latchkey trusts.
+func untrustedIdPCert(t *testing.T) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -48,7 +48,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 // thumbprints, is refused with IDPCommunicationError; the server log names the certificate error,
 // and the caller (even in the development mode) hears nothing about thumbprints it never set.
 func TestUntrustedIdPCertificate(t *testing.T) {
-	logs := newCaptured()
+	logs := newSlogCapture()
 	ts := startServer(t, func(c *config.Config, o *app.Options) { o.Logger = slog.New(logs); c.ExplainDenials = true })
 	// mockoidc.RunTLS serves plain http on its listener; the TLS listener is made here.
 	m, err := mockoidc.NewServer(nil)
@@ -59,7 +59,7 @@ func TestUntrustedIdPCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsCfg := &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	tlsCfg := &tls.Config{Certificates: []tls.Certificate{untrustedIdPCert(t)}}
 	if err := m.Start(tls.NewListener(ln, tlsCfg), tlsCfg); err != nil {
 		t.Fatal(err)
 	}

@@ -16,25 +16,25 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 )
 
-// captured is a slog.Handler that keeps every record, with its attributes as text.
-type captured struct {
+// slogCapture is a slog.Handler that keeps every record, with its attributes as text.
+type slogCapture struct {
 	mu      *sync.Mutex
-	records *[]logRecord
+	records *[]slogRecord
 }
 
-type logRecord struct {
+type slogRecord struct {
 	level slog.Level
 	msg   string
 	attrs map[string]string
 }
 
-func newCaptured() captured { return captured{mu: &sync.Mutex{}, records: &[]logRecord{}} }
+func newSlogCapture() slogCapture { return slogCapture{mu: &sync.Mutex{}, records: &[]slogRecord{}} }
 
-func (c captured) Enabled(context.Context, slog.Level) bool { return true }
-func (c captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
-func (c captured) WithGroup(string) slog.Handler            { return c }
-func (c captured) Handle(_ context.Context, r slog.Record) error {
-	rec := logRecord{level: r.Level, msg: r.Message, attrs: map[string]string{}}
+func (c slogCapture) Enabled(context.Context, slog.Level) bool { return true }
+func (c slogCapture) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c slogCapture) WithGroup(string) slog.Handler            { return c }
+func (c slogCapture) Handle(_ context.Context, r slog.Record) error {
+	rec := slogRecord{level: r.Level, msg: r.Message, attrs: map[string]string{}}
 	r.Attrs(func(a slog.Attr) bool { rec.attrs[a.Key] = a.Value.String(); return true })
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -42,14 +42,14 @@ func (c captured) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-func (c captured) all() []logRecord {
+func (c slogCapture) all() []slogRecord {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]logRecord(nil), *c.records...)
+	return append([]slogRecord(nil), *c.records...)
 }
 
 // request is the request log's line for op, or fails the test.
-func (c captured) request(t *testing.T, op string) logRecord {
+func (c slogCapture) request(t *testing.T, op string) slogRecord {
 	t.Helper()
 	for _, r := range c.all() {
 		if r.attrs["operation"] == op && strings.HasPrefix(r.msg, "request") && r.attrs["status"] != "" {
@@ -57,14 +57,14 @@ func (c captured) request(t *testing.T, op string) logRecord {
 		}
 	}
 	t.Fatalf("no request log line for %s in %v", op, c.all())
-	return logRecord{}
+	return slogRecord{}
 }
 
 // TestRequestLog: every API request gets one structured line at info — successes and the
 // caller's refusals (access denied, a bad token, a bad signature) alike; nothing the caller
 // caused is logged at error, and no secret is logged.
 func TestRequestLog(t *testing.T) {
-	logs := newCaptured()
+	logs := newSlogCapture()
 	ts := startServer(t, func(_ *config.Config, o *app.Options) { o.Logger = slog.New(logs) })
 	ctx := context.Background()
 	if _, err := ts.rootSTS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {

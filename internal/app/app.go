@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +33,6 @@ import (
 	"github.com/latchkey/latchkey/internal/server"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/store/sqlstore"
 	"github.com/latchkey/latchkey/internal/sts"
 	"github.com/latchkey/latchkey/internal/testidp"
 	"github.com/latchkey/latchkey/internal/token"
@@ -67,39 +68,21 @@ type Options struct {
 	OIDCDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
-// OpenStore opens the configured store and proves the master key against it.
-func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, *keys.MasterKey, error) {
-	var configured []byte
-	if cfg.MasterKey != "" {
-		k, err := cfg.MasterKeyBytes()
-		if err != nil {
-			return nil, nil, err
-		}
-		configured = k
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
-	}
-	mk, generated, err := keys.LoadOrCreate(configured, cfg.DataDir)
+// New assembles a node from a validated configuration. A start that fails leaves the data
+// directory, the SQLite database and the audit log as they were: what it created is removed.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	u := planUndo(cfg)
+	a, err := assemble(ctx, cfg, opts)
 	if err != nil {
-		return nil, nil, err
+		u.run()
+		return nil, err
 	}
-	if generated {
-		logger.Info("generated a new master key; back it up, every stored secret depends on it", "path", filepath.Join(cfg.DataDir, "master.key"))
-	}
-	st, err := sqlstore.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening store: %w", err)
-	}
-	if err := keys.Verify(ctx, st, mk); err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, mk, nil
+	return a, nil
 }
 
-// New assembles a node from a validated configuration.
-func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+// assemble opens the store, bootstraps the default account and wires the server; on failure it
+// closes what it opened.
+func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -125,17 +108,29 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
 	if err := a.bootstrap(ctx, now); err != nil {
-		st.Close()
 		return nil, err
 	}
 	a.SessionKeys = token.SessionRing(st, mk, now)
 	if _, err := a.SessionKeys.Signer(ctx); err != nil {
-		st.Close()
 		return nil, fmt.Errorf("loading session-token keys: %w", err)
 	}
-	sealer := &token.Sealer{Ring: a.SessionKeys}
 	a.Issuer = token.NewIssuer(st, mk, now, IssuerURL(cfg))
+	if err := a.wire(ctx, opts, allowedNets, now); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// wire builds the services and the HTTP server over the opened store.
+func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix, now func() time.Time) error {
+	cfg, st, mk, logger := a.Config, a.Store, a.Master, a.Logger
+	sealer := &token.Sealer{Ring: a.SessionKeys}
 	var local oidc.LocalKeySource
 	var localIssuer func(string) bool
 	if cfg.TestIDP {
@@ -149,8 +144,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// Roles stored before principal bindings existed, or by a node of an older version, trust
 	// none of the users and roles they name until they are bound; bind them before serving.
 	if n, err := iamSvc.BindStoredPrincipals(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("binding stored trust policies to principal ids: %w", err)
+		return fmt.Errorf("binding stored trust policies to principal ids: %w", err)
 	} else if n > 0 {
 		logger.Info("bound the trust policies of roles stored without principal ids", "roles", n)
 	}
@@ -165,8 +159,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
-		st.Close()
-		return nil, err
+		return err
 	}
 	a.closers = append(a.closers, auditLog)
 	auditor := audit.New(auditLog)
@@ -174,8 +167,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
 		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now); err != nil {
-			st.Close()
-			return nil, err
+			return err
 		}
 	}
 	var testIDP server.TestIDP
@@ -184,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
-	h, err := server.New(server.Deps{
+	a.Handler, err = server.New(server.Deps{
 		Store:             st,
 		Authn:             authenticator,
 		STS:               stsapi.Table(stsSvc),
@@ -204,12 +196,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Admin:             server.NewAdmin(engine, adminRoutes...),
 		Workloads:         workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
 	})
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	a.Handler = h
-	return a, nil
+	return err
 }
 
 // Close releases the store and the audit log.
@@ -340,20 +327,41 @@ func (a *App) bootstrap(ctx context.Context, now func() time.Time) error {
 	if err != nil {
 		return fmt.Errorf("listing root credentials: %w", err)
 	}
+	path := filepath.Join(cfg.DataDir, RootCredentialsFile)
 	if len(existing) > 0 {
+		a.warnLostRootCredentials(existing, path)
 		return nil
 	}
 	id, secret, err := CreateRootKey(ctx, a.Store, a.Master, cfg.AccountID, now())
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(cfg.DataDir, "root-credentials")
 	if err := WriteCredentialsFile(path, id, secret); err != nil {
 		return err
 	}
 	a.RootCredentialsFile = path
 	a.Logger.Info("generated root credentials for the default account; the secret is only in the file", "account", cfg.AccountID, "access_key_id", id, "file", path)
 	return nil
+}
+
+// warnLostRootCredentials says how to recover when the root-credentials file a development
+// instance wrote (next to its master.key) is gone. The secret is not written again: the operator
+// may have set it through LATCHKEY_ROOT_* on purpose and kept it out of files.
+func (a *App) warnLostRootCredentials(existing []store.AccessKey, path string) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(a.Config.DataDir, MasterKeyFile)); err != nil {
+		return // the master key is configured: root credentials were never kept in the data dir
+	}
+	ids := make([]string, 0, len(existing))
+	for _, k := range existing {
+		ids = append(ids, k.AccessKeyID)
+	}
+	a.Logger.Warn("the root-credentials file is missing; its secret is not written again. To sign in as the account root, "+
+		"set LATCHKEY_ROOT_ACCESS_KEY_ID and LATCHKEY_ROOT_SECRET_ACCESS_KEY to a key of your choosing and restart, "+
+		"then delete the old key with `aws iam delete-access-key --access-key-id <id>` signed by the new one",
+		"file", path, "account", a.Config.AccountID, "root_access_key_ids", strings.Join(ids, ","))
 }
 
 // CreateRootKey mints a root access key for an account (subject to the two-key quota).

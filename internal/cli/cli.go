@@ -27,9 +27,6 @@ import (
 	"github.com/latchkey/latchkey/internal/store/sqlstore"
 )
 
-// Version is set at build time with -ldflags "-X github.com/latchkey/latchkey/internal/cli.Version=…".
-var Version = "dev"
-
 type globalFlags struct {
 	configFile string
 	addr       string
@@ -44,7 +41,9 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "A self-hosted AWS STS, IAM subset, Cognito Identity and QuickSight identity-context server",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.configFile, "config", os.Getenv("LATCHKEY_CONFIG"), "optional YAML config file (env LATCHKEY_CONFIG)")
@@ -54,18 +53,18 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
+// load builds the configuration and reports every problem in it at once: unknown YAML keys, values
+// that do not parse and values that do not validate, each named as the user wrote it.
 func (g *globalFlags) load() (config.Config, error) {
-	cfg, err := config.Load(g.configFile, os.LookupEnv)
-	if err != nil {
-		return cfg, err
-	}
+	cfg, loadErr := config.Load(g.configFile, os.LookupEnv)
+	var flagErrs []error
 	if g.addr != "" {
-		cfg.Addr = g.addr
+		flagErrs = append(flagErrs, cfg.Set("LATCHKEY_ADDR", "--addr", g.addr))
 	}
 	if g.dataDir != "" {
-		cfg.DataDir = g.dataDir
+		flagErrs = append(flagErrs, cfg.Set("LATCHKEY_DATA_DIR", "--data-dir", g.dataDir))
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(loadErr, errors.Join(flagErrs...), cfg.Validate()); err != nil {
 		return cfg, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return cfg, nil
@@ -84,7 +83,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 func serveCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the server in the foreground",
+		Short: "Run the server in the foreground (stop it with Ctrl-C or SIGTERM)",
+		Long: "Run the server in the foreground; Ctrl-C (SIGINT) or SIGTERM shuts it down gracefully.\n\n" +
+			config.HelpText(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
@@ -93,65 +94,71 @@ func serveCmd(g *globalFlags) *cobra.Command {
 			logger := newLogger(cfg, cmd.ErrOrStderr())
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			a, err := app.New(ctx, cfg, app.Options{Logger: logger})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			ln, err := net.Listen("tcp", cfg.Addr)
-			if err != nil {
-				return err
-			}
-			srv := &http.Server{
-				Handler:           a.Handler,
-				ReadHeaderTimeout: 10 * time.Second,
-				ReadTimeout:       60 * time.Second,
-				WriteTimeout:      60 * time.Second,
-				IdleTimeout:       120 * time.Second,
-				MaxHeaderBytes:    64 << 10,
-				ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-			}
-			logger.Info("latchkey listening", "addr", ln.Addr().String(), "version", Version, "account", cfg.AccountID, "region", cfg.Region, "database", redactURL(cfg.DatabaseURL))
-			errc := make(chan error, 2)
-			go func() { errc <- srv.Serve(ln) }()
-			servers := []*http.Server{srv}
-			if a.IMDS != nil {
-				msrv, err := serveIMDS(cfg, a.IMDS, logger, errc)
-				if err != nil {
-					_ = srv.Close()
-					return err
-				}
-				servers = append(servers, msrv)
-			}
-			go a.RotateOnSchedule(ctx)
-			select {
-			case err := <-errc:
-				for _, s := range servers {
-					_ = s.Close()
-				}
-				return err
-			case <-ctx.Done():
-			}
-			logger.Info("shutting down")
-			shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			for _, s := range servers {
-				if err := s.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					return err
-				}
-			}
-			return nil
+			return serve(ctx, cfg, logger)
 		},
 	}
 }
 
-// serveIMDS starts the EC2 instance metadata listener (LATCHKEY_IMDS_ADDR); its Serve error goes
-// to errc. Metadata requests and answers are small, so its limits are tight.
-func serveIMDS(cfg config.Config, h http.Handler, logger *slog.Logger, errc chan<- error) (*http.Server, error) {
-	ln, err := net.Listen("tcp", cfg.IMDSAddr)
+// serve binds the listeners before it opens the store, so that a taken port fails a start
+// before anything is written, then serves until ctx ends.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("instance metadata listener: %w", err)
+		return fmt.Errorf("LATCHKEY_ADDR: %w", err)
 	}
+	defer ln.Close()
+	var imdsLn net.Listener
+	if cfg.IMDSAddr != "" {
+		if imdsLn, err = net.Listen("tcp", cfg.IMDSAddr); err != nil {
+			return fmt.Errorf("LATCHKEY_IMDS_ADDR: %w", err)
+		}
+		defer imdsLn.Close()
+	}
+	a, err := app.New(ctx, cfg, app.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("latchkey listening", "addr", ln.Addr().String(), "version", version(), "account", cfg.AccountID, "region", cfg.Region, "database", redactURL(cfg.DatabaseURL))
+	warnUnusableIssuer(cfg, logger)
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	servers := []*http.Server{srv}
+	if imdsLn != nil {
+		servers = append(servers, serveIMDS(cfg, imdsLn, a.IMDS, logger, errc))
+	}
+	go a.RotateOnSchedule(ctx)
+	select {
+	case err := <-errc:
+		for _, s := range servers {
+			_ = s.Close()
+		}
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// serveIMDS serves the EC2 instance metadata listener (LATCHKEY_IMDS_ADDR); its Serve error goes
+// to errc. Metadata requests and answers are small, so its limits are tight.
+func serveIMDS(cfg config.Config, ln net.Listener, h http.Handler, logger *slog.Logger, errc chan<- error) *http.Server {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -163,7 +170,24 @@ func serveIMDS(cfg config.Config, h http.Handler, logger *slog.Logger, errc chan
 	}
 	logger.Info("instance metadata listening", "addr", ln.Addr().String(), "instance_profile", cfg.IMDSInstanceProfile, "allow_v1", cfg.IMDSAllowV1)
 	go func() { errc <- srv.Serve(ln) }()
-	return srv, nil
+	return srv
+}
+
+// warnUnusableIssuer warns when the issuer URL would be derived from a wildcard listen address
+// (http://0.0.0.0:8855), which no client can reach or match against a token's iss.
+func warnUnusableIssuer(cfg config.Config, logger *slog.Logger) {
+	if cfg.IssuerURL != "" {
+		return
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		logger.Warn("listening on all interfaces without LATCHKEY_ISSUER_URL: the issuer URL would be "+app.IssuerURL(cfg)+
+			", which no client can use; set LATCHKEY_ISSUER_URL (issuer_url in the config file) to the URL clients reach this server at",
+			"addr", cfg.Addr, "issuer", app.IssuerURL(cfg))
+	}
 }
 
 // redactURL keeps database passwords out of the log, in the user-info part and in the query.
@@ -319,14 +343,4 @@ func keysCmd(g *globalFlags) *cobra.Command {
 	}
 	cmd.AddCommand(rotate)
 	return cmd
-}
-
-func versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "latchkey", Version)
-		},
-	}
 }

@@ -3,6 +3,9 @@
 // test identity provider's tokens, read from the store's key rings), explain and decisions
 // (recent refusals, read from the store all nodes share), workloads (bindings of the container
 // credentials endpoint), credentials (a credential_process that calls Latchkey's STS through the
-// AWS SDK's own configuration) and version. Every command but credentials reads the same
+// AWS SDK's own configuration) and version (the module version and VCS revision of the build
+// info; also --version). serve binds its listeners before it opens the store, so a taken port
+// fails a start before anything is written, and warns when the issuer URL would be a wildcard
+// address. Every command but credentials reads the same
 // configuration (YAML file, then LATCHKEY_* environment, then flags).
 package cli

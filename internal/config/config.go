@@ -1,19 +1,16 @@
 package config
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +69,10 @@ type Config struct {
 	IMDSAddr            string `yaml:"imds_addr"`
 	IMDSInstanceProfile string `yaml:"imds_instance_profile"`
 	IMDSAllowV1         bool   `yaml:"imds_allow_v1"`
+
+	// sources says how the user wrote each setting that was set (YAML key and line, variable,
+	// flag), by variable name, so that errors name it that way.
+	sources map[string]string
 }
 
 // Defaults returns the documented defaults.
@@ -92,103 +93,140 @@ func Defaults() Config {
 	}
 }
 
-// Env lists every environment variable Latchkey reads, with the field it sets.
-var envVars = []struct {
-	name string
-	set  func(c *Config, v string) error
-}{
-	{"LATCHKEY_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
-	{"LATCHKEY_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
-	{"LATCHKEY_DATABASE_URL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
-	{"LATCHKEY_ACCOUNT_ID", func(c *Config, v string) error { c.AccountID = v; return nil }},
-	{"LATCHKEY_REGION", func(c *Config, v string) error { c.Region = v; return nil }},
-	{"LATCHKEY_ROOT_ACCESS_KEY_ID", func(c *Config, v string) error { c.RootAccessKeyID = v; return nil }},
-	{"LATCHKEY_ROOT_SECRET_ACCESS_KEY", func(c *Config, v string) error { c.RootSecretAccessKey = v; return nil }},
-	{"LATCHKEY_MASTER_KEY", func(c *Config, v string) error { c.MasterKey = v; return nil }},
-	{"LATCHKEY_ISSUER_URL", func(c *Config, v string) error { c.IssuerURL = v; return nil }},
-	{"LATCHKEY_OIDC_CA_FILE", func(c *Config, v string) error { c.OIDCCAFile = v; return nil }},
-	{"LATCHKEY_ALLOW_HTTP_ISSUERS", func(c *Config, v string) error { return setBool(&c.AllowHTTPIssuers, "LATCHKEY_ALLOW_HTTP_ISSUERS", v) }},
-	{"LATCHKEY_EXPLAIN_DENIALS", func(c *Config, v string) error { return setBool(&c.ExplainDenials, "LATCHKEY_EXPLAIN_DENIALS", v) }},
-	{"LATCHKEY_OIDC_ALLOWED_NETWORKS", func(c *Config, v string) error { c.OIDCAllowedNetworks = NetworkList(v); return nil }},
-	{"LATCHKEY_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
-	{"LATCHKEY_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
-	{"LATCHKEY_MAX_QUERY_BODY_BYTES", func(c *Config, v string) error {
-		return setInt(&c.MaxQueryBodyBytes, "LATCHKEY_MAX_QUERY_BODY_BYTES", v)
-	}},
-	{"LATCHKEY_COGNITO_ISSUER", func(c *Config, v string) error { c.CognitoIssuer = v; return nil }},
-	{"LATCHKEY_AUDIT_LOG", func(c *Config, v string) error { c.AuditLog = v; return nil }},
-	{"LATCHKEY_KEY_ROTATION", func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("LATCHKEY_KEY_ROTATION: want a duration such as 720h, got %q", v)
-		}
-		c.KeyRotation = d
-		return nil
-	}},
-	{"LATCHKEY_TEST_IDP", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("LATCHKEY_TEST_IDP: want true or false, got %q", v)
-		}
-		c.TestIDP = b
-		return nil
-	}},
-	{"LATCHKEY_DECISIONS_MAX", func(c *Config, v string) error { return setInt(&c.DecisionsMax, "LATCHKEY_DECISIONS_MAX", v) }},
-	{"LATCHKEY_DECISIONS_MAX_AGE", func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("LATCHKEY_DECISIONS_MAX_AGE: want a duration such as 168h, got %q", v)
-		}
-		c.DecisionsMaxAge = d
-		return nil
-	}},
-	{"LATCHKEY_IMDS_ADDR", func(c *Config, v string) error { c.IMDSAddr = v; return nil }},
-	{"LATCHKEY_IMDS_INSTANCE_PROFILE", func(c *Config, v string) error { c.IMDSInstanceProfile = v; return nil }},
-	{"LATCHKEY_IMDS_ALLOW_V1", func(c *Config, v string) error { return setBool(&c.IMDSAllowV1, "LATCHKEY_IMDS_ALLOW_V1", v) }},
-	{"LATCHKEY_MAX_JSON_BODY_BYTES", func(c *Config, v string) error { return setInt(&c.MaxJSONBodyBytes, "LATCHKEY_MAX_JSON_BODY_BYTES", v) }},
-}
-
-func setBool(dst *bool, name, v string) error {
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return fmt.Errorf("%s: want true or false, got %q", name, v)
-	}
-	*dst = b
-	return nil
-}
-
-func setInt(dst *int64, name, v string) error {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%s: want an integer, got %q", name, v)
-	}
-	*dst = n
-	return nil
-}
-
-// Load reads the optional YAML file (strictly: unknown keys are errors), then the environment.
-// lookup is os.LookupEnv in production and a map in tests.
+// Load reads the optional YAML file, then the environment (lookup is os.LookupEnv in production
+// and a map in tests). It reports every bad value and unknown key at once, each named as the user
+// wrote it: the YAML key with its file and line, or the variable's name.
 func Load(file string, lookup func(string) (string, bool)) (Config, error) {
 	c := Defaults()
+	var errs []error
 	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return c, fmt.Errorf("config file: %w", err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return c, fmt.Errorf("config file %s: %w", file, err)
-		}
+		errs = append(errs, c.loadFile(file)...)
 	}
-	for _, ev := range envVars {
-		if v, ok := lookup(ev.name); ok {
-			if err := ev.set(&c, v); err != nil {
-				return c, err
+	for _, s := range settings {
+		if v, ok := lookup(s.Env); ok {
+			if err := c.Set(s.Env, s.Env, v); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
-	return c, nil
+	return c, errors.Join(errs...)
+}
+
+// Set sets the setting of the variable env from a string written by the user as label (the
+// variable, a YAML key, or a flag such as --addr); later errors about the value name label.
+func (c *Config) Set(env, label, v string) error {
+	s, ok := lookupSetting(func(s Setting) bool { return s.Env == env })
+	if !ok {
+		return fmt.Errorf("%s: no such setting", label)
+	}
+	if c.sources == nil {
+		c.sources = map[string]string{}
+	}
+	c.sources[env] = label
+	return s.set(c, label, v)
+}
+
+// label is how the user wrote the setting of env.
+func (c *Config) label(env string) string {
+	if l, ok := c.sources[env]; ok {
+		return l
+	}
+	return env
+}
+
+func (c *Config) errorf(env, format string, args ...any) error {
+	return fmt.Errorf("%s"+format, append([]any{c.label(env)}, args...)...)
+}
+
+// loadFile reads a YAML mapping of setting keys to scalars (oidc_allowed_networks may be a list).
+func (c *Config) loadFile(file string) []error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return []error{fmt.Errorf("--config: %w", err)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return []error{fmt.Errorf("%s: not valid YAML: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return []error{fmt.Errorf("%s line %d: want a mapping of settings such as `addr: 127.0.0.1:8855`", file, root.Line)}
+	}
+	var errs []error
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		label := fmt.Sprintf("%s (%s line %d)", k.Value, file, k.Line)
+		s, ok := lookupSetting(func(s Setting) bool { return s.Key() == k.Value })
+		if !ok {
+			errs = append(errs, unknownKey(k.Value, file, k.Line))
+			continue
+		}
+		value, err := scalarValue(s, v, label)
+		if err == nil {
+			err = c.Set(s.Env, label, value)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// scalarValue is a YAML value as the string an environment variable would hold.
+func scalarValue(s Setting, v *yaml.Node, label string) (string, error) {
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+		return "", nil
+	case v.Kind == yaml.ScalarNode:
+		return v.Value, nil
+	case v.Kind == yaml.SequenceNode && s.Env == "LATCHKEY_OIDC_ALLOWED_NETWORKS":
+		var n NetworkList
+		if err := n.UnmarshalYAML(v); err != nil {
+			return "", fmt.Errorf("%s: want CIDRs such as 10.20.0.0/16", label)
+		}
+		return string(n), nil
+	}
+	return "", fmt.Errorf("%s: want a single value, not a list or mapping", label)
+}
+
+// unknownKey names the closest valid key, or lists them all when none is close.
+func unknownKey(key, file string, line int) error {
+	best, dist := "", 1<<30
+	valid := make([]string, 0, len(settings))
+	for _, s := range settings {
+		valid = append(valid, s.Key())
+		if d := editDistance(strings.ToLower(key), s.Key()); d < dist {
+			best, dist = s.Key(), d
+		}
+	}
+	if dist <= max(2, len(key)/3) {
+		return fmt.Errorf("%s line %d: unknown key %q; did you mean %q?", file, line, key, best)
+	}
+	return fmt.Errorf("%s line %d: unknown key %q; valid keys: %s", file, line, key, strings.Join(valid, ", "))
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 var (
@@ -200,36 +238,36 @@ var (
 func (c *Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("LATCHKEY_ADDR %q: want host:port", c.Addr))
+		errs = append(errs, c.errorf("LATCHKEY_ADDR", " %q: want host:port", c.Addr))
 	}
 	if c.DataDir == "" {
-		errs = append(errs, errors.New("LATCHKEY_DATA_DIR must not be empty"))
+		errs = append(errs, c.errorf("LATCHKEY_DATA_DIR", " must not be empty"))
 	}
 	errs = append(errs, c.validateIMDS()...)
 	if c.DecisionsMax < 1 || c.DecisionsMax > 10_000_000 {
-		errs = append(errs, fmt.Errorf("LATCHKEY_DECISIONS_MAX %d: want 1 to 10000000", c.DecisionsMax))
+		errs = append(errs, c.errorf("LATCHKEY_DECISIONS_MAX", " %d: want 1 to 10000000", c.DecisionsMax))
 	}
 	if c.DecisionsMaxAge < time.Minute {
-		errs = append(errs, fmt.Errorf("LATCHKEY_DECISIONS_MAX_AGE %s: want at least 1m", c.DecisionsMaxAge))
+		errs = append(errs, c.errorf("LATCHKEY_DECISIONS_MAX_AGE", " %s: want at least 1m", c.DecisionsMaxAge))
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "latchkey.db")
 	}
 	if !accountRe.MatchString(c.AccountID) {
-		errs = append(errs, fmt.Errorf("LATCHKEY_ACCOUNT_ID %q: want exactly 12 digits", c.AccountID))
+		errs = append(errs, c.errorf("LATCHKEY_ACCOUNT_ID", " %q: want exactly 12 digits", c.AccountID))
 	}
 	if !ids.IsRegion(c.Region) {
-		errs = append(errs, fmt.Errorf("LATCHKEY_REGION %q: want a region name such as us-east-1", c.Region))
+		errs = append(errs, c.errorf("LATCHKEY_REGION", " %q: want a region name such as us-east-1", c.Region))
 	}
 	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
-		errs = append(errs, errors.New("LATCHKEY_ROOT_ACCESS_KEY_ID and LATCHKEY_ROOT_SECRET_ACCESS_KEY must be set together"))
+		errs = append(errs, fmt.Errorf("%s and %s must be set together", c.label("LATCHKEY_ROOT_ACCESS_KEY_ID"), c.label("LATCHKEY_ROOT_SECRET_ACCESS_KEY")))
 	}
 	if c.RootAccessKeyID != "" {
 		if !keyIDRe.MatchString(c.RootAccessKeyID) || strings.HasPrefix(c.RootAccessKeyID, "ASIA") {
-			errs = append(errs, errors.New("LATCHKEY_ROOT_ACCESS_KEY_ID: want 16-128 upper-case letters and digits, not starting with ASIA (e.g. AKIA…)"))
+			errs = append(errs, c.errorf("LATCHKEY_ROOT_ACCESS_KEY_ID", ": want 16-128 upper-case letters and digits, not starting with ASIA (e.g. AKIA…)"))
 		}
 		if len(c.RootSecretAccessKey) < 16 || len(c.RootSecretAccessKey) > 128 {
-			errs = append(errs, errors.New("LATCHKEY_ROOT_SECRET_ACCESS_KEY: want 16 to 128 characters"))
+			errs = append(errs, c.errorf("LATCHKEY_ROOT_SECRET_ACCESS_KEY", ": want 16 to 128 characters"))
 		}
 	}
 	if c.MasterKey != "" {
@@ -241,19 +279,19 @@ func (c *Config) Validate() error {
 		u, err := url.Parse(c.IssuerURL)
 		switch {
 		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-			errs = append(errs, fmt.Errorf("LATCHKEY_ISSUER_URL %q: want an absolute https URL", c.IssuerURL))
+			errs = append(errs, c.errorf("LATCHKEY_ISSUER_URL", " %q: want an absolute https URL", c.IssuerURL))
 		case u.Scheme == "http" && !c.AllowHTTPIssuers:
-			errs = append(errs, fmt.Errorf("LATCHKEY_ISSUER_URL %q: http issuers need LATCHKEY_ALLOW_HTTP_ISSUERS=true", c.IssuerURL))
+			errs = append(errs, c.errorf("LATCHKEY_ISSUER_URL", " %q: http issuers need %s=true", c.IssuerURL, c.label("LATCHKEY_ALLOW_HTTP_ISSUERS")))
 		case u.RawQuery != "" || u.Fragment != "":
-			errs = append(errs, fmt.Errorf("LATCHKEY_ISSUER_URL %q: must not have a query or fragment", c.IssuerURL))
+			errs = append(errs, c.errorf("LATCHKEY_ISSUER_URL", " %q: must not have a query or fragment", c.IssuerURL))
 		}
 	}
 	if c.OIDCCAFile != "" {
 		pem, err := os.ReadFile(c.OIDCCAFile)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("LATCHKEY_OIDC_CA_FILE: %w", err))
+			errs = append(errs, c.errorf("LATCHKEY_OIDC_CA_FILE", ": %w", err))
 		} else if !x509.NewCertPool().AppendCertsFromPEM(pem) {
-			errs = append(errs, fmt.Errorf("LATCHKEY_OIDC_CA_FILE %s: no PEM certificate found", c.OIDCCAFile))
+			errs = append(errs, c.errorf("LATCHKEY_OIDC_CA_FILE", " %s: no PEM certificate found", c.OIDCCAFile))
 		}
 	}
 	if _, err := c.OIDCAllowedPrefixes(); err != nil {
@@ -262,21 +300,26 @@ func (c *Config) Validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("LATCHKEY_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
+		errs = append(errs, c.errorf("LATCHKEY_LOG_LEVEL", " %q: want debug, info, warn or error", c.LogLevel))
 	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
-		errs = append(errs, fmt.Errorf("LATCHKEY_LOG_FORMAT %q: want text or json", c.LogFormat))
+		errs = append(errs, c.errorf("LATCHKEY_LOG_FORMAT", " %q: want text or json", c.LogFormat))
 	}
 	if u, err := url.Parse(c.CognitoIssuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		errs = append(errs, fmt.Errorf("LATCHKEY_COGNITO_ISSUER %q: want an absolute URL", c.CognitoIssuer))
+		errs = append(errs, c.errorf("LATCHKEY_COGNITO_ISSUER", " %q: want an absolute URL", c.CognitoIssuer))
 	}
 	if c.KeyRotation < time.Hour {
-		errs = append(errs, errors.New("LATCHKEY_KEY_ROTATION must be at least 1h"))
+		errs = append(errs, c.errorf("LATCHKEY_KEY_ROTATION", " must be at least 1h"))
 	}
 	if c.MaxQueryBodyBytes < 64<<10 || c.MaxJSONBodyBytes < 64<<10 {
-		errs = append(errs, errors.New("body limits must be at least 65536 bytes"))
+		if c.MaxQueryBodyBytes < 64<<10 {
+			errs = append(errs, c.errorf("LATCHKEY_MAX_QUERY_BODY_BYTES", " %d: want at least 65536 bytes", c.MaxQueryBodyBytes))
+		}
+		if c.MaxJSONBodyBytes < 64<<10 {
+			errs = append(errs, c.errorf("LATCHKEY_MAX_JSON_BODY_BYTES", " %d: want at least 65536 bytes", c.MaxJSONBodyBytes))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -285,7 +328,7 @@ func (c *Config) Validate() error {
 func (c *Config) MasterKeyBytes() ([]byte, error) {
 	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.MasterKey))
 	if err != nil || len(k) != 32 {
-		return nil, errors.New("LATCHKEY_MASTER_KEY: want the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)")
+		return nil, c.errorf("LATCHKEY_MASTER_KEY", ": want the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)")
 	}
 	return k, nil
 }
@@ -318,7 +361,7 @@ func (n *NetworkList) UnmarshalYAML(node *yaml.Node) error {
 // its prefix length (10.20.0.0/16, fd12:3456::/32); an entry with host bits set is refused
 // rather than silently widened or narrowed.
 func (c *Config) OIDCAllowedPrefixes() ([]netip.Prefix, error) {
-	const name = "LATCHKEY_OIDC_ALLOWED_NETWORKS"
+	name := c.label("LATCHKEY_OIDC_ALLOWED_NETWORKS")
 	raw := strings.TrimSpace(string(c.OIDCAllowedNetworks))
 	if raw == "" {
 		return nil, nil
@@ -349,14 +392,14 @@ func (c *Config) validateIMDS() []error {
 	var errs []error
 	switch {
 	case c.IMDSAddr == "" && (c.IMDSInstanceProfile != "" || c.IMDSAllowV1):
-		errs = append(errs, errors.New("LATCHKEY_IMDS_INSTANCE_PROFILE and LATCHKEY_IMDS_ALLOW_V1 need LATCHKEY_IMDS_ADDR"))
+		errs = append(errs, fmt.Errorf("%s and %s need %s", c.label("LATCHKEY_IMDS_INSTANCE_PROFILE"), c.label("LATCHKEY_IMDS_ALLOW_V1"), c.label("LATCHKEY_IMDS_ADDR")))
 	case c.IMDSAddr == "":
 	default:
 		if _, _, err := net.SplitHostPort(c.IMDSAddr); err != nil {
-			errs = append(errs, fmt.Errorf("LATCHKEY_IMDS_ADDR %q: want host:port", c.IMDSAddr))
+			errs = append(errs, c.errorf("LATCHKEY_IMDS_ADDR", " %q: want host:port", c.IMDSAddr))
 		}
 		if !instanceProfileRe.MatchString(c.IMDSInstanceProfile) {
-			errs = append(errs, fmt.Errorf("LATCHKEY_IMDS_INSTANCE_PROFILE %q: want an instance profile name (1-128 of letters, digits and +=,.@_-)", c.IMDSInstanceProfile))
+			errs = append(errs, c.errorf("LATCHKEY_IMDS_INSTANCE_PROFILE", " %q: want an instance profile name (1-128 of letters, digits and +=,.@_-)", c.IMDSInstanceProfile))
 		}
 	}
 	return errs

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/store"
@@ -29,7 +30,7 @@ func newCatalogServer(t *testing.T) (*Server, *bytes.Buffer) {
 }
 
 // failed is what fail answered: the status, the code (from the body, or from the header
-// restJson1 carries it in), the body and the log.
+// restJson1 carries it in), the body and the log (fail's, then the request log's line).
 type failed struct {
 	status int
 	code   string
@@ -40,7 +41,9 @@ type failed struct {
 func (s *Server) failFor(svc *service, op string, err error, log *bytes.Buffer) failed {
 	log.Reset()
 	rec := httptest.NewRecorder()
-	s.fail(&request{id: "req-1", w: rec, svc: svc, op: op}, err)
+	rq := &request{id: "req-1", w: rec, svc: svc, op: op, start: time.Now()}
+	s.fail(rq, err)
+	s.logRequest(rq, rec.Code)
 	body := rec.Body.String()
 	code := rec.Header().Get("X-Amzn-Errortype")
 	if _, rest, ok := strings.Cut(body, "<Code>"); ok {

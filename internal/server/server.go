@@ -163,7 +163,8 @@ type request struct {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rq := &request{id: uuid.NewString(), r: r, w: w, start: time.Now()}
+	sw := &statusWriter{ResponseWriter: w}
+	rq := &request{id: uuid.NewString(), r: r, w: sw, start: time.Now()}
 	w.Header().Set("x-amzn-RequestId", rq.id)
 	defer func() {
 		if p := recover(); p != nil {
@@ -172,6 +173,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if rq.svc != nil {
 			s.metrics.observe(rq.svc.model.ID, rq.op, rq.errCode, time.Since(rq.start))
+			s.logRequest(rq, sw.status)
 		}
 	}()
 
@@ -505,18 +507,12 @@ func (s *Server) fail(rq *request, err error) {
 		rq.svc = svc
 	}
 	ae := svc.family.answer(err, svc.model.Operations[rq.op])
-	switch {
-	case ae.HTTPStatus >= 500:
+	// Latchkey's own faults are logged here at error with their cause; every request, refusals
+	// included, gets its line in the request log (logRequest) at info.
+	if ae.HTTPStatus >= 500 {
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
-	case ae.Cause != nil:
-		// A refusal is the caller's to fix, not the server's: logged for the operator at info,
-		// with the explanation's summary when a decider gave one.
-		attrs := []any{"request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause}
-		if x := explain.Of(err); x != nil {
-			attrs = append(attrs, "why", x.Summary)
-			rq.explanation = x
-		}
-		s.deps.Logger.Info("request refused", attrs...)
+	} else if x := explain.Of(err); x != nil {
+		rq.explanation = x
 	}
 	if rq.explanation != nil {
 		s.recordDecision(rq, ae.Code)

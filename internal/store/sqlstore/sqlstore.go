@@ -293,3 +293,13 @@ func (s *Store) mapErr(op string, err error, fkErr error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// SQLitePath is the file a SQLite database URL names, or "" for a PostgreSQL URL. Start-up uses it
+// to leave no database file behind when a start fails.
+func SQLitePath(databaseURL string) (string, error) {
+	backend, path, err := parseDatabaseURL(databaseURL)
+	if err != nil || backend == "postgres" {
+		return "", err
+	}
+	return path, nil
+}

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
+)
+
+// MasterKeyFile and RootCredentialsFile are the names of the files a start may write in the data
+// directory.
+const (
+	MasterKeyFile       = "master.key"
+	RootCredentialsFile = "root-credentials"
+)
+
+// ErrMasterKeyMissing is returned when the store already holds data but no master key is
+// configured and master.key is gone: a new key would not open the stored secrets.
+var ErrMasterKeyMissing = errors.New("master key missing")
+
+// undo remembers which of the paths a start may create did not exist before it, so that a failed
+// start leaves them as they were. Directories are removed with everything in them only when this
+// start created them.
+type undo struct {
+	files []string
+	dirs  []string
+}
+
+// planUndo records, before anything is written, which of the start's paths are absent.
+func planUndo(cfg config.Config) *undo {
+	u := &undo{}
+	u.dir(cfg.DataDir)
+	u.file(filepath.Join(cfg.DataDir, MasterKeyFile))
+	u.file(filepath.Join(cfg.DataDir, RootCredentialsFile))
+	u.file(filepath.Join(cfg.DataDir, RootCredentialsFile+".tmp"))
+	if db, err := sqlstore.SQLitePath(cfg.DatabaseURL); err == nil && db != "" {
+		u.dir(filepath.Dir(db))
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			u.file(db + suffix)
+		}
+	}
+	if cfg.AuditLog != "" && cfg.AuditLog != "stderr" {
+		u.dir(filepath.Dir(cfg.AuditLog))
+		u.file(cfg.AuditLog)
+	}
+	return u
+}
+
+func (u *undo) file(path string) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		u.files = append(u.files, path)
+	}
+}
+
+// dir records the outermost missing ancestor of path (MkdirAll creates all of them).
+func (u *undo) dir(path string) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return
+	}
+	missing := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = p
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	if missing != "" {
+		u.dirs = append(u.dirs, missing)
+	}
+}
+
+// run removes what the failed start created.
+func (u *undo) run() {
+	for _, f := range u.files {
+		_ = os.Remove(f)
+	}
+	for _, d := range u.dirs {
+		_ = os.RemoveAll(d)
+	}
+}
+
+// OpenStore opens the configured store and proves the master key against it. A master key is
+// generated (and master.key written) only once the store is open and holds no data yet; a store
+// that holds data without its key is refused with ErrMasterKeyMissing.
+func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, *keys.MasterKey, error) {
+	keyPath := filepath.Join(cfg.DataDir, MasterKeyFile)
+	var configured []byte
+	if cfg.MasterKey != "" {
+		k, err := cfg.MasterKeyBytes()
+		if err != nil {
+			return nil, nil, err
+		}
+		configured = k
+	}
+	_, statErr := os.Stat(keyPath)
+	needNew := configured == nil && errors.Is(statErr, fs.ErrNotExist)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
+	}
+	st, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening store: %w", err)
+	}
+	mk, err := masterKey(ctx, st, configured, needNew, cfg, logger)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if err := keys.Verify(ctx, st, mk); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, mk, nil
+}
+
+// masterKey loads the configured key or master.key; when neither exists it refuses a store that
+// already has accounts and otherwise writes a new master.key.
+func masterKey(ctx context.Context, st store.Store, configured []byte, needNew bool, cfg config.Config, logger *slog.Logger) (*keys.MasterKey, error) {
+	if needNew {
+		accts, err := st.ListAccounts(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the store: %w", err)
+		}
+		if len(accts) > 0 {
+			return nil, fmt.Errorf("%w: the store %s already holds data, but %s does not exist and LATCHKEY_MASTER_KEY is not set; "+
+				"restore master.key from your backup (or set LATCHKEY_MASTER_KEY to the key the store was created with) — "+
+				"a new key could not read the stored secrets. To start afresh instead, remove the database (docs/running.md)",
+				ErrMasterKeyMissing, redactDatabase(cfg.DatabaseURL), filepath.Join(cfg.DataDir, MasterKeyFile))
+		}
+	}
+	mk, generated, err := keys.LoadOrCreate(configured, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if generated {
+		logger.Info("generated a new master key; back it up, every stored secret depends on it", "path", filepath.Join(cfg.DataDir, MasterKeyFile))
+	}
+	return mk, nil
+}
+
+// redactDatabase names a store without a PostgreSQL URL's credentials.
+func redactDatabase(raw string) string {
+	if p, err := sqlstore.SQLitePath(raw); err == nil && p != "" {
+		return p
+	}
+	return "(the PostgreSQL database of LATCHKEY_DATABASE_URL)"
+}

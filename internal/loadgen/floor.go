@@ -122,7 +122,8 @@ func (f *floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *floor) sts(r *http.Request, body []byte) ([]byte, error) {
-	form := r.URL.Query()
+	query := r.URL.Query()
+	form := query
 	if r.Method == http.MethodPost {
 		var err error
 		if form, err = url.ParseQuery(string(body)); err != nil {
@@ -137,7 +138,7 @@ func (f *floor) sts(r *http.Request, body []byte) ([]byte, error) {
 		}
 		return f.issue(action, "Response")
 	case "AssumeRole":
-		s, err := parseSigV4(r)
+		s, err := parseSigV4(r, query)
 		if err != nil {
 			return nil, err
 		}
@@ -145,18 +146,18 @@ func (f *floor) sts(r *http.Request, body []byte) ([]byte, error) {
 		if !ok {
 			return nil, errors.New("unknown access key")
 		}
-		if err := verifySigV4(r, body, s, secret); err != nil {
+		if err := verifySigV4(r, query, body, s, secret); err != nil {
 			return nil, err
 		}
 		return f.issue(action, "Response")
 	case "GetCallerIdentity":
-		s, err := parseSigV4(r)
+		s, err := parseSigV4(r, query)
 		if err != nil {
 			return nil, err
 		}
 		tok := r.Header.Get("X-Amz-Security-Token")
 		if s.presigned {
-			tok = r.URL.Query().Get("X-Amz-Security-Token")
+			tok = query.Get("X-Amz-Security-Token")
 		}
 		plain, err := f.sealer.open(tok)
 		if err != nil {
@@ -166,7 +167,7 @@ func (f *floor) sts(r *http.Request, body []byte) ([]byte, error) {
 		if err := json.Unmarshal(plain, &sess); err != nil || sess.AccessKeyID != s.keyID {
 			return nil, errors.New("session token does not match the access key")
 		}
-		if err := verifySigV4(r, body, s, sess.Secret); err != nil {
+		if err := verifySigV4(r, query, body, s, sess.Secret); err != nil {
 			return nil, err
 		}
 		return f.respond(action, "<Arn>arn:aws:sts::"+accountID+":assumed-role/load/"+sess.AccessKeyID+"</Arn>", "Response"), nil
@@ -233,8 +234,8 @@ func (f *floor) respond(op, content, closing string) []byte {
 	} else {
 		b.WriteString(content)
 	}
-	for b.Len()+len(closing) < f.cfg.Sizes[op] {
-		b.WriteByte('x')
+	if pad := f.cfg.Sizes[op] - b.Len() - len(closing); pad > 0 {
+		b.WriteString(strings.Repeat("x", pad))
 	}
 	b.WriteString(closing)
 	return b.Bytes()

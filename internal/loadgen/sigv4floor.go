@@ -22,7 +22,8 @@ type sigv4Request struct {
 
 var errBadSignature = errors.New("signature does not match")
 
-func parseSigV4(r *http.Request) (sigv4Request, error) {
+// parseSigV4 reads the signature from the Authorization header or, failing that, the query q.
+func parseSigV4(r *http.Request, q url.Values) (sigv4Request, error) {
 	var s sigv4Request
 	var cred string
 	if auth := r.Header.Get("Authorization"); auth != "" {
@@ -43,7 +44,6 @@ func parseSigV4(r *http.Request) (sigv4Request, error) {
 		}
 		s.amzDate = r.Header.Get("X-Amz-Date")
 	} else {
-		q := r.URL.Query()
 		cred, s.signedHeaders, s.signature, s.amzDate = q.Get("X-Amz-Credential"), q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"), q.Get("X-Amz-Date")
 		s.presigned = true
 	}
@@ -85,10 +85,10 @@ func hmacSHA256(key []byte, data string) []byte {
 	return m.Sum(nil)
 }
 
-// verifySigV4 checks s over r and its body with secret.
-func verifySigV4(r *http.Request, body []byte, s sigv4Request, secret string) error {
+// verifySigV4 checks s over r, its query q and its body with secret.
+func verifySigV4(r *http.Request, q url.Values, body []byte, s sigv4Request, secret string) error {
 	var c strings.Builder
-	c.WriteString(r.Method + "\n/\n" + canonicalQuery(r.URL.Query(), s.presigned) + "\n")
+	c.WriteString(r.Method + "\n/\n" + canonicalQuery(q, s.presigned) + "\n")
 	for _, h := range strings.Split(s.signedHeaders, ";") {
 		v := strings.Join(r.Header.Values(h), ",")
 		if h == "host" {

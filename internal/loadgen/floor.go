@@ -305,4 +305,3 @@ func floorSessionToken(key []byte, keyID, secret string, size int) (string, erro
 	}
 	return s.seal(plain)
 }
-

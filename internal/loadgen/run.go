@@ -132,7 +132,6 @@ func floorConfigFor(fx *fixture, latchkeyURL string) (floorConfig, error) {
 	return fc, err
 }
 
-
 // measure runs op against Latchkey, then (unless it is a write) the same requests against the floor.
 func measure(cfg Config, op operation, fx *fixture, lk, fl *child, progress io.Writer) (Row, error) {
 	row := Row{Op: op.Name, Title: op.Title, Write: op.Write}
@@ -172,4 +171,3 @@ func measure(cfg Config, op operation, fx *fixture, lk, fl *child, progress io.W
 	fmt.Fprintf(progress, "%-40s floor    %8.0f req/s %7.1f µs CPU/req\n", op.Title, fp.perSecond(), row.FloorCPUus)
 	return row, nil
 }
-

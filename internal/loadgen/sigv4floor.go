@@ -17,7 +17,7 @@ import (
 
 type sigv4Request struct {
 	keyID, date, scope, signedHeaders, signature, amzDate string
-	presigned                                           bool
+	presigned                                             bool
 }
 
 var errBadSignature = errors.New("signature does not match")

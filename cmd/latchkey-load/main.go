@@ -23,6 +23,7 @@ func main() {
 	flag.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured load before each measured phase")
 	flag.IntVar(&cfg.Clients, "clients", 16, "concurrent clients (one keep-alive connection each)")
 	flag.StringVar(&cfg.Ops, "ops", "all", "comma-separated operations: "+opNames())
+	flag.StringVar(&cfg.DataDir, "data-dir", "", "directory in which Latchkey's fresh, temporary data dir is made (default: the system's temporary directory)")
 	flag.BoolVar(&asJSON, "json", false, "write the report as JSON on stdout")
 	flag.Parse()
 	if flag.NArg() > 0 {

@@ -19,7 +19,10 @@ type Config struct {
 	Warmup   time.Duration // unmeasured load before each measured phase
 	Clients  int           // concurrent clients
 	Ops      string        // comma-separated operation names; "" for all
-	Progress io.Writer     // progress lines; nil for none
+	// DataDir is where the Latchkey child's fresh data directory is made ("" for the system's
+	// temporary directory): the durable write of "GetId, new identity" goes to its disk.
+	DataDir  string
+	Progress io.Writer // progress lines; nil for none
 }
 
 // maxErrorRate is the share of failed requests above which a run fails.
@@ -39,7 +42,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	dataDir, err := os.MkdirTemp("", "latchkey-load-")
+	dataDir, err := os.MkdirTemp(cfg.DataDir, "latchkey-load-")
 	if err != nil {
 		return nil, err
 	}

@@ -137,42 +137,49 @@ func (f *floor) sts(r *http.Request, body []byte) ([]byte, error) {
 			return nil, err
 		}
 		return f.issue(action, "Response")
-	case "AssumeRole":
+	case "AssumeRole", "GetCallerIdentity":
 		s, err := parseSigV4(r, query)
 		if err != nil {
 			return nil, err
 		}
-		secret, ok := f.cfg.Secrets[s.keyID]
-		if !ok {
-			return nil, errors.New("unknown access key")
+		secret, arn, err := f.secretFor(r, query, s, action)
+		if err != nil {
+			return nil, err
 		}
 		if err := verifySigV4(r, query, body, s, secret); err != nil {
 			return nil, err
 		}
-		return f.issue(action, "Response")
-	case "GetCallerIdentity":
-		s, err := parseSigV4(r, query)
-		if err != nil {
-			return nil, err
+		if action == "AssumeRole" {
+			return f.issue(action, "Response")
 		}
-		tok := r.Header.Get("X-Amz-Security-Token")
-		if s.presigned {
-			tok = query.Get("X-Amz-Security-Token")
-		}
-		plain, err := f.sealer.open(tok)
-		if err != nil {
-			return nil, err
-		}
-		var sess floorSession
-		if err := json.Unmarshal(plain, &sess); err != nil || sess.AccessKeyID != s.keyID {
-			return nil, errors.New("session token does not match the access key")
-		}
-		if err := verifySigV4(r, query, body, s, sess.Secret); err != nil {
-			return nil, err
-		}
-		return f.respond(action, "<Arn>arn:aws:sts::"+accountID+":assumed-role/load/"+sess.AccessKeyID+"</Arn>", "Response"), nil
+		return f.respond(action, "<Arn>"+arn+"</Arn>", "Response"), nil
 	}
 	return nil, fmt.Errorf("floor: unknown action %q", action)
+}
+
+// secretFor finds the signing secret: a long-term key's from the in-memory map (AssumeRole), or a
+// session's from the session token it opens (GetCallerIdentity), with the caller's ARN.
+func (f *floor) secretFor(r *http.Request, query url.Values, s sigv4Request, action string) (secret, arn string, err error) {
+	if action == "AssumeRole" {
+		secret, ok := f.cfg.Secrets[s.keyID]
+		if !ok {
+			return "", "", errors.New("unknown access key")
+		}
+		return secret, "", nil
+	}
+	tok := r.Header.Get("X-Amz-Security-Token")
+	if s.presigned {
+		tok = query.Get("X-Amz-Security-Token")
+	}
+	plain, err := f.sealer.open(tok)
+	if err != nil {
+		return "", "", err
+	}
+	var sess floorSession
+	if err := json.Unmarshal(plain, &sess); err != nil || sess.AccessKeyID != s.keyID {
+		return "", "", errors.New("session token does not match the access key")
+	}
+	return sess.Secret, "arn:aws:sts::" + accountID + ":assumed-role/load/" + sess.AccessKeyID, nil
 }
 
 func (f *floor) cognito(op string, body []byte) ([]byte, error) {

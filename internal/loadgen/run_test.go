@@ -141,3 +141,36 @@ func TestReportCheck(t *testing.T) {
 		}
 	}
 }
+
+// A row's figures come from its phases; a client that outspent the server is warned about.
+func TestRowFiguresAndClientWarning(t *testing.T) {
+	cases := []struct {
+		name        string
+		lk, fl      phase
+		wantServer  float64
+		wantRatio   float64
+		clientBound bool
+	}{
+		{"server-bound", phase{Requests: 1000, Wall: time.Second, ServerCPU: 300 * time.Millisecond, ClientCPU: 100 * time.Millisecond},
+			phase{Requests: 2000, Wall: time.Second, ServerCPU: 200 * time.Millisecond}, 300, 3, false},
+		{"client-bound", phase{Requests: 1000, Wall: time.Second, ServerCPU: 100 * time.Millisecond, ClientCPU: 400 * time.Millisecond},
+			phase{Requests: 1000, Wall: time.Second, ServerCPU: 50 * time.Millisecond}, 100, 2, true},
+		{"no floor CPU", phase{Requests: 10, Wall: time.Second, ServerCPU: 10 * time.Millisecond, ClientCPU: time.Millisecond},
+			phase{Requests: 10, Wall: time.Second}, 1000, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var r Row
+			r.setLatchkey(c.lk)
+			r.setFloor(c.fl)
+			if r.ServerCPUus != c.wantServer || r.Ratio != c.wantRatio || r.ClientBound != c.clientBound || r.ReqPerSec != float64(c.lk.Requests) {
+				t.Fatalf("%+v", r)
+			}
+			rep := &Report{}
+			rep.add(r)
+			if (len(rep.Warnings) > 0) != c.clientBound {
+				t.Fatalf("warnings %q", rep.Warnings)
+			}
+		})
+	}
+}

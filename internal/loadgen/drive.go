@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,9 +43,9 @@ type worker struct {
 	firstError string
 }
 
-// drive runs one request maker per client against the child until d has passed, then waits for the
-// requests in flight; the CPU figures cover exactly that span.
-func drive(client *http.Client, makers []newRequest, d time.Duration, c *child) (phase, error) {
+// drive runs one request maker per client against the child until d has passed (or ctx is done),
+// then waits for the requests in flight; the CPU figures cover exactly that span.
+func drive(ctx context.Context, client *http.Client, makers []newRequest, d time.Duration, c *child) (phase, error) {
 	workers := make([]*worker, len(makers))
 	for i, m := range makers {
 		workers[i] = &worker{next: m, latencies: make([]time.Duration, 0, 4096)}
@@ -64,11 +65,14 @@ func drive(client *http.Client, makers []newRequest, d time.Duration, c *child) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.run(client, deadline)
+			w.run(ctx, client, deadline)
 		}()
 	}
 	wg.Wait()
 	p := phase{Wall: time.Since(start)}
+	if err := ctx.Err(); err != nil {
+		return p, err
+	}
 	selfAfter, err := processCPU("self")
 	if err != nil {
 		return p, err
@@ -92,9 +96,9 @@ func drive(client *http.Client, makers []newRequest, d time.Duration, c *child) 
 	return p, nil
 }
 
-func (w *worker) run(client *http.Client, deadline time.Time) {
+func (w *worker) run(ctx context.Context, client *http.Client, deadline time.Time) {
 	buf := make([]byte, 8<<10)
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && ctx.Err() == nil {
 		req, err := w.next()
 		if err != nil {
 			w.fail(err.Error())

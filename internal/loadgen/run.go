@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	for _, op := range ops {
-		row, err := measure(cfg, op, fx, lk, fl, progress)
+		row, err := measure(ctx, cfg, op, fx, lk, fl, progress)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op.Name, err)
 		}
@@ -136,7 +136,7 @@ func floorConfigFor(fx *fixture, latchkeyURL string) (floorConfig, error) {
 }
 
 // measure runs op against Latchkey, then (unless it is a write) the same requests against the floor.
-func measure(cfg Config, op operation, fx *fixture, lk, fl *child, progress io.Writer) (Row, error) {
+func measure(ctx context.Context, cfg Config, op operation, fx *fixture, lk, fl *child, progress io.Writer) (Row, error) {
 	row := Row{Op: op.Name, Title: op.Title, Write: op.Write}
 	run := func(c *child, floor bool) (phase, error) {
 		makers := make([]newRequest, cfg.Clients)
@@ -151,11 +151,11 @@ func measure(cfg Config, op operation, fx *fixture, lk, fl *child, progress io.W
 		hc := newHTTPClient(cfg.Clients)
 		defer hc.CloseIdleConnections()
 		if cfg.Warmup > 0 {
-			if _, err := drive(hc, makers, cfg.Warmup, c); err != nil {
+			if _, err := drive(ctx, hc, makers, cfg.Warmup, c); err != nil {
 				return phase{}, err
 			}
 		}
-		return drive(hc, makers, cfg.Duration, c)
+		return drive(ctx, hc, makers, cfg.Duration, c)
 	}
 	lp, err := run(lk, false)
 	if err != nil {

@@ -174,3 +174,26 @@ func TestRowFiguresAndClientWarning(t *testing.T) {
 		})
 	}
 }
+
+// A child that fails before listening is reported with what it said, not waited for.
+func TestStartChildReportsEarlyExit(t *testing.T) {
+	_, err := startChild("no-such-mode", nil, true, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "want server or floor") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// An interrupted run stops at once and says so.
+func TestDriveStopsWhenCancelled(t *testing.T) {
+	fx, tgt, _ := floorFixture(t)
+	next, err := callerHeader(fx, tgt, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	self := &child{pid: "self", done: make(chan struct{})}
+	if _, err := drive(ctx, newHTTPClient(1), []newRequest{next}, 30*time.Second, self); err != context.Canceled {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -40,4 +40,3 @@ func TestVerifySecret(t *testing.T) {
 		})
 	}
 }
-

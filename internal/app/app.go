@@ -23,6 +23,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/console"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/ids"
@@ -184,6 +185,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
+	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Store: st, IAM: iamSvc, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	h, err := server.New(server.Deps{
 		Store:             st,
 		Authn:             authenticator,
@@ -203,6 +209,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Decisions:         decisions,
 		Admin:             server.NewAdmin(engine, adminRoutes...),
 		Workloads:         workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
+		Console:           con,
 	})
 	if err != nil {
 		st.Close()

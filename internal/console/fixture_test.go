@@ -53,9 +53,9 @@ type key struct{ id, secret string }
 // (latchkey:ConsoleSignIn and latchkey:ConsoleListActivity only), the role ci trusting the IdP,
 // and one recorded refusal; account B has mallory (*:*), the role other and its own refusal.
 type fixture struct {
-	st                                  *sqlstore.Store
-	srv                                 *httptest.Server
-	con                                 *console.Console
+	st                                 *sqlstore.Store
+	srv                                *httptest.Server
+	con                                *console.Console
 	root, alice, ivan, reader, mallory key
 }
 
@@ -240,4 +240,3 @@ func (b *browser) post(path string, form url.Values) response {
 	}
 	return b.do("POST", path, form)
 }
-

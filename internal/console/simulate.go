@@ -83,7 +83,7 @@ func (c *Console) simulate(w http.ResponseWriter, r *http.Request, s *consoleSes
 		return
 	}
 	for _, res := range out.Items {
-		v.Results = append(v.Results, simulateResult{res, res.Explanation.ForCaller(s.Caller.AccountID)})
+		v.Results = append(v.Results, simulateResult{res, explain.Redact(res.Explanation).ForCaller(s.Caller.AccountID)})
 	}
 	c.render(w, status, "simulate", page{Title: "Simulate", Nav: "simulate", Session: s, Data: v})
 }

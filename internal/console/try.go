@@ -119,7 +119,8 @@ func (c *Console) try(w http.ResponseWriter, r *http.Request, s *consoleSession)
 		return
 	}
 	v.Code, v.Message = ae.Code, ae.Message
-	v.Checks = explain.Of(err).ForCaller(s.Caller.AccountID)
+	// As a stored refusal is: secrets redacted, another account's policies hidden.
+	v.Checks = explain.Redact(explain.Of(err)).ForCaller(s.Caller.AccountID)
 	c.renderTry(w, r, s, http.StatusOK, v)
 }
 

@@ -7,5 +7,6 @@
 // event (decisions.go). Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
 // signing name "latchkey", each route authorized by the IAM engine with its action and resource,
 // JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute. Its routes are the
-// decisions (decisions.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).
+// decisions (decisions.go) and, when the test IdP is on, minting its tokens (testidp_admin.go). The
+// browser console (internal/console) is mounted at /console on the same port when Deps.Console is set.
 package server

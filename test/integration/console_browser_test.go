@@ -24,11 +24,7 @@ const browserDir = "../browser"
 func needBrowser(t *testing.T) (node, chromium string) {
 	t.Helper()
 	missing := func(what string) {
-		msg := what + "; scripts/test installs Debian's chromium and runs `npm ci` in test/browser"
-		if inCI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipOutsideCI(t, what+"; scripts/test installs Debian's chromium and runs `npm ci` in test/browser")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {

@@ -247,3 +247,41 @@ func TestTryTokenIssuesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestIdentityPoolPages: the root sees its pool's roles, role mappings, identities and linked
+// logins; mallory (*:* in account B) gets neither the pool in her list nor its page.
+func TestIdentityPoolPages(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	poolID := "us-east-1:00000000-0000-4000-8000-000000000001"
+	pool := store.IdentityPool{ID: poolID, AccountID: acctA, Name: "mobile", SupportedLoginProviders: map[string]string{"accounts.google.com": "client-1"},
+		Roles: map[string]string{"authenticated": "arn:aws:iam::" + acctA + ":role/ci"}, RoleMappings: `{"accounts.google.com":{"Type":"Token","AmbiguousRoleResolution":"Deny"}}`,
+		CreatedAt: testNow, UpdatedAt: testNow}
+	if err := f.st.CreateIdentityPool(ctx, pool, 1000); err != nil {
+		t.Fatal(err)
+	}
+	identity := store.Identity{ID: "us-east-1:00000000-0000-4000-8000-0000000000aa", PoolID: poolID, CreatedAt: testNow, UpdatedAt: testNow}
+	login := store.IdentityLogin{PoolID: poolID, IdentityID: identity.ID, Provider: "accounts.google.com", Subject: "google-subject-42", CreatedAt: testNow}
+	if err := f.st.CreateIdentity(ctx, identity, []store.IdentityLogin{login}); err != nil {
+		t.Fatal(err)
+	}
+	root := f.browser(t)
+	root.mustSignIn(f.root)
+	if r := root.do("GET", "/console/pools", nil); r.status != http.StatusOK || !strings.Contains(r.body, poolID) {
+		t.Fatalf("pools: %d\n%s", r.status, r.body)
+	}
+	r := root.do("GET", "/console/pools/"+poolID, nil)
+	for _, want := range []string{"google-subject-42", identity.ID, "AmbiguousRoleResolution", "role/ci"} {
+		if r.status != http.StatusOK || !strings.Contains(r.body, want) {
+			t.Fatalf("pool page lacks %q: %d\n%s", want, r.status, r.body)
+		}
+	}
+	mallory := f.browser(t)
+	mallory.mustSignIn(f.mallory)
+	if r := mallory.do("GET", "/console/pools", nil); strings.Contains(r.body, poolID) {
+		t.Fatal("mallory lists account A's pool")
+	}
+	if r := mallory.do("GET", "/console/pools/"+poolID, nil); r.status != http.StatusNotFound || strings.Contains(r.body, "google-subject-42") {
+		t.Fatalf("mallory's view of account A's pool: %d", r.status)
+	}
+}

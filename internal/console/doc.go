@@ -10,7 +10,9 @@
 // of several nodes behind a load balancer needs sticky sessions for the console (or signs in again
 // on another node), and a restart signs everyone out. The store is not used so that a browser
 // session is never a credential any node could be made to accept; the table forgets everything
-// when full (at most MaxSessions), as internal/cache does.
+// when full (at most MaxSessions), as internal/cache does. A session outlives a change to the key
+// that opened it (as an AWS console session does), but not a change of permissions: every page is
+// authorized afresh, so removing a policy or deleting the user takes effect at the next request.
 //
 // Every page is authorized by the IAM engine, as the caller, with a latchkey:Console* action
 // (Actions lists them; the account root may, others need an identity policy), and shows only the

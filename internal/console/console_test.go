@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -35,8 +36,8 @@ func TestSignIn(t *testing.T) {
 			if r.status != c.status || !strings.Contains(r.body, c.want) {
 				t.Fatalf("sign-in: %d, want %d containing %q\n%s", r.status, c.status, c.want, r.body)
 			}
-			if strings.Contains(r.body, c.k.secret) {
-				t.Fatal("the answer carries the secret")
+			if strings.Contains(r.body, c.k.secret) || strings.Contains(f.logs.String(), c.k.secret) {
+				t.Fatal("the answer or the log carries the secret")
 			}
 			next := b.do("GET", "/console/activity", nil)
 			if signedIn := next.status == http.StatusOK; signedIn != (c.status == http.StatusSeeOther) {
@@ -84,6 +85,24 @@ func TestSessionCookie(t *testing.T) {
 		if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") || h.Get("X-Frame-Options") != "DENY" {
 			t.Fatalf("security headers: %v", h)
 		}
+	}
+}
+
+// TestSessionExpires: a session ends an hour after sign-in; the cookie alone opens nothing then.
+func TestSessionExpires(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.mustSignIn(f.root)
+	f.advance(59 * time.Minute)
+	if r := b.do("GET", "/console/activity", nil); r.status != http.StatusOK {
+		t.Fatalf("after 59 minutes: %d", r.status)
+	}
+	f.advance(time.Minute)
+	if r := b.do("GET", "/console/activity", nil); r.status != http.StatusSeeOther || r.location != "/console/signin" {
+		t.Fatalf("after an hour: %d %s", r.status, r.location)
+	}
+	if r := b.post("/console/simulate", url.Values{"actions": {"s3:GetObject"}, "policy": {"{}"}}); r.status != http.StatusForbidden {
+		t.Fatalf("POST after an hour: %d", r.status)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +54,10 @@ type key struct{ id, secret string }
 // (latchkey:ConsoleSignIn and latchkey:ConsoleListActivity only), the role ci trusting the IdP,
 // and one recorded refusal; account B has mallory (*:*), the role other and its own refusal.
 type fixture struct {
+	// clock is the console's time (the services keep testNow); logs is everything it logged.
+	clockMu                            sync.Mutex
+	clock                              time.Time
+	logs                               *syncBuffer
 	st                                 *sqlstore.Store
 	srv                                *httptest.Server
 	con                                *console.Console
@@ -123,8 +128,9 @@ func newFixture(t *testing.T) *fixture {
 	sealer := &token.Sealer{Ring: token.SessionRing(st, mk, now)}
 	sessions := session.New(session.Deps{Store: st, Engine: engine, Sealer: sealer, IDs: ids.Default, Now: now})
 	stsSvc := sts.New(sts.Deps{Authz: engine, Sessions: sessions, Providers: st, WebIdentity: fakeIdP{}, Now: now})
-	f.con, err = console.New(console.Deps{Keys: authenticator, Authz: engine, Store: st, IAM: iamSvc, Tokens: stsSvc, Region: "us-east-1", Now: now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f.clock, f.logs = testNow, &syncBuffer{}
+	f.con, err = console.New(console.Deps{Keys: authenticator, Authz: engine, Store: st, IAM: iamSvc, Tokens: stsSvc, Region: "us-east-1",
+		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +160,37 @@ func (f *fixture) user(t *testing.T, mk *keys.MasterKey, account, name, doc stri
 		t.Fatal(err)
 	}
 	return f.accessKey(t, mk, account, id, "AKIA"+strings.ToUpper(name)+strings.Repeat("0", 16-len(name)))
+}
+
+// advance moves the console's clock.
+func (f *fixture) advance(d time.Duration) {
+	f.clockMu.Lock()
+	f.clock = f.clock.Add(d)
+	f.clockMu.Unlock()
+}
+
+func (f *fixture) now() time.Time {
+	f.clockMu.Lock()
+	defer f.clockMu.Unlock()
+	return f.clock
+}
+
+// syncBuffer collects log lines from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // browser is a cookie-keeping client that does not follow redirects.

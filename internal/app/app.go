@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/console"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/ids"
@@ -176,6 +177,10 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
+	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Store: st, IAM: iamSvc, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger})
+	if err != nil {
+		return err
+	}
 	a.Handler, err = server.New(server.Deps{
 		Store:             st,
 		Authn:             authenticator,
@@ -195,6 +200,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		Decisions:         decisions,
 		Admin:             server.NewAdmin(engine, adminRoutes...),
 		Workloads:         workloads.New(workloads.Deps{Store: st, Sessions: sessions, Now: now}),
+		Console:           con,
 	})
 	return err
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -105,4 +106,20 @@ func (r *DecisionRecorder) Prune(ctx context.Context) {
 	if _, err := r.store.PruneDecisions(ctx, r.now().Add(-r.maxAge), r.max); err != nil {
 		r.logger.Warn("pruning the decision store failed", "err", err)
 	}
+}
+
+// ParseSince reads a --since or since= value: a positive Go duration (10m, 2h) back from now, or
+// an RFC 3339 time.
+func ParseSince(v string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		if d <= 0 {
+			return time.Time{}, errors.New("since must be a positive duration such as 10m, or an RFC 3339 time")
+		}
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, errors.New("since must be a duration such as 10m or an RFC 3339 time such as 2025-01-02T15:04:05Z")
+	}
+	return t, nil
 }

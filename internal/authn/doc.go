@@ -3,5 +3,6 @@
 // bounded cache in front of the store), verifies the HMAC in constant time and records key use.
 // Failures carry a Kind, which each protocol family maps to its own error codes, and an
 // explain.Explanation in their Cause (the failed check and its values; never a secret, session
-// token or signature).
+// token or signature). VerifySecret checks a key id and its secret given directly (the console's
+// sign-in) with the same key lookup and a constant-time comparison.
 package authn

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/policy"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/store"
@@ -50,6 +51,9 @@ type EvaluationResult struct {
 	Matched         []SimulatedStatement
 	Missing         []string
 	BoundaryAllowed *bool
+	// Explanation is the evidence behind a decision other than allowed (policy.Input.Explain),
+	// for the console's Simulate page; the IAM API does not return it.
+	Explanation *explain.Explanation
 }
 
 type simPolicy struct {
@@ -252,7 +256,7 @@ func (s *Service) simulate(ctx context.Context, caller *principal.Principal, in 
 				kinds[resourcePolicy.pol.ID] = resourcePolicy.kind
 			}
 			out := policy.Decide(pin)
-			r := EvaluationResult{Action: action, Resource: res, Decision: out.Decision.String(), Missing: out.Missing}
+			r := EvaluationResult{Action: action, Resource: res, Decision: out.Decision.String(), Missing: out.Missing, Explanation: pin.Explain(out)}
 			for _, m := range out.Matched {
 				r.Matched = append(r.Matched, SimulatedStatement{SourcePolicyID: m.PolicyID, SourcePolicyType: kinds[m.PolicyID], Start: m.Start, End: m.End})
 			}

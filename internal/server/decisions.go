@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -161,18 +162,5 @@ func decisionFilter(c *AdminCall, now time.Time) (store.DecisionFilter, error) {
 	return f, nil
 }
 
-// ParseSince reads a --since or since= value: a positive Go duration (10m, 2h) back from now, or
-// an RFC 3339 time.
-func ParseSince(v string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(v); err == nil {
-		if d <= 0 {
-			return time.Time{}, errors.New("since must be a positive duration such as 10m, or an RFC 3339 time")
-		}
-		return now.Add(-d), nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, errors.New("since must be a duration such as 10m or an RFC 3339 time such as 2025-01-02T15:04:05Z")
-	}
-	return t, nil
-}
+// ParseSince reads a --since or since= value (audit.ParseSince).
+func ParseSince(v string, now time.Time) (time.Time, error) { return audit.ParseSince(v, now) }

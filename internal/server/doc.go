@@ -11,4 +11,5 @@
 // Every API request gets one line in the request log at info (requestlog.go: request id, service,
 // operation, principal ARN, code, status, latency, and a refusal's cause and summary); only
 // Latchkey's own faults (5xx) are logged at error, with their cause.
+// The browser console (internal/console) is mounted at /console on the same port when Deps.Console is set.
 package server

@@ -76,6 +76,8 @@ type Deps struct {
 	Admin *Admin
 	// Workloads answers the container credentials endpoint below the issuer URL; nil: no route.
 	Workloads Workloads
+	// Console serves the browser console at /console (internal/console); nil: no route.
+	Console http.Handler
 }
 
 // auditedOps issue or refuse credentials; each call writes one audit event.
@@ -187,6 +189,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.metricsH.ServeHTTP(w, r)
 	case strings.HasPrefix(path, adminPrefix):
 		s.serveAdmin(w, r, rq.id)
+	case s.deps.Console != nil && (path == "/console" || strings.HasPrefix(path, "/console/")):
+		s.deps.Console.ServeHTTP(w, r)
 	case s.isContainerCredentials(path):
 		name, _ := s.containerPath(path)
 		s.serveContainerCredentials(w, r, name)

@@ -8,7 +8,8 @@
 // sts:SetSourceIdentity, sts:SetContext) that the caller's own policies cannot open, checks
 // session policies and session tags (transitive tags of a chained caller cannot be overridden),
 // computes PackedPolicySize, builds the one principal.Principal, seals it into temporary
-// credentials and records the role's use.
+// credentials and records the role's use. A Request with DryRun stops once every check has passed:
+// nothing is sealed and the role's use is not recorded (the console's "Try a token").
 //
 // Front doors verify their caller (a signature, a token, an assertion) and read the role; they
 // never repeat a step of this package. The package emits no audit event of its own: the server

@@ -73,6 +73,9 @@ type Request struct {
 	// the session adds the session name, source identity, tags, MFA and provider keys to it, so
 	// the map is the session's once passed.
 	Condition map[string][]string
+	// DryRun stops once every check has passed, before anything is issued: no credentials are
+	// minted or sealed and the role's last use is not recorded (the console's "Try a token").
+	DryRun bool
 }
 
 // RoleSession is what a role session request returns.
@@ -126,6 +129,10 @@ func (s *Service) AssumeRole(ctx context.Context, r Request) (RoleSession, error
 		return RoleSession{}, err
 	}
 	p := s.rolePrincipal(rr, identityContext)
+	if r.DryRun {
+		return RoleSession{Credentials: Credentials{Expiration: p.Expires}, AssumedRoleID: p.UserID, ARN: p.ARN,
+			PackedPolicySize: packed, SourceIdentity: rr.sourceIdentity}, nil
+	}
 	creds, err := s.seal(ctx, p)
 	if err != nil {
 		return RoleSession{}, err

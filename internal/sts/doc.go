@@ -8,5 +8,6 @@
 // role and hands the request to the session package, which applies the caps and the trust gate,
 // builds the principal and seals it; STS re-implements none of those steps. It imports neither
 // cognito nor quicksight: it declares the interfaces it needs (CognitoTokens, ContextVerifier),
-// which the application wires. It never sees HTTP.
+// which the application wires. It never sees HTTP. AssumeRoleWithWebIdentity and AssumeRoleWithSAML
+// take a DryRun flag that verifies and evaluates everything and issues nothing.
 package sts

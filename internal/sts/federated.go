@@ -25,12 +25,13 @@ type federatedInput struct {
 	duration    int
 	maxDuration int // the assertion's cap (SAML SessionDuration), 0 = none
 	policies    SessionPolicies
+	dryRun      bool
 }
 
 func (s *Service) federatedSession(ctx context.Context, in federatedInput, c *session.Claims) (RoleSession, error) {
 	return s.d.Sessions.AssumeRole(ctx, session.Request{
 		Action: in.action, Federated: &c.Identity, Role: in.role, SessionName: in.sessionName,
 		DurationSeconds: in.duration, MaxDuration: in.maxDuration, Policies: in.policies,
-		Tags: c.Tags, TransitiveTagKeys: c.TransitiveTagKeys, SourceIdentity: c.SourceIdentity, Condition: c.Condition,
+		Tags: c.Tags, TransitiveTagKeys: c.TransitiveTagKeys, SourceIdentity: c.SourceIdentity, Condition: c.Condition, DryRun: in.dryRun,
 	})
 }

@@ -62,6 +62,8 @@ type SAMLInput struct {
 	Assertion       string
 	DurationSeconds int
 	Session         SessionPolicies
+	// DryRun verifies and evaluates everything and issues nothing (session.Request.DryRun).
+	DryRun bool
 }
 
 // SAMLSession is AssumeRoleWithSAML's answer.
@@ -165,7 +167,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (SAMLSes
 		return SAMLSession{}, err
 	}
 	rs, err := s.federatedSession(ctx, federatedInput{action: opSAML, role: role, sessionName: sessionName,
-		duration: in.DurationSeconds, maxDuration: maxDuration, policies: in.Session}, &claims)
+		duration: in.DurationSeconds, maxDuration: maxDuration, policies: in.Session, dryRun: in.DryRun}, &claims)
 	if err != nil {
 		return SAMLSession{}, err
 	}

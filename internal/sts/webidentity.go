@@ -48,6 +48,8 @@ type WebIdentityInput struct {
 	ProviderID      string
 	DurationSeconds int
 	Session         SessionPolicies
+	// DryRun verifies and evaluates everything and issues nothing (session.Request.DryRun).
+	DryRun bool
 }
 
 // WebIdentitySession is AssumeRoleWithWebIdentity's answer.
@@ -116,7 +118,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		}
 	}
 	session, err := s.federatedSession(ctx, federatedInput{action: opWebIdentity, role: role, sessionName: in.RoleSessionName,
-		duration: in.DurationSeconds, policies: in.Session}, &claims)
+		duration: in.DurationSeconds, policies: in.Session, dryRun: in.DryRun}, &claims)
 	if err != nil {
 		return WebIdentitySession{}, err
 	}

@@ -28,16 +28,22 @@ func inCI() bool {
 	return false
 }
 
+// skipOutsideCI skips the test for a missing tool outside CI and fails it in CI, so a test cannot
+// silently stop running there.
+func skipOutsideCI(t *testing.T, msg string) {
+	t.Helper()
+	if inCI() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
 // needNode returns the node binary, skipping the test when node or the installed modules are
 // absent outside CI; in CI their absence is a failure, so the test cannot silently stop running.
 func needNode(t *testing.T) string {
 	t.Helper()
 	missing := func(what string) {
-		msg := what + "; run `npm ci` in test/js (scripts/test does) to run the JavaScript SDK test"
-		if inCI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipOutsideCI(t, what+"; run `npm ci` in test/js (scripts/test does) to run the JavaScript SDK test")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {

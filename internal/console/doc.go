@@ -1,0 +1,24 @@
+// Package console is Latchkey's browser console at /console on the server's own port: pages
+// rendered on the server with html/template from embedded templates and one embedded style
+// sheet, no JavaScript. A person signs in with the access key id and secret of an IAM user or of
+// the account root, checked by the same key lookup as SigV4 verification (authn.VerifySecret,
+// constant-time). The console then keeps a server-side session: a random 256-bit id in a cookie
+// (HttpOnly, SameSite=Strict, Path=/console, Secure on TLS, one hour) and a CSRF token that every
+// form carries and every POST must return (constant-time compare; a POST without it is 403).
+//
+// Sessions live in a bounded in-memory table of the node that signed the person in: a deployment
+// of several nodes behind a load balancer needs sticky sessions for the console (or signs in again
+// on another node), and a restart signs everyone out. The store is not used so that a browser
+// session is never a credential any node could be made to accept; the table forgets everything
+// when full (at most MaxSessions), as internal/cache does. A session outlives a change to the key
+// that opened it (as an AWS console session does), but not a change of permissions: every page is
+// authorized afresh, so removing a policy or deleting the user takes effect at the next request.
+//
+// Every page is authorized by the IAM engine, as the caller, with a latchkey:Console* action
+// (Actions lists them; the account root may, others need an identity policy), and shows only the
+// caller's own account. Pages that do an IAM operation's work also need that operation's own
+// permission (Simulate: iam:SimulatePrincipalPolicy or iam:SimulateCustomPolicy). Try a token runs
+// AssumeRoleWithWebIdentity or AssumeRoleWithSAML as a dry run: everything is verified and
+// evaluated, nothing is issued, recorded or audited. Credentials issued are not recorded in the
+// store (only refusals are), so Activity lists refusals and says so; the audit log has both.
+package console

@@ -33,6 +33,7 @@ type GroupStore interface {
 	CreateGroup(ctx context.Context, g Group, maxPerAccount int) error
 	// GetGroup looks a group up by name, case-insensitively.
 	GetGroup(ctx context.Context, accountID, name string) (Group, error)
+	GetGroupByID(ctx context.Context, groupID string) (Group, error)
 	// UpdateGroup is the updater (see "Updaters") of the group with groupID. GroupName and Path
 	// may change (a taken name fails with ErrAlreadyExists); AccountID, GroupID and CreatedAt are
 	// fixed. Members and policies stay with the group's id.

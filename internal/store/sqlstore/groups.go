@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-		"fmt"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -59,6 +59,16 @@ func (s *Store) GetGroup(ctx context.Context, accountID, name string) (store.Gro
 		accountID, lowerName(name)))
 	if err != nil {
 		return store.Group{}, s.mapErr(fmt.Sprintf("sqlstore: get group %q in account %q", name, accountID), err, nil)
+	}
+	return g, nil
+}
+
+func (s *Store) GetGroupByID(ctx context.Context, groupID string) (store.Group, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	g, err := scanGroup(s.reads().QueryRowContext(ctx, `SELECT `+groupColumns+` FROM iam_groups WHERE group_id = $1`, groupID))
+	if err != nil {
+		return store.Group{}, s.mapErr(fmt.Sprintf("sqlstore: get group by id %q", groupID), err, nil)
 	}
 	return g, nil
 }

@@ -50,6 +50,13 @@ func testGroupRoundTrip(t *testing.T, s store.Store) {
 	wantErr(t, "CreateGroup unknown account", s.CreateGroup(ctx, group("333333333333", "AGPA4", "X", "/"), 300), store.ErrNotFound)
 	_, err = s.GetGroup(ctx, acct2, "nope")
 	wantErr(t, "GetGroup missing", err, store.ErrNotFound)
+	byID, err := s.GetGroupByID(ctx, "AGPA1")
+	noErr(t, "GetGroupByID", err)
+	if byID.GroupName != "Admins" || byID.AccountID != acct1 {
+		t.Errorf("GetGroupByID = %+v", byID)
+	}
+	_, err = s.GetGroupByID(ctx, "AGPAnone")
+	wantErr(t, "GetGroupByID missing", err, store.ErrNotFound)
 
 	createGroup(t, s, group(acct1, "AGPA5", "Other", "/"))
 	renamed, err := s.UpdateGroup(ctx, "AGPA1", func(g *store.Group) error { g.GroupName, g.Path = "Operators", "/team/"; return nil })

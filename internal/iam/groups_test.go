@@ -226,7 +226,10 @@ func TestGroupsOfAnotherAccount(t *testing.T) {
 		name string
 		call func(f *ruleFixture, c *principal.Principal) error
 	}{
-		{"GetGroup", func(f *ruleFixture, c *principal.Principal) error { _, _, err := f.svc.GetGroup(ctx, c, "devs", "", 0); return err }},
+		{"GetGroup", func(f *ruleFixture, c *principal.Principal) error {
+			_, _, err := f.svc.GetGroup(ctx, c, "devs", "", 0)
+			return err
+		}},
 		{"UpdateGroup", func(f *ruleFixture, c *principal.Principal) error {
 			return f.svc.UpdateGroup(ctx, c, UpdateGroupInput{GroupName: "devs", NewGroupName: "x"})
 		}},

@@ -1,7 +1,6 @@
 package multinode
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,18 +20,7 @@ func testGroupPropagation(t *testing.T, a, b *node) {
 	_, err = root.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String("listers"), PolicyName: aws.String("list"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)})
 	noErr(t, "PutGroupPolicy on node a", err)
-	ginaOnB := b.iam(*key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, "")
-	listOnB := func() error {
-		_, err := ginaOnB.ListUsers(ctx, &iam.ListUsersInput{})
-		return err
-	}
-	denied := func() error {
-		err := listOnB()
-		if code, _ := apiCode(err); code == "AccessDenied" {
-			return nil
-		}
-		return fmt.Errorf("want AccessDenied, got %v", err)
-	}
+	listOnB, denied := listUsersProbes(b.iam(*key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, ""))
 	eventually(t, "node b denies gina, who is in no group", cacheBound, denied)
 
 	_, err = root.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("listers"), UserName: aws.String("gina")})

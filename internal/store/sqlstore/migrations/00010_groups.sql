@@ -1,14 +1,14 @@
--- IAM groups (table iam_groups: GROUPS is an SQL keyword) and their members; groups as owners
--- of inline policies and attachments. The conventions of 00001 hold: application-chosen TEXT ids, BIGINT Unix nanoseconds, NOT NULL on
--- every primary key column; every foreign key is NO ACTION, as in 00002, so that a group with
--- members or policies, or a user in a group, cannot be deleted.
+-- IAM groups (table iam_groups: GROUPS is an SQL keyword) and their members; groups as owners of
+-- inline policies and attachments. The conventions of 00001 hold: application-chosen TEXT ids,
+-- BIGINT Unix nanoseconds, NOT NULL on every primary key column; every foreign key is NO ACTION, as
+-- in 00002, so that a group with members or policies, or a user in a group, cannot be deleted.
 --
--- inline_policies and attachments gain a group_id column beside user_id and role_id (see 00002
--- for why the owner is spread over one column per owner table). Their CHECK constraints must
--- admit the new owner kind, and SQLite cannot alter a CHECK, so both tables are rebuilt: created
--- under a new name, filled, the old one dropped, the new one renamed. Neither table is referenced
--- by another, so dropping it is safe with foreign keys enforced. The new constraints carry new
--- names, as PostgreSQL's index names must differ from the old table's while both exist.
+-- inline_policies and attachments gain a group_id column beside user_id and role_id (see 00002 for
+-- why the owner is spread over one column per owner table). Their CHECK constraints must admit the
+-- new owner kind, and SQLite cannot alter a CHECK, so both tables are rebuilt: created under a new
+-- name, filled, the old one dropped, the new one renamed. Neither table is referenced by another,
+-- so dropping it is safe with foreign keys enforced. The new constraints carry new names, as
+-- PostgreSQL's index names must differ from the old table's while both exist.
 
 -- +goose Up
 CREATE TABLE iam_groups (

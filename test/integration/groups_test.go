@@ -121,9 +121,14 @@ func TestGroupLifecycleThroughSDK(t *testing.T) {
 	if l, err := c.ListGroups(ctx, &iam.ListGroupsInput{}); err != nil || len(l.Groups) != 2 {
 		t.Fatalf("ListGroups = %+v %v", l, err)
 	}
+	groupRefusalsThroughSDK(t, c, pol.Policy.Arn)
+}
 
-	// What IAM refuses while the group has users or policies, or the user is in a group.
-	_, err = c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String("builders")})
+// groupRefusalsThroughSDK: what IAM refuses while group builders (members alice and bob, inline
+// policy read, attached policy polARN) has users or policies, or a user is in a group; its quotas.
+func groupRefusalsThroughSDK(t *testing.T, c *iam.Client, polARN *string) {
+	t.Helper()
+	_, err := c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String("builders")})
 	wantAPIError(t, err, "DeleteConflict", 409)
 	_, err = c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("bob")})
 	wantAPIError(t, err, "DeleteConflict", 409)
@@ -141,7 +146,7 @@ func TestGroupLifecycleThroughSDK(t *testing.T) {
 	}
 	_, err = c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String("builders")})
 	wantAPIError(t, err, "DeleteConflict", 409) // its attached policy
-	if _, err := c.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: aws.String("builders"), PolicyArn: pol.Policy.Arn}); err != nil {
+	if _, err := c.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: aws.String("builders"), PolicyArn: polARN}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String("builders")}); err != nil {

@@ -77,6 +77,7 @@ type PolicySource interface {
 	GetRoleByID(ctx context.Context, roleID string) (store.Role, error)
 	ListInlinePolicies(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.InlinePolicy, error)
 	ListAttachments(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.Attachment, error)
+	ListGroupsForUser(ctx context.Context, userID string) ([]store.Group, error)
 	GetManagedPolicy(ctx context.Context, arn string) (store.ManagedPolicy, error)
 	GetPolicyVersion(ctx context.Context, arn, versionID string) (store.PolicyVersion, error)
 }
@@ -242,6 +243,11 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 			return out, err
 		}
 	}
+	if kind == store.KindUser {
+		if err := e.loadGroups(ctx, ownerID, &out); err != nil {
+			return out, err
+		}
+	}
 	if p.HasSessionPolicies || p.TaskPolicyARN != "" {
 		if err := e.loadSession(ctx, p, &out); err != nil {
 			return out, err
@@ -254,6 +260,43 @@ func (e *Engine) load(ctx context.Context, p *principal.Principal) (PrincipalPol
 // permissions boundary, to out. An inline policy is named "<owner kind> <owner name>/<policy name>"
 // in explanations and authorization messages.
 func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerID, ownerName, boundary string, out *PrincipalPolicies) error {
+	if err := e.loadIdentity(ctx, kind, ownerID, ownerName, "", out); err != nil {
+		return err
+	}
+	if boundary != "" {
+		pol, err := e.managed(ctx, boundary)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if pol == nil {
+			// A boundary that cannot be read allows nothing (fail closed).
+			pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
+		}
+		out.Boundary = pol
+	}
+	return nil
+}
+
+// loadGroups adds the identity policies of every group the user belongs to, which are the user's
+// own as far as evaluation goes (IAM User Guide, "IAM user groups"). A group's inline policy is named
+// "group <group name>/<policy name>" and its attached policy "group <group name>/<policy ARN>", so
+// explanations say where a decisive statement came from.
+func (e *Engine) loadGroups(ctx context.Context, userID string, out *PrincipalPolicies) error {
+	groups, err := e.Source.ListGroupsForUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := e.loadIdentity(ctx, store.KindGroup, g.GroupID, g.GroupName, "group "+g.GroupName+"/", out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadIdentity adds the inline and attached policies of one owner to out.Identity. An attached
+// policy is named by its ARN, after managedPrefix.
+func (e *Engine) loadIdentity(ctx context.Context, kind store.PrincipalKind, ownerID, ownerName, managedPrefix string, out *PrincipalPolicies) error {
 	inline, err := e.Source.ListInlinePolicies(ctx, kind, ownerID)
 	if err != nil {
 		return err
@@ -270,7 +313,7 @@ func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerI
 		return err
 	}
 	for _, a := range atts {
-		pol, err := e.managed(ctx, a.PolicyARN)
+		pol, err := e.managedNamed(ctx, a.PolicyARN, managedPrefix+a.PolicyARN)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				continue
@@ -278,17 +321,6 @@ func (e *Engine) loadOwned(ctx context.Context, kind store.PrincipalKind, ownerI
 			return err
 		}
 		out.Identity = append(out.Identity, pol)
-	}
-	if boundary != "" {
-		pol, err := e.managed(ctx, boundary)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if pol == nil {
-			// A boundary that cannot be read allows nothing (fail closed).
-			pol, _ = e.Parse("boundary", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, policy.Identity)
-		}
-		out.Boundary = pol
 	}
 	return nil
 }
@@ -320,6 +352,11 @@ func (e *Engine) loadSession(ctx context.Context, p *principal.Principal, out *P
 }
 
 func (e *Engine) managed(ctx context.Context, arn string) (*policy.Policy, error) {
+	return e.managedNamed(ctx, arn, arn)
+}
+
+// managedNamed is the default version of a managed policy, named id.
+func (e *Engine) managedNamed(ctx context.Context, arn, id string) (*policy.Policy, error) {
 	mp, err := e.Source.GetManagedPolicy(ctx, arn)
 	if err != nil {
 		return nil, err
@@ -328,7 +365,7 @@ func (e *Engine) managed(ctx context.Context, arn string) (*policy.Policy, error
 	if err != nil {
 		return nil, err
 	}
-	return e.Parse(arn, v.Document, policy.Identity)
+	return e.Parse(id, v.Document, policy.Identity)
 }
 
 // PolicyPrincipal describes a caller for Principal matching. A user carries its unique id and a

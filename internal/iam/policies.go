@@ -33,9 +33,17 @@ func validateIdentityPolicy(doc string) error {
 	return nil
 }
 
-// owner resolves the user or role an inline-policy or attachment call addresses, authorizing it.
+// owner resolves the user, role or group an inline-policy or attachment call addresses,
+// authorizing it.
 func (s *Service) owner(ctx context.Context, caller *principal.Principal, kind store.PrincipalKind, name, action string, extra map[string][]string) (id, displayName string, err error) {
-	if kind == store.KindRole {
+	switch kind {
+	case store.KindGroup:
+		g, err := s.authorizeGroup(ctx, caller, action, name, extra)
+		if err != nil {
+			return "", "", err
+		}
+		return g.GroupID, g.GroupName, nil
+	case store.KindRole:
 		r, err := s.authorizeRole(ctx, caller, action, name, extra)
 		if err != nil {
 			return "", "", err
@@ -49,12 +57,31 @@ func (s *Service) owner(ctx context.Context, caller *principal.Principal, kind s
 	return u.UserID, u.UserName, nil
 }
 
-// actionFor builds e.g. iam:PutRolePolicy / iam:PutUserPolicy from "Put", "Policy".
-func actionFor(kind store.PrincipalKind, verb, noun string) string {
-	if kind == store.KindRole {
-		return "iam:" + verb + "Role" + noun
+// ownerNoun is the owner's word in IAM's action names and quota names ("Role", "User", "Group").
+func ownerNoun(kind store.PrincipalKind) string {
+	switch kind {
+	case store.KindRole:
+		return "Role"
+	case store.KindGroup:
+		return "Group"
 	}
-	return "iam:" + verb + "User" + noun
+	return "User"
+}
+
+// actionFor builds e.g. iam:PutRolePolicy / iam:PutGroupPolicy from "Put", "Policy".
+func actionFor(kind store.PrincipalKind, verb, noun string) string {
+	return "iam:" + verb + ownerNoun(kind) + noun
+}
+
+// inlineAggregate is the owner kind's quota on the sum of its inline policies' sizes.
+func inlineAggregate(kind store.PrincipalKind) int {
+	switch kind {
+	case store.KindRole:
+		return MaxRoleInlineAggregate
+	case store.KindGroup:
+		return MaxGroupInlineAggregate
+	}
+	return MaxUserInlineAggregate
 }
 
 // PutInlinePolicy creates or replaces a user or role inline policy.
@@ -66,10 +93,7 @@ func (s *Service) PutInlinePolicy(ctx context.Context, caller *principal.Princip
 	if err := validateIdentityPolicy(doc); err != nil {
 		return err
 	}
-	limit, quota := MaxUserInlineAggregate, "UserPolicySize"
-	if kind == store.KindRole {
-		limit, quota = MaxRoleInlineAggregate, "RolePolicySize"
-	}
+	limit, quota := inlineAggregate(kind), ownerNoun(kind)+"PolicySize"
 	err = s.Store.PutInlinePolicy(ctx, store.InlinePolicy{OwnerKind: kind, OwnerID: id, PolicyName: policyName, Document: doc}, policy.SizeWithoutWhitespace, limit)
 	if errors.Is(err, store.ErrLimitExceeded) {
 		return awserr.New("LimitExceeded", http.StatusConflict, "Maximum policy size of %d bytes exceeded for %s %s (quota %s).", limit, kind, ownerName, quota)
@@ -455,11 +479,7 @@ func (s *Service) AttachPolicy(ctx context.Context, caller *principal.Principal,
 	err = s.Store.Attach(ctx, store.Attachment{PolicyARN: arn, PolicyName: p.PolicyName, OwnerKind: kind, OwnerID: id}, MaxAttachedPerEntity)
 	switch {
 	case errors.Is(err, store.ErrLimitExceeded):
-		q := "PoliciesPerUser"
-		if kind == store.KindRole {
-			q = "PoliciesPerRole"
-		}
-		return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for %s: %d", q, MaxAttachedPerEntity)
+		return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for PoliciesPer%s: %d", ownerNoun(kind), MaxAttachedPerEntity)
 	case errors.Is(err, store.ErrNotFound):
 		return noSuchPolicy(arn)
 	case err != nil:
@@ -508,7 +528,7 @@ func (s *Service) listAttachedRow(ctx context.Context, caller *principal.Princip
 	return paginate(atts, marker, maxItems)
 }
 
-// listEntitiesForPolicyRow lists the users and roles a policy is attached to.
+// listEntitiesForPolicyRow lists the users, roles and groups a policy is attached to.
 func (s *Service) listEntitiesForPolicyRow(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[store.Attachment], error) {
 	if _, err := s.lookupPolicy(ctx, caller, "iam:ListEntitiesForPolicy", arn); err != nil {
 		return Page[store.Attachment]{}, err
@@ -530,9 +550,13 @@ func (s *Service) listEntitiesForPolicyRow(ctx context.Context, caller *principa
 }
 
 func (s *Service) ownerAccount(ctx context.Context, a store.Attachment) (string, error) {
-	if a.OwnerKind == store.KindRole {
+	switch a.OwnerKind {
+	case store.KindRole:
 		r, err := s.Store.GetRoleByID(ctx, a.OwnerID)
 		return r.AccountID, err
+	case store.KindGroup:
+		g, err := s.Store.GetGroupByID(ctx, a.OwnerID)
+		return g.AccountID, err
 	}
 	u, err := s.Store.GetUserByID(ctx, a.OwnerID)
 	return u.AccountID, err

@@ -77,7 +77,8 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, caller *principal.Pr
 	return s.simulate(ctx, caller, in, nil)
 }
 
-// SimulatePrincipalPolicy evaluates a user's or role's policies (plus optional extra ones).
+// SimulatePrincipalPolicy evaluates a user's (with its groups'), group's or role's policies (plus
+// optional extra ones).
 func (s *Service) SimulatePrincipalPolicy(ctx context.Context, caller *principal.Principal, in SimulationInput) (Page[EvaluationResult], error) {
 	if err := s.authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN); err != nil {
 		return Page[EvaluationResult]{}, err
@@ -96,7 +97,8 @@ type loadedPrincipal struct {
 	arns     []string
 }
 
-// principalPolicies loads the policies of the user or role named by arn.
+// principalPolicies loads the policies of the user, role or group named by arn; a user's include
+// those of its groups, as they do when the user makes a request.
 func (s *Service) principalPolicies(ctx context.Context, caller *principal.Principal, arn string) (*loadedPrincipal, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[2] != "iam" || parts[4] != caller.AccountID {
@@ -104,28 +106,66 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 	}
 	res := parts[5]
 	name := res[strings.LastIndex(res, "/")+1:]
-	var kind store.PrincipalKind
-	var ownerID, boundary string
+	out := &loadedPrincipal{account: caller.AccountID, arns: []string{arn}}
+	var boundary string
 	switch {
 	case strings.HasPrefix(res, "user/"):
 		u, err := s.lookupUser(ctx, caller, name)
 		if err != nil {
 			return nil, err
 		}
-		kind, ownerID, boundary = store.KindUser, u.UserID, u.PermissionsBoundary
+		boundary = u.PermissionsBoundary
+		if err := s.ownerSims(ctx, store.KindUser, u.UserID, out); err != nil {
+			return nil, err
+		}
+		groups, err := s.Store.ListGroupsForUser(ctx, u.UserID)
+		if err != nil {
+			return nil, awserr.InternalError(err)
+		}
+		for _, g := range groups {
+			if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, out); err != nil {
+				return nil, err
+			}
+		}
 	case strings.HasPrefix(res, "role/"):
 		r, err := s.lookupRole(ctx, caller, name)
 		if err != nil {
 			return nil, err
 		}
-		kind, ownerID, boundary = store.KindRole, r.RoleID, r.PermissionsBoundary
+		boundary = r.PermissionsBoundary
+		if err := s.ownerSims(ctx, store.KindRole, r.RoleID, out); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(res, "group/"):
+		g, err := s.Store.GetGroup(ctx, caller.AccountID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, noSuchGroup(name)
+		}
+		if err != nil {
+			return nil, awserr.InternalError(err)
+		}
+		if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, out); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "PolicySourceArn must be the ARN of a user or a role.")
+		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "PolicySourceArn must be the ARN of a user, a group or a role.")
 	}
-	out := &loadedPrincipal{account: caller.AccountID, arns: []string{arn}}
+	if boundary != "" {
+		sp, err := s.managedSim(ctx, boundary)
+		if err != nil {
+			return nil, err
+		}
+		out.boundary = sp
+	}
+	return out, nil
+}
+
+// ownerSims adds the inline and attached policies of one user, role or group to out.identity;
+// an inline policy's SourcePolicyType is its owner's kind.
+func (s *Service) ownerSims(ctx context.Context, kind store.PrincipalKind, ownerID string, out *loadedPrincipal) error {
 	inline, err := s.Store.ListInlinePolicies(ctx, kind, ownerID)
 	if err != nil {
-		return nil, awserr.InternalError(err)
+		return awserr.InternalError(err)
 	}
 	for _, ip := range inline {
 		sp, err := s.parseSim(ip.PolicyName, ip.Document, string(kind), policy.Identity)
@@ -136,25 +176,18 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 	}
 	atts, err := s.Store.ListAttachments(ctx, kind, ownerID)
 	if err != nil {
-		return nil, awserr.InternalError(err)
+		return awserr.InternalError(err)
 	}
 	for _, a := range atts {
 		sp, err := s.managedSim(ctx, a.PolicyARN)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if sp != nil {
 			out.identity = append(out.identity, *sp)
 		}
 	}
-	if boundary != "" {
-		sp, err := s.managedSim(ctx, boundary)
-		if err != nil {
-			return nil, err
-		}
-		out.boundary = sp
-	}
-	return out, nil
+	return nil
 }
 
 func (s *Service) managedSim(ctx context.Context, arn string) (*simPolicy, error) {
@@ -278,7 +311,8 @@ func (s *Service) GetContextKeysForCustomPolicy(ctx context.Context, caller *pri
 	return s.contextKeys(docs, nil)
 }
 
-// GetContextKeysForPrincipalPolicy lists the condition keys a user's or role's policies use.
+// GetContextKeysForPrincipalPolicy lists the condition keys a user's (with its groups'), group's or
+// role's policies use.
 func (s *Service) GetContextKeysForPrincipalPolicy(ctx context.Context, caller *principal.Principal, arn string, docs []string) ([]string, error) {
 	if err := s.authorize(ctx, caller, "iam:GetContextKeysForPrincipalPolicy", arn); err != nil {
 		return nil, err

@@ -17,13 +17,15 @@ type Tag struct {
 	Value string
 }
 
-// PrincipalKind says whether an inline policy, attachment or boundary belongs to a user or a role.
+// PrincipalKind says whether an inline policy, attachment or boundary belongs to a user, a role
+// or (inline policies and attachments only) a group.
 type PrincipalKind = store.PrincipalKind
 
 // The owners of inline policies, attachments and permissions boundaries.
 const (
-	KindUser = store.KindUser
-	KindRole = store.KindRole
+	KindUser  = store.KindUser
+	KindRole  = store.KindRole
+	KindGroup = store.KindGroup
 )
 
 // User is a user as IAM reports it.

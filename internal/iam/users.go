@@ -39,6 +39,7 @@ type Store interface {
 	DeleteAccessKey(ctx context.Context, accessKeyID string) error
 	store.RoleStore
 	store.InstanceProfileStore
+	store.GroupStore
 	store.PolicyStore
 	store.MFAStore
 	store.FederationStore
@@ -329,7 +330,7 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 	}
 	if err := s.Store.DeleteUser(ctx, caller.AccountID, u.UserID); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must delete access keys first.")
+			return s.userDeleteConflict(ctx, u.UserID)
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			return noSuchUser(name)
@@ -339,6 +340,15 @@ func (s *Service) DeleteUser(ctx context.Context, caller *principal.Principal, n
 	s.Cache.InvalidateAll()
 	s.policiesChanged()
 	return nil
+}
+
+// userDeleteConflict says what keeps a user from being deleted as IAM does: a group membership
+// is named as such, anything else as the access keys IAM names first.
+func (s *Service) userDeleteConflict(ctx context.Context, userID string) error {
+	if groups, err := s.Store.ListGroupsForUser(ctx, userID); err == nil && len(groups) > 0 {
+		return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove user from all groups first.")
+	}
+	return awserr.New("DeleteConflict", http.StatusConflict, "Cannot delete entity, must delete access keys first.")
 }
 
 // changeUser authorizes action on a user and runs change on it in one store transaction. Tags

@@ -22,6 +22,7 @@ const (
 	PrefixRole            = "AROA"
 	PrefixPolicy          = "ANPA"
 	PrefixInstanceProfile = "AIPA"
+	PrefixGroup           = "AGPA"
 )
 
 // Minter draws randomness from R, so tests can make ids deterministic.

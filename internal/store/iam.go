@@ -61,10 +61,10 @@ const (
 	KindRole PrincipalKind = "role"
 )
 
-// InlinePolicy is a policy embedded in a user or role. Names are unique per owner (exact match).
+// InlinePolicy is a policy embedded in a user, role or group. Names are unique per owner (exact match).
 type InlinePolicy struct {
 	OwnerKind  PrincipalKind
-	OwnerID    string // UserID or RoleID
+	OwnerID    string // UserID, RoleID or GroupID
 	PolicyName string
 	Document   string
 }
@@ -115,13 +115,13 @@ type PolicyPage struct {
 	Next     string
 }
 
-// Attachment is a managed policy attached to a user or role.
+// Attachment is a managed policy attached to a user, role or group.
 type Attachment struct {
 	PolicyARN  string
 	PolicyName string
 	OwnerKind  PrincipalKind
 	OwnerID    string
-	OwnerName  string // user or role name, filled on reads
+	OwnerName  string // user, role or group name, filled on reads
 }
 
 // MFADevice is a virtual MFA device. UserID is "" until EnableMFADevice assigns it.
@@ -204,7 +204,7 @@ type PolicyStore interface {
 	// Detach fails with ErrNotFound when the policy is not attached to the owner.
 	Detach(ctx context.Context, a Attachment) error
 	ListAttachments(ctx context.Context, kind PrincipalKind, ownerID string) ([]Attachment, error)
-	// ListPolicyAttachments lists the users and roles a policy is attached to.
+	// ListPolicyAttachments lists the users, roles and groups a policy is attached to.
 	ListPolicyAttachments(ctx context.Context, arn string) ([]Attachment, error)
 }
 

@@ -111,7 +111,7 @@ type Store interface {
 	// is ErrAlreadyExists. AccountID, UserID and CreatedAt are fixed.
 	UpdateUser(ctx context.Context, userID string, fn func(*User) error) (User, error)
 	// DeleteUser fails with ErrConflict while the user still owns access keys, inline policies,
-	// attached policies or an assigned MFA device.
+	// attached policies or an assigned MFA device, or belongs to a group.
 	DeleteUser(ctx context.Context, accountID, userID string) error
 	// ListUsers returns users whose path starts with pathPrefix, ordered by lower-cased name,
 	// starting after the marker `after` (a lower-cased name, "" for the first page).
@@ -144,4 +144,5 @@ type Store interface {
 	DecisionStore
 	WorkloadStore
 	InstanceProfileStore
+	GroupStore
 }

@@ -71,6 +71,7 @@ func TestTwoNodesShareOneDatabase(t *testing.T) {
 
 	t.Run("CredentialsMintedOnOneNodeVerifyOnTheOther", func(t *testing.T) { testCrossNodeCredentials(t, a, b) })
 	t.Run("IAMChangesReachTheOtherNodeWithinTheCacheBound", func(t *testing.T) { testIAMPropagation(t, a, b) })
+	t.Run("GroupMembershipReachesTheOtherNodeWithinTheCacheBound", func(t *testing.T) { testGroupPropagation(t, a, b) })
 	t.Run("ConcurrentCreateRoleOfOneName", func(t *testing.T) { testConcurrentCreateRole(t, a, b) })
 	t.Run("ConcurrentGetIdOfOneLogin", func(t *testing.T) { testConcurrentGetID(t, a, b) })
 	t.Run("ConcurrentTagRoleOnBothNodesKeepsEveryTag", func(t *testing.T) { testConcurrentTagRole(t, a, b) })
@@ -134,18 +135,7 @@ func testIAMPropagation(t *testing.T, a, b *node) {
 	noErr(t, "CreateUser on node a", err)
 	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bob")})
 	noErr(t, "CreateAccessKey on node a", err)
-	bobOnB := b.iam(*key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, "")
-	listOnB := func() error {
-		_, err := bobOnB.ListUsers(ctx, &iam.ListUsersInput{})
-		return err
-	}
-	denied := func() error {
-		err := listOnB()
-		if code, _ := apiCode(err); code == "AccessDenied" {
-			return nil
-		}
-		return fmt.Errorf("want AccessDenied, got %v", err)
-	}
+	listOnB, denied := listUsersProbes(b.iam(*key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, ""))
 	eventually(t, "node b denies bob, who has no policy", cacheBound, denied)
 
 	// A grant on node a reaches node b within the policy cache's bound.
@@ -172,6 +162,23 @@ func testIAMPropagation(t *testing.T, a, b *node) {
 		return fmt.Errorf("want InvalidClientTokenId, got %v", err)
 	})
 	t.Logf("the key deactivated on node a was refused on node b after %v", took)
+}
+
+// listUsersProbes probe whether c may call ListUsers: allowed returns nil when the call succeeds,
+// denied when it is refused with AccessDenied.
+func listUsersProbes(c *iam.Client) (allowed, denied func() error) {
+	allowed = func() error {
+		_, err := c.ListUsers(ctx, &iam.ListUsersInput{})
+		return err
+	}
+	denied = func() error {
+		err := allowed()
+		if code, _ := apiCode(err); code == "AccessDenied" {
+			return nil
+		}
+		return fmt.Errorf("want AccessDenied, got %v", err)
+	}
+	return allowed, denied
 }
 
 func testConcurrentCreateRole(t *testing.T, a, b *node) {

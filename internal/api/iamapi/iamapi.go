@@ -164,6 +164,8 @@ func Table(svc *iam.Service) api.Table {
 	roleTable(svc, t)
 	inlineTable(svc, t, iam.KindRole)
 	inlineTable(svc, t, iam.KindUser)
+	inlineTable(svc, t, iam.KindGroup)
+	groupTable(svc, t)
 	policyTable(svc, t)
 	mfaTable(svc, t)
 	simulateTable(svc, t)

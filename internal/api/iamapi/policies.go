@@ -92,8 +92,12 @@ type (
 		RoleName string
 		RoleId   string
 	}
+	policyGroup struct {
+		GroupName string
+		GroupId   string
+	}
 	entitiesOut struct {
-		PolicyGroups []struct{}
+		PolicyGroups []policyGroup
 		PolicyUsers  []policyUser
 		PolicyRoles  []policyRole
 		IsTruncated  bool
@@ -195,11 +199,14 @@ func policyTable(svc *iam.Service, t api.Table) {
 		if err != nil {
 			return nil, err
 		}
-		out := &entitiesOut{PolicyGroups: []struct{}{}, PolicyUsers: []policyUser{}, PolicyRoles: []policyRole{}, IsTruncated: p.IsTruncated, Marker: p.Marker}
+		out := &entitiesOut{PolicyGroups: []policyGroup{}, PolicyUsers: []policyUser{}, PolicyRoles: []policyRole{}, IsTruncated: p.IsTruncated, Marker: p.Marker}
 		for _, a := range p.Items {
-			if a.OwnerKind == iam.KindRole {
+			switch a.OwnerKind {
+			case iam.KindRole:
 				out.PolicyRoles = append(out.PolicyRoles, policyRole{RoleName: a.OwnerName, RoleId: a.OwnerID})
-			} else {
+			case iam.KindGroup:
+				out.PolicyGroups = append(out.PolicyGroups, policyGroup{GroupName: a.OwnerName, GroupId: a.OwnerID})
+			default:
 				out.PolicyUsers = append(out.PolicyUsers, policyUser{UserName: a.OwnerName, UserId: a.OwnerID})
 			}
 		}

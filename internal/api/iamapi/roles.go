@@ -167,57 +167,46 @@ func roleTable(svc *iam.Service, t api.Table) {
 	})
 }
 
-// inlineTable registers Put/Get/Delete/List{Role,User}Policy (and Policies) for one owner kind.
+// inlineTable registers Put/Get/Delete/List{Role,User,Group}Policy (and Policies), the attachment
+// operations and (for users and roles) the permissions-boundary operations of one owner kind.
 func inlineTable(svc *iam.Service, t api.Table, kind iam.PrincipalKind) {
-	noun := "User"
-	if kind == iam.KindRole {
-		noun = "Role"
-	}
+	noun := map[iam.PrincipalKind]string{iam.KindUser: "User", iam.KindRole: "Role", iam.KindGroup: "Group"}[kind]
 	type putIn struct {
-		RoleName, UserName, PolicyName, PolicyDocument string
+		RoleName, UserName, GroupName, PolicyName, PolicyDocument string
 	}
 	type nameIn struct {
-		RoleName, UserName, PolicyName string
+		RoleName, UserName, GroupName, PolicyName string
 	}
 	type getOut struct {
-		RoleName, UserName, PolicyName, PolicyDocument string
+		RoleName, UserName, GroupName, PolicyName, PolicyDocument string
 	}
 	type listIn struct {
-		RoleName, UserName, Marker string
-		MaxItems                   int64
+		RoleName, UserName, GroupName, Marker string
+		MaxItems                              int64
 	}
 	type listOut struct {
 		PolicyNames []string
 		IsTruncated bool
 		Marker      string
 	}
-	owner := func(role, user string) string {
-		if kind == iam.KindRole {
-			return role
-		}
-		return user
-	}
+	owner := func(role, user, group string) string { return *ownerField(kind, &role, &user, &group) }
 	t["Put"+noun+"Policy"] = api.Op(func(ctx context.Context, c *api.Call, in *putIn) (*api.Empty, error) {
-		return nil, svc.PutInlinePolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PolicyName, in.PolicyDocument)
+		return nil, svc.PutInlinePolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.PolicyName, in.PolicyDocument)
 	})
 	t["Get"+noun+"Policy"] = api.Op(func(ctx context.Context, c *api.Call, in *nameIn) (*getOut, error) {
-		p, name, err := svc.GetInlinePolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PolicyName)
+		p, name, err := svc.GetInlinePolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
 		out := &getOut{PolicyName: p.PolicyName, PolicyDocument: encodeDocument(p.Document)}
-		if kind == iam.KindRole {
-			out.RoleName = name
-		} else {
-			out.UserName = name
-		}
+		*ownerField(kind, &out.RoleName, &out.UserName, &out.GroupName) = name
 		return out, nil
 	})
 	t["Delete"+noun+"Policy"] = api.Op(func(ctx context.Context, c *api.Call, in *nameIn) (*api.Empty, error) {
-		return nil, svc.DeleteInlinePolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PolicyName)
+		return nil, svc.DeleteInlinePolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.PolicyName)
 	})
 	t["List"+noun+"Policies"] = api.Op(func(ctx context.Context, c *api.Call, in *listIn) (*listOut, error) {
-		p, err := svc.ListInlinePolicies(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.Marker, int(in.MaxItems))
+		p, err := svc.ListInlinePolicies(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.Marker, int(in.MaxItems))
 		if err != nil {
 			return nil, err
 		}
@@ -229,15 +218,15 @@ func inlineTable(svc *iam.Service, t api.Table, kind iam.PrincipalKind) {
 	})
 
 	type attachIn struct {
-		RoleName, UserName, PolicyArn string
+		RoleName, UserName, GroupName, PolicyArn string
 	}
 	type attachedPolicy struct {
 		PolicyName string
 		PolicyArn  string
 	}
 	type listAttachedIn struct {
-		RoleName, UserName, PathPrefix, Marker string
-		MaxItems                               int64
+		RoleName, UserName, GroupName, PathPrefix, Marker string
+		MaxItems                                          int64
 	}
 	type listAttachedOut struct {
 		AttachedPolicies []attachedPolicy
@@ -245,13 +234,13 @@ func inlineTable(svc *iam.Service, t api.Table, kind iam.PrincipalKind) {
 		Marker           string
 	}
 	t["Attach"+noun+"Policy"] = api.Op(func(ctx context.Context, c *api.Call, in *attachIn) (*api.Empty, error) {
-		return nil, svc.AttachPolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PolicyArn)
+		return nil, svc.AttachPolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.PolicyArn)
 	})
 	t["Detach"+noun+"Policy"] = api.Op(func(ctx context.Context, c *api.Call, in *attachIn) (*api.Empty, error) {
-		return nil, svc.DetachPolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PolicyArn)
+		return nil, svc.DetachPolicy(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.PolicyArn)
 	})
 	t["ListAttached"+noun+"Policies"] = api.Op(func(ctx context.Context, c *api.Call, in *listAttachedIn) (*listAttachedOut, error) {
-		p, err := svc.ListAttached(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PathPrefix, in.Marker, int(in.MaxItems))
+		p, err := svc.ListAttached(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, in.GroupName), in.PathPrefix, in.Marker, int(in.MaxItems))
 		if err != nil {
 			return nil, err
 		}
@@ -262,13 +251,27 @@ func inlineTable(svc *iam.Service, t api.Table, kind iam.PrincipalKind) {
 		return out, nil
 	})
 
+	if kind == iam.KindGroup {
+		return // groups have no permissions boundary
+	}
 	type boundaryIn struct {
 		RoleName, UserName, PermissionsBoundary string
 	}
 	t["Put"+noun+"PermissionsBoundary"] = api.Op(func(ctx context.Context, c *api.Call, in *boundaryIn) (*api.Empty, error) {
-		return nil, svc.PutPermissionsBoundary(ctx, c.Caller, kind, owner(in.RoleName, in.UserName), in.PermissionsBoundary)
+		return nil, svc.PutPermissionsBoundary(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, ""), in.PermissionsBoundary)
 	})
 	t["Delete"+noun+"PermissionsBoundary"] = api.Op(func(ctx context.Context, c *api.Call, in *boundaryIn) (*api.Empty, error) {
-		return nil, svc.DeletePermissionsBoundary(ctx, c.Caller, kind, owner(in.RoleName, in.UserName))
+		return nil, svc.DeletePermissionsBoundary(ctx, c.Caller, kind, owner(in.RoleName, in.UserName, ""))
 	})
+}
+
+// ownerField picks the output member that names an owner of kind.
+func ownerField(kind iam.PrincipalKind, role, user, group *string) *string {
+	switch kind {
+	case iam.KindRole:
+		return role
+	case iam.KindGroup:
+		return group
+	}
+	return user
 }

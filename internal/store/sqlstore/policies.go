@@ -13,19 +13,26 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// ownerRefs gives the user_id and role_id columns of a row owned by (kind, id): the owner id goes
-// into the column whose foreign key matches kind, the other stays NULL (see 00002_iam.sql).
-func ownerRefs(kind store.PrincipalKind, id string) (userID, roleID sql.NullString, err error) {
-	switch kind {
-	case store.KindUser:
-		return sql.NullString{String: id, Valid: true}, sql.NullString{}, nil
-	case store.KindRole:
-		return sql.NullString{}, sql.NullString{String: id, Valid: true}, nil
+// ownerRefs gives the user_id, role_id and group_id columns of a row owned by (kind, id): the
+// owner id goes into the column whose foreign key matches kind, the others stay NULL (see
+// 00002_iam.sql and 00010_groups.sql).
+func ownerRefs(kind store.PrincipalKind, id string) (refs [3]sql.NullString, err error) {
+	col, err := ownerColumn(kind)
+	if err != nil {
+		return refs, err
 	}
-	return sql.NullString{}, sql.NullString{}, fmt.Errorf("unknown principal kind %q", kind)
+	for i, c := range ownerColumns {
+		if c == col {
+			refs[i] = sql.NullString{String: id, Valid: true}
+		}
+	}
+	return refs, nil
 }
 
-// ownerColumn names the indexed column holding an owner id of kind. The result is one of two
+// ownerColumns are the owner columns of inline_policies and attachments, in ownerRefs' order.
+var ownerColumns = [3]string{"user_id", "role_id", "group_id"}
+
+// ownerColumn names the indexed column holding an owner id of kind. The result is one of three
 // constants, so it is safe to splice into a query.
 func ownerColumn(kind store.PrincipalKind) (string, error) {
 	switch kind {
@@ -33,17 +40,22 @@ func ownerColumn(kind store.PrincipalKind) (string, error) {
 		return "user_id", nil
 	case store.KindRole:
 		return "role_id", nil
+	case store.KindGroup:
+		return "group_id", nil
 	}
 	return "", fmt.Errorf("unknown principal kind %q", kind)
 }
 
-// ownerAccount reads the account of a user or role inside tx, failing with ErrNotFound when the
-// owner does not exist. Reading it in the write transaction keeps it from disappearing before the
-// transaction commits (and the owner foreign keys would refuse the insert anyway).
+// ownerAccount reads the account of a user, role or group inside tx, failing with ErrNotFound
+// when the owner does not exist. Reading it in the write transaction keeps it from disappearing
+// before the transaction commits (and the owner foreign keys would refuse the insert anyway).
 func ownerAccount(ctx context.Context, tx *sql.Tx, kind store.PrincipalKind, id string) (string, error) {
 	query := `SELECT account_id FROM users WHERE user_id = $1`
-	if kind == store.KindRole {
+	switch kind {
+	case store.KindRole:
 		query = `SELECT account_id FROM roles WHERE role_id = $1`
+	case store.KindGroup:
+		query = `SELECT account_id FROM iam_groups WHERE group_id = $1`
 	}
 	var account string
 	err := tx.QueryRowContext(ctx, query, id).Scan(&account)
@@ -59,7 +71,7 @@ func (s *Store) PutInlinePolicy(ctx context.Context, p store.InlinePolicy, size 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: put inline policy %q of %s %q", p.PolicyName, p.OwnerKind, p.OwnerID)
-	userID, roleID, err := ownerRefs(p.OwnerKind, p.OwnerID)
+	refs, err := ownerRefs(p.OwnerKind, p.OwnerID)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -86,10 +98,10 @@ func (s *Store) PutInlinePolicy(ctx context.Context, p store.InlinePolicy, size 
 			return fmt.Errorf("%w: the owner's inline policies would total %d (limit %d)", store.ErrLimitExceeded, total, maxAggregate)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO inline_policies
-			(owner_kind, owner_id, policy_name, document, user_id, role_id)
-			VALUES ($1, $2, $3, $4, $5, $6)
+			(owner_kind, owner_id, policy_name, document, user_id, role_id, group_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (owner_kind, owner_id, policy_name) DO UPDATE SET document = excluded.document`,
-			string(p.OwnerKind), p.OwnerID, p.PolicyName, p.Document, userID, roleID)
+			string(p.OwnerKind), p.OwnerID, p.PolicyName, p.Document, refs[0], refs[1], refs[2])
 		return err
 	})
 	// A foreign-key failure here means the owner vanished, which the check above already reports.
@@ -484,7 +496,7 @@ func (s *Store) Attach(ctx context.Context, a store.Attachment, maxPerOwner int)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: attach %q to %s %q", a.PolicyARN, a.OwnerKind, a.OwnerID)
-	userID, roleID, err := ownerRefs(a.OwnerKind, a.OwnerID)
+	refs, err := ownerRefs(a.OwnerKind, a.OwnerID)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -519,9 +531,9 @@ func (s *Store) Attach(ctx context.Context, a store.Attachment, maxPerOwner int)
 		if n >= maxPerOwner {
 			return fmt.Errorf("%w: the owner already has %d attached policies (limit %d)", store.ErrLimitExceeded, n, maxPerOwner)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO attachments (policy_arn, owner_kind, owner_id, user_id, role_id)
-			VALUES ($1, $2, $3, $4, $5)`,
-			a.PolicyARN, string(a.OwnerKind), a.OwnerID, userID, roleID)
+		_, err = tx.ExecContext(ctx, `INSERT INTO attachments (policy_arn, owner_kind, owner_id, user_id, role_id, group_id)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			a.PolicyARN, string(a.OwnerKind), a.OwnerID, refs[0], refs[1], refs[2])
 		return err
 	})
 	// A foreign-key failure here means the policy or the owner vanished.
@@ -538,11 +550,12 @@ func (s *Store) Detach(ctx context.Context, a store.Attachment) error {
 
 // attachmentSelect reads attachments aliased a with the policy's name and the owner's name.
 const attachmentSelect = `SELECT a.policy_arn, p.policy_name, a.owner_kind, a.owner_id,
-		COALESCE(u.user_name, r.role_name, '')
+		COALESCE(u.user_name, r.role_name, g.group_name, '')
 	FROM attachments a
 	JOIN managed_policies p ON p.arn = a.policy_arn
 	LEFT JOIN users u ON u.user_id = a.user_id
-	LEFT JOIN roles r ON r.role_id = a.role_id`
+	LEFT JOIN roles r ON r.role_id = a.role_id
+	LEFT JOIN iam_groups g ON g.group_id = a.group_id`
 
 func (s *Store) queryAttachments(ctx context.Context, op, query string, args ...any) ([]store.Attachment, error) {
 	out, err := queryAll(ctx, s.reads(), scanAttachment, query, args...)
@@ -579,7 +592,7 @@ func (s *Store) ListAttachments(ctx context.Context, kind store.PrincipalKind, o
 		ORDER BY p.policy_name_lower`+s.dialect.textOrder+`, a.policy_arn`+s.dialect.textOrder, ownerID)
 }
 
-// ListPolicyAttachments lists users, then roles, each by lower-cased name. The owners of every
+// ListPolicyAttachments lists users, then roles, then groups, each by lower-cased name. The owners of every
 // account are listed: an AWS managed policy is attached across accounts, so callers showing one
 // account's entities filter by owner. A policy without attachments, existing or not, gets none.
 func (s *Store) ListPolicyAttachments(ctx context.Context, arn string) ([]store.Attachment, error) {
@@ -587,7 +600,7 @@ func (s *Store) ListPolicyAttachments(ctx context.Context, arn string) ([]store.
 	defer cancel()
 	return s.queryAttachments(ctx, fmt.Sprintf("sqlstore: list attachments of managed policy %q", arn), attachmentSelect+`
 		WHERE a.policy_arn = $1
-		ORDER BY a.owner_kind`+s.dialect.textOrder+` DESC, COALESCE(u.user_name_lower, r.role_name_lower, '')`+s.dialect.textOrder+`,
+		ORDER BY a.owner_kind`+s.dialect.textOrder+` DESC, COALESCE(u.user_name_lower, r.role_name_lower, g.group_name_lower, '')`+s.dialect.textOrder+`,
 			a.owner_id`+s.dialect.textOrder, arn)
 }
 

@@ -207,6 +207,7 @@ var userReferences = []reference{
 	{"inline policies", `SELECT COUNT(*) FROM inline_policies WHERE user_id = $1`},
 	{"attached managed policies", `SELECT COUNT(*) FROM attachments WHERE user_id = $1`},
 	{"assigned MFA devices", `SELECT COUNT(*) FROM mfa_devices WHERE user_id = $1`},
+	{"group memberships", `SELECT COUNT(*) FROM group_members WHERE user_id = $1`},
 }
 
 // checkReferences returns ErrConflict naming every kind of reference that remains.

@@ -110,8 +110,8 @@ func (s *Store) UpdateUser(ctx context.Context, userID string, fn func(*store.Us
 }
 
 // DeleteUser counts what still references the user in the deleting transaction, so the error says
-// what remains; the foreign keys of access_keys, inline_policies, attachments and mfa_devices
-// refuse the delete regardless.
+// what remains; the foreign keys of access_keys, inline_policies, attachments, mfa_devices and
+// group_members refuse the delete regardless.
 func (s *Store) DeleteUser(ctx context.Context, accountID, userID string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()

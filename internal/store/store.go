@@ -144,4 +144,5 @@ type Store interface {
 	DecisionStore
 	WorkloadStore
 	InstanceProfileStore
+	AccountStore
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, decisionTests...)
 	tests = append(tests, workloadTests...)
 	tests = append(tests, instanceProfileTests...)
+	tests = append(tests, accountTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))

@@ -1,6 +1,8 @@
 // Package iam is the IAM domain service: users, access keys, roles and their trust policies, instance profiles,
 // inline and managed policies with versions, attachments and permissions boundaries, MFA devices,
-// OIDC and SAML providers, outbound federation and the policy simulator. It enforces AWS's
+// OIDC and SAML providers, outbound federation, the policy simulator, and the account-level calls
+// (account alias, password policy, STS preferences, the organization's centralized root access
+// features). It enforces AWS's
 // semantic rules — quotas, reserved tag keys, delete conflicts, principals that must exist and are
 // bound to their unique ids when a trust policy is saved — applies every read-modify-write as one
 // store updater, authorizes every call, and never sees HTTP. It answers with its own entities

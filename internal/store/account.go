@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // PasswordPolicy is an account's IAM password policy as UpdateAccountPasswordPolicy sets it
 // (IAM API Reference, UpdateAccountPasswordPolicy). Zero MaxPasswordAge means passwords never
@@ -49,4 +52,11 @@ type AccountStore interface {
 	// ManagesOrganization reports whether accountID is the management account of an
 	// organization, that is whether at least one account is a member of its organization.
 	ManagesOrganization(ctx context.Context, accountID string) (bool, error)
+
+	// DeleteServiceLinkedRole deletes a role as DeleteRole does (ErrNotFound, ErrConflict) and
+	// records the deletion task taskID of the account in the same transaction.
+	DeleteServiceLinkedRole(ctx context.Context, accountID, roleID, taskID string, at time.Time) error
+	// RoleDeletionTask returns when the account's deletion task taskID ran; ErrNotFound when the
+	// account has no such task.
+	RoleDeletionTask(ctx context.Context, accountID, taskID string) (time.Time, error)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -148,4 +149,30 @@ func (s *Store) ManagesOrganization(ctx context.Context, accountID string) (bool
 		return false, s.mapErr(fmt.Sprintf("sqlstore: does account %q manage an organization", accountID), err, nil)
 	}
 	return n > 0, nil
+}
+
+func (s *Store) DeleteServiceLinkedRole(ctx context.Context, accountID, roleID, taskID string, at time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := deleteRoleIn(ctx, tx, accountID, roleID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO role_deletion_tasks (task_id, account_id, created_at) VALUES ($1, $2, $3)`,
+			taskID, accountID, encodeTime(at))
+		return err
+	})
+	// As DeleteRole: a foreign-key failure means a reference to the role appeared anyway.
+	return s.mapErr(fmt.Sprintf("sqlstore: delete service-linked role %q in account %q", roleID, accountID), err, store.ErrConflict)
+}
+
+func (s *Store) RoleDeletionTask(ctx context.Context, accountID, taskID string) (time.Time, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var at int64
+	if err := s.reads().QueryRowContext(ctx, `SELECT created_at FROM role_deletion_tasks WHERE account_id = $1 AND task_id = $2`,
+		accountID, taskID).Scan(&at); err != nil {
+		return time.Time{}, s.mapErr(fmt.Sprintf("sqlstore: get role deletion task of account %q", accountID), err, nil)
+	}
+	return decodeTime(at), nil
 }

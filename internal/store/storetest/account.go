@@ -19,6 +19,7 @@ var accountTests = []struct {
 	{"AccountAliasRace", testAccountAliasRace},
 	{"AccountSettings", testAccountSettings},
 	{"ManagesOrganization", testManagesOrganization},
+	{"DeleteServiceLinkedRole", testDeleteServiceLinkedRole},
 }
 
 func testAccountAlias(t *testing.T, s store.Store) {
@@ -146,4 +147,27 @@ func testManagesOrganization(t *testing.T, s store.Store) {
 	if ok, err := s.ManagesOrganization(ctx, acct2); err != nil || ok {
 		t.Fatalf("ManagesOrganization(member) = %v, %v; want false", ok, err)
 	}
+}
+
+func testDeleteServiceLinkedRole(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	createAccount(t, s, acct1)
+	createAccount(t, s, acct2)
+	r := role(acct1, "AROASLR", "AWSServiceRoleForECS", "/aws-service-role/ecs.amazonaws.com/")
+	noErr(t, "CreateRole", s.CreateRole(ctx, r))
+	noErr(t, "PutInlinePolicy", s.PutInlinePolicy(ctx, inline(store.KindRole, r.RoleID, "inline", policyDoc(1)), byteLen, 10240))
+	wantErr(t, "DeleteServiceLinkedRole with a policy", s.DeleteServiceLinkedRole(ctx, acct1, r.RoleID, "task1", at(3)), store.ErrConflict)
+	_, err := s.RoleDeletionTask(ctx, acct1, "task1")
+	wantErr(t, "RoleDeletionTask of a failed deletion", err, store.ErrNotFound)
+	noErr(t, "DeleteInlinePolicy", s.DeleteInlinePolicy(ctx, store.KindRole, r.RoleID, "inline"))
+	wantErr(t, "DeleteServiceLinkedRole in another account", s.DeleteServiceLinkedRole(ctx, acct2, r.RoleID, "task2", at(3)), store.ErrNotFound)
+	noErr(t, "DeleteServiceLinkedRole", s.DeleteServiceLinkedRole(ctx, acct1, r.RoleID, "task3", at(3)))
+	if _, err := s.GetRoleByID(ctx, r.RoleID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("role still there after DeleteServiceLinkedRole: %v", err)
+	}
+	got, err := s.RoleDeletionTask(ctx, acct1, "task3")
+	noErr(t, "RoleDeletionTask", err)
+	checkTime(t, "deletion task time", got, at(3))
+	_, err = s.RoleDeletionTask(ctx, acct2, "task3")
+	wantErr(t, "RoleDeletionTask of another account's task", err, store.ErrNotFound)
 }

@@ -24,6 +24,15 @@ CREATE TABLE account_settings (
     organization_features         TEXT NOT NULL DEFAULT '[]'
 );
 
+-- The deletion tasks of DeleteServiceLinkedRole. Latchkey deletes the role in the transaction that
+-- records the task, so a recorded task has succeeded; GetServiceLinkedRoleDeletionStatus reads it.
+CREATE TABLE role_deletion_tasks (
+    task_id    TEXT   NOT NULL PRIMARY KEY,
+    account_id TEXT   NOT NULL REFERENCES accounts (id) ON DELETE NO ACTION,
+    created_at BIGINT NOT NULL
+);
+
 -- +goose Down
+DROP TABLE role_deletion_tasks;
 DROP TABLE account_settings;
 DROP TABLE account_aliases;

@@ -95,6 +95,7 @@ func accountTable(svc *iam.Service, t api.Table) {
 		return nil, svc.SetSecurityTokenServicePreferences(ctx, c.Caller, in.GlobalEndpointTokenVersion)
 	})
 	organizationTable(svc, t)
+	serviceLinkedTable(svc, t)
 }
 
 func organizationTable(svc *iam.Service, t api.Table) {

@@ -138,11 +138,11 @@ type Store interface {
 	MFAStore
 	KeyRingStore
 	OrgStore
+	AccountStore
 	FederationStore
 	CognitoStore
 	QuickSightStore
 	DecisionStore
 	WorkloadStore
 	InstanceProfileStore
-	AccountStore
 }

@@ -46,13 +46,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordAccessKeyUse", testRecordAccessKeyUse},
 	}
 	tests = append(tests, iamTests...)
+	tests = append(tests, accountTests...)
 	tests = append(tests, federationTests...)
 	tests = append(tests, cognitoTests...)
 	tests = append(tests, quicksightTests...)
 	tests = append(tests, decisionTests...)
 	tests = append(tests, workloadTests...)
 	tests = append(tests, instanceProfileTests...)
-	tests = append(tests, accountTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))

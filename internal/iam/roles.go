@@ -245,6 +245,9 @@ func (s *Service) CreateRole(ctx context.Context, caller *principal.Principal, i
 	if err := validatePath(path); err != nil {
 		return Role{}, err
 	}
+	if err := refuseReservedPath(path); err != nil {
+		return Role{}, err
+	}
 	bindings, err := s.bindTrust(ctx, in.AssumeRolePolicyDocument)
 	if err != nil {
 		return Role{}, err
@@ -302,10 +305,13 @@ func (s *Service) lookupRole(ctx context.Context, caller *principal.Principal, n
 // authorizeRole authorizes an action on an existing role, with its tags as resource tags.
 func (s *Service) authorizeRole(ctx context.Context, caller *principal.Principal, action, name string, extra map[string][]string) (store.Role, error) {
 	r, err := s.Store.GetRole(ctx, caller.AccountID, name)
-	return r, s.authorizeFound(ctx, caller, action, extra, found{
+	if err := s.authorizeFound(ctx, caller, action, extra, found{
 		err: err, arn: principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), tags: r.Tags,
 		missingARN: roleResource(caller.AccountID, "/", name), notFound: func() error { return noSuchRole(name) },
-	})
+	}); err != nil {
+		return r, err
+	}
+	return r, refuseServiceLinked(action, r)
 }
 
 // found is an entity an action is authorized on, as the store's lookup returned it.

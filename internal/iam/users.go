@@ -43,6 +43,8 @@ type Store interface {
 	store.PolicyStore
 	store.MFAStore
 	store.FederationStore
+	store.AccountStore
+	store.OrgStore
 }
 
 // KeyCache is told when a key or its owner changes, so authentication on this node sees it at once.

@@ -138,6 +138,7 @@ type Store interface {
 	MFAStore
 	KeyRingStore
 	OrgStore
+	AccountStore
 	FederationStore
 	CognitoStore
 	QuickSightStore

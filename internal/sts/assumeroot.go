@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"slices"
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // RootTaskPolicies are the only task policies AssumeRoot accepts (STS API Reference, AssumeRoot,
@@ -21,10 +23,15 @@ var RootTaskPolicies = map[string]bool{
 	"arn:aws:iam::aws:policy/root-task/SQSUnlockQueuePolicy":         true,
 }
 
-// OrgStore tells which organization an account belongs to.
+// OrgStore tells which organization an account belongs to and which centralized root access
+// features that organization enabled (its management account's settings).
 type OrgStore interface {
 	ManagementAccount(ctx context.Context, accountID string) (string, error)
+	GetAccountSettings(ctx context.Context, accountID string) (store.AccountSettings, error)
 }
+
+// rootSessionsFeature is the feature EnableOrganizationsRootSessions turns on (IAM API Reference).
+const rootSessionsFeature = "RootSessions"
 
 const defaultRootSession = 900
 
@@ -55,6 +62,15 @@ func (s *Service) AssumeRoot(ctx context.Context, caller *principal.Principal, t
 	}
 	if mgmt == "" || mgmt != caller.AccountID {
 		return Credentials{}, "", awserr.New("AccessDenied", http.StatusForbidden, "User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because the account is not a member of the caller's organization", caller.ARN, resource)
+	}
+	// Privileged root sessions exist only once the organization enabled them (IAM User Guide,
+	// "Centrally manage root access for member accounts": EnableOrganizationsRootSessions).
+	settings, err := s.d.Orgs.GetAccountSettings(ctx, mgmt)
+	if err != nil {
+		return Credentials{}, "", awserr.InternalError(err)
+	}
+	if !slices.Contains(settings.OrganizationFeatures, rootSessionsFeature) {
+		return Credentials{}, "", awserr.New("AccessDenied", http.StatusForbidden, "User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because root sessions are not enabled for the organization (EnableOrganizationsRootSessions)", caller.ARN, resource)
 	}
 	duration := defaultRootSession
 	if durationSeconds != nil {

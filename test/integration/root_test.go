@@ -74,6 +74,16 @@ func TestAssumeRoot(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoot","Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
+	// Allowed by policy, the member in the organization: still refused until the organization
+	// enables root sessions.
+	_, err = c.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: task})
+	wantAPIError(t, err, "AccessDenied", 403)
+	if !strings.Contains(err.Error(), "root sessions are not enabled") {
+		t.Fatalf("reason: %v", err)
+	}
+	if _, err := ts.rootIAM().EnableOrganizationsRootSessions(ctx, &iam.EnableOrganizationsRootSessionsInput{}); err != nil {
+		t.Fatal(err)
+	}
 	out, err := c.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: task})
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +107,13 @@ func TestAssumeRoot(t *testing.T) {
 	_, err = c.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}})
 	wantAPIError(t, err, "ValidationError", 400)
 	_, err = ts.rootSTS().AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: task})
+	wantAPIError(t, err, "AccessDenied", 403)
+
+	// Disabled again: refused again.
+	if _, err := ts.rootIAM().DisableOrganizationsRootSessions(ctx, &iam.DisableOrganizationsRootSessionsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: task})
 	wantAPIError(t, err, "AccessDenied", 403)
 }
 

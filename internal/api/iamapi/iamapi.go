@@ -171,6 +171,7 @@ func Table(svc *iam.Service) api.Table {
 	simulateTable(svc, t)
 	providerTable(svc, t)
 	instanceProfileTable(svc, t)
+	accountTable(svc, t)
 	return t
 }
 

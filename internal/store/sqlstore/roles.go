@@ -174,20 +174,24 @@ func (s *Store) DeleteRole(ctx context.Context, accountID, roleID string) error 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	op := fmt.Sprintf("sqlstore: delete role %q in account %q", roleID, accountID)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM roles WHERE account_id = $1 AND role_id = $2`,
-			accountID, roleID).Scan(&one); err != nil {
-			return err
-		}
-		if err := checkReferences(ctx, tx, "role", roleID, roleReferences); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE account_id = $1 AND role_id = $2`, accountID, roleID)
-		return err
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return deleteRoleIn(ctx, tx, accountID, roleID) })
 	// sql.ErrNoRows becomes ErrNotFound; a foreign-key failure means a reference appeared anyway.
 	return s.mapErr(op, err, store.ErrConflict)
+}
+
+// deleteRoleIn deletes a role of the account inside tx: sql.ErrNoRows when there is none,
+// ErrConflict while anything still references it.
+func deleteRoleIn(ctx context.Context, tx *sql.Tx, accountID, roleID string) error {
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM roles WHERE account_id = $1 AND role_id = $2`,
+		accountID, roleID).Scan(&one); err != nil {
+		return err
+	}
+	if err := checkReferences(ctx, tx, "role", roleID, roleReferences); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE account_id = $1 AND role_id = $2`, accountID, roleID)
+	return err
 }
 
 // reference is one kind of row that keeps a user or role from being deleted.

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordAccessKeyUse", testRecordAccessKeyUse},
 	}
 	tests = append(tests, iamTests...)
+	tests = append(tests, accountTests...)
 	tests = append(tests, federationTests...)
 	tests = append(tests, cognitoTests...)
 	tests = append(tests, quicksightTests...)

@@ -172,7 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(rq, awserr.InternalError(fmt.Errorf("panic: %v", p)))
 		}
 		if rq.svc != nil {
-			s.metrics.observe(rq.svc.model.ID, rq.op, rq.errCode, time.Since(rq.start))
+			s.metrics.observe(rq, auditedOps[rq.svc.model.SigningName+":"+rq.op], time.Since(rq.start))
 			s.logRequest(rq, sw.status)
 		}
 	}()

@@ -116,30 +116,35 @@ type RingStatus interface {
 }
 
 // KeyRing publishes the age of the named ring's signing key and the time of its next scheduled
-// rotation (the newest key's activation plus rotateEvery), read when scraped.
+// rotation (the newest key's activation plus rotateEvery), read when scraped. A ring this node
+// has not loaded yet has no samples rather than misleading zeros.
 func (m *Metrics) KeyRing(name string, r RingStatus, rotateEvery time.Duration) {
 	labels := prometheus.Labels{"ring": name}
-	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: "latchkey", Name: "key_ring_age_seconds", ConstLabels: labels,
-			Help: "How long the ring's current signing key has been signing, by ring.",
-		}, func() float64 {
-			now := m.now()
-			since, _ := r.Schedule(now)
-			if since.IsZero() {
-				return 0
-			}
-			return now.Sub(since).Seconds()
-		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: "latchkey", Name: "key_ring_next_rotation_timestamp_seconds", ConstLabels: labels,
-			Help: "Unix time at which the rotation schedule next replaces the ring's newest key, by ring.",
-		}, func() float64 {
-			_, newest := r.Schedule(m.now())
-			if newest.IsZero() {
-				return 0
-			}
-			return float64(newest.Add(rotateEvery).UnixNano()) / 1e9
-		}),
-	)
+	m.reg.MustRegister(&ringCollector{
+		r: r, every: rotateEvery, now: m.now,
+		age: prometheus.NewDesc("latchkey_key_ring_age_seconds",
+			"How long the ring's current signing key has been signing, by ring.", nil, labels),
+		next: prometheus.NewDesc("latchkey_key_ring_next_rotation_timestamp_seconds",
+			"Unix time at which the rotation schedule next replaces the ring's newest key (checked hourly), by ring.", nil, labels),
+	})
+}
+
+type ringCollector struct {
+	r         RingStatus
+	every     time.Duration
+	now       func() time.Time
+	age, next *prometheus.Desc
+}
+
+func (c *ringCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.age; ch <- c.next }
+
+func (c *ringCollector) Collect(ch chan<- prometheus.Metric) {
+	now := c.now()
+	since, newest := c.r.Schedule(now)
+	if !since.IsZero() {
+		ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, now.Sub(since).Seconds())
+	}
+	if !newest.IsZero() {
+		ch <- prometheus.MustNewConstMetric(c.next, prometheus.GaugeValue, float64(newest.Add(c.every).UnixNano())/1e9)
+	}
 }

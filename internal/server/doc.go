@@ -10,5 +10,6 @@
 // decisions (decisions.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).
 // Every API request gets one line in the request log at info (requestlog.go: request id, service,
 // operation, principal ARN, code, status, latency, and a refusal's cause and summary); only
-// Latchkey's own faults (5xx) are logged at error, with their cause.
+// Latchkey's own faults (5xx) are logged at error, with their cause. metrics.go counts requests and,
+// for the credential-issuing operations, credentials issued and refusals by reason.
 package server

@@ -182,7 +182,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
-		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now); err != nil {
+		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now, a.metrics); err != nil {
 			return err
 		}
 	}
@@ -205,6 +205,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		ExplainDenials:    cfg.ExplainDenials,
 		Logger:            logger,
 		Registry:          a.registry,
+		Credentials:       a.metrics,
 		Restrict:          sts.SessionRestriction,
 		Audit:             auditor,
 		Issuer:            a.Issuer,

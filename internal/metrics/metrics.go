@@ -16,6 +16,7 @@ type Metrics struct {
 	idpLastSuccess *prometheus.GaugeVec
 	storeLatency   *prometheus.HistogramVec
 	storeErrors    *prometheus.CounterVec
+	credentials    credentialMetrics
 }
 
 // New registers the metrics in reg, including latchkey_build_info; now is the clock of the
@@ -45,7 +46,8 @@ func New(reg prometheus.Registerer, now func() time.Time) *Metrics {
 			Help: "Store operations that failed, by operation kind and error kind.",
 		}, []string{"kind", "error"}),
 	}
-	reg.MustRegister(m.idpFetches, m.idpLastSuccess, m.storeLatency, m.storeErrors, buildInfo())
+	m.credentials = newCredentialMetrics()
+	reg.MustRegister(m.idpFetches, m.idpLastSuccess, m.storeLatency, m.storeErrors, m.credentials.issued, m.credentials.refused, buildInfo())
 	return m
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/latchkey/latchkey/internal/workloads"
 )
 
 // scrape is one read of /metrics.
@@ -140,6 +142,53 @@ func TestMetricsAfterSDKTraffic(t *testing.T) {
 		got, found := m.value(c.name, c.labels)
 		if !found || got < c.lo || got > c.hi {
 			t.Errorf("%s%v = %v (found %v), want within [%v, %v]", c.name, c.labels, got, found, c.lo, c.hi)
+		}
+	}
+}
+
+// TestMetricsCountWorkloadChannels: sessions minted for an instance (IMDS) and for a container
+// binding count as issued; a container binding whose role trusts the account root, not
+// ecs-tasks.amazonaws.com, counts as refused by the trust policy.
+func TestMetricsCountWorkloadChannels(t *testing.T) {
+	ts := startServer(t, withIMDS("p", false))
+	instanceProfile(t, ts, "p", "r", trustFor(`{"Service":"ec2.amazonaws.com"}`))
+	endpoint := serveIMDS(t, ts)
+	imdsGet(t, endpoint, "/latest/meta-data/iam/security-credentials/r", imdsToken(t, endpoint, "60"), http.StatusOK)
+
+	createRole(t, ts, "web", ecsTasksTrust)
+	createRole(t, ts, "noecs", trustFor(`{"AWS":"arn:aws:iam::123456789012:root"}`))
+	svc := workloads.New(workloads.Deps{Store: ts.App.Store})
+	for _, c := range []struct {
+		role   string
+		status int
+	}{{"web", http.StatusOK}, {"noecs", http.StatusForbidden}} {
+		b, err := svc.CreateContainer(ctx, workloads.CreateInput{Name: c.role, RoleARN: "arn:aws:iam::123456789012:role/" + c.role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/container-credentials/"+c.role, nil)
+		req.Header.Set("Authorization", b.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Fatalf("container credentials of %s: HTTP %d, want %d", c.role, resp.StatusCode, c.status)
+		}
+	}
+
+	m := scrapeMetrics(t, ts)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+	}{
+		{"latchkey_credentials_issued_total", map[string]string{"service": "imds", "operation": "AssumeRole"}},
+		{"latchkey_credentials_issued_total", map[string]string{"service": "container-credentials", "operation": "AssumeRole"}},
+		{"latchkey_credential_refusals_total", map[string]string{"service": "container-credentials", "operation": "AssumeRole", "reason": "trust_policy"}},
+	} {
+		if got, _ := m.value(c.name, c.labels); got != 1 {
+			t.Errorf("%s%v = %v, want 1", c.name, c.labels, got)
 		}
 	}
 }

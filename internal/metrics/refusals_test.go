@@ -1,4 +1,4 @@
-package server
+package metrics
 
 import (
 	"testing"
@@ -35,7 +35,7 @@ func TestRefusalReason(t *testing.T) {
 		{"signature", "SignatureDoesNotMatch", &explain.Explanation{Outcome: explain.InvalidSignature}, "signature"},
 	}
 	for _, c := range cases {
-		if got := refusalReason(c.code, c.x); got != c.want {
+		if got := RefusalReason(c.code, c.x); got != c.want {
 			t.Errorf("%s: refusalReason = %q, want %q", c.name, got, c.want)
 		}
 	}

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/latchkey/latchkey/internal/api/cognitoapi"
 	"github.com/latchkey/latchkey/internal/api/iamapi"
 	"github.com/latchkey/latchkey/internal/api/quicksightapi"
@@ -30,6 +33,7 @@ import (
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/metrics"
 	"github.com/latchkey/latchkey/internal/quicksight"
 	"github.com/latchkey/latchkey/internal/server"
 	"github.com/latchkey/latchkey/internal/session"
@@ -54,8 +58,10 @@ type App struct {
 	// TestIDP is the built-in test identity provider; nil unless LATCHKEY_TEST_IDP.
 	TestIDP *testidp.IdP
 	// IMDS is the EC2 instance metadata listener's handler; nil unless LATCHKEY_IMDS_ADDR.
-	IMDS    http.Handler
-	closers []io.Closer
+	IMDS     http.Handler
+	closers  []io.Closer
+	metrics  *metrics.Metrics
+	registry *prometheus.Registry
 }
 
 // Options are the process-level collaborators.
@@ -104,11 +110,14 @@ func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err
 	if err != nil {
 		return nil, err
 	}
-	st, mk, err := OpenStore(ctx, cfg, logger)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg, now)
+	st, mk, err := openStore(ctx, cfg, logger, m)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger}
+	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger, metrics: m, registry: reg}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -140,6 +149,12 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	}
 	authenticator := authn.New(st, mk, sealer, authn.Options{Now: now, Logger: logger})
 	engine := &authz.Engine{Source: st, Now: now, Messages: mk}
+	for name, c := range engine.Caches() {
+		a.metrics.Cache(name, c)
+	}
+	for _, r := range a.rings() {
+		a.metrics.KeyRing(r.Name, r.Ring, cfg.KeyRotation)
+	}
 	iamSvc := iam.New(iam.Deps{Store: st, Authz: engine, Master: mk, Cache: authenticator, Policies: engine, IDs: ids.Default, Now: now, SecretAAD: authn.SecretAAD,
 		AllowHTTPIssuers: cfg.AllowHTTPIssuers, IssuerURL: a.Issuer.URL, SAMLMetadata: iam.ParseSAMLMetadata, LocalIssuer: localIssuer})
 	// Roles stored before principal bindings existed, or by a node of an older version, trust
@@ -152,7 +167,8 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
 	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
 	quicksightSvc := quicksight.New(quicksight.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now})
-	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial, Local: local})
+	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial, Local: local,
+		Metrics: a.metrics})
 	cognitoSvc := cognito.New(cognito.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now})
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
@@ -167,7 +183,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
-		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now); err != nil {
+		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now, a.metrics); err != nil {
 			return err
 		}
 	}
@@ -193,6 +209,8 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		MaxJSONBodyBytes:  cfg.MaxJSONBodyBytes,
 		ExplainDenials:    cfg.ExplainDenials,
 		Logger:            logger,
+		Registry:          a.registry,
+		Credentials:       a.metrics,
 		Restrict:          sts.SessionRestriction,
 		Audit:             auditor,
 		Issuer:            a.Issuer,
@@ -256,14 +274,7 @@ func IssuerURL(cfg config.Config) string {
 // RotateOnSchedule rotates every key ring whose signing key is older than the configured period,
 // checking hourly until ctx ends.
 func (a *App) RotateOnSchedule(ctx context.Context) {
-	rings := []RotatingRing{
-		{"session-token", a.SessionKeys, SessionTokenLifetime + time.Hour},
-		{token.PurposeRS256, a.Issuer.RS256, IssuedTokenLifetime + time.Hour},
-		{token.PurposeES384, a.Issuer.ES384, IssuedTokenLifetime + time.Hour},
-	}
-	if a.TestIDP != nil {
-		rings = append(rings, TestIDPRings(a.TestIDP.Rings())...)
-	}
+	rings := a.rings()
 	check := func() {
 		for _, r := range rings {
 			rotated, err := r.Ring.RotateIfOlderThan(ctx, a.Config.KeyRotation, r.Verify)
@@ -285,6 +296,19 @@ func (a *App) RotateOnSchedule(ctx context.Context) {
 			check()
 		}
 	}
+}
+
+// rings are the node's key rings: session tokens, the issuer's, and the test IdP's when it runs.
+func (a *App) rings() []RotatingRing {
+	rings := []RotatingRing{
+		{"session-token", a.SessionKeys, SessionTokenLifetime + time.Hour},
+		{token.PurposeRS256, a.Issuer.RS256, IssuedTokenLifetime + time.Hour},
+		{token.PurposeES384, a.Issuer.ES384, IssuedTokenLifetime + time.Hour},
+	}
+	if a.TestIDP != nil {
+		rings = append(rings, TestIDPRings(a.TestIDP.Rings())...)
+	}
+	return rings
 }
 
 type nopCloser struct{ io.Writer }

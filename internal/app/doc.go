@@ -5,8 +5,10 @@
 // server; with LATCHKEY_TEST_IDP it builds the test identity provider and hands it to the OIDC
 // verifier (its tokens verify in process), IAM (its http URLs are the server's own) and the server;
 // it gives the server the decision recorder (bounded by LATCHKEY_DECISIONS_MAX and _MAX_AGE) and
-// the admin API's routes and the browser console (/console); with LATCHKEY_IMDS_ADDR it builds the EC2 instance metadata handler
-// (App.IMDS) that serve runs on its own listener.
+// the admin API's routes and the browser console (/console); with LATCHKEY_IMDS_ADDR it builds the
+// EC2 instance metadata handler (App.IMDS) that serve runs on its own listener. It creates the
+// node's Prometheus registry and hands internal/metrics to the store, the OIDC verifier, the policy
+// caches and the key rings.
 // New does all of it before the node serves, and a start that fails leaves the data directory as
 // it was: a master key is generated (master.key written) only once the store is open and holds no
 // data, a store with data but no key is refused (ErrMasterKeyMissing), and whatever a failed start

@@ -95,6 +95,11 @@ func (u *undo) run() {
 // generated (and master.key written) only once the store is open and holds no data yet; a store
 // that holds data without its key is refused with ErrMasterKeyMissing.
 func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, *keys.MasterKey, error) {
+	return openStore(ctx, cfg, logger, nil)
+}
+
+// openStore is OpenStore whose store reports its operations to observer (nil: none).
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, observer sqlstore.Observer) (store.Store, *keys.MasterKey, error) {
 	keyPath := filepath.Join(cfg.DataDir, MasterKeyFile)
 	var configured []byte
 	if cfg.MasterKey != "" {
@@ -109,7 +114,7 @@ func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (sto
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("creating data dir %s: %w", cfg.DataDir, err)
 	}
-	st, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	st, err := sqlstore.OpenWith(ctx, cfg.DatabaseURL, sqlstore.Options{Observer: observer})
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening store: %w", err)
 	}

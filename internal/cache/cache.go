@@ -2,6 +2,7 @@ package cache
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,8 @@ type Bounded[K comparable, V any] struct {
 	// gen counts Delete and Clear calls: a value built while one happened may predate the
 	// change that caused it, so Get does not store it.
 	gen uint64
+	// hits and misses count Lookup's answers (Get looks up first), for the metrics.
+	hits, misses atomic.Uint64
 }
 
 type entry[V any] struct {
@@ -65,10 +68,17 @@ func (c *Bounded[K, V]) Lookup(key K) (V, bool) {
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok || (c.TTL > 0 && c.now().Sub(e.at) >= c.TTL) {
+		c.misses.Add(1)
 		var zero V
 		return zero, false
 	}
+	c.hits.Add(1)
 	return e.v, true
+}
+
+// Stats answers how many lookups (Get's included) found a value and how many did not.
+func (c *Bounded[K, V]) Stats() (hits, misses uint64) {
+	return c.hits.Load(), c.misses.Load()
 }
 
 // Put stores v under key, aged from now.

@@ -96,3 +96,29 @@ func TestBoundedBuildsRacingInvalidation(t *testing.T) {
 		}
 	}
 }
+
+func TestBoundedCountsHitsAndMisses(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := &Bounded[string, int]{TTL: time.Minute, Now: func() time.Time { return now }}
+	one := func() (int, error) { return 1, nil }
+	steps := []struct {
+		name                 string
+		do                   func()
+		wantHits, wantMisses uint64
+	}{
+		{"first Get misses", func() { _, _ = c.Get("a", one) }, 0, 1},
+		{"second Get hits", func() { _, _ = c.Get("a", one) }, 1, 1},
+		{"Lookup of another key misses", func() { c.Lookup("b") }, 1, 2},
+		{"an entry past its TTL misses", func() { now = now.Add(time.Minute); c.Lookup("a") }, 1, 3},
+		{"a failed build is a miss and stores nothing", func() {
+			_, _ = c.Get("c", func() (int, error) { return 0, errors.New("no") })
+			c.Lookup("c")
+		}, 1, 5},
+	}
+	for _, s := range steps {
+		s.do()
+		if h, m := c.Stats(); h != s.wantHits || m != s.wantMisses {
+			t.Fatalf("%s: Stats() = %d hits, %d misses; want %d, %d", s.name, h, m, s.wantHits, s.wantMisses)
+		}
+	}
+}

@@ -270,3 +270,20 @@ func (r *Ring) RotateIfOlderThan(ctx context.Context, age, verifyFor time.Durati
 	_, err = r.Rotate(ctx, verifyFor)
 	return err == nil, err
 }
+
+// Schedule answers, from the keys loaded last (no store read), since when the current signing key
+// signs and when the newest key — active or only published — became or becomes active; zero
+// times before the first load. The metrics read it.
+func (r *Ring) Schedule(now time.Time) (signerSince, newest time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if k := r.currentSigner(now); k != nil {
+		signerSince = k.ActiveFrom
+	}
+	for _, k := range r.keys {
+		if k.ActiveFrom.After(newest) {
+			newest = k.ActiveFrom
+		}
+	}
+	return signerSince, newest
+}

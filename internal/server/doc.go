@@ -10,6 +10,7 @@
 // decisions (decisions.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).
 // Every API request gets one line in the request log at info (requestlog.go: request id, service,
 // operation, principal ARN, code, status, latency, and a refusal's cause and summary); only
-// Latchkey's own faults (5xx) are logged at error, with their cause.
-// The browser console (internal/console) is mounted at /console on the same port when Deps.Console is set.
+// Latchkey's own faults (5xx) are logged at error, with their cause. metrics.go counts requests and,
+// for the credential-issuing operations, credentials issued and refusals by reason. The browser
+// console (internal/console) is mounted at /console on the same port when Deps.Console is set.
 package server

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/latchkey/latchkey/internal/explain"
 )
 
 // metrics are labelled only with values from closed sets (model service ids, model operation
@@ -31,7 +33,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-func (m *metrics) observe(service, op, code string, d time.Duration) {
+// CredentialRecorder counts credentials issued and refused (metrics.Metrics): code is "" for an
+// issue, else the AWS error code of the refusal, explained by x when it can be.
+type CredentialRecorder interface {
+	Credential(service, operation, code string, x *explain.Explanation)
+}
+
+func (s *Server) observe(rq *request, d time.Duration) {
+	m := s.metrics
+	service, op, code := rq.svc.model.ID, rq.op, rq.errCode
 	if code == "" {
 		code = "OK"
 	}
@@ -40,4 +50,14 @@ func (m *metrics) observe(service, op, code string, d time.Duration) {
 	}
 	m.requests.WithLabelValues(service, op, code).Inc()
 	m.latency.WithLabelValues(service, op).Observe(d.Seconds())
+	if s.deps.Credentials != nil && auditedOps[rq.svc.model.SigningName+":"+op] {
+		s.deps.Credentials.Credential(service, op, rq.errCode, rq.explanation)
+	}
+}
+
+// credential reports one answer of a workload channel (container credentials) to the recorder.
+func (s *Server) credential(service, code string, x *explain.Explanation) {
+	if s.deps.Credentials != nil {
+		s.deps.Credentials.Credential(service, "AssumeRole", code, x)
+	}
 }

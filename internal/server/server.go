@@ -58,6 +58,8 @@ type Deps struct {
 	MaxJSONBodyBytes  int64
 	Logger            *slog.Logger
 	Registry          *prometheus.Registry
+	// Credentials counts the credentials issued and refused; nil counts none.
+	Credentials CredentialRecorder
 	// Restrict refuses calls a kind of session may never make, before any policy is read.
 	Restrict func(p *principal.Principal, service, operation string) error
 	// Audit records credential-issuing calls; nil records nothing.
@@ -174,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(rq, awserr.InternalError(fmt.Errorf("panic: %v", p)))
 		}
 		if rq.svc != nil {
-			s.metrics.observe(rq.svc.model.ID, rq.op, rq.errCode, time.Since(rq.start))
+			s.observe(rq, time.Since(rq.start))
 			s.logRequest(rq, sw.status)
 		}
 	}()

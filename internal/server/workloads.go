@@ -57,6 +57,7 @@ func (s *Server) serveContainerCredentials(w http.ResponseWriter, r *http.Reques
 		}
 		ev.ErrorCode, ev.ErrorMsg = ae.Code, ae.Message
 		s.deps.Audit.Record(ev)
+		s.credential("container-credentials", ae.Code, ev.Explanation)
 		writeJSON(w, ae.HTTPStatus, map[string]string{"code": ae.Code, "message": ae.Message})
 		return
 	}
@@ -64,6 +65,7 @@ func (s *Server) serveContainerCredentials(w http.ResponseWriter, r *http.Reques
 	ev.Response = map[string]any{"AssumedRoleUser": map[string]any{"Arn": creds.SessionARN},
 		"Credentials": map[string]any{"AccessKeyId": creds.AccessKeyID, "Expiration": creds.Expiration.UTC().Format(time.RFC3339)}}
 	s.deps.Audit.Record(ev)
+	s.credential("container-credentials", "", nil)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]string{
 		"AccessKeyId": creds.AccessKeyID, "SecretAccessKey": creds.SecretAccessKey, "Token": creds.SessionToken,

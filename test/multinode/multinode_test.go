@@ -244,9 +244,6 @@ func raceBothNodes(t *testing.T, a, b *node, what string, call func(n *node) (st
 	close(start)
 	wg.Wait()
 	for i, err := range errs {
-		if code, _ := apiCode(err); code == "NotImplementedException" {
-			t.Skipf("%s is not implemented yet (NotImplementedException): this check waits for the Cognito issue", what)
-		}
 		noErr(t, fmt.Sprintf("%s on node %d", what, i), err)
 	}
 	return ids
@@ -271,9 +268,6 @@ func testConcurrentGetID(t *testing.T, a, b *node) {
 		OpenIdConnectProviderARNs: []string{aws.ToString(prov.OpenIDConnectProviderArn)},
 		DeveloperProviderName:     aws.String(developer),
 	})
-	if code, _ := apiCode(err); code == "NotImplementedException" {
-		t.Skip("Cognito Identity is not implemented yet (NotImplementedException): this check waits for the Cognito issue")
-	}
 	noErr(t, "CreateIdentityPool on node a", err)
 	providerName := strings.TrimPrefix(idp.Issuer(), "http://")
 

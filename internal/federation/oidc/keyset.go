@@ -5,10 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -228,6 +230,9 @@ func (v *Verifier) runFetch(ctx context.Context, e *cacheEntry, f *flight, iss s
 	ctx, cancel := context.WithTimeout(ctx, v.opts.FetchTimeout)
 	defer cancel()
 	keys, err := v.fetchKeys(ctx, iss, base, prov)
+	if v.opts.Metrics != nil {
+		v.opts.Metrics.IdPFetch(iss, FetchOutcome(err), v.opts.Now())
+	}
 	v.mu.Lock()
 	if err != nil {
 		// Keys still inside their TTL stay usable: a failed unknown-kid refetch must not
@@ -459,4 +464,24 @@ func compatible(k verificationKey, alg string) bool {
 // goes only to the log.
 func commErr(cause error) *Error {
 	return &Error{Kind: Communication, Message: MsgCommunication, Cause: cause}
+}
+
+// FetchOutcome classes a fetch's error for the metrics, from a closed set: success, refused_network
+// (the outbound network policy), tls, timeout or error (status, document, connection, …).
+func FetchOutcome(err error) string {
+	var refused *refusedAddrError
+	var untrusted *untrustedCertError
+	var certErr *tls.CertificateVerificationError
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return "success"
+	case errors.As(err, &refused):
+		return "refused_network"
+	case errors.As(err, &untrusted), errors.As(err, &certErr):
+		return "tls"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	}
+	return "error"
 }

@@ -80,6 +80,14 @@ type Options struct {
 	// Local serves the keys of issuers this server runs itself (the test IdP): their tokens
 	// are verified in process, without fetching this server over HTTP, whatever AllowHTTP says.
 	Local LocalKeySource
+	// Metrics records each key-set fetch of an upstream issuer; nil records nothing.
+	Metrics FetchRecorder
+}
+
+// FetchRecorder records the outcome of one fetch of an issuer's discovery document and JWKS:
+// "success", or the failure's class (FetchOutcome).
+type FetchRecorder interface {
+	IdPFetch(issuer, outcome string, at time.Time)
 }
 
 const (

@@ -52,6 +52,13 @@ type Options struct {
 	// its id in x-amzn-RequestId, as the other endpoints do.
 	Decisions DecisionRecorder
 	Logger    *slog.Logger
+	// Metrics counts the sessions minted and refused (service "imds"); nil counts none.
+	Metrics CredentialRecorder
+}
+
+// CredentialRecorder counts credentials issued (code "") and refused (metrics.Metrics).
+type CredentialRecorder interface {
+	Credential(service, operation, code string, x *explain.Explanation)
 }
 
 type handler struct {
@@ -195,6 +202,9 @@ func (h *handler) credentials(w http.ResponseWriter, r *http.Request, role strin
 	}
 	if h.o.Audit != nil {
 		h.o.Audit.Record(ev)
+	}
+	if h.o.Metrics != nil {
+		h.o.Metrics.Credential("imds", "AssumeRole", ev.ErrorCode, ev.Explanation)
 	}
 }
 

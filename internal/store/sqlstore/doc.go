@@ -8,5 +8,6 @@
 // Migrations are embedded and applied by goose when the store is opened — on PostgreSQL under a
 // lease row in a table, not an advisory lock — so a binary always runs against the schema it was
 // built for. Every operation on PostgreSQL is bounded in time, so a database that is down or
-// unreachable turns into store.ErrUnavailable rather than a hung request.
+// unreachable turns into store.ErrUnavailable rather than a hung request. OpenWith takes an Observer
+// that sees each read and write with its latency and error kind (the metrics).
 package sqlstore

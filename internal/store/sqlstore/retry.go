@@ -104,7 +104,8 @@ func (s *Store) retry(ctx context.Context, op func(context.Context) error) error
 // that retry can classify them; the caller maps the final error. Every write of the store goes
 // through here, single statements included: a statement whose connection broke is then known not
 // to have been applied, unless the COMMIT itself was cut off.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	defer s.observe("write", time.Now(), &err)
 	return stripMarker(s.retry(ctx, func(ctx context.Context) error {
 		tx, err := s.db.BeginTx(ctx, s.dialect.txOptions)
 		if err != nil {
@@ -120,13 +121,45 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // read runs a read, retried from the start when its connection fails: reads change nothing, so
 // repeating one is always safe.
-func (s *Store) read(ctx context.Context, fn func(context.Context) error) error {
+func (s *Store) read(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer s.observe("read", time.Now(), &err)
 	return stripMarker(s.retry(ctx, func(ctx context.Context) error {
 		if err := fn(ctx); err != nil {
 			return uncommitted{err}
 		}
 		return nil
 	}))
+}
+
+// observe reports an operation that began at start and ended with *err to the observer.
+func (s *Store) observe(kind string, start time.Time, err *error) {
+	if s.observer != nil {
+		s.observer.StoreOp(kind, time.Since(start), s.errorKind(*err))
+	}
+}
+
+// errorKind classes an operation's final error for the metrics, from a closed set: "" (success,
+// no row, or an updater's own refusal, which are answers), unique, foreign_key, conflict (races
+// lost after every retry), unavailable, canceled or other.
+func (s *Store) errorKind(err error) string {
+	var ue updaterError
+	switch {
+	case err == nil, errors.Is(err, sql.ErrNoRows), errors.As(err, &ue):
+		return ""
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "canceled"
+	}
+	switch s.dialect.classify(err) {
+	case kindUnique:
+		return "unique"
+	case kindForeignKey:
+		return "foreign_key"
+	case kindRetryable:
+		return "conflict"
+	case kindUnavailable, kindReconnect:
+		return "unavailable"
+	}
+	return "other"
 }
 
 func stripMarker(err error) error {

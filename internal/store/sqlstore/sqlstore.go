@@ -42,6 +42,20 @@ type Store struct {
 	// rdb carries reads. On SQLite it is a separate read-only pool, because WAL lets readers run
 	// beside the writer; a backend without a single-writer limit would use db for both.
 	rdb *sql.DB
+	// observer records each operation's latency and error kind; nil records nothing.
+	observer Observer
+}
+
+// Observer records one store operation: its kind ("read" or "write"), how long it took, retries
+// included, and the kind of its final error ("" for a success; see errorKind).
+type Observer interface {
+	StoreOp(kind string, d time.Duration, errKind string)
+}
+
+// Options tune OpenWith.
+type Options struct {
+	// Observer, when set, records every read and write (the metrics).
+	Observer Observer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -54,14 +68,26 @@ var _ store.Store = (*Store)(nil)
 // database at once: migrations run under a table-based lock. Errors never contain the URL's
 // password.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	return OpenWith(ctx, databaseURL, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, databaseURL string, o Options) (*Store, error) {
 	backend, path, err := parseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
+	var s *Store
 	if backend == "postgres" {
-		return openPostgres(ctx, databaseURL)
+		s, err = openPostgres(ctx, databaseURL)
+	} else {
+		s, err = openSQLite(ctx, path)
 	}
-	return openSQLite(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s.observer = o.Observer
+	return s, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {

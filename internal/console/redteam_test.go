@@ -6,6 +6,7 @@ package console_test
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -69,5 +70,22 @@ func TestRedteamConsoleBypassesExplicitDenyOnReads(t *testing.T) {
 		if r.status == http.StatusOK && strings.Contains(r.body, tc.withheld) {
 			t.Errorf("GET %s shows %q to a principal explicitly denied %s", tc.path, tc.withheld, tc.deniedBy)
 		}
+	}
+}
+
+// TestRedteamConsoleTryTokenRevealsTrustPolicy: a principal explicitly denied iam:GetRole (the
+// only API that returns a trust policy) pastes any token into Try a token and reads the role's
+// trust policy conditions, values included, in the refusal's checks. AWS answers a refused
+// AssumeRoleWithWebIdentity with "Not authorized to perform sts:AssumeRoleWithWebIdentity" and
+// nothing more; the console's explanation is a read of the trust policy and should need what
+// reading it needs (iam:GetRole on the role).
+func TestRedteamConsoleTryTokenRevealsTrustPolicy(t *testing.T) {
+	f := newFixture(t)
+	dana := redUser(t, f, "dana", denyReads)
+	b := f.browser(t)
+	b.mustSignIn(dana)
+	r := b.post("/console/try", url.Values{"kind": {"oidc"}, "role": {"arn:aws:iam::" + acctA + ":role/ci"}, "token": {"sub:guess"}})
+	if strings.Contains(r.body, "repo:acme/app") {
+		t.Fatalf("a principal denied iam:GetRole reads the trust policy's expected sub through Try a token: %d", r.status)
 	}
 }

@@ -44,10 +44,16 @@ type SecretVerifier interface {
 
 // Deps are what a Console is built from.
 type Deps struct {
-	Keys   SecretVerifier
-	Authz  authz.Authorizer
-	Store  Reader
-	IAM    Simulator
+	Keys  SecretVerifier
+	Authz authz.Authorizer
+	// Decisions are the recorded refusals; the console authorizes latchkey:ListDecisions and
+	// latchkey:GetDecision on them as the admin API does.
+	Decisions DecisionReader
+	// IAM and Pools are the domain services; every read of a role, provider or pool goes
+	// through them as the signed-in caller, so their own authorization applies.
+	IAM    IAMService
+	Pools  PoolService
+	Logins LoginReader
 	Tokens TokenTrier
 	Region string
 	Now    func() time.Time
@@ -202,10 +208,16 @@ func (c *Console) failErr(w http.ResponseWriter, r *http.Request, s *consoleSess
 	c.fail(w, r, s, ae.HTTPStatus, ae.Code, ae.Message)
 }
 
+// requestContext is r's context with the request's facts the engine's global condition keys
+// read (aws:SourceIp, aws:SecureTransport, aws:UserAgent, aws:RequestedRegion), as every call
+// the console makes as the signed-in caller carries them.
+func (c *Console) requestContext(r *http.Request) context.Context {
+	return authz.WithRequestInfo(r.Context(), authz.RequestInfo{Region: c.d.Region, UserAgent: r.UserAgent(), Secure: r.TLS != nil, SourceIP: remoteIP(r)})
+}
+
 // authorize asks the engine whether the session's principal may do action on resource.
 func (c *Console) authorize(r *http.Request, s *consoleSession, action, resource string) error {
-	ctx := authz.WithRequestInfo(r.Context(), authz.RequestInfo{Region: c.d.Region, UserAgent: r.UserAgent(), Secure: r.TLS != nil, SourceIP: remoteIP(r)})
-	return c.d.Authz.Authorize(ctx, authz.Request{Caller: s.Caller, Action: action, Resource: resource, ResourceAccount: s.Caller.AccountID})
+	return c.d.Authz.Authorize(c.requestContext(r), authz.Request{Caller: s.Caller, Action: action, Resource: resource, ResourceAccount: s.Caller.AccountID})
 }
 
 // ConsoleARN is the resource of the latchkey:Console* actions: the account's console.

@@ -142,7 +142,8 @@ func TestRefusedWithoutSessionOrCSRF(t *testing.T) {
 }
 
 // TestPagesAuthorized: each page needs its own latchkey:Console* action. reader may sign in and
-// list activity but not see roles, providers, pools, simulate or try.
+// list activity (and is allowed the decisions' reads) but not see roles, providers, pools,
+// simulate or try.
 func TestPagesAuthorized(t *testing.T) {
 	f := newFixture(t)
 	b := f.browser(t)
@@ -274,7 +275,7 @@ func TestIdentityPoolPages(t *testing.T) {
 	ctx := t.Context()
 	poolID := "us-east-1:00000000-0000-4000-8000-000000000001"
 	pool := store.IdentityPool{ID: poolID, AccountID: acctA, Name: "mobile", SupportedLoginProviders: map[string]string{"accounts.google.com": "client-1"},
-		Roles: map[string]string{"authenticated": "arn:aws:iam::" + acctA + ":role/ci"}, RoleMappings: `{"accounts.google.com":{"Type":"Token","AmbiguousRoleResolution":"Deny"}}`,
+		Roles: map[string]string{"authenticated": "arn:aws:iam::" + acctA + ":role/ci"}, RoleMappings: `{"accounts.google.com":{"type":"Token","ambiguous":"Deny"}}`,
 		CreatedAt: testNow, UpdatedAt: testNow}
 	if err := f.st.CreateIdentityPool(ctx, pool, 1000); err != nil {
 		t.Fatal(err)

@@ -16,9 +16,20 @@
 //
 // Every page is authorized by the IAM engine, as the caller, with a latchkey:Console* action
 // (Actions lists them; the account root may, others need an identity policy), and shows only the
-// caller's own account. Pages that do an IAM operation's work also need that operation's own
-// permission (Simulate: iam:SimulatePrincipalPolicy or iam:SimulateCustomPolicy). Try a token runs
+// caller's own account. Like the AWS console, which is a client of the APIs signed as the person,
+// a page also needs the permissions of the operations whose results it shows: the Roles,
+// Providers and Identity pools pages call iam.Service and cognito.Service as the signed-in
+// caller (GetRole, ListRolePolicies and GetRolePolicy, ListAttachedRolePolicies, ListRoles,
+// ListOpenIDConnectProviders, ListSAMLProviders and GetSAMLProvider; ListIdentityPools,
+// DescribeIdentityPool, GetIdentityPoolRoles, ListIdentities), so an explicit Deny applies there
+// as it does in the API; Activity authorizes the admin API's latchkey:ListDecisions and
+// latchkey:GetDecision (audit.DecisionARN) before reading the store. What the caller may not read
+// is an AccessDenied notice naming the action, in place of the data (403 when it is the whole
+// page). Simulate needs iam:SimulatePrincipalPolicy or iam:SimulateCustomPolicy. Try a token runs
 // AssumeRoleWithWebIdentity or AssumeRoleWithSAML as a dry run: everything is verified and
-// evaluated, nothing is issued, recorded or audited. Credentials issued are not recorded in the
-// store (only refusals are), so Activity lists refusals and says so; the audit log has both.
+// evaluated, nothing is issued, recorded or audited; a refusal's policy detail (the statements,
+// condition values and the summary quoting them) is a read of the role's trust policy and is
+// shown only when GetRole on the role answers the caller, otherwise the verdict and the token's
+// own checks are. Credentials issued are not recorded in the store (only refusals are), so
+// Activity lists refusals and says so; the audit log has both.
 package console

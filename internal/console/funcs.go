@@ -40,5 +40,5 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"deref":   func(b *bool) bool { return b != nil && *b },
+	"deref": func(b *bool) bool { return b != nil && *b },
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
-	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
@@ -63,6 +62,11 @@ type Deps struct {
 	// the table (default 10,000).
 	SessionTTL  time.Duration
 	MaxSessions int
+	// SecureCookies marks the console's cookies Secure on every answer, not only on requests
+	// that arrived over TLS: set it when browsers reach the server over https through a proxy
+	// that terminates TLS (the app sets it when LATCHKEY_ISSUER_URL is https). A request's own
+	// X-Forwarded-Proto is never trusted for it: any client can send one.
+	SecureCookies bool
 }
 
 // Console is the http.Handler of /console.
@@ -70,7 +74,7 @@ type Console struct {
 	d        Deps
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
-	sessions *cache.Bounded[string, *consoleSession]
+	sessions *sessionTable
 }
 
 //go:embed templates/*.html
@@ -96,7 +100,7 @@ func New(d Deps) (*Console, error) {
 	if d.MaxSessions <= 0 {
 		d.MaxSessions = 10000
 	}
-	c := &Console{d: d, sessions: &cache.Bounded[string, *consoleSession]{Max: d.MaxSessions, TTL: d.SessionTTL, Now: d.Now}}
+	c := &Console{d: d, sessions: newSessionTable(d.MaxSessions)}
 	if err := c.parseTemplates(); err != nil {
 		return nil, err
 	}

@@ -62,6 +62,7 @@ type fixture struct {
 	st                                 *sqlstore.Store
 	srv                                *httptest.Server
 	con                                *console.Console
+	deps                               console.Deps // what con was built from
 	root, alice, ivan, reader, mallory key
 }
 
@@ -131,8 +132,9 @@ func newFixture(t *testing.T) *fixture {
 	stsSvc := sts.New(sts.Deps{Authz: engine, Sessions: sessions, Providers: st, WebIdentity: fakeIdP{}, Now: now})
 	f.clock, f.logs = testNow, &syncBuffer{}
 	pools := cognito.New(cognito.Deps{Store: st, Authz: engine, Region: "us-east-1", Now: now})
-	f.con, err = console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: st, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
-		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
+	f.deps = console.Deps{Keys: authenticator, Authz: engine, Decisions: st, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
+		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+	f.con, err = console.New(f.deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,3 +59,17 @@ func (c *Console) failDenied(w http.ResponseWriter, r *http.Request, s *consoleS
 	}
 	c.failErr(w, r, s, err)
 }
+
+// notFound is how a page says its operation's not-found error: the service's code, and the
+// page's heading and message.
+type notFound struct{ Code, Heading, Message string }
+
+// failRead renders the error of a page's first read: the operation's not-found as a 404 page,
+// a refusal as failDenied's notice, anything else as failErr's.
+func (c *Console) failRead(w http.ResponseWriter, r *http.Request, s *consoleSession, err error, action string, nf notFound) {
+	if ae, ok := awserr.As(err); ok && ae.Code == nf.Code {
+		c.fail(w, r, s, http.StatusNotFound, nf.Heading, nf.Message)
+		return
+	}
+	c.failDenied(w, r, s, err, action)
+}

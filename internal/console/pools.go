@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -64,12 +63,8 @@ type poolView struct {
 func (c *Console) pool(w http.ResponseWriter, r *http.Request, s *consoleSession) {
 	ctx, id := c.requestContext(r), r.PathValue("id")
 	p, err := c.d.Pools.DescribeIdentityPool(ctx, s.Caller, id)
-	if ae, ok := awserr.As(err); ok && ae.Code == "ResourceNotFoundException" {
-		c.fail(w, r, s, http.StatusNotFound, "Identity pool not found", "No identity pool "+id+" in account "+s.Caller.AccountID+".")
-		return
-	}
 	if err != nil {
-		c.failDenied(w, r, s, err, actionDescribePool)
+		c.failRead(w, r, s, err, actionDescribePool, notFound{"ResourceNotFoundException", "Identity pool not found", "No identity pool " + id + " in account " + s.Caller.AccountID + "."})
 		return
 	}
 	v := poolView{Pool: p}

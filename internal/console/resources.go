@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/audit"
-	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/iam"
@@ -76,12 +75,8 @@ type roleView struct {
 func (c *Console) role(w http.ResponseWriter, r *http.Request, s *consoleSession) {
 	ctx, name := c.requestContext(r), r.PathValue("name")
 	role, err := c.d.IAM.GetRole(ctx, s.Caller, name)
-	if ae, ok := awserr.As(err); ok && ae.Code == "NoSuchEntity" {
-		c.fail(w, r, s, http.StatusNotFound, "Role not found", "No role named "+name+" in account "+s.Caller.AccountID+".")
-		return
-	}
 	if err != nil {
-		c.failDenied(w, r, s, err, actionGetRole)
+		c.failRead(w, r, s, err, actionGetRole, notFound{"NoSuchEntity", "Role not found", "No role named " + name + " in account " + s.Caller.AccountID + "."})
 		return
 	}
 	v := roleView{Role: role, ARN: role.ARN, Trust: indent(role.AssumeRolePolicyDocument)}

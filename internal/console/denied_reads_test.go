@@ -6,10 +6,18 @@ package console_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/store"
@@ -160,5 +168,59 @@ func TestTryTokenShowsTrustPolicyOnlyWithGetRole(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// samlMetadata is an IdP's metadata with entityID and one signing certificate of subject cn.
+func samlMetadata(t *testing.T, entityID, cn string) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="` + entityID + `">
+<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>` +
+		base64.StdEncoding.EncodeToString(der) + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://sso.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>`
+}
+
+// TestSAMLMetadataNeedsGetSAMLProvider: ListSAMLProviders names a provider; its metadata (entity
+// id, certificates) is GetSAMLProvider's answer. Denied that, a principal sees the name and a
+// notice naming the action; alice (*:*) sees the entity id and the certificate's subject.
+func TestSAMLMetadataNeedsGetSAMLProvider(t *testing.T) {
+	f := newFixture(t)
+	arn := "arn:aws:iam::" + acctA + ":saml-provider/corp"
+	if err := f.st.CreateSAMLProvider(t.Context(), store.SAMLProvider{AccountID: acctA, ARN: arn, Name: "corp",
+		MetadataDocument: samlMetadata(t, "https://corp-idp.example.com/entity", "corp-signing-cert"), CreatedAt: testNow}, 100); err != nil {
+		t.Fatal(err)
+	}
+	hank := f.browser(t)
+	hank.mustSignIn(userWith(t, f, "hank", allowAllDeny(`"iam:GetSAMLProvider"`)))
+	alice := f.browser(t)
+	alice.mustSignIn(f.alice)
+	for _, c := range []struct {
+		name        string
+		b           *browser
+		want, never []string
+	}{
+		{"denied GetSAMLProvider", hank, []string{arn, "iam:GetSAMLProvider"}, []string{"corp-idp.example.com", "corp-signing-cert"}},
+		{"allowed", alice, []string{arn, "https://corp-idp.example.com/entity", "corp-signing-cert"}, []string{"iam:GetSAMLProvider"}},
+	} {
+		r := c.b.do("GET", "/console/providers", nil)
+		for _, w := range c.want {
+			if r.status != http.StatusOK || !strings.Contains(r.body, w) {
+				t.Errorf("%s: lacks %q: %d\n%s", c.name, w, r.status, r.body)
+			}
+		}
+		for _, n := range c.never {
+			if strings.Contains(r.body, n) {
+				t.Errorf("%s: shows %q", c.name, n)
+			}
+		}
 	}
 }

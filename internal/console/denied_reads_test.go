@@ -104,22 +104,26 @@ func TestConsolePagesNeedTheirAPIPermissions(t *testing.T) {
 // but denied GetRolePolicy, ListAttachedRolePolicies and ListDecisions, a principal sees the
 // trust policy and the inline policies' names, and a notice in place of each part it may not
 // read (never "no permission policies"); denied ListIdentities, it sees the pool's roles and
-// no identity.
+// no identity, and denied GetIdentityPoolRoles, the identities and no role.
 func TestPagePartsNeedTheirOwnActions(t *testing.T) {
 	f := newFixture(t)
 	withSecrets(t, f)
-	b := f.browser(t)
-	b.mustSignIn(userWith(t, f, "gina", allowAllDeny(`"iam:GetRolePolicy","iam:ListAttachedRolePolicies","latchkey:ListDecisions","cognito-identity:ListIdentities"`)))
+	gina := f.browser(t)
+	gina.mustSignIn(userWith(t, f, "gina", allowAllDeny(`"iam:GetRolePolicy","iam:ListAttachedRolePolicies","latchkey:ListDecisions","cognito-identity:ListIdentities"`)))
+	ian := f.browser(t)
+	ian.mustSignIn(userWith(t, f, "ian", allowAllDeny(`"cognito-identity:GetIdentityPoolRoles"`)))
 	cases := []struct {
+		b           *browser
 		path        string
 		want, never []string
 	}{
-		{"/console/roles/ci", []string{"repo:acme/app", "secret-inline", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "latchkey:ListDecisions"},
+		{gina, "/console/roles/ci", []string{"repo:acme/app", "secret-inline", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "latchkey:ListDecisions"},
 			[]string{"crown-jewels", "No permission policies", refusalA}},
-		{"/console/pools/" + poolID, []string{"role/ci", "cognito-identity:ListIdentities"}, []string{"google-subject-42", "0000000000aa"}},
+		{gina, "/console/pools/" + poolID, []string{"role/ci", "cognito-identity:ListIdentities"}, []string{"google-subject-42", "0000000000aa"}},
+		{ian, "/console/pools/" + poolID, []string{"google-subject-42", "cognito-identity:GetIdentityPoolRoles"}, []string{"role/ci"}},
 	}
 	for _, c := range cases {
-		r := b.do("GET", c.path, nil)
+		r := c.b.do("GET", c.path, nil)
 		for _, w := range c.want {
 			if r.status != http.StatusOK || !strings.Contains(r.body, w) {
 				t.Errorf("GET %s: %d, lacks %q\n%s", c.path, r.status, w, r.body)

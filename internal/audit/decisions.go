@@ -123,3 +123,15 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// The actions that read recorded refusals, whoever serves them (the admin API, the console),
+// and the resource of latchkey:GetDecision; latchkey:ListDecisions is authorized on "*".
+const (
+	ActionGetDecision   = "latchkey:GetDecision"
+	ActionListDecisions = "latchkey:ListDecisions"
+)
+
+// DecisionARN is the resource of latchkey:GetDecision.
+func DecisionARN(account, requestID string) string {
+	return "arn:aws:latchkey::" + account + ":decision/" + requestID
+}

@@ -11,21 +11,21 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Reader is the part of the store the console's pages read; every read names the caller's
-// account, or is checked against it.
-type Reader interface {
+// DecisionReader is the part of the store that holds recorded refusals; every read names the
+// caller's account, or is checked against it, after the admin API's own actions are authorized.
+type DecisionReader interface {
 	GetDecision(ctx context.Context, requestID string) (store.Decision, error)
 	ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error)
-	GetRole(ctx context.Context, accountID, roleName string) (store.Role, error)
-	ListRoles(ctx context.Context, accountID, pathPrefix, after string, limit int) (store.RolePage, error)
-	ListInlinePolicies(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.InlinePolicy, error)
-	ListAttachments(ctx context.Context, kind store.PrincipalKind, ownerID string) ([]store.Attachment, error)
-	ListOIDCProviders(ctx context.Context, accountID string) ([]store.OIDCProvider, error)
-	ListSAMLProviders(ctx context.Context, accountID string) ([]store.SAMLProvider, error)
-	GetIdentityPool(ctx context.Context, id string) (store.IdentityPool, error)
-	ListIdentityPools(ctx context.Context, accountID, region, after string, limit int) ([]store.IdentityPool, string, error)
-	ListIdentities(ctx context.Context, poolID string, hideDisabled bool, after string, limit int) ([]store.Identity, string, error)
-	ListLogins(ctx context.Context, identityID string) ([]store.IdentityLogin, error)
+}
+
+// listDecisions is latchkey:ListDecisions as the caller, then the store's read of f (whose
+// account is always the caller's).
+func (c *Console) listDecisions(r *http.Request, s *consoleSession, f store.DecisionFilter) ([]store.Decision, error) {
+	if err := c.authorize(r, s, audit.ActionListDecisions, "*"); err != nil {
+		return nil, err
+	}
+	f.AccountID = s.Caller.AccountID
+	return c.d.Decisions.ListDecisions(r.Context(), f)
 }
 
 // Page sizes: the console shows the newest or first entries and says when there are more.
@@ -57,6 +57,7 @@ type activityView struct {
 	Rows                     []decisionRow
 	More                     bool
 	Limit                    int
+	Denied                   *denial
 }
 
 // activity lists the account's recent refusals, newest first, filtered by principal, action
@@ -74,7 +75,12 @@ func (c *Console) activity(w http.ResponseWriter, r *http.Request, s *consoleSes
 		}
 		f.Since = since
 	}
-	ds, err := c.d.Store.ListDecisions(r.Context(), f)
+	ds, err := c.listDecisions(r, s, f)
+	if v.Denied = deniedBy(err, audit.ActionListDecisions); v.Denied != nil {
+		// The page people land on after signing in: its frame and a notice, not an error page.
+		c.render(w, http.StatusForbidden, "activity", page{Title: "Activity", Nav: "activity", Session: s, Data: v})
+		return
+	}
 	if err != nil {
 		c.failErr(w, r, s, err)
 		return
@@ -95,7 +101,11 @@ type decisionView struct {
 // account's request id is answered like an unknown one.
 func (c *Console) decision(w http.ResponseWriter, r *http.Request, s *consoleSession) {
 	id := r.PathValue("requestId")
-	d, err := c.d.Store.GetDecision(r.Context(), id)
+	if err := c.authorize(r, s, audit.ActionGetDecision, audit.DecisionARN(s.Caller.AccountID, id)); err != nil {
+		c.failDenied(w, r, s, err, audit.ActionGetDecision)
+		return
+	}
+	d, err := c.d.Decisions.GetDecision(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.AccountID != s.Caller.AccountID) {
 		c.fail(w, r, s, http.StatusNotFound, "Refusal not found", "No recent refusal with request id "+id+" in account "+s.Caller.AccountID+".")
 		return

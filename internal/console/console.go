@@ -15,7 +15,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
-	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
@@ -44,10 +43,16 @@ type SecretVerifier interface {
 
 // Deps are what a Console is built from.
 type Deps struct {
-	Keys   SecretVerifier
-	Authz  authz.Authorizer
-	Store  Reader
-	IAM    Simulator
+	Keys  SecretVerifier
+	Authz authz.Authorizer
+	// Decisions are the recorded refusals; the console authorizes latchkey:ListDecisions and
+	// latchkey:GetDecision on them as the admin API does.
+	Decisions DecisionReader
+	// IAM and Pools are the domain services; every read of a role, provider or pool goes
+	// through them as the signed-in caller, so their own authorization applies.
+	IAM    IAMService
+	Pools  PoolService
+	Logins LoginReader
 	Tokens TokenTrier
 	Region string
 	Now    func() time.Time
@@ -57,6 +62,11 @@ type Deps struct {
 	// the table (default 10,000).
 	SessionTTL  time.Duration
 	MaxSessions int
+	// SecureCookies marks the console's cookies Secure on every answer, not only on requests
+	// that arrived over TLS: set it when browsers reach the server over https through a proxy
+	// that terminates TLS (the app sets it when LATCHKEY_ISSUER_URL is https). A request's own
+	// X-Forwarded-Proto is never trusted for it: any client can send one.
+	SecureCookies bool
 }
 
 // Console is the http.Handler of /console.
@@ -64,7 +74,7 @@ type Console struct {
 	d        Deps
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
-	sessions *cache.Bounded[string, *consoleSession]
+	sessions *sessionTable
 }
 
 //go:embed templates/*.html
@@ -90,7 +100,7 @@ func New(d Deps) (*Console, error) {
 	if d.MaxSessions <= 0 {
 		d.MaxSessions = 10000
 	}
-	c := &Console{d: d, sessions: &cache.Bounded[string, *consoleSession]{Max: d.MaxSessions, TTL: d.SessionTTL, Now: d.Now}}
+	c := &Console{d: d, sessions: newSessionTable(d.MaxSessions)}
 	if err := c.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -202,10 +212,16 @@ func (c *Console) failErr(w http.ResponseWriter, r *http.Request, s *consoleSess
 	c.fail(w, r, s, ae.HTTPStatus, ae.Code, ae.Message)
 }
 
+// requestContext is r's context with the request's facts the engine's global condition keys
+// read (aws:SourceIp, aws:SecureTransport, aws:UserAgent, aws:RequestedRegion), as every call
+// the console makes as the signed-in caller carries them.
+func (c *Console) requestContext(r *http.Request) context.Context {
+	return authz.WithRequestInfo(r.Context(), authz.RequestInfo{Region: c.d.Region, UserAgent: r.UserAgent(), Secure: r.TLS != nil, SourceIP: remoteIP(r)})
+}
+
 // authorize asks the engine whether the session's principal may do action on resource.
 func (c *Console) authorize(r *http.Request, s *consoleSession, action, resource string) error {
-	ctx := authz.WithRequestInfo(r.Context(), authz.RequestInfo{Region: c.d.Region, UserAgent: r.UserAgent(), Secure: r.TLS != nil, SourceIP: remoteIP(r)})
-	return c.d.Authz.Authorize(ctx, authz.Request{Caller: s.Caller, Action: action, Resource: resource, ResourceAccount: s.Caller.AccountID})
+	return c.d.Authz.Authorize(c.requestContext(r), authz.Request{Caller: s.Caller, Action: action, Resource: resource, ResourceAccount: s.Caller.AccountID})
 }
 
 // ConsoleARN is the resource of the latchkey:Console* actions: the account's console.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/console"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -54,36 +55,85 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
-// TestSessionCookie: HttpOnly, SameSite=Strict, Path=/console, an hour, and Secure on TLS.
+// TestSessionCookie: HttpOnly, SameSite=Strict, Path=/console, an hour, and Secure on TLS or
+// when the deployment says browsers reach it over https (SecureCookies, set from an https
+// LATCHKEY_ISSUER_URL); a request's X-Forwarded-Proto, which any client can send, never decides.
 func TestSessionCookie(t *testing.T) {
 	f := newFixture(t)
-	for _, tls := range []bool{false, true} {
-		base := "http://latchkey.example"
-		if tls {
-			base = "https://latchkey.example"
+	secureDeps := f.deps
+	secureDeps.SecureCookies = true
+	secure, err := console.New(secureDeps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name       string
+		con        *console.Console
+		base, xfp  string
+		wantSecure bool
+	}{
+		{"http", f.con, "http://latchkey.example", "", false},
+		{"https", f.con, "https://latchkey.example", "", true},
+		{"http claiming X-Forwarded-Proto https", f.con, "http://latchkey.example", "https", false},
+		{"http behind a TLS proxy (SecureCookies)", secure, "http://latchkey.example", "", true},
+	} {
+		sess, h := signInCookie(t, f, c.con, c.base, c.xfp)
+		if sess == nil || !sess.HttpOnly || sess.SameSite != http.SameSiteStrictMode || sess.Path != "/console" || sess.MaxAge != 3600 || sess.Secure != c.wantSecure || len(sess.Value) < 40 {
+			t.Fatalf("%s: session cookie %+v", c.name, sess)
 		}
-		form := httptest.NewRecorder()
-		get := httptest.NewRequest("GET", base+"/console/signin", nil)
-		f.con.ServeHTTP(form, get)
-		signin := form.Result().Cookies()[0]
-		req := httptest.NewRequest("POST", base+"/console/signin", strings.NewReader(url.Values{"csrf": {csrfOf(form.Body.String())},
-			"access_key_id": {f.root.id}, "secret_access_key": {f.root.secret}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(signin)
-		w := httptest.NewRecorder()
-		f.con.ServeHTTP(w, req)
-		var sess *http.Cookie
-		for _, c := range w.Result().Cookies() {
-			if c.Name == "latchkey_console" {
-				sess = c
-			}
-		}
-		if sess == nil || !sess.HttpOnly || sess.SameSite != http.SameSiteStrictMode || sess.Path != "/console" || sess.MaxAge != 3600 || sess.Secure != tls || len(sess.Value) < 40 {
-			t.Fatalf("tls=%v: session cookie %+v", tls, sess)
-		}
-		h := w.Result().Header
 		if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") || h.Get("X-Frame-Options") != "DENY" {
 			t.Fatalf("security headers: %v", h)
+		}
+	}
+}
+
+// signInCookie signs the root in to con at base and answers the session cookie it sets.
+func signInCookie(t *testing.T, f *fixture, con *console.Console, base, xfp string) (*http.Cookie, http.Header) {
+	t.Helper()
+	form := httptest.NewRecorder()
+	get := httptest.NewRequest("GET", base+"/console/signin", nil)
+	con.ServeHTTP(form, get)
+	signin := form.Result().Cookies()[0]
+	req := httptest.NewRequest("POST", base+"/console/signin", strings.NewReader(url.Values{"csrf": {csrfOf(form.Body.String())},
+		"access_key_id": {f.root.id}, "secret_access_key": {f.root.secret}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if xfp != "" {
+		req.Header.Set("X-Forwarded-Proto", xfp)
+	}
+	req.AddCookie(signin)
+	w := httptest.NewRecorder()
+	con.ServeHTTP(w, req)
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "latchkey_console" {
+			return c, w.Result().Header
+		}
+	}
+	return nil, w.Result().Header
+}
+
+// TestSignInAgainEndsEarlierSession: a browser that signs in again gets a new session and its
+// earlier one ends, so a copy of the old cookie opens nothing; another browser's session of the
+// same principal lives on.
+func TestSignInAgainEndsEarlierSession(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.mustSignIn(f.root)
+	other := f.browser(t)
+	other.mustSignIn(f.root)
+	u, _ := url.Parse(f.srv.URL + "/console/")
+	old := b.c.Jar.Cookies(u)
+	b.mustSignIn(f.root)
+	if now := b.c.Jar.Cookies(u); len(old) != 1 || len(now) != 1 || old[0].Value == now[0].Value {
+		t.Fatalf("cookies before and after signing in again: %v, %v", old, now)
+	}
+	stale := f.browser(t)
+	stale.c.Jar.SetCookies(u, old)
+	if r := stale.do("GET", "/console/activity", nil); r.status != http.StatusSeeOther || r.location != "/console/signin" {
+		t.Fatalf("the earlier session's cookie: %d %s", r.status, r.location)
+	}
+	for _, br := range []*browser{b, other} {
+		if r := br.do("GET", "/console/activity", nil); r.status != http.StatusOK {
+			t.Fatalf("a live session after another sign-in: %d", r.status)
 		}
 	}
 }
@@ -142,7 +192,8 @@ func TestRefusedWithoutSessionOrCSRF(t *testing.T) {
 }
 
 // TestPagesAuthorized: each page needs its own latchkey:Console* action. reader may sign in and
-// list activity but not see roles, providers, pools, simulate or try.
+// list activity (and is allowed the decisions' reads) but not see roles, providers, pools,
+// simulate or try.
 func TestPagesAuthorized(t *testing.T) {
 	f := newFixture(t)
 	b := f.browser(t)
@@ -274,7 +325,7 @@ func TestIdentityPoolPages(t *testing.T) {
 	ctx := t.Context()
 	poolID := "us-east-1:00000000-0000-4000-8000-000000000001"
 	pool := store.IdentityPool{ID: poolID, AccountID: acctA, Name: "mobile", SupportedLoginProviders: map[string]string{"accounts.google.com": "client-1"},
-		Roles: map[string]string{"authenticated": "arn:aws:iam::" + acctA + ":role/ci"}, RoleMappings: `{"accounts.google.com":{"Type":"Token","AmbiguousRoleResolution":"Deny"}}`,
+		Roles: map[string]string{"authenticated": "arn:aws:iam::" + acctA + ":role/ci"}, RoleMappings: `{"accounts.google.com":{"type":"Token","ambiguous":"Deny"}}`,
 		CreatedAt: testNow, UpdatedAt: testNow}
 	if err := f.st.CreateIdentityPool(ctx, pool, 1000); err != nil {
 		t.Fatal(err)

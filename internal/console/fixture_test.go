@@ -17,6 +17,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authn"
 	"github.com/latchkey/latchkey/internal/authz"
+	"github.com/latchkey/latchkey/internal/cognito"
 	"github.com/latchkey/latchkey/internal/console"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/iam"
@@ -61,6 +62,7 @@ type fixture struct {
 	st                                 *sqlstore.Store
 	srv                                *httptest.Server
 	con                                *console.Console
+	deps                               console.Deps // what con was built from
 	root, alice, ivan, reader, mallory key
 }
 
@@ -96,7 +98,7 @@ func newFixture(t *testing.T) *fixture {
 	f.root = f.accessKey(t, mk, acctA, "", "AKIAROOTA00000000000")
 	f.alice = f.user(t, mk, acctA, "alice", starDoc)
 	f.ivan = f.user(t, mk, acctA, "ivan", iamDoc)
-	f.reader = f.user(t, mk, acctA, "reader", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["latchkey:ConsoleSignIn","latchkey:ConsoleListActivity"],"Resource":"*"}]}`)
+	f.reader = f.user(t, mk, acctA, "reader", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["latchkey:ConsoleSignIn","latchkey:ConsoleListActivity","latchkey:ListDecisions","latchkey:GetDecision"],"Resource":"*"}]}`)
 	f.mallory = f.user(t, mk, acctB, "mallory", starDoc)
 	if err := st.CreateOIDCProvider(ctx, store.OIDCProvider{AccountID: acctA, ARN: oidcARN, URL: issuer, ClientIDs: []string{"sts.amazonaws.com"}, CreatedAt: testNow}, 100); err != nil {
 		t.Fatal(err)
@@ -129,8 +131,10 @@ func newFixture(t *testing.T) *fixture {
 	sessions := session.New(session.Deps{Store: st, Engine: engine, Sealer: sealer, IDs: ids.Default, Now: now})
 	stsSvc := sts.New(sts.Deps{Authz: engine, Sessions: sessions, Providers: st, WebIdentity: fakeIdP{}, Now: now})
 	f.clock, f.logs = testNow, &syncBuffer{}
-	f.con, err = console.New(console.Deps{Keys: authenticator, Authz: engine, Store: st, IAM: iamSvc, Tokens: stsSvc, Region: "us-east-1",
-		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
+	pools := cognito.New(cognito.Deps{Store: st, Authz: engine, Region: "us-east-1", Now: now})
+	f.deps = console.Deps{Keys: authenticator, Authz: engine, Decisions: st, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
+		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+	f.con, err = console.New(f.deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +264,9 @@ func (b *browser) mustSignIn(k key) {
 	if r := b.signIn(k); r.status != http.StatusSeeOther || r.location != "/console/activity" {
 		b.t.Fatalf("sign-in of %s: %d %s\n%s", k.id, r.status, r.location, r.body)
 	}
+	// A caller denied latchkey:ListDecisions lands on the page's AccessDenied notice.
 	page := b.do("GET", "/console/activity", nil)
-	if page.status != http.StatusOK {
+	if page.status != http.StatusOK && (page.status != http.StatusForbidden || !strings.Contains(page.body, "latchkey:ListDecisions")) {
 		b.t.Fatalf("activity after sign-in: %d\n%s", page.status, page.body)
 	}
 	b.csrf = csrfOf(page.body)

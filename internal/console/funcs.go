@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/explain"
-	"github.com/latchkey/latchkey/internal/principal"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 // funcs are the templates' helpers: marks and values as `latchkey explain` prints them.
@@ -42,6 +40,5 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"deref":   func(b *bool) bool { return b != nil && *b },
-	"roleARN": func(r store.Role) string { return principal.RoleARNOf(r.AccountID, r.Path, r.RoleName) },
+	"deref": func(b *bool) bool { return b != nil && *b },
 }

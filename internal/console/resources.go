@@ -5,24 +5,42 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/federation/saml"
-	"github.com/latchkey/latchkey/internal/principal"
+	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
+// IAM's actions behind the Roles and Providers pages, named in their AccessDenied notices.
+const (
+	actionGetRole          = "iam:GetRole"
+	actionListRoles        = "iam:ListRoles"
+	actionListRolePolicies = "iam:ListRolePolicies"
+	actionGetRolePolicy    = "iam:GetRolePolicy"
+	actionListAttached     = "iam:ListAttachedRolePolicies"
+	actionListOIDC         = "iam:ListOpenIDConnectProviders"
+	actionListSAML         = "iam:ListSAMLProviders"
+	actionGetSAML          = "iam:GetSAMLProvider"
+)
+
+type rolesView struct {
+	Roles []iam.Role
+	Next  bool
+}
+
+// roles is ListRoles as the caller.
 func (c *Console) roles(w http.ResponseWriter, r *http.Request, s *consoleSession) {
-	pg, err := c.d.Store.ListRoles(r.Context(), s.Caller.AccountID, "/", "", listLimit)
+	pg, err := c.d.IAM.ListRoles(c.requestContext(r), s.Caller, "/", "", listLimit)
 	if err != nil {
-		c.failErr(w, r, s, err)
+		c.failDenied(w, r, s, err, actionListRoles)
 		return
 	}
-	c.render(w, http.StatusOK, "roles", page{Title: "Roles", Nav: "roles", Session: s, Data: pg})
+	c.render(w, http.StatusOK, "roles", page{Title: "Roles", Nav: "roles", Session: s, Data: rolesView{pg.Items, pg.IsTruncated}})
 }
 
 // trusted is one principal a trust policy names, with the statement that names it.
@@ -37,52 +55,41 @@ type trusted struct {
 type namedDoc struct{ Name, Document string }
 
 type roleView struct {
-	Role       store.Role
-	ARN        string
-	Trust      string
-	Trusted    []trusted
-	TrustError string
-	Inline     []namedDoc
-	Attached   []string
-	Refusals   []decisionRow
+	Role             iam.Role
+	ARN              string
+	Trust            string
+	Trusted          []trusted
+	TrustError       string
+	Inline           []namedDoc
+	Attached         []string
+	Refusals         []decisionRow
+	InlineDenied     *denial
+	AttachedDenied   *denial
+	RefusalsDenied   *denial
+	PoliciesComplete bool
 }
 
-// role shows one role of the caller's account: its trust policy and whom it names, its
-// permission policies and boundary, last use, and recent refusals that named it.
+// role shows one role of the caller's account as GetRole, ListRolePolicies, GetRolePolicy and
+// ListAttachedRolePolicies answer the caller: a part the caller may not read is a notice naming
+// the action it needs. Recent refusals that named the role need latchkey:ListDecisions.
 func (c *Console) role(w http.ResponseWriter, r *http.Request, s *consoleSession) {
-	ctx := r.Context()
-	role, err := c.d.Store.GetRole(ctx, s.Caller.AccountID, r.PathValue("name"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.fail(w, r, s, http.StatusNotFound, "Role not found", "No role named "+r.PathValue("name")+" in account "+s.Caller.AccountID+".")
-		return
-	}
+	ctx, name := c.requestContext(r), r.PathValue("name")
+	role, err := c.d.IAM.GetRole(ctx, s.Caller, name)
 	if err != nil {
-		c.failErr(w, r, s, err)
+		c.failRead(w, r, s, err, actionGetRole, notFound{"NoSuchEntity", "Role not found", "No role named " + name + " in account " + s.Caller.AccountID + "."})
 		return
 	}
-	v := roleView{Role: role, ARN: principal.RoleARNOf(role.AccountID, role.Path, role.RoleName), Trust: indent(role.AssumeRolePolicyDocument)}
+	v := roleView{Role: role, ARN: role.ARN, Trust: indent(role.AssumeRolePolicyDocument)}
 	v.Trusted, err = trustedPrincipals(role.AssumeRolePolicyDocument)
 	if err != nil {
 		v.TrustError = err.Error()
 	}
-	inline, err := c.d.Store.ListInlinePolicies(ctx, store.KindRole, role.RoleID)
-	if err != nil {
+	if err := c.rolePolicies(r, s, &v); err != nil {
 		c.failErr(w, r, s, err)
 		return
 	}
-	for _, p := range inline {
-		v.Inline = append(v.Inline, namedDoc{p.PolicyName, indent(p.Document)})
-	}
-	atts, err := c.d.Store.ListAttachments(ctx, store.KindRole, role.RoleID)
-	if err != nil {
-		c.failErr(w, r, s, err)
-		return
-	}
-	for _, a := range atts {
-		v.Attached = append(v.Attached, a.PolicyARN)
-	}
-	ds, err := c.d.Store.ListDecisions(ctx, store.DecisionFilter{AccountID: s.Caller.AccountID, Limit: activityLimit * 5})
-	if err != nil {
+	ds, err := c.listDecisions(r, s, store.DecisionFilter{Limit: activityLimit * 5})
+	if v.RefusalsDenied = deniedBy(err, audit.ActionListDecisions); err != nil && v.RefusalsDenied == nil {
 		c.failErr(w, r, s, err)
 		return
 	}
@@ -93,6 +100,34 @@ func (c *Console) role(w http.ResponseWriter, r *http.Request, s *consoleSession
 		}
 	}
 	c.render(w, http.StatusOK, "role", page{Title: "Role " + role.RoleName, Nav: "roles", Session: s, Data: v})
+}
+
+// rolePolicies fills v's inline and attached policies as the caller may read them; an error
+// is one that is not a refusal.
+func (c *Console) rolePolicies(r *http.Request, s *consoleSession, v *roleView) error {
+	ctx, name := c.requestContext(r), v.Role.RoleName
+	names, err := c.d.IAM.ListInlinePolicies(ctx, s.Caller, iam.KindRole, name, "", listLimit)
+	if v.InlineDenied = deniedBy(err, actionListRolePolicies); err != nil && v.InlineDenied == nil {
+		return err
+	}
+	for _, pn := range names.Items {
+		p, _, err := c.d.IAM.GetInlinePolicy(ctx, s.Caller, iam.KindRole, name, pn)
+		if d := deniedBy(err, actionGetRolePolicy); d != nil {
+			v.InlineDenied, p.Document = d, ""
+		} else if err != nil {
+			return err
+		}
+		v.Inline = append(v.Inline, namedDoc{pn, indent(p.Document)})
+	}
+	atts, err := c.d.IAM.ListAttached(ctx, s.Caller, iam.KindRole, name, "/", "", listLimit)
+	if v.AttachedDenied = deniedBy(err, actionListAttached); err != nil && v.AttachedDenied == nil {
+		return err
+	}
+	for _, a := range atts.Items {
+		v.Attached = append(v.Attached, a.PolicyARN)
+	}
+	v.PoliciesComplete = v.InlineDenied == nil && v.AttachedDenied == nil
+	return nil
 }
 
 // indent pretty-prints a JSON document, or returns it as it is.
@@ -161,7 +196,7 @@ func strs(raw json.RawMessage) []string {
 }
 
 type samlView struct {
-	store.SAMLProvider
+	iam.SAMLProvider
 	EntityID string
 	Certs    []certView
 	Error    string
@@ -174,27 +209,42 @@ type certView struct {
 }
 
 type providersView struct {
-	OIDC []store.OIDCProvider
-	SAML []samlView
+	OIDC       []iam.OIDCProvider
+	SAML       []samlView
+	OIDCDenied *denial
+	SAMLDenied *denial
 }
 
-// providers lists the account's OIDC providers as registered and its SAML providers with the
-// expiry of each signing certificate in their metadata.
+// providers lists the account's OIDC providers and SAML providers as ListOpenIDConnectProviders,
+// ListSAMLProviders and GetSAMLProvider answer the caller, with the expiry of each SAML signing
+// certificate in the metadata GetSAMLProvider returns.
 func (c *Console) providers(w http.ResponseWriter, r *http.Request, s *consoleSession) {
-	oidcs, err := c.d.Store.ListOIDCProviders(r.Context(), s.Caller.AccountID)
-	if err != nil {
+	ctx := c.requestContext(r)
+	var v providersView
+	var err error
+	v.OIDC, err = c.d.IAM.ListOpenIDConnectProviders(ctx, s.Caller)
+	if v.OIDCDenied = deniedBy(err, actionListOIDC); err != nil && v.OIDCDenied == nil {
 		c.failErr(w, r, s, err)
 		return
 	}
-	samls, err := c.d.Store.ListSAMLProviders(r.Context(), s.Caller.AccountID)
-	if err != nil {
+	samls, err := c.d.IAM.ListSAMLProviders(ctx, s.Caller)
+	if v.SAMLDenied = deniedBy(err, actionListSAML); err != nil && v.SAMLDenied == nil {
 		c.failErr(w, r, s, err)
 		return
 	}
-	v := providersView{OIDC: oidcs}
 	now := c.d.Now()
-	for _, p := range samls {
-		sv := samlView{SAMLProvider: p}
+	for _, listed := range samls {
+		p, err := c.d.IAM.GetSAMLProvider(ctx, s.Caller, listed.ARN)
+		sv := samlView{SAMLProvider: iam.SAMLProvider{ARN: listed.ARN, Name: listed.Name, ValidUntil: listed.ValidUntil}}
+		if d := deniedBy(err, actionGetSAML); d != nil {
+			sv.Error = "The metadata is hidden: it needs " + d.Action + "."
+			v.SAML = append(v.SAML, sv)
+			continue
+		} else if err != nil {
+			c.failErr(w, r, s, err)
+			return
+		}
+		sv.SAMLProvider = p
 		md, err := saml.ParseMetadata(p.MetadataDocument)
 		if err != nil {
 			sv.Error = "the stored metadata does not parse"
@@ -207,62 +257,4 @@ func (c *Console) providers(w http.ResponseWriter, r *http.Request, s *consoleSe
 		v.SAML = append(v.SAML, sv)
 	}
 	c.render(w, http.StatusOK, "providers", page{Title: "Identity providers", Nav: "providers", Session: s, Data: v})
-}
-
-func (c *Console) pools(w http.ResponseWriter, r *http.Request, s *consoleSession) {
-	ps, next, err := c.d.Store.ListIdentityPools(r.Context(), s.Caller.AccountID, c.d.Region, "", 60)
-	if err != nil {
-		c.failErr(w, r, s, err)
-		return
-	}
-	c.render(w, http.StatusOK, "pools", page{Title: "Identity pools", Nav: "pools", Session: s, Data: map[string]any{"Pools": ps, "More": next != "", "Region": c.d.Region}})
-}
-
-type identityView struct {
-	store.Identity
-	Logins []store.IdentityLogin
-}
-
-type poolView struct {
-	Pool         store.IdentityPool
-	RoleKeys     []string
-	RoleMappings string
-	Identities   []identityView
-	More         bool
-}
-
-// pool shows one identity pool of the caller's account: roles, role mappings, and its first
-// identities with their linked logins. Another account's pool is answered like an unknown one.
-func (c *Console) pool(w http.ResponseWriter, r *http.Request, s *consoleSession) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	p, err := c.d.Store.GetIdentityPool(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.AccountID != s.Caller.AccountID) {
-		c.fail(w, r, s, http.StatusNotFound, "Identity pool not found", "No identity pool "+id+" in account "+s.Caller.AccountID+".")
-		return
-	}
-	if err != nil {
-		c.failErr(w, r, s, err)
-		return
-	}
-	v := poolView{Pool: p, RoleMappings: indent(p.RoleMappings)}
-	for k := range p.Roles {
-		v.RoleKeys = append(v.RoleKeys, k)
-	}
-	slices.Sort(v.RoleKeys)
-	ids, next, err := c.d.Store.ListIdentities(ctx, id, false, "", 60)
-	if err != nil {
-		c.failErr(w, r, s, err)
-		return
-	}
-	v.More = next != ""
-	for _, i := range ids {
-		logins, err := c.d.Store.ListLogins(ctx, i.ID)
-		if err != nil {
-			c.failErr(w, r, s, err)
-			return
-		}
-		v.Identities = append(v.Identities, identityView{i, logins})
-	}
-	c.render(w, http.StatusOK, "pool", page{Title: "Identity pool " + p.Name, Nav: "pools", Session: s, Data: v})
 }

@@ -47,7 +47,7 @@ func sameSecret(a, b string) bool {
 
 func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: Prefix, MaxAge: maxAge, HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		Secure: r.TLS != nil || c.d.SecureCookies, SameSite: http.SameSiteStrictMode})
 }
 
 // session is the request's live console session, nil when there is none.
@@ -56,8 +56,8 @@ func (c *Console) session(r *http.Request) *consoleSession {
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	s, ok := c.sessions.Lookup(ck.Value)
-	if !ok || !c.d.Now().Before(s.Expires) {
+	s, ok := c.sessions.get(ck.Value, c.d.Now())
+	if !ok {
 		return nil
 	}
 	return s
@@ -152,7 +152,11 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.failErr(w, r, nil, err)
 		return
 	}
-	c.sessions.Put(s.ID, s)
+	// A browser that signs in again ends the session it had: one browser, one live session.
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		c.sessions.delete(old.Value)
+	}
+	c.sessions.put(s, c.d.Now())
 	c.d.Logger.Info("console: signed in", "principal", caller.ARN)
 	c.setCookie(w, r, signInCookie, "", -1)
 	c.setCookie(w, r, sessionCookie, s.ID, int(c.d.SessionTTL/time.Second))
@@ -161,7 +165,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 
 // signOut forgets the session and its cookie.
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, s *consoleSession) {
-	c.sessions.Delete(s.ID)
+	c.sessions.delete(s.ID)
 	c.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/explain"
+	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/session"
-	"github.com/latchkey/latchkey/internal/store"
 	"github.com/latchkey/latchkey/internal/sts"
 )
 
@@ -26,8 +26,12 @@ type tryForm struct {
 
 type tryView struct {
 	Form  tryForm
-	Roles []store.Role
-	Error string
+	Roles []iam.Role
+	// RolesDenied: the caller may not list roles, so the form asks for the role's ARN.
+	RolesDenied *denial
+	// Hidden says why the refusal's policy detail is not shown.
+	Hidden string
+	Error  string
 	// Ran says a dry run happened; Allowed says it would have issued Session.
 	Ran, Allowed bool
 	Session      string
@@ -42,12 +46,12 @@ func (c *Console) tryForm(w http.ResponseWriter, r *http.Request, s *consoleSess
 }
 
 func (c *Console) renderTry(w http.ResponseWriter, r *http.Request, s *consoleSession, status int, v tryView) {
-	pg, err := c.d.Store.ListRoles(r.Context(), s.Caller.AccountID, "/", "", listLimit)
-	if err != nil {
+	pg, err := c.d.IAM.ListRoles(c.requestContext(r), s.Caller, "/", "", listLimit)
+	if v.RolesDenied = deniedBy(err, actionListRoles); err != nil && v.RolesDenied == nil {
 		c.failErr(w, r, s, err)
 		return
 	}
-	v.Roles = pg.Roles
+	v.Roles = pg.Items
 	c.render(w, status, "try", page{Title: "Try a token", Nav: "try", Session: s, Data: v})
 }
 
@@ -120,8 +124,34 @@ func (c *Console) try(w http.ResponseWriter, r *http.Request, s *consoleSession)
 	}
 	v.Code, v.Message = ae.Code, ae.Message
 	// As a stored refusal is: secrets redacted, another account's policies hidden.
-	v.Checks = explain.Redact(explain.Of(err)).ForCaller(s.Caller.AccountID)
+	x = explain.Redact(explain.Of(err)).ForCaller(s.Caller.AccountID)
+	if v.Checks, v.Hidden, err = c.withoutTrustPolicy(r, s, ref.Name, v.Form.RoleARN, x); err != nil {
+		c.failErr(w, r, s, err)
+		return
+	}
 	c.renderTry(w, r, s, http.StatusOK, v)
+}
+
+// withoutTrustPolicy is x as the caller may read it. The policies a refusal evaluated, and the
+// summary that quotes them, are a read of the role's trust policy: they are shown only to a
+// caller that GetRole, as the caller, answers. Otherwise what is left is the verdict and the
+// token's own checks (signature, iss, aud, exp), which say nothing of the account's policies,
+// with the reason the rest is hidden.
+func (c *Console) withoutTrustPolicy(r *http.Request, s *consoleSession, roleName, roleARN string, x *explain.Explanation) (*explain.Explanation, string, error) {
+	if x == nil || len(x.Policies) == 0 {
+		return x, "", nil
+	}
+	_, err := c.d.IAM.GetRole(c.requestContext(r), s.Caller, roleName)
+	if err == nil {
+		return x, "", nil
+	}
+	if ae, ok := awserr.As(err); !ok || (ae.Kind != awserr.Denied && ae.Code != "NoSuchEntity") {
+		return nil, "", err
+	}
+	h := *x
+	h.Policies = nil
+	h.Summary = "A policy refused the request."
+	return &h, "The policies' statements and values are hidden: reading the role's trust policy needs " + actionGetRole + " on " + roleARN + ", which your policies do not allow.", nil
 }
 
 func passed(name, detail string) explain.Check {

@@ -88,11 +88,6 @@ const (
 	maxDecisionsPage     = 1000
 )
 
-// DecisionARN is the resource of latchkey:GetDecision.
-func DecisionARN(account, requestID string) string {
-	return "arn:aws:latchkey::" + account + ":decision/" + requestID
-}
-
 // DecisionRoutes are GET /latchkey/v1/decisions/{requestId} (latchkey:GetDecision) and
 // GET /latchkey/v1/decisions?since=&principal=&action=&limit= (latchkey:ListDecisions). A caller
 // sees only its own account's decisions: another account's request id answers 404 like an
@@ -104,8 +99,8 @@ func DecisionRoutes(rd DecisionReader, now func() time.Time) []AdminRoute {
 	return []AdminRoute{
 		{
 			Pattern:  "GET " + adminPrefix + "decisions/{requestId}",
-			Action:   "latchkey:GetDecision",
-			Resource: func(c *AdminCall) string { return DecisionARN(c.Caller.AccountID, c.PathValue("requestId")) },
+			Action:   audit.ActionGetDecision,
+			Resource: func(c *AdminCall) string { return audit.DecisionARN(c.Caller.AccountID, c.PathValue("requestId")) },
 			Handle: func(ctx context.Context, c *AdminCall) (any, error) {
 				id := c.PathValue("requestId")
 				d, err := rd.GetDecision(ctx, id)
@@ -120,7 +115,7 @@ func DecisionRoutes(rd DecisionReader, now func() time.Time) []AdminRoute {
 		},
 		{
 			Pattern:  "GET " + adminPrefix + "decisions",
-			Action:   "latchkey:ListDecisions",
+			Action:   audit.ActionListDecisions,
 			Resource: func(*AdminCall) string { return "*" },
 			Handle: func(ctx context.Context, c *AdminCall) (any, error) {
 				f, err := decisionFilter(c, now())

@@ -159,7 +159,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	sessions := session.New(session.Deps{Store: cached, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
 	quicksightSvc := quicksight.New(quicksight.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now})
 	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial, Local: local})
-	cognitoSvc := cognito.New(cognito.Deps{Store: cached, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
+	cognitoSvc := cognito.New(cognito.Deps{Store: st, Reads: cached, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now})
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
 		Providers: cached, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,

@@ -1,6 +1,9 @@
 package oidc
 
 import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -61,6 +64,12 @@ func TestVerifyMatrix(t *testing.T) {
 	valid := sign(t, jose.RS256, rsaKey, "rsa1", claims)
 	parts := strings.Split(valid, ".")
 
+	esParts := strings.Split(sign(t, jose.ES256, ecKey256, "ec256", claims), ".")
+	esSig, err := base64.RawURLEncoding.DecodeString(esParts[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	pubDER, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +110,9 @@ func TestVerifyMatrix(t *testing.T) {
 
 		{name: "tampered payload", token: parts[0] + "." + b64(mustJSON(with(claims, "sub", "admin"))) + "." + parts[2], kind: InvalidToken, msg: MsgInvalidSignature},
 		{name: "tampered signature", token: parts[0] + "." + parts[1] + "." + flipLast(parts[2]), kind: InvalidToken},
+		{name: "ES256 signature in ASN.1 DER form", token: derES256(t, claims), kind: InvalidToken, msg: MsgInvalidSignature},
+		{name: "ES256 signature one byte short", token: esParts[0] + "." + esParts[1] + "." + b64raw(esSig[:63]), kind: InvalidToken, msg: MsgInvalidSignature},
+		{name: "ES256 signature with R and S swapped", token: esParts[0] + "." + esParts[1] + "." + b64raw(append(append([]byte{}, esSig[32:]...), esSig[:32]...)), kind: InvalidToken, msg: MsgInvalidSignature},
 		{name: "header swapped to RS512", token: b64(`{"alg":"RS512","kid":"rsa1"}`) + "." + parts[1] + "." + parts[2], kind: InvalidToken, msg: MsgKeyRetrieval},
 
 		{name: "not a JWT", token: "not-a-token", kind: InvalidToken, msg: MsgNotJWT},
@@ -344,4 +356,19 @@ func TestIssuerSchemeMustMatchProvider(t *testing.T) {
 	if _, err := v.Verify(verifyCtx(t), tok, schemeless(Provider{URL: httpIss, ClientIDs: []string{testAud}})); err != nil {
 		t.Fatalf("http provider refused its own token: %v", err)
 	}
+}
+
+func b64raw(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// derES256 is a token whose ES256 signature is the ASN.1 DER encoding of (R, S), which JWS does
+// not use (RFC 7518 §3.4): a verifier that accepted it would accept signatures made for another format.
+func derES256(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	input := b64(`{"alg":"ES256","kid":"ec256"}`) + "." + b64(mustJSON(claims))
+	sum := sha256.Sum256([]byte(input))
+	sig, err := ecdsa.SignASN1(rand.Reader, ecKey256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + b64raw(sig)
 }

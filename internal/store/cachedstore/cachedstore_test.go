@@ -99,16 +99,24 @@ var cases = []cacheCase{
 	{"logins listed after an unlink", readLogins, unlinkAll},
 }
 
-func readRole(t *testing.T, s store.Store) string { return shown(s.GetRole(t.Context(), account, "app")) }
+func readRole(t *testing.T, s store.Store) string {
+	return shown(s.GetRole(t.Context(), account, "app"))
+}
 func readProvider(t *testing.T, s store.Store) string {
 	return shown(s.GetOIDCProvider(t.Context(), providerARN))
 }
-func readPool(t *testing.T, s store.Store) string     { return shown(s.GetIdentityPool(t.Context(), poolID)) }
-func readIdentity(t *testing.T, s store.Store) string { return shown(s.GetIdentity(t.Context(), identityID)) }
+func readPool(t *testing.T, s store.Store) string {
+	return shown(s.GetIdentityPool(t.Context(), poolID))
+}
+func readIdentity(t *testing.T, s store.Store) string {
+	return shown(s.GetIdentity(t.Context(), identityID))
+}
 func readLogin(t *testing.T, s store.Store) string {
 	return shown(s.FindLogin(t.Context(), poolID, loginName, "alice"))
 }
-func readLogins(t *testing.T, s store.Store) string { return shown(s.ListLogins(t.Context(), identityID)) }
+func readLogins(t *testing.T, s store.Store) string {
+	return shown(s.ListLogins(t.Context(), identityID))
+}
 
 func unlinkAll(t *testing.T, s store.Store) error {
 	_, err := s.UpdateIdentity(t.Context(), identityID, func(id *store.IdentityWithLogins) error {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/http"
@@ -427,39 +426,51 @@ func parseToken(token string) (*parsedToken, error) {
 func decodeObject(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if out == nil {
 		return nil, errors.New("not a JSON object")
 	}
-	out := make(map[string]any)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, errors.New("object member name is not a string")
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("duplicate member %q", name)
-		}
-		var val any
-		if err := dec.Decode(&val); err != nil {
-			return nil, err
-		}
-		out[name] = val
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return nil, errors.New("trailing data after JSON object")
 	}
+	// The map keeps one of each name: more names in the text than in the map is a duplicate.
+	if n := topLevelNames(data); n != len(out) {
+		return nil, fmt.Errorf("duplicate member name (%d names, %d distinct)", n, len(out))
+	}
 	return out, nil
+}
+
+// topLevelNames counts the member names of the JSON object data, which must be valid JSON: the
+// strings at depth one that open a member (after "{" or ",").
+func topLevelNames(data []byte) int {
+	n, depth, name := 0, 0, false
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			if depth == 1 && name {
+				n++
+				name = false
+			}
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '{':
+			depth++
+			name = depth == 1
+		case '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			name = depth == 1
+		}
+	}
+	return n
 }
 
 func stringClaim(raw map[string]any, name string) (string, error) {

@@ -124,6 +124,9 @@ func TestVerifyMatrix(t *testing.T) {
 		{name: "whitespace", token: " " + valid, kind: InvalidToken, msg: MsgNotJWT},
 		{name: "crit header", token: b64(`{"alg":"RS256","kid":"rsa1","crit":["exp"],"exp":1}`) + "." + parts[1] + "." + parts[2], kind: InvalidToken, msg: MsgNotJWT},
 		{name: "duplicate claim", token: signRaw(t, `{"iss":"`+iss+`","sub":"a","sub":"b","aud":"`+testAud+`","exp":`+fmt.Sprint(now+60)+`}`), kind: InvalidToken, msg: MsgNotJWT},
+		{name: "duplicate claim, one name escaped", token: signRaw(t, `{"iss":"`+iss+`","sub":"a","s\u0075b":"b","aud":"`+testAud+`","exp":`+fmt.Sprint(now+60)+`}`), kind: InvalidToken, msg: MsgNotJWT},
+		{name: "trailing data after the claims", token: signRaw(t, `{"iss":"`+iss+`","sub":"a","aud":"`+testAud+`","exp":`+fmt.Sprint(now+60)+`} {}`), kind: InvalidToken, msg: MsgNotJWT},
+		{name: "claims null", token: signRaw(t, `null`), kind: InvalidToken, msg: MsgNotJWT},
 		{name: "payload not an object", token: signRaw(t, `["iss"]`), kind: InvalidToken, msg: MsgNotJWT},
 		{name: "oversized token", token: sign(t, jose.RS256, rsaKey, "rsa1", with(claims, "pad", strings.Repeat("x", 20000))), kind: InvalidToken, msg: MsgNotJWT},
 
@@ -371,4 +374,23 @@ func derES256(t *testing.T, claims map[string]any) string {
 		t.Fatal(err)
 	}
 	return input + "." + b64raw(sig)
+}
+
+func TestTopLevelNames(t *testing.T) {
+	for _, c := range []struct {
+		json string
+		want int
+	}{
+		{`{}`, 0},
+		{`{"a":1}`, 1},
+		{`{"a":"b","c":"d"}`, 2},
+		{`{"a":{"b":1,"c":[{"d":2}]},"e":"}"}`, 2},
+		{`{"a\"b":"x,\"y\":1","c":[1,"{",2]}`, 2},
+		{`{"a":1,"a":2}`, 2},
+		{` { "a" : [ ] , "b" : { } } `, 2},
+	} {
+		if got := topLevelNames([]byte(c.json)); got != c.want {
+			t.Errorf("topLevelNames(%s) = %d, want %d", c.json, got, c.want)
+		}
+	}
 }

@@ -8,5 +8,7 @@
 // Migrations are embedded and applied by goose when the store is opened — on PostgreSQL under a
 // lease row in a table, not an advisory lock — so a binary always runs against the schema it was
 // built for. Every operation on PostgreSQL is bounded in time, so a database that is down or
-// unreachable turns into store.ErrUnavailable rather than a hung request.
+// unreachable turns into store.ErrUnavailable rather than a hung request. On SQLite, concurrent
+// CreateIdentity calls share one transaction and one fsync (group commit), each in a savepoint of
+// its own and each answered only after the commit that holds it.
 package sqlstore

@@ -42,6 +42,8 @@ type Store struct {
 	// rdb carries reads. On SQLite it is a separate read-only pool, because WAL lets readers run
 	// beside the writer; a backend without a single-writer limit would use db for both.
 	rdb *sql.DB
+	// identityGroup batches concurrent CreateIdentity calls into one transaction (SQLite only).
+	identityGroup identityGroup
 }
 
 var _ store.Store = (*Store)(nil)

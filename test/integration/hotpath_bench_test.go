@@ -20,7 +20,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The BenchmarkHotPath… benchmarks measure the server's own cost of each credential operation of
+// The BenchmarkHotPath… benchmarks (with BenchmarkSessionGetCallerIdentityHandler) measure the server's own cost of each credential operation of
 // docs/performance.md (routing, verification, authorization, the store or its caches, minting and
 // the answer) without the network or the SDK, with allocations reported.
 
@@ -116,20 +116,8 @@ func BenchmarkHotPathGetCredentialsForIdentity(b *testing.B) {
 
 func BenchmarkHotPathAssumeRole(b *testing.B) {
 	ts := startServer(b)
-	root := ts.rootIAM()
-	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
-		b.Fatal(err)
-	}
-	k, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	role, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trustUsers(userARN("alice")))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	creds := aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
-	benchHot(b, ts, signedForm(b, ts, creds, formRequest("AssumeRole", "RoleArn", aws.ToString(role.Role.Arn), "RoleSessionName", "bench")))
+	key, role := userAndRole(b, ts)
+	benchHot(b, ts, signedForm(b, ts, key, formRequest("AssumeRole", "RoleArn", role, "RoleSessionName", "bench")))
 }
 
 // sessionCredentials are temporary credentials of the account root.
@@ -142,10 +130,7 @@ func sessionCredentials(b *testing.B, ts *testServer) aws.Credentials {
 	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}
 }
 
-func BenchmarkHotPathGetCallerIdentitySessionHeader(b *testing.B) {
-	ts := startServer(b)
-	benchHot(b, ts, signedForm(b, ts, sessionCredentials(b, ts), formRequest("GetCallerIdentity")))
-}
+// The header form is BenchmarkSessionGetCallerIdentityHandler.
 
 func BenchmarkHotPathGetCallerIdentitySessionPresigned(b *testing.B) {
 	ts := startServer(b)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 
 	"github.com/latchkey/latchkey/internal/store"
@@ -57,18 +58,25 @@ func (s *Store) createIdentityGrouped(ctx context.Context, in *identityInsert) e
 	g.queue = append([]*identityInsert(nil), g.queue[n:]...)
 	g.mu.Unlock()
 
-	// The transaction is everyone's: it must not end because the leader's caller went away.
-	s.insertIdentities(context.WithoutCancel(ctx), batch)
+	func() {
+		// Deferred, so that a panic cannot leave the callers queued behind this one waiting.
+		defer g.handOff()
+		// The transaction is everyone's: it must not end because the leader's caller went away.
+		s.insertIdentities(context.WithoutCancel(ctx), batch)
+	}()
+	<-in.done
+	return in.err
+}
 
+// handOff passes the lead to the first caller waiting, or ends it.
+func (g *identityGroup) handOff() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if len(g.queue) > 0 {
 		close(g.queue[0].lead)
 	} else {
 		g.leading = false
 	}
-	g.mu.Unlock()
-	<-in.done
-	return in.err
 }
 
 // insertIdentities writes batch in one transaction, each identity in its own savepoint, and
@@ -77,7 +85,18 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	own := make([]error, len(batch))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := errGroupUnfinished
+	// Deferred, so that every caller of the batch is answered even if the transaction panics.
+	defer func() {
+		for i, in := range batch {
+			// An insert that failed on its own was rolled back whatever became of the transaction.
+			if in.err = own[i]; in.err == nil {
+				in.err = err
+			}
+			close(in.done)
+		}
+	}()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		for i, in := range batch {
 			own[i] = nil
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT create_identity`); err != nil {
@@ -95,14 +114,9 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 		}
 		return nil
 	})
-	for i, in := range batch {
-		// An insert that failed on its own was rolled back whatever became of the transaction.
-		if in.err = own[i]; in.err == nil {
-			in.err = err
-		}
-		close(in.done)
-	}
 }
+
+var errGroupUnfinished = errors.New("sqlstore: the shared transaction of identity creations did not finish")
 
 // insertIdentity inserts an identity and its logins inside tx.
 func insertIdentity(ctx context.Context, tx *sql.Tx, id store.Identity, logins []store.IdentityLogin) error {

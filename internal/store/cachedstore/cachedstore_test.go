@@ -208,3 +208,23 @@ func TestMissesAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectReadsTheDatabase: the Direct view answers what the database holds even while the
+// cached view, warm, still answers an older state.
+func TestDirectReadsTheDatabase(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := sqltest.Open(t)
+			seed(t, raw)
+			clk := &clock{t: time.Unix(1700000000, 0)}
+			cs := cachedstore.New(raw, cachedstore.Options{Now: clk.now})
+			before := c.read(t, cs)
+			if err := c.change(t, raw); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := c.read(t, cs.Direct()), c.read(t, raw); got != want || got == before {
+				t.Fatalf("Direct answered %s, the database %s (before %s)", got, want, before)
+			}
+		})
+	}
+}

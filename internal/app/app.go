@@ -38,6 +38,7 @@ import (
 	"github.com/latchkey/latchkey/internal/server"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/cachedstore"
 	"github.com/latchkey/latchkey/internal/sts"
 	"github.com/latchkey/latchkey/internal/testidp"
 	"github.com/latchkey/latchkey/internal/token"
@@ -139,7 +140,12 @@ func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err
 
 // wire builds the services and the HTTP server over the opened store.
 func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix, now func() time.Time) error {
-	cfg, st, mk, logger := a.Config, a.Store, a.Master, a.Logger
+	cfg, mk, logger := a.Config, a.Master, a.Logger
+	// The credential paths (sessions, STS, Cognito) read roles, providers, pools and identities
+	// from bounded caches; everything else reads the database. Every write goes through one of the
+	// two views, so a change made through this node invalidates the caches at once.
+	cached := cachedstore.New(a.Store, cachedstore.Options{Now: now})
+	st := cached.Direct()
 	sealer := &token.Sealer{Ring: a.SessionKeys}
 	var local oidc.LocalKeySource
 	var localIssuer func(string) bool
@@ -165,14 +171,14 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		logger.Info("bound the trust policies of roles stored without principal ids", "roles", n)
 	}
 	recipients, audiences := sts.SAMLEndpoints(cfg.Region, a.Issuer.URL)
-	sessions := session.New(session.Deps{Store: st, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
+	sessions := session.New(session.Deps{Store: cached, Engine: engine, MFA: iamSvc, Sealer: sealer, IDs: ids.Default, Now: now})
 	quicksightSvc := quicksight.New(quicksight.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Region: cfg.Region, Now: now})
 	webIdentity := oidc.NewVerifier(oidc.Options{RootCAs: opts.RootCAs, AllowHTTP: cfg.AllowHTTPIssuers, AllowedNetworks: allowedNets, Now: now, Dial: opts.OIDCDial, Local: local,
 		Metrics: a.metrics})
-	cognitoSvc := cognito.New(cognito.Deps{Store: st, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
+	cognitoSvc := cognito.New(cognito.Deps{Store: st, Reads: cached, Authz: engine, Tokens: a.Issuer, Sessions: sessions, Verifier: webIdentity,
 		Region: cfg.Region, Issuer: cfg.CognitoIssuer, SAMLRecipients: recipients, SAMLAudiences: audiences, Now: now})
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
-		Providers: st, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
+		Providers: cached, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
 		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})
 	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {

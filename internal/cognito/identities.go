@@ -172,7 +172,7 @@ func (s *Service) linkOnce(ctx context.Context, r linkRequest) (id string, retry
 func (s *Service) loginOwners(ctx context.Context, r linkRequest) (owners, distinct []string, err error) {
 	owners = make([]string, len(r.logins))
 	for i, l := range r.logins {
-		lk, err := s.Store.FindLogin(ctx, r.pool.ID, l.Provider, l.Subject)
+		lk, err := s.reads().FindLogin(ctx, r.pool.ID, l.Provider, l.Subject)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
@@ -223,7 +223,7 @@ func (s *Service) targetWinner(ctx context.Context, r linkRequest, owners, disti
 	}
 	var targetLogins []store.IdentityLogin
 	if r.proofRequired || len(distinct) > 0 {
-		if targetLogins, err = s.Store.ListLogins(ctx, target); err != nil {
+		if targetLogins, err = s.reads().ListLogins(ctx, target); err != nil {
 			return "", false, false, awserr.InternalError(err)
 		}
 	}

@@ -164,7 +164,7 @@ func (s *Service) oidcTarget(ctx context.Context, p store.IdentityPool, key, arn
 		// Google's ID tokens may carry iss without the scheme.
 		return oidc.Provider{URL: "https://" + key, ClientIDs: clients}, func(iss string) bool { return iss == "https://"+key || iss == key }, nil
 	default:
-		prov, err := s.Store.GetOIDCProvider(ctx, arn)
+		prov, err := s.reads().GetOIDCProvider(ctx, arn)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && prov.AccountID != p.AccountID) {
 			return oidc.Provider{}, nil, notAuthorized(msgUnsupportedProvider)
 		}

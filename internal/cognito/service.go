@@ -57,6 +57,18 @@ type Store interface {
 	GetSAMLProvider(ctx context.Context, arn string) (store.SAMLProvider, error)
 }
 
+// Reads are the reads of the unsigned credential paths (GetId, GetOpenIdToken,
+// GetCredentialsForIdentity and the logins they link), which may come from caches that see
+// another node's change within the documented bound (cachedstore). Signed operations, whose
+// callers manage pools and identities, read Store.
+type Reads interface {
+	GetIdentityPool(ctx context.Context, id string) (store.IdentityPool, error)
+	GetIdentity(ctx context.Context, id string) (store.Identity, error)
+	FindLogin(ctx context.Context, poolID, provider, subject string) (store.IdentityLogin, error)
+	ListLogins(ctx context.Context, identityID string) ([]store.IdentityLogin, error)
+	GetOIDCProvider(ctx context.Context, arn string) (store.OIDCProvider, error)
+}
+
 // TokenIssuer signs the OpenID tokens and verifies the ones it signed (token.Issuer).
 type TokenIssuer interface {
 	Sign(ctx context.Context, alg string, claims map[string]any) (string, error)
@@ -76,7 +88,9 @@ type RoleSessions interface {
 
 // Deps are what the Cognito Identity domain service works with.
 type Deps struct {
-	Store    Store
+	Store Store
+	// Reads, when set, serves the reads of the unsigned credential paths; nil reads Store.
+	Reads    Reads
 	Authz    authz.Authorizer
 	Tokens   TokenIssuer
 	Sessions RoleSessions
@@ -102,6 +116,14 @@ type Service struct {
 
 // New builds the service from its dependencies.
 func New(d Deps) *Service { return &Service{Deps: d} }
+
+// reads is where the unsigned credential paths read: Reads, or Store when it is nil.
+func (s *Service) reads() Reads {
+	if s.Reads != nil {
+		return s.Reads
+	}
+	return s.Store
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -266,7 +288,7 @@ func (s *Service) signedIdentity(ctx context.Context, caller *principal.Principa
 
 // publicPool loads a pool for an unsigned operation.
 func (s *Service) publicPool(ctx context.Context, poolID string) (store.IdentityPool, error) {
-	p, err := s.Store.GetIdentityPool(ctx, poolID)
+	p, err := s.reads().GetIdentityPool(ctx, poolID)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, poolNotFound(poolID)
 	}
@@ -280,14 +302,14 @@ func (s *Service) publicPool(ctx context.Context, poolID string) (store.Identity
 // (the loser of a merge, or one whose last login was removed) is refused: it is inaccessible, and
 // nobody may take it over by linking a login of their own.
 func (s *Service) publicIdentity(ctx context.Context, identityID string) (store.Identity, store.IdentityPool, error) {
-	id, err := s.Store.GetIdentity(ctx, identityID)
+	id, err := s.reads().GetIdentity(ctx, identityID)
 	if errors.Is(err, store.ErrNotFound) {
 		return id, store.IdentityPool{}, identityNotFound(identityID)
 	}
 	if err != nil {
 		return id, store.IdentityPool{}, awserr.InternalError(err)
 	}
-	p, err := s.Store.GetIdentityPool(ctx, id.PoolID)
+	p, err := s.reads().GetIdentityPool(ctx, id.PoolID)
 	if errors.Is(err, store.ErrNotFound) {
 		return id, p, identityNotFound(identityID)
 	}

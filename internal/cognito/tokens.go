@@ -90,7 +90,7 @@ func (s *Service) GetOpenIdToken(ctx context.Context, identityID string, logins 
 // requireGuest refuses guest access to an identity that has linked logins, with linked, or in a
 // pool that does not allow guests.
 func (s *Service) requireGuest(ctx context.Context, p store.IdentityPool, id store.Identity, linked *awserr.Error) error {
-	links, err := s.Store.ListLogins(ctx, id.ID)
+	links, err := s.reads().ListLogins(ctx, id.ID)
 	if err != nil {
 		return awserr.InternalError(err)
 	}

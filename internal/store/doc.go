@@ -4,7 +4,8 @@
 // aliases and account-wide settings) and the sentinel errors every backend returns. Invariants such
 // as one access key id globally or one user name per account are enforced by the database, not by
 // in-process locks, so several nodes can share one PostgreSQL. The embedded SQLite backend and the
-// PostgreSQL backend live in sqlstore and both pass the conformance suite in storetest.
+// PostgreSQL backend live in sqlstore and both pass the conformance suite in storetest; cachedstore wraps a
+// store with the bounded caches of the credential paths.
 //
 // # Updaters
 //

@@ -1,17 +1,9 @@
 package integration
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -20,28 +12,8 @@ import (
 // routing, SigV4 verification, the cached key lookup and the XML response, without the network.
 func BenchmarkGetCallerIdentityHandler(b *testing.B) {
 	ts := startServer(b)
-	body := []byte("Action=GetCallerIdentity&Version=2011-06-15")
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret}, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", time.Now()); err != nil {
-		b.Fatal(err)
-	}
-	// A Go server keeps Content-Length in the header map, and the SDK signs it.
-	header := req.Header.Clone()
-	header.Set("Content-Length", strconv.Itoa(len(body)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		r.Host = req.Host
-		r.Header = header
-		w := httptest.NewRecorder()
-		ts.App.Handler.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatalf("status %d: %s", w.Code, w.Body.String())
-		}
-	}
+	root := aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret}
+	benchHot(b, ts, signedForm(b, ts, root, formRequest("GetCallerIdentity")))
 }
 
 // BenchmarkGetCallerIdentitySDK is the full round trip a user sees: SDK signing, loopback HTTP and the server.
@@ -57,10 +29,9 @@ func BenchmarkGetCallerIdentitySDK(b *testing.B) {
 	}
 }
 
-// BenchmarkAssumeRoleSDK is AssumeRole end to end: SDK signing, SigV4 verification, trust and
-// identity evaluation, sealing the session token, and the XML response.
-func BenchmarkAssumeRoleSDK(b *testing.B) {
-	ts := startServer(b)
+// userAndRole creates a user with an access key and a role trusting the user; it returns the
+// key and the role's ARN.
+func userAndRole(b *testing.B, ts *testServer) (aws.Credentials, string) {
 	root := ts.rootIAM()
 	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
 		b.Fatal(err)
@@ -73,44 +44,28 @@ func BenchmarkAssumeRoleSDK(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := ts.sts(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey))
+	return aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}, aws.ToString(role.Role.Arn)
+}
+
+// BenchmarkAssumeRoleSDK is AssumeRole end to end: SDK signing, SigV4 verification, trust and
+// identity evaluation, sealing the session token, and the XML response.
+func BenchmarkAssumeRoleSDK(b *testing.B) {
+	ts := startServer(b)
+	key, role := userAndRole(b, ts)
+	c := ts.sts(key.AccessKeyID, key.SecretAccessKey)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("bench")}); err != nil {
+		if _, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("bench")}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkSessionGetCallerIdentityHandler measures a request signed with temporary credentials:
-// the session token is opened and verified without any store read.
+// BenchmarkSessionGetCallerIdentityHandler measures a request signed with temporary credentials
+// (session token in the X-Amz-Security-Token header): the session token is opened and verified
+// without any store read.
 func BenchmarkSessionGetCallerIdentityHandler(b *testing.B) {
 	ts := startServer(b)
-	out, err := ts.rootSTS().GetSessionToken(ctx, &sts.GetSessionTokenInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	body := []byte("Action=GetCallerIdentity&Version=2011-06-15")
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey), SessionToken: aws.ToString(out.Credentials.SessionToken)}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", time.Now()); err != nil {
-		b.Fatal(err)
-	}
-	header := req.Header.Clone()
-	header.Set("Content-Length", strconv.Itoa(len(body)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		r.Host = req.Host
-		r.Header = header
-		w := httptest.NewRecorder()
-		ts.App.Handler.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatalf("status %d: %s", w.Code, w.Body.String())
-		}
-	}
+	benchHot(b, ts, signedForm(b, ts, sessionCredentials(b, ts), formRequest("GetCallerIdentity")))
 }

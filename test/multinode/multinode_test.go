@@ -72,6 +72,7 @@ func TestTwoNodesShareOneDatabase(t *testing.T) {
 	t.Run("CredentialsMintedOnOneNodeVerifyOnTheOther", func(t *testing.T) { testCrossNodeCredentials(t, a, b) })
 	t.Run("IAMChangesReachTheOtherNodeWithinTheCacheBound", func(t *testing.T) { testIAMPropagation(t, a, b) })
 	t.Run("GroupMembershipReachesTheOtherNodeWithinTheCacheBound", func(t *testing.T) { testGroupPropagation(t, a, b) })
+	t.Run("DeletionsReachTheOtherNodesWarmCachesWithinTheBound", func(t *testing.T) { testCredentialCaches(t, a, b) })
 	t.Run("ConcurrentCreateRoleOfOneName", func(t *testing.T) { testConcurrentCreateRole(t, a, b) })
 	t.Run("ConcurrentGetIdOfOneLogin", func(t *testing.T) { testConcurrentGetID(t, a, b) })
 	t.Run("ConcurrentTagRoleOnBothNodesKeepsEveryTag", func(t *testing.T) { testConcurrentTagRole(t, a, b) })

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -456,6 +458,40 @@ func compatible(k verificationKey, alg string) bool {
 		default:
 			return ec.Curve == elliptic.P521()
 		}
+	}
+	return false
+}
+
+// verifySignature checks a JWS signature (RFC 7518 §3.3 RSASSA-PKCS1-v1_5, §3.4 ECDSA: R and S
+// as fixed-size big-endian integers) of signingInput made with k for alg. A key that is not
+// compatible with alg verifies nothing.
+func verifySignature(k verificationKey, alg string, signingInput, sig []byte) bool {
+	if !compatible(k, alg) {
+		return false
+	}
+	var h crypto.Hash
+	switch alg {
+	case "RS256", "ES256":
+		h = crypto.SHA256
+	case "RS384", "ES384":
+		h = crypto.SHA384
+	case "RS512", "ES512":
+		h = crypto.SHA512
+	default:
+		return false
+	}
+	d := h.New()
+	d.Write(signingInput)
+	digest := d.Sum(nil)
+	switch pub := k.key.(type) {
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(pub, h, digest, sig) == nil
+	case *ecdsa.PublicKey:
+		size := (pub.Curve.Params().BitSize + 7) / 8
+		if len(sig) != 2*size {
+			return false
+		}
+		return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
 	}
 	return false
 }

@@ -1,6 +1,9 @@
 package oidc
 
 import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -61,6 +64,12 @@ func TestVerifyMatrix(t *testing.T) {
 	valid := sign(t, jose.RS256, rsaKey, "rsa1", claims)
 	parts := strings.Split(valid, ".")
 
+	esParts := strings.Split(sign(t, jose.ES256, ecKey256, "ec256", claims), ".")
+	esSig, err := base64.RawURLEncoding.DecodeString(esParts[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	pubDER, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +110,9 @@ func TestVerifyMatrix(t *testing.T) {
 
 		{name: "tampered payload", token: parts[0] + "." + b64(mustJSON(with(claims, "sub", "admin"))) + "." + parts[2], kind: InvalidToken, msg: MsgInvalidSignature},
 		{name: "tampered signature", token: parts[0] + "." + parts[1] + "." + flipLast(parts[2]), kind: InvalidToken},
+		{name: "ES256 signature in ASN.1 DER form", token: derES256(t, claims), kind: InvalidToken, msg: MsgInvalidSignature},
+		{name: "ES256 signature one byte short", token: esParts[0] + "." + esParts[1] + "." + b64raw(esSig[:63]), kind: InvalidToken, msg: MsgInvalidSignature},
+		{name: "ES256 signature with R and S swapped", token: esParts[0] + "." + esParts[1] + "." + b64raw(append(append([]byte{}, esSig[32:]...), esSig[:32]...)), kind: InvalidToken, msg: MsgInvalidSignature},
 		{name: "header swapped to RS512", token: b64(`{"alg":"RS512","kid":"rsa1"}`) + "." + parts[1] + "." + parts[2], kind: InvalidToken, msg: MsgKeyRetrieval},
 
 		{name: "not a JWT", token: "not-a-token", kind: InvalidToken, msg: MsgNotJWT},
@@ -112,6 +124,9 @@ func TestVerifyMatrix(t *testing.T) {
 		{name: "whitespace", token: " " + valid, kind: InvalidToken, msg: MsgNotJWT},
 		{name: "crit header", token: b64(`{"alg":"RS256","kid":"rsa1","crit":["exp"],"exp":1}`) + "." + parts[1] + "." + parts[2], kind: InvalidToken, msg: MsgNotJWT},
 		{name: "duplicate claim", token: signRaw(t, `{"iss":"`+iss+`","sub":"a","sub":"b","aud":"`+testAud+`","exp":`+fmt.Sprint(now+60)+`}`), kind: InvalidToken, msg: MsgNotJWT},
+		{name: "duplicate claim, one name escaped", token: signRaw(t, `{"iss":"`+iss+`","sub":"a","s\u0075b":"b","aud":"`+testAud+`","exp":`+fmt.Sprint(now+60)+`}`), kind: InvalidToken, msg: MsgNotJWT},
+		{name: "trailing data after the claims", token: signRaw(t, `{"iss":"`+iss+`","sub":"a","aud":"`+testAud+`","exp":`+fmt.Sprint(now+60)+`} {}`), kind: InvalidToken, msg: MsgNotJWT},
+		{name: "claims null", token: signRaw(t, `null`), kind: InvalidToken, msg: MsgNotJWT},
 		{name: "payload not an object", token: signRaw(t, `["iss"]`), kind: InvalidToken, msg: MsgNotJWT},
 		{name: "oversized token", token: sign(t, jose.RS256, rsaKey, "rsa1", with(claims, "pad", strings.Repeat("x", 20000))), kind: InvalidToken, msg: MsgNotJWT},
 
@@ -343,5 +358,39 @@ func TestIssuerSchemeMustMatchProvider(t *testing.T) {
 	// The same token against the http provider it names is accepted (the legitimate path).
 	if _, err := v.Verify(verifyCtx(t), tok, schemeless(Provider{URL: httpIss, ClientIDs: []string{testAud}})); err != nil {
 		t.Fatalf("http provider refused its own token: %v", err)
+	}
+}
+
+func b64raw(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// derES256 is a token whose ES256 signature is the ASN.1 DER encoding of (R, S), which JWS does
+// not use (RFC 7518 §3.4): a verifier that accepted it would accept signatures made for another format.
+func derES256(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	input := b64(`{"alg":"ES256","kid":"ec256"}`) + "." + b64(mustJSON(claims))
+	sum := sha256.Sum256([]byte(input))
+	sig, err := ecdsa.SignASN1(rand.Reader, ecKey256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + b64raw(sig)
+}
+
+func TestTopLevelNames(t *testing.T) {
+	for _, c := range []struct {
+		json string
+		want int
+	}{
+		{`{}`, 0},
+		{`{"a":1}`, 1},
+		{`{"a":"b","c":"d"}`, 2},
+		{`{"a":{"b":1,"c":[{"d":2}]},"e":"}"}`, 2},
+		{`{"a\"b":"x,\"y\":1","c":[1,"{",2]}`, 2},
+		{`{"a":1,"a":2}`, 2},
+		{` { "a" : [ ] , "b" : { } } `, 2},
+	} {
+		if got := topLevelNames([]byte(c.json)); got != c.want {
+			t.Errorf("topLevelNames(%s) = %d, want %d", c.json, got, c.want)
+		}
 	}
 }

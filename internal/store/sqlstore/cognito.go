@@ -374,13 +374,11 @@ func (s *Store) CreateIdentity(ctx context.Context, id store.Identity, logins []
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO identities (`+identityColumns+`) VALUES ($1, $2, $3, $4, $5)`,
-			id.ID, id.PoolID, id.Disabled, encodeTime(id.CreatedAt), encodeTime(id.UpdatedAt)); err != nil {
-			return err
-		}
-		return insertLogins(ctx, tx, logins)
-	})
+	if s.dialect.name == sqliteDialect.name {
+		err = s.createIdentityGrouped(ctx, &identityInsert{id: id, logins: logins})
+	} else {
+		err = s.inTx(ctx, func(tx *sql.Tx) error { return insertIdentity(ctx, tx, id, logins) })
+	}
 	// A unique violation is a login linked already (or, improbably, a taken identity id); a
 	// foreign-key failure means the pool does not exist.
 	return s.mapErr(op, err, store.ErrNotFound)

@@ -10,4 +10,6 @@
 // built for. Every operation on PostgreSQL is bounded in time, so a database that is down or
 // unreachable turns into store.ErrUnavailable rather than a hung request. OpenWith takes an Observer
 // that sees each read and write with its latency and error kind (the metrics).
+// On SQLite, concurrent CreateIdentity calls share one transaction and one fsync (group commit),
+// each in a savepoint of its own and each answered only after the commit that holds it.
 package sqlstore

@@ -44,6 +44,8 @@ type Store struct {
 	rdb *sql.DB
 	// observer records each operation's latency and error kind; nil records nothing.
 	observer Observer
+	// identityGroup batches concurrent CreateIdentity calls into one transaction (SQLite only).
+	identityGroup identityGroup
 }
 
 // Observer records one store operation: its kind ("read" or "write"), how long it took, retries

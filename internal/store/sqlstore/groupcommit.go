@@ -1,0 +1,128 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// maxGroup bounds how many identity creations share one transaction.
+const maxGroup = 64
+
+// identityGroup is SQLite's group commit of CreateIdentity. SQLite has one writer, so concurrent
+// creations queue for it anyway; instead of a transaction and an fsync each, the creations that
+// are waiting when the writer becomes free are written in one transaction, each in a savepoint of
+// its own, and committed together. Every caller is answered after the commit that holds its
+// identity (or after its own insert failed and was rolled back to its savepoint), so an
+// acknowledged identity is as durable as before, and a creation refused by the database (a
+// login already linked, a deleted pool) fails alone.
+//
+// There is no background goroutine: the first caller to find no transaction running leads; when
+// its transaction has committed, it hands the lead to the first caller still waiting.
+type identityGroup struct {
+	mu      sync.Mutex
+	queue   []*identityInsert
+	leading bool
+}
+
+type identityInsert struct {
+	id     store.Identity
+	logins []store.IdentityLogin
+	err    error
+	done   chan struct{} // closed when err is final
+	lead   chan struct{} // closed when this caller is to lead the next transaction
+}
+
+// createIdentityGrouped writes in (whose logins identityLogins has checked) through the group
+// commit and answers its outcome.
+func (s *Store) createIdentityGrouped(ctx context.Context, in *identityInsert) error {
+	in.done, in.lead = make(chan struct{}), make(chan struct{})
+	g := &s.identityGroup
+	g.mu.Lock()
+	g.queue = append(g.queue, in)
+	if g.leading {
+		g.mu.Unlock()
+		select {
+		case <-in.done:
+			return in.err
+		case <-in.lead:
+		}
+		g.mu.Lock()
+	}
+	g.leading = true
+	n := min(len(g.queue), maxGroup)
+	batch := g.queue[:n:n]
+	g.queue = append([]*identityInsert(nil), g.queue[n:]...)
+	g.mu.Unlock()
+
+	func() {
+		// Deferred, so that a panic cannot leave the callers queued behind this one waiting.
+		defer g.handOff()
+		// The transaction is everyone's: it must not end because the leader's caller went away.
+		s.insertIdentities(context.WithoutCancel(ctx), batch)
+	}()
+	<-in.done
+	return in.err
+}
+
+// handOff passes the lead to the first caller waiting, or ends it.
+func (g *identityGroup) handOff() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) > 0 {
+		close(g.queue[0].lead)
+	} else {
+		g.leading = false
+	}
+}
+
+// insertIdentities writes batch in one transaction, each identity in its own savepoint, and
+// answers every insert.
+func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	own := make([]error, len(batch))
+	err := errGroupUnfinished
+	// Deferred, so that every caller of the batch is answered even if the transaction panics.
+	defer func() {
+		for i, in := range batch {
+			// An insert that failed on its own was rolled back whatever became of the transaction.
+			if in.err = own[i]; in.err == nil {
+				in.err = err
+			}
+			close(in.done)
+		}
+	}()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		for i, in := range batch {
+			own[i] = nil
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT create_identity`); err != nil {
+				return err
+			}
+			if err := insertIdentity(ctx, tx, in.id, in.logins); err != nil {
+				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO create_identity`); rerr != nil {
+					return rerr
+				}
+				own[i] = err
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE create_identity`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+var errGroupUnfinished = errors.New("sqlstore: the shared transaction of identity creations did not finish")
+
+// insertIdentity inserts an identity and its logins inside tx.
+func insertIdentity(ctx context.Context, tx *sql.Tx, id store.Identity, logins []store.IdentityLogin) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO identities (`+identityColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+		id.ID, id.PoolID, id.Disabled, encodeTime(id.CreatedAt), encodeTime(id.UpdatedAt)); err != nil {
+		return err
+	}
+	return insertLogins(ctx, tx, logins)
+}

@@ -260,23 +260,9 @@ func TestGetAccountAuthorizationDetailsRefusals(t *testing.T) {
 // The AWS CLI (botocore) pages get-account-authorization-details itself and decodes the policy
 // documents it reads.
 func TestGetAccountAuthorizationDetailsAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed")
-	}
 	ts := startServer(t)
 	authDetailsAccount(t, ts.rootIAM())
-	cmd := exec.Command("aws", "iam", "get-account-authorization-details", "--page-size", "2",
-		"--endpoint-url", ts.URL, "--region", "us-east-1", "--output", "json")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret,
-		"AWS_SESSION_TOKEN=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("aws iam get-account-authorization-details: %v\n%s", err, stderr)
-	}
+	out := awsCLI(t, ts, "iam", "get-account-authorization-details", "--page-size", "2")
 	type doc struct{ Statement []struct{ Action any } }
 	var got struct {
 		UserDetailList []struct {
@@ -304,6 +290,27 @@ func TestGetAccountAuthorizationDetailsAWSCLI(t *testing.T) {
 	if len(got.GroupDetailList) != 1 || len(got.RoleDetailList) != 1 || len(got.RoleDetailList[0].InstanceProfileList) != 1 || len(got.Policies) != 4 {
 		t.Fatalf("the CLI read %s", out)
 	}
+}
+
+// awsCLI runs the AWS CLI as the account's root against ts and returns what it printed as JSON;
+// the test is skipped where the CLI is not installed.
+func awsCLI(t *testing.T, ts *testServer, args ...string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not installed")
+	}
+	cmd := exec.Command("aws", append(args, "--endpoint-url", ts.URL, "--region", "us-east-1", "--output", "json")...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret,
+		"AWS_SESSION_TOKEN=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+	}
+	return out
 }
 
 func summary(t *testing.T, c *iam.Client) map[string]int32 {

@@ -227,6 +227,10 @@ func TestGetAccountAuthorizationDetailsFilter(t *testing.T) {
 	}
 	_, err := root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Marker: aws.String("not-a-marker!")})
 	wantAPIError(t, err, "ValidationError", 400)
+	_, err = root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Filter: []iamtypes.EntityType{"Users"}})
+	wantAPIError(t, err, "ValidationError", 400)
+	_, err = root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{MaxItems: aws.Int32(1001)})
+	wantAPIError(t, err, "ValidationError", 400)
 }
 
 // Attacks: an administrator of another account sees only its own account; a user allowed every

@@ -2,7 +2,8 @@
 // their trust policies, instance profiles, inline and managed policies with versions, attachments
 // and permissions boundaries, MFA devices, OIDC and SAML providers, outbound federation, the policy
 // simulator, and the account-level calls (account alias, password policy, STS preferences, the
-// organization's centralized root access features) and service-linked roles, which only their
+// organization's centralized root access features, the account's authorization details and
+// summary) and service-linked roles, which only their
 // service may assume and no account may modify beyond their description. It enforces AWS's
 // semantic rules — quotas, reserved tag keys, delete conflicts, principals that must exist and are
 // bound to their unique ids when a trust policy is saved — applies every read-modify-write as one

@@ -358,7 +358,7 @@ func TestSimulateGroups(t *testing.T) {
 		if err != nil || len(res.Items) != 1 || res.Items[0].Decision != tc.want {
 			t.Fatalf("%s: %+v %v", tc.source, res.Items, err)
 		}
-		if m := res.Items[0].Matched; len(m) == 0 || m[0].SourcePolicyType != "group" && m[0].SourcePolicyType != "user-managed" {
+		if m := res.Items[0].Matched; len(m) == 0 || m[0].SourcePolicyID != "group_devs_read" && m[0].SourcePolicyType != "user-managed" {
 			t.Errorf("%s: matched %+v, want the group's policy", tc.source, m)
 		}
 		keys, err := f.svc.GetContextKeysForPrincipalPolicy(ctx, f.admin, tc.source, nil)

@@ -256,7 +256,15 @@ func (s *Service) mutablePolicy(ctx context.Context, caller *principal.Principal
 
 // getPolicyRow returns a managed policy's metadata.
 func (s *Service) getPolicyRow(ctx context.Context, caller *principal.Principal, arn string) (store.ManagedPolicy, error) {
-	return s.lookupPolicy(ctx, caller, "iam:GetPolicy", arn)
+	p, err := s.lookupPolicy(ctx, caller, "iam:GetPolicy", arn)
+	if err != nil {
+		return p, err
+	}
+	counted, err := s.accountCounts(ctx, caller.AccountID, []store.ManagedPolicy{p})
+	if err != nil {
+		return store.ManagedPolicy{}, err
+	}
+	return counted[0], nil
 }
 
 // ListPoliciesInput filters ListPolicies.
@@ -298,6 +306,13 @@ func (s *Service) listPoliciesRow(ctx context.Context, caller *principal.Princip
 			}
 			after = page.Next
 		}
+	}
+	all, err := s.accountCounts(ctx, caller.AccountID, all)
+	if err != nil {
+		return Page[store.ManagedPolicy]{}, err
+	}
+	if in.OnlyAttached {
+		all = onlyAttached(all)
 	}
 	return paginate(all, in.Marker, in.MaxItems)
 }

@@ -115,7 +115,7 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 			return nil, err
 		}
 		boundary = u.PermissionsBoundary
-		if err := s.ownerSims(ctx, store.KindUser, u.UserID, out); err != nil {
+		if err := s.ownerSims(ctx, store.KindUser, u.UserID, u.UserName, out); err != nil {
 			return nil, err
 		}
 		groups, err := s.Store.ListGroupsForUser(ctx, u.UserID)
@@ -123,7 +123,7 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 			return nil, awserr.InternalError(err)
 		}
 		for _, g := range groups {
-			if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, out); err != nil {
+			if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, g.GroupName, out); err != nil {
 				return nil, err
 			}
 		}
@@ -133,7 +133,7 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 			return nil, err
 		}
 		boundary = r.PermissionsBoundary
-		if err := s.ownerSims(ctx, store.KindRole, r.RoleID, out); err != nil {
+		if err := s.ownerSims(ctx, store.KindRole, r.RoleID, r.RoleName, out); err != nil {
 			return nil, err
 		}
 	case strings.HasPrefix(res, "group/"):
@@ -144,7 +144,7 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 		if err != nil {
 			return nil, awserr.InternalError(err)
 		}
-		if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, out); err != nil {
+		if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, g.GroupName, out); err != nil {
 			return nil, err
 		}
 	default:
@@ -160,15 +160,19 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 	return out, nil
 }
 
-// ownerSims adds the inline and attached policies of one user, role or group to out.identity;
-// an inline policy's SourcePolicyType is its owner's kind.
-func (s *Service) ownerSims(ctx context.Context, kind store.PrincipalKind, ownerID string, out *loadedPrincipal) error {
+// ownerSims adds the inline and attached policies of one user, role or group to out.identity.
+// An inline policy is identified as IAM identifies it in MatchedStatements: SourcePolicyId
+// "<kind>_<owner name>_<policy name>" (e.g. "user_alice_read", which AWS returns for alice's
+// inline policy read, as the AWS provider for Terraform's acceptance test of
+// aws_iam_principal_policy_simulation observes) and SourcePolicyType "IAM Policy". The owner in
+// the id keeps a user's inline policy apart from a group's inline policy of the same name.
+func (s *Service) ownerSims(ctx context.Context, kind store.PrincipalKind, ownerID, ownerName string, out *loadedPrincipal) error {
 	inline, err := s.Store.ListInlinePolicies(ctx, kind, ownerID)
 	if err != nil {
 		return awserr.InternalError(err)
 	}
 	for _, ip := range inline {
-		sp, err := s.parseSim(ip.PolicyName, ip.Document, string(kind), policy.Identity)
+		sp, err := s.parseSim(inlineSourceID(kind, ownerName, ip.PolicyName), ip.Document, "IAM Policy", policy.Identity)
 		if err != nil {
 			continue
 		}
@@ -188,6 +192,10 @@ func (s *Service) ownerSims(ctx context.Context, kind store.PrincipalKind, owner
 		}
 	}
 	return nil
+}
+
+func inlineSourceID(kind store.PrincipalKind, ownerName, policyName string) string {
+	return string(kind) + "_" + ownerName + "_" + policyName
 }
 
 func (s *Service) managedSim(ctx context.Context, arn string) (*simPolicy, error) {

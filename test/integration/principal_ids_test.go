@@ -3,8 +3,6 @@ package integration
 import (
 	"encoding/json"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -266,9 +264,6 @@ func TestPrincipalIDsPrincipalArnConditionSurvives(t *testing.T) {
 // The AWS CLI (v1, botocore) prints GetRole's trust policy with the deleted user's unique id in
 // place of its ARN.
 func TestPrincipalIDsAWSCLIGetRole(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed")
-	}
 	ts := startServer(t)
 	root := ts.rootIAM()
 	starUser(t, ts, root, "bob")
@@ -277,17 +272,7 @@ func TestPrincipalIDsAWSCLIGetRole(t *testing.T) {
 	deleteUser(t, root, "bob")
 	starUser(t, ts, root, "bob")
 
-	cmd := exec.Command("aws", "iam", "get-role", "--role-name", "bobs", "--endpoint-url", ts.URL, "--region", "us-east-1", "--output", "json")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret,
-		"AWS_SESSION_TOKEN=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("aws iam get-role: %v\n%s", err, stderr)
-	}
+	out := awsCLI(t, ts, "iam", "get-role", "--role-name", "bobs")
 	var got struct {
 		Role struct {
 			AssumeRolePolicyDocument struct {

@@ -67,7 +67,7 @@ func TestPolicySimulation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.EvaluationResults[0].EvalDecision != iamtypes.PolicyEvaluationDecisionTypeAllowed || p.EvaluationResults[1].EvalDecision != iamtypes.PolicyEvaluationDecisionTypeImplicitDeny ||
-		aws.ToString(p.EvaluationResults[0].MatchedStatements[0].SourcePolicyId) != "inline" || string(p.EvaluationResults[0].MatchedStatements[0].SourcePolicyType) != "role" {
+		aws.ToString(p.EvaluationResults[0].MatchedStatements[0].SourcePolicyId) != "role_worker_inline" || string(p.EvaluationResults[0].MatchedStatements[0].SourcePolicyType) != "IAM Policy" {
 		t.Fatalf("principal simulation %+v", p.EvaluationResults)
 	}
 }

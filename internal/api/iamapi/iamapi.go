@@ -172,6 +172,7 @@ func Table(svc *iam.Service) api.Table {
 	providerTable(svc, t)
 	instanceProfileTable(svc, t)
 	accountTable(svc, t)
+	authDetailsTable(svc, t)
 	return t
 }
 

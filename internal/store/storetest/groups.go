@@ -20,6 +20,7 @@ var groupTests = []struct {
 	{"ListGroups", testListGroups},
 	{"GroupQuotas", testGroupQuotas},
 	{"AddUserToGroupRacesDeleteGroup", testAddUserToGroupRacesDeleteGroup},
+	{"AddUserToGroupRacesDeleteUser", testAddUserToGroupRacesDeleteUser},
 	{"AddUserToGroupRacesQuota", testAddUserToGroupRacesQuota},
 	{"CreateGroupRacesQuota", testCreateGroupRacesQuota},
 }

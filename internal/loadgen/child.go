@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -91,10 +92,15 @@ func startChild(mode string, extra []string, fromStderr bool, find func(line str
 		return nil, err
 	}
 	c := &child{cmd: cmd, pid: strconv.Itoa(cmd.Process.Pid), done: make(chan struct{})}
-	go func() { _, _ = io.Copy(io.Discard, other) }()
+	// Wait closes the pipes, so it runs only once both readers have seen EOF: otherwise what a
+	// child said before dying could be lost.
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go func() { defer readers.Done(); _, _ = io.Copy(io.Discard, other) }()
 	found := make(chan string, 1)
 	var tail []string
 	go func() {
+		defer readers.Done()
 		sc := bufio.NewScanner(announce)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		sent := false
@@ -113,7 +119,7 @@ func startChild(mode string, extra []string, fromStderr bool, find func(line str
 			close(found)
 		}
 	}()
-	go func() { _ = cmd.Wait(); close(c.done) }()
+	go func() { readers.Wait(); _ = cmd.Wait(); close(c.done) }()
 	select {
 	case a, ok := <-found:
 		if ok {

@@ -83,3 +83,22 @@ func TestRedteamSimulatePrincipalPolicyAuthorizesTheCallersARN(t *testing.T) {
 		}
 	}
 }
+
+// TestRedteamAddServiceLinkedRoleToInstanceProfile: AddRoleToInstanceProfile's Errors (IAM API
+// Reference) list UnmodifiableEntity, IAM's answer for a service-linked role, which only its
+// service may put to use. Latchkey authorizes iam:PassRole on the role and adds it, so an EC2
+// instance profile (and Latchkey's IMDS) can carry a service-linked role.
+func TestRedteamAddServiceLinkedRoleToInstanceProfile(t *testing.T) {
+	for _, b := range broadCallers {
+		t.Run(b.name, func(t *testing.T) {
+			f := newRuleFixture(t)
+			if _, err := f.svc.CreateServiceLinkedRole(ctx, f.root, CreateServiceLinkedRoleInput{AWSServiceName: "ecs.amazonaws.com"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.CreateInstanceProfile(ctx, f.root, CreateInstanceProfileInput{InstanceProfileName: "web"}); err != nil {
+				t.Fatal(err)
+			}
+			wantAWSError(t, f.svc.AddRoleToInstanceProfile(ctx, b.of(f), "web", "AWSServiceRoleForECS"), "UnmodifiableEntity", http.StatusBadRequest)
+		})
+	}
+}

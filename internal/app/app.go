@@ -75,7 +75,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	u := planUndo(cfg)
 	a, err := assemble(ctx, cfg, opts)
 	if err != nil {
-		u.run()
+		logger := opts.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		u.run(logger)
 		return nil, err
 	}
 	return a, nil
@@ -104,11 +108,20 @@ func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err
 	if err != nil {
 		return nil, err
 	}
-	st, mk, err := OpenStore(ctx, cfg, logger)
+	// Every file destination is opened before the store is: a destination that cannot be
+	// opened fails the start before anything is written to the store.
+	auditLog, err := openAudit(cfg.AuditLog)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger}
+	st, mk, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		if auditLog != nil {
+			_ = auditLog.Close()
+		}
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger, closers: []io.Closer{auditLog}}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -122,14 +135,14 @@ func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err
 		return nil, fmt.Errorf("loading session-token keys: %w", err)
 	}
 	a.Issuer = token.NewIssuer(st, mk, now, IssuerURL(cfg))
-	if err := a.wire(ctx, opts, allowedNets, now); err != nil {
+	if err := a.wire(ctx, opts, auditLog, allowedNets, now); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 // wire builds the services and the HTTP server over the opened store.
-func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix, now func() time.Time) error {
+func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowedNets []netip.Prefix, now func() time.Time) error {
 	cfg, st, mk, logger := a.Config, a.Store, a.Master, a.Logger
 	sealer := &token.Sealer{Ring: a.SessionKeys}
 	var local oidc.LocalKeySource
@@ -158,15 +171,11 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
 		Providers: st, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
 		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})
-	auditLog, err := openAudit(cfg.AuditLog)
-	if err != nil {
-		return err
-	}
-	a.closers = append(a.closers, auditLog)
 	auditor := audit.New(auditLog)
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
+		var err error
 		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now); err != nil {
 			return err
 		}

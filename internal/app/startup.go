@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/keys"
@@ -29,9 +31,18 @@ var ErrMasterKeyMissing = errors.New("master key missing")
 // undo remembers which of the paths a start may create did not exist before it, so that a failed
 // start leaves them as they were. Directories are removed with everything in them only when this
 // start created them.
+//
+// The store itself is removed only when it is a SQLite file this start created. Any other store
+// (PostgreSQL, an existing SQLite file) outlives a failed start, and may hold what the start wrote
+// with the master key it generated (the key check, the default account's sealed root secret): then
+// master.key and root-credentials are kept, with the directories holding them, as deleting them
+// would strand the store.
 type undo struct {
 	files []string
 	dirs  []string
+	// keepWithStore are the files that belong to the store's contents, when the store outlives
+	// the undo; empty when the undo removes the store.
+	keepWithStore []string
 }
 
 // planUndo records, before anything is written, which of the start's paths are absent.
@@ -41,11 +52,17 @@ func planUndo(cfg config.Config) *undo {
 	u.file(filepath.Join(cfg.DataDir, MasterKeyFile))
 	u.file(filepath.Join(cfg.DataDir, RootCredentialsFile))
 	u.file(filepath.Join(cfg.DataDir, RootCredentialsFile+".tmp"))
+	storeRemoved := false
 	if db, err := sqlstore.SQLitePath(cfg.DatabaseURL); err == nil && db != "" {
+		_, statErr := os.Lstat(db)
+		storeRemoved = errors.Is(statErr, fs.ErrNotExist)
 		u.dir(filepath.Dir(db))
 		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 			u.file(db + suffix)
 		}
+	}
+	if !storeRemoved {
+		u.keepWithStore = []string{filepath.Join(cfg.DataDir, MasterKeyFile), filepath.Join(cfg.DataDir, RootCredentialsFile)}
 	}
 	if cfg.AuditLog != "" && cfg.AuditLog != "stderr" {
 		u.dir(filepath.Dir(cfg.AuditLog))
@@ -81,14 +98,43 @@ func (u *undo) dir(path string) {
 	}
 }
 
-// run removes what the failed start created.
-func (u *undo) run() {
+// run removes what the failed start created, except the files the surviving store needs, which
+// it names in the log.
+func (u *undo) run(logger *slog.Logger) {
+	var kept []string
+	for _, f := range u.keepWithStore {
+		if slices.Contains(u.files, f) && exists(f) {
+			kept = append(kept, f)
+		}
+	}
 	for _, f := range u.files {
-		_ = os.Remove(f)
+		if !slices.Contains(kept, f) {
+			_ = os.Remove(f)
+		}
 	}
 	for _, d := range u.dirs {
-		_ = os.RemoveAll(d)
+		if !slices.ContainsFunc(kept, func(f string) bool { return within(f, d) }) {
+			_ = os.RemoveAll(d)
+		}
 	}
+	for _, f := range kept {
+		logger.Warn("the start failed after the store was written; kept the file the store needs, keep it with the store", "file", f)
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// within reports whether path lies under dir.
+func within(path, dir string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return true // keep rather than guess
+	}
+	rel, err := filepath.Rel(dir, abs)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // OpenStore opens the configured store and proves the master key against it. A master key is

@@ -180,10 +180,7 @@ func masterKey(ctx context.Context, st store.Store, configured []byte, needNew b
 			return nil, fmt.Errorf("reading the store: %w", err)
 		}
 		if len(accts) > 0 {
-			return nil, fmt.Errorf("%w: the store %s already holds data, but %s does not exist and LATCHKEY_MASTER_KEY is not set; "+
-				"restore master.key from your backup (or set LATCHKEY_MASTER_KEY to the key the store was created with) — "+
-				"a new key could not read the stored secrets. To start afresh instead, remove the database (docs/running.md)",
-				ErrMasterKeyMissing, redactDatabase(cfg.DatabaseURL), filepath.Join(cfg.DataDir, MasterKeyFile))
+			return nil, masterKeyMissing(cfg)
 		}
 	}
 	mk, generated, err := keys.LoadOrCreate(configured, cfg.DataDir)
@@ -194,6 +191,44 @@ func masterKey(ctx context.Context, st store.Store, configured []byte, needNew b
 		logger.Info("generated a new master key; back it up, every stored secret depends on it", "path", filepath.Join(cfg.DataDir, MasterKeyFile))
 	}
 	return mk, nil
+}
+
+func masterKeyMissing(cfg config.Config) error {
+	return fmt.Errorf("%w: the store %s already holds data, but %s does not exist and LATCHKEY_MASTER_KEY is not set; "+
+		"restore master.key from your backup (or set LATCHKEY_MASTER_KEY to the key the store was created with) — "+
+		"a new key could not read the stored secrets. To start afresh instead, remove the database (docs/running.md)",
+		ErrMasterKeyMissing, redactDatabase(cfg.DatabaseURL), filepath.Join(cfg.DataDir, MasterKeyFile))
+}
+
+// ErrNoData is OpenExistingStore's answer where there is no Latchkey store to open.
+var ErrNoData = errors.New("no Latchkey data")
+
+// OpenExistingStore opens the store of a deployment that has run, for the commands that read or
+// change one (explain, decisions, workloads, idp, accounts, keys). Unlike OpenStore it creates
+// nothing: no data directory, SQLite database or master key. Where there is no SQLite database,
+// or no master key (configured or in master.key) for a store without data, it refuses with
+// ErrNoData; a store with data whose master.key is gone is ErrMasterKeyMissing, as for a start.
+func OpenExistingStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, *keys.MasterKey, error) {
+	noData := fmt.Errorf("%w in %s (is LATCHKEY_DATA_DIR right?)", ErrNoData, cfg.DataDir)
+	if db, err := sqlstore.SQLitePath(cfg.DatabaseURL); err == nil && db != "" && !exists(db) {
+		return nil, nil, noData
+	}
+	if cfg.MasterKey == "" && !exists(filepath.Join(cfg.DataDir, MasterKeyFile)) {
+		st, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening store: %w", err)
+		}
+		accts, err := st.ListAccounts(ctx)
+		st.Close()
+		switch {
+		case err != nil:
+			return nil, nil, fmt.Errorf("reading the store: %w", err)
+		case len(accts) > 0:
+			return nil, nil, masterKeyMissing(cfg)
+		}
+		return nil, nil, noData
+	}
+	return OpenStore(ctx, cfg, logger)
 }
 
 // redactDatabase names a store without a PostgreSQL URL's credentials.

@@ -11,10 +11,17 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // initStore creates the store and master key of dir, as the first `latchkey serve` does.
 func initStore(t *testing.T, dir string) {
+	t.Helper()
+	openTestStore(t, dir).Close()
+}
+
+// openTestStore opens (creating them where absent) the store and master key of dir.
+func openTestStore(t *testing.T, dir string) store.Store {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = dir
@@ -25,7 +32,7 @@ func initStore(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	return st
 }
 
 // The commands that use a deployment's store create none: where LATCHKEY_DATA_DIR names no

@@ -82,7 +82,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	u := planUndo(cfg)
 	a, err := assemble(ctx, cfg, opts)
 	if err != nil {
-		u.run()
+		logger := opts.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		u.run(logger)
 		return nil, err
 	}
 	return a, nil
@@ -111,14 +115,23 @@ func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err
 	if err != nil {
 		return nil, err
 	}
+	// Every file destination is opened before the store is: a destination that cannot be
+	// opened fails the start before anything is written to the store.
+	auditLog, err := openAudit(cfg.AuditLog)
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg, now)
 	st, mk, err := openStore(ctx, cfg, logger, m)
 	if err != nil {
+		if auditLog != nil {
+			_ = auditLog.Close()
+		}
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger, metrics: m, registry: reg}
+	a := &App{Config: cfg, Store: st, Master: mk, Logger: logger, metrics: m, registry: reg, closers: []io.Closer{auditLog}}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -132,14 +145,14 @@ func assemble(ctx context.Context, cfg config.Config, opts Options) (_ *App, err
 		return nil, fmt.Errorf("loading session-token keys: %w", err)
 	}
 	a.Issuer = token.NewIssuer(st, mk, now, IssuerURL(cfg))
-	if err := a.wire(ctx, opts, allowedNets, now); err != nil {
+	if err := a.wire(ctx, opts, auditLog, allowedNets, now); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 // wire builds the services and the HTTP server over the opened store.
-func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix, now func() time.Time) error {
+func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowedNets []netip.Prefix, now func() time.Time) error {
 	cfg, mk, logger := a.Config, a.Master, a.Logger
 	// The credential paths (sessions, STS, Cognito) read roles, providers, pools and identities
 	// from bounded caches; everything else reads the database. Every write goes through one of the
@@ -180,15 +193,11 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
 		Providers: cached, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
 		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})
-	auditLog, err := openAudit(cfg.AuditLog)
-	if err != nil {
-		return err
-	}
-	a.closers = append(a.closers, auditLog)
 	auditor := audit.New(auditLog)
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
+		var err error
 		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now, a.metrics); err != nil {
 			return err
 		}

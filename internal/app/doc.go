@@ -10,9 +10,12 @@
 // node's Prometheus registry and hands internal/metrics to the store, the OIDC verifier, the policy
 // caches and the key rings.
 // New does all of it before the node serves, and a start that fails leaves the data directory as
-// it was: a master key is generated (master.key written) only once the store is open and holds no
-// data, a store with data but no key is refused (ErrMasterKeyMissing), and whatever a failed start
-// created (data dir, database file, master.key, root-credentials, audit log) is removed. A missing
+// it was: every file destination (the audit log) is opened before the store is, a master key is
+// generated (master.key written) only once the store is open and holds no data, a store with data
+// but no key is refused (ErrMasterKeyMissing), and whatever a failed start created (data dir,
+// database file, master.key, root-credentials, audit log) is removed — except that a generated
+// master.key and root-credentials are kept (and logged) when the store outlives the failure
+// (PostgreSQL, an existing SQLite file), as the store may already hold what they unlock. A missing
 // root-credentials file is not rewritten; the log says how to set new root credentials. The CLI and the integration tests both start
 // Latchkey through it, so tests exercise the same wiring users run.
 package app

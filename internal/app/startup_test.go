@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/store/sqlstore"
 )
 
 // listing is every path under dir with its size, or nil when dir does not exist.
@@ -90,7 +91,7 @@ func TestFailedStartLeavesDataDirAsItWas(t *testing.T) {
 			_ = os.WriteFile(filepath.Join(cfg.DataDir, "notadir"), []byte("x"), 0o600)
 			cfg.DatabaseURL = filepath.Join(cfg.DataDir, "notadir", "latchkey.db")
 		}, "database"},
-		{"audit log cannot be opened after the store was created", func(t *testing.T, cfg *config.Config) {
+		{"audit log cannot be opened", func(t *testing.T, cfg *config.Config) {
 			blocker := filepath.Join(t.TempDir(), "file")
 			_ = os.WriteFile(blocker, nil, 0o600)
 			cfg.AuditLog = filepath.Join(blocker, "audit.log")
@@ -199,5 +200,95 @@ func TestDeletedRootCredentialsSaysHowToRecover(t *testing.T) {
 	_ = a.Close()
 	if strings.Contains(log.String(), "LATCHKEY_ROOT_ACCESS_KEY_ID") {
 		t.Errorf("warned with a configured master key:\n%s", log.String())
+	}
+}
+
+// A file destination that cannot be opened fails the start before the store is written: an
+// existing, empty store (here a migrated SQLite file, which outlives the failed start as a
+// PostgreSQL database does) holds no account afterwards and no master.key is left.
+func TestUnopenableAuditLogFailsBeforeTheStoreIsWritten(t *testing.T) {
+	dataDir := t.TempDir()
+	cfg := testConfig(t, dataDir)
+	db := filepath.Join(dataDir, "existing.db")
+	cfg.DatabaseURL = db
+	st, err := sqlstore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.AuditLog = filepath.Join(blocker, "audit.log")
+	if _, err := start(t, cfg, nil); err == nil || !strings.Contains(err.Error(), "LATCHKEY_AUDIT_LOG") {
+		t.Fatalf("start with an unopenable audit log: %v", err)
+	}
+	st, err = sqlstore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if accts, err := st.ListAccounts(context.Background()); err != nil || len(accts) != 0 {
+		t.Fatalf("the failed start wrote accounts %v (%v)", accts, err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, MasterKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("master.key after the failed start: %v", err)
+	}
+	cfg.AuditLog = filepath.Join(dataDir, "audit.log")
+	a, err := start(t, cfg, nil)
+	if err != nil {
+		t.Fatalf("the corrected start: %v", err)
+	}
+	_ = a.Close()
+}
+
+// The undo of a failed start never deletes a master.key (or root-credentials) it generated when
+// the store outlives the undo (PostgreSQL, an existing SQLite file): the store may hold what was
+// sealed with that key. It keeps them, with the data directory holding them, and logs where they
+// are. A SQLite database the start created is removed, and the key with it.
+func TestFailedStartKeepsTheKeyOfASurvivingStore(t *testing.T) {
+	cases := []struct {
+		name     string
+		database func(dir string) string
+		kept     bool
+	}{
+		{"PostgreSQL", func(string) string { return "postgres://latchkey@db.invalid/latchkey" }, true},
+		{"existing SQLite file", func(dir string) string {
+			p := filepath.Join(dir, "existing.db")
+			_ = os.WriteFile(p, nil, 0o600)
+			return p
+		}, true},
+		{"SQLite file the start creates", func(dir string) string { return filepath.Join(dir, "new.db") }, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			cfg := config.Defaults()
+			cfg.DataDir = dataDir
+			cfg.DatabaseURL = tc.database(t.TempDir())
+			u := planUndo(cfg)
+			// What a start writes before it fails: the data dir, a generated key, root credentials.
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{MasterKeyFile, RootCredentialsFile, RootCredentialsFile + ".tmp"} {
+				if err := os.WriteFile(filepath.Join(dataDir, f), []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var log bytes.Buffer
+			u.run(slog.New(slog.NewTextHandler(&log, nil)))
+			want := []string(nil)
+			if tc.kept {
+				want = []string{"./", MasterKeyFile + " #", RootCredentialsFile + " #"}
+			}
+			if got := listing(t, dataDir); !slices.Equal(got, want) {
+				t.Fatalf("data dir after the undo: %q, want %q", got, want)
+			}
+			if tc.kept != strings.Contains(log.String(), filepath.Join(dataDir, MasterKeyFile)) {
+				t.Fatalf("log names the kept key: %v, want %v; log: %s", !tc.kept, tc.kept, log.String())
+			}
+		})
 	}
 }

@@ -248,7 +248,7 @@ func accountsCmd(g *globalFlags) *cobra.Command {
 			if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(id) {
 				return fmt.Errorf("--id %q: want exactly 12 digits", id)
 			}
-			st, mk, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			st, mk, err := app.OpenExistingStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -284,7 +284,7 @@ func accountsCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			st, _, err := app.OpenExistingStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -313,7 +313,7 @@ func keysCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, mk, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			st, mk, err := app.OpenExistingStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}

@@ -95,7 +95,7 @@ func withDecisions(cmd *cobra.Command, g *globalFlags, fn func(config.Config, st
 	if err != nil {
 		return err
 	}
-	st, _, err := app.OpenStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+	st, _, err := app.OpenExistingStore(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latchkey/latchkey/internal/app"
-	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -87,15 +85,7 @@ func TestRenderDecision(t *testing.T) {
 // bad flags are errors.
 func TestExplainAndDecisionsCommands(t *testing.T) {
 	dir := t.TempDir()
-	cfg := config.Defaults()
-	cfg.DataDir = dir
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	st, _, err := app.OpenStore(t.Context(), cfg, newLogger(cfg, &bytes.Buffer{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openTestStore(t, dir)
 	d := decisionWith(t, "r-1", explain.Explanation{Outcome: explain.ImplicitDeny, Summary: "no identity-based policy allows sts:AssumeRole"})
 	d.Time = time.Now().Add(-time.Minute)
 	old := decisionWith(t, "r-0", explain.Explanation{Outcome: explain.ImplicitDeny, Summary: "older"})

@@ -30,7 +30,7 @@ func withTestIDP(ctx context.Context, g *globalFlags, errOut func() *cobra.Comma
 	if !cfg.TestIDP {
 		return errors.New("the test identity provider is off: set LATCHKEY_TEST_IDP=true (for the server too)")
 	}
-	st, mk, err := app.OpenStore(ctx, cfg, newLogger(cfg, errOut().ErrOrStderr()))
+	st, mk, err := app.OpenExistingStore(ctx, cfg, newLogger(cfg, errOut().ErrOrStderr()))
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ func TestIDPCommands(t *testing.T) {
 		t.Fatalf("off: %v", err)
 	}
 	t.Setenv("LATCHKEY_TEST_IDP", "true")
+	initStore(t, dir)
 	out, err := runCLI(t, "--data-dir", dir, "idp", "token", "--issuer", "gh", "--profile", "github-actions",
 		"--repository", "acme/app", "--ref", "refs/heads/main", "--claim", "run_attempt=\"2\"", "--claim", "extra=[1,2]", "--ttl", "1h")
 	if err != nil {

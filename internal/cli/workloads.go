@@ -28,7 +28,7 @@ func withWorkloads(cmd *cobra.Command, g *globalFlags, fn func(ctx context.Conte
 		return err
 	}
 	ctx := cmd.Context()
-	st, _, err := app.OpenStore(ctx, cfg, newLogger(cfg, cmd.ErrOrStderr()))
+	st, _, err := app.OpenExistingStore(ctx, cfg, newLogger(cfg, cmd.ErrOrStderr()))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 func TestWorkloadsCommands(t *testing.T) {
 	dir := t.TempDir()
 	base := []string{"--data-dir", dir}
+	initStore(t, dir)
 	if _, err := runCLI(t, append(base, "accounts", "create", "--id", "111111111111")...); err != nil {
 		t.Fatal(err)
 	}

@@ -67,11 +67,11 @@ func TestGroupLifecycle(t *testing.T) {
 	if err != nil || len(forUser.Items) != 1 || forUser.Items[0].GroupName != "builders" {
 		t.Fatalf("ListGroupsForUser = %+v %v", forUser.Items, err)
 	}
-	ents, err := f.svc.ListEntitiesForPolicy(ctx, f.root, f.policy, "Group", "", 0)
+	ents, err := f.svc.ListEntitiesForPolicy(ctx, f.root, EntitiesForPolicyInput{PolicyARN: f.policy, EntityFilter: "Group"})
 	if err != nil || len(ents.Items) != 1 || ents.Items[0].OwnerKind != KindGroup || ents.Items[0].OwnerName != "builders" {
 		t.Fatalf("ListEntitiesForPolicy Group = %+v %v", ents.Items, err)
 	}
-	if ents, _ := f.svc.ListEntitiesForPolicy(ctx, f.root, f.policy, "User", "", 0); len(ents.Items) != 0 {
+	if ents, _ := f.svc.ListEntitiesForPolicy(ctx, f.root, EntitiesForPolicyInput{PolicyARN: f.policy, EntityFilter: "User"}); len(ents.Items) != 0 {
 		t.Fatalf("ListEntitiesForPolicy User = %+v", ents.Items)
 	}
 	if _, err := f.svc.CreateGroup(ctx, f.root, "ops", "/"); err != nil {

@@ -206,6 +206,11 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, caller *principa
 	if err != nil {
 		return err
 	}
+	if IsServiceLinked(r.Path) {
+		// Only its service puts a service-linked role to use; AddRoleToInstanceProfile's errors
+		// (IAM API Reference) include UnmodifiableEntity.
+		return unmodifiableRole(r.RoleName)
+	}
 	_, err = s.Store.UpdateInstanceProfile(ctx, p.InstanceProfileID, func(cur *store.InstanceProfile) error {
 		if cur.RoleID != "" {
 			return awserr.New("LimitExceeded", http.StatusConflict, "Cannot exceed quota for InstanceSessionsPerInstanceProfile: %d", MaxRolesPerInstanceProfile)

@@ -543,38 +543,59 @@ func (s *Service) listAttachedRow(ctx context.Context, caller *principal.Princip
 	return paginate(atts, marker, maxItems)
 }
 
-// listEntitiesForPolicyRow lists the users, roles and groups a policy is attached to.
-func (s *Service) listEntitiesForPolicyRow(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[store.Attachment], error) {
-	if _, err := s.lookupPolicy(ctx, caller, "iam:ListEntitiesForPolicy", arn); err != nil {
-		return Page[store.Attachment]{}, err
-	}
-	atts, err := s.Store.ListPolicyAttachments(ctx, arn)
-	if err != nil {
-		return Page[store.Attachment]{}, awserr.InternalError(err)
-	}
-	kept := atts[:0]
-	for _, a := range atts {
-		if owner, _ := s.ownerAccount(ctx, a); owner != caller.AccountID {
-			continue // AWS managed policies are attached across accounts; show only this account's
-		}
-		if entityFilter == "" || strings.EqualFold(entityFilter, string(a.OwnerKind)) {
-			kept = append(kept, a)
-		}
-	}
-	return paginate(kept, marker, maxItems)
+// EntitiesForPolicyInput is the ListEntitiesForPolicy request. EntityFilter is "" or one of
+// User, Role, Group, LocalManagedPolicy, AWSManagedPolicy; PolicyUsageFilter is "",
+// PermissionsPolicy or PermissionsBoundary (the service model's enums, checked by the codec).
+type EntitiesForPolicyInput struct {
+	PolicyARN         string
+	EntityFilter      string
+	PathPrefix        string
+	PolicyUsageFilter string
+	Marker            string
+	MaxItems          int
 }
 
-func (s *Service) ownerAccount(ctx context.Context, a store.Attachment) (string, error) {
-	switch a.OwnerKind {
-	case store.KindRole:
-		r, err := s.Store.GetRoleByID(ctx, a.OwnerID)
-		return r.AccountID, err
-	case store.KindGroup:
-		g, err := s.Store.GetGroupByID(ctx, a.OwnerID)
-		return g.AccountID, err
+// entityQuery is the store's selection for a ListEntitiesForPolicy request (IAM API Reference):
+// without PolicyUsageFilter, entities that have the policy attached and those it bounds; without
+// EntityFilter, users, roles and groups. The managed-policy entity types name no user, role or
+// group, so they select nothing.
+func entityQuery(in EntitiesForPolicyInput) (q store.PolicyEntityQuery, any bool) {
+	q = store.PolicyEntityQuery{PathPrefix: in.PathPrefix,
+		Attached: in.PolicyUsageFilter != "PermissionsBoundary", Boundary: in.PolicyUsageFilter != "PermissionsPolicy"}
+	switch in.EntityFilter {
+	case "":
+	case "User":
+		q.Kind = store.KindUser
+	case "Role":
+		q.Kind = store.KindRole
+	case "Group":
+		q.Kind = store.KindGroup
+	default:
+		return q, false
 	}
-	u, err := s.Store.GetUserByID(ctx, a.OwnerID)
-	return u.AccountID, err
+	return q, true
+}
+
+// listEntitiesForPolicyRow lists the caller's account's users, roles and groups that use a
+// policy, as the request's filters select them.
+func (s *Service) listEntitiesForPolicyRow(ctx context.Context, caller *principal.Principal, in EntitiesForPolicyInput) (Page[store.Attachment], error) {
+	p, err := s.lookupPolicy(ctx, caller, "iam:ListEntitiesForPolicy", in.PolicyARN)
+	if err != nil {
+		return Page[store.Attachment]{}, err
+	}
+	q, ok := entityQuery(in)
+	var entities []store.PolicyEntity
+	if ok {
+		// An AWS managed policy is used across accounts; the store lists this account's only.
+		if entities, err = s.Store.ListPolicyEntities(ctx, caller.AccountID, in.PolicyARN, q); err != nil {
+			return Page[store.Attachment]{}, awserr.InternalError(err)
+		}
+	}
+	out := make([]store.Attachment, len(entities))
+	for i, e := range entities {
+		out[i] = store.Attachment{PolicyARN: p.ARN, PolicyName: p.PolicyName, OwnerKind: e.Kind, OwnerID: e.ID, OwnerName: e.Name}
+	}
+	return paginate(out, in.Marker, in.MaxItems)
 }
 
 // PutPermissionsBoundary sets a user's or role's permissions boundary.

@@ -373,6 +373,11 @@ func (s *Service) ListRoles(ctx context.Context, caller *principal.Principal, pa
 // UpdateRole changes the description and/or the maximum session duration.
 func (s *Service) UpdateRole(ctx context.Context, caller *principal.Principal, name string, description *string, maxSession int) error {
 	_, err := s.changeRole(ctx, caller, "iam:UpdateRole", name, nil, nil, func(r *store.Role) error {
+		if maxSession != 0 && IsServiceLinked(r.Path) {
+			// Only the service sets a service-linked role's session limit; a person edits only
+			// its description (IAM User Guide, "Service-linked roles").
+			return unmodifiableRole(r.RoleName)
+		}
 		if description != nil {
 			r.Description = *description
 		}

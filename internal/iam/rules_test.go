@@ -570,7 +570,7 @@ func TestCrossAccountCallersCannotReachAnotherAccount(t *testing.T) {
 			return err
 		}},
 		{"ListEntitiesForPolicy", func(f *ruleFixture, c *principal.Principal) error {
-			_, err := f.svc.ListEntitiesForPolicy(ctx, c, f.policy, "", "", 0)
+			_, err := f.svc.ListEntitiesForPolicy(ctx, c, EntitiesForPolicyInput{PolicyARN: f.policy})
 			return err
 		}},
 		{"CreatePolicyVersion", func(f *ruleFixture, c *principal.Principal) error {

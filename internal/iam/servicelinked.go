@@ -90,7 +90,12 @@ func refuseServiceLinked(action string, r store.Role) error {
 	if !IsServiceLinked(r.Path) || !serviceLinkedModifications[action] {
 		return nil
 	}
-	return awserr.New("UnmodifiableEntity", http.StatusBadRequest, "Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", r.RoleName)
+	return unmodifiableRole(r.RoleName)
+}
+
+// unmodifiableRole is IAM's UnmodifiableEntity for a service-linked role.
+func unmodifiableRole(name string) *awserr.Error {
+	return awserr.New("UnmodifiableEntity", http.StatusBadRequest, "Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", name)
 }
 
 // ServiceLinkedTrust is the trust policy of a service-linked role: the service alone may assume it.

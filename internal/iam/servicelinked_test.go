@@ -86,9 +86,7 @@ func TestServiceLinkedRolesAreUnmodifiable(t *testing.T) {
 		for _, b := range broadCallers {
 			t.Run(tc.name+" "+b.name, func(t *testing.T) {
 				f := newRuleFixture(t)
-				if _, err := f.svc.CreateServiceLinkedRole(ctx, f.root, CreateServiceLinkedRoleInput{AWSServiceName: "ecs.amazonaws.com"}); err != nil {
-					t.Fatal(err)
-				}
+				f.mustECSRole(t)
 				wantAWSError(t, tc.call(f, b.of(f)), "UnmodifiableEntity", http.StatusBadRequest)
 				r, err := f.svc.GetRole(ctx, f.root, slr)
 				if err != nil || r.AssumeRolePolicyDocument != ServiceLinkedTrust("ecs.amazonaws.com") || r.PermissionsBoundary != "" {
@@ -100,6 +98,63 @@ func TestServiceLinkedRolesAreUnmodifiable(t *testing.T) {
 			})
 		}
 	}
+}
+
+// UpdateRole may change a service-linked role's description but not its MaxSessionDuration:
+// IAM lets a person edit only the description ("Service-linked roles", IAM User Guide), and
+// UpdateRole's errors list UnmodifiableEntity. Broad callers are refused and the limit stays.
+func TestUpdateRoleKeepsServiceLinkedSessionLimit(t *testing.T) {
+	const slr = "AWSServiceRoleForECS"
+	eachBroadCallerWithECSRole(t, func(t *testing.T, f *ruleFixture, caller *principal.Principal) {
+		desc := "edited"
+		if err := f.svc.UpdateRole(ctx, caller, slr, &desc, 0); err != nil {
+			t.Fatalf("UpdateRole with only a description: %v", err)
+		}
+		err := f.svc.UpdateRole(ctx, caller, slr, &desc, 43200)
+		wantAWSError(t, err, "UnmodifiableEntity", http.StatusBadRequest)
+		r, gerr := f.svc.GetRole(ctx, f.root, slr)
+		if gerr != nil || r.MaxSessionDuration != DefaultMaxSessionDuration || r.Description != desc {
+			t.Fatalf("role after the refused UpdateRole: %+v %v", r, gerr)
+		}
+		f.mustRole(t, f.root, "ordinary")
+		if err := f.svc.UpdateRole(ctx, caller, "ordinary", nil, 43200); err != nil {
+			t.Fatalf("UpdateRole MaxSessionDuration of an ordinary role: %v", err)
+		}
+	})
+}
+
+// A service-linked role goes into no instance profile: AddRoleToInstanceProfile's errors (IAM
+// API Reference) include UnmodifiableEntity, and only the service puts its role to use. An
+// ordinary role goes in.
+func TestInstanceProfileRefusesServiceLinkedRole(t *testing.T) {
+	eachBroadCallerWithECSRole(t, func(t *testing.T, f *ruleFixture, caller *principal.Principal) {
+		if _, err := f.svc.CreateInstanceProfile(ctx, f.root, CreateInstanceProfileInput{InstanceProfileName: "web"}); err != nil {
+			t.Fatal(err)
+		}
+		wantAWSError(t, f.svc.AddRoleToInstanceProfile(ctx, caller, "web", "AWSServiceRoleForECS"), "UnmodifiableEntity", http.StatusBadRequest)
+		f.mustRole(t, f.root, "ordinary")
+		if err := f.svc.AddRoleToInstanceProfile(ctx, caller, "web", "ordinary"); err != nil {
+			t.Fatalf("AddRoleToInstanceProfile of an ordinary role after the refusal: %v", err)
+		}
+	})
+}
+
+// TagRole and UntagRole work on a service-linked role, as in IAM (TagRole, IAM API Reference:
+// "The role can be a regular role or a service-linked role").
+func TestServiceLinkedRolesCanBeTagged(t *testing.T) {
+	const slr = "AWSServiceRoleForECS"
+	eachBroadCallerWithECSRole(t, func(t *testing.T, f *ruleFixture, caller *principal.Principal) {
+		if err := f.svc.TagRole(ctx, caller, slr, tags("team", "env")); err != nil {
+			t.Fatalf("TagRole: %v", err)
+		}
+		if err := f.svc.UntagRole(ctx, caller, slr, []string{"env"}); err != nil {
+			t.Fatalf("UntagRole: %v", err)
+		}
+		r, err := f.svc.GetRole(ctx, f.root, slr)
+		if err != nil || len(r.Tags) != 1 || r.Tags[0].Key != "team" {
+			t.Fatalf("tags after TagRole and UntagRole: %+v %v", r.Tags, err)
+		}
+	})
 }
 
 // CreateRole cannot put a role at the service-linked path.
@@ -117,9 +172,7 @@ var taskID = regexp.MustCompile(`^task/aws-service-role/ecs\.amazonaws\.com/AWSS
 // account finds neither the role nor the task; an ordinary role is not deleted this way.
 func TestDeleteServiceLinkedRole(t *testing.T) {
 	f := newRuleFixture(t)
-	if _, err := f.svc.CreateServiceLinkedRole(ctx, f.root, CreateServiceLinkedRoleInput{AWSServiceName: "ecs.amazonaws.com"}); err != nil {
-		t.Fatal(err)
-	}
+	f.mustECSRole(t)
 	f.mustRole(t, f.root, "builder")
 	_, err := f.svc.DeleteServiceLinkedRole(ctx, f.admin, "builder")
 	wantAWSError(t, err, "InvalidInput", http.StatusBadRequest)
@@ -149,7 +202,25 @@ func TestDeleteServiceLinkedRole(t *testing.T) {
 	_, err = f.svc.GetServiceLinkedRoleDeletionStatus(ctx, f.admin, "not-a-task")
 	wantAWSError(t, err, "InvalidInput", http.StatusBadRequest)
 	// The name is free again.
+	f.mustECSRole(t)
+}
+
+// mustECSRole creates ECS's service-linked role, AWSServiceRoleForECS, as the service would.
+func (f *ruleFixture) mustECSRole(t *testing.T) {
+	t.Helper()
 	if _, err := f.svc.CreateServiceLinkedRole(ctx, f.root, CreateServiceLinkedRoleInput{AWSServiceName: "ecs.amazonaws.com"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// eachBroadCallerWithECSRole runs fn for each broad caller on a fixture holding ECS's
+// service-linked role.
+func eachBroadCallerWithECSRole(t *testing.T, fn func(t *testing.T, f *ruleFixture, caller *principal.Principal)) {
+	for _, b := range broadCallers {
+		t.Run(b.name, func(t *testing.T) {
+			f := newRuleFixture(t)
+			f.mustECSRole(t)
+			fn(t, f, b.of(f))
+		})
 	}
 }

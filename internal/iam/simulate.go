@@ -80,10 +80,7 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, caller *principal.Pr
 // SimulatePrincipalPolicy evaluates a user's (with its groups'), group's or role's policies (plus
 // optional extra ones).
 func (s *Service) SimulatePrincipalPolicy(ctx context.Context, caller *principal.Principal, in SimulationInput) (Page[EvaluationResult], error) {
-	if err := s.authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN); err != nil {
-		return Page[EvaluationResult]{}, err
-	}
-	loaded, err := s.principalPolicies(ctx, caller, in.PolicySourceARN)
+	loaded, err := s.principalPolicies(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN)
 	if err != nil {
 		return Page[EvaluationResult]{}, err
 	}
@@ -97,28 +94,77 @@ type loadedPrincipal struct {
 	arns     []string
 }
 
-// principalPolicies loads the policies of the user, role or group named by arn; a user's include
-// those of its groups, as they do when the user makes a request.
-func (s *Service) principalPolicies(ctx context.Context, caller *principal.Principal, arn string) (*loadedPrincipal, error) {
+// policySource is the user, group or role a PolicySourceArn names, as stored.
+type policySource struct {
+	kind     store.PrincipalKind
+	id       string
+	name     string // the stored name, which names its inline policies' SourcePolicyId
+	arn      string // the stored ARN, whatever the case of the name the caller wrote
+	boundary string
+}
+
+// resolvePolicySource finds the entity a PolicySourceArn names and authorizes action on that
+// entity's own ARN, with its tags as resource tags (the resource of iam:SimulatePrincipalPolicy and
+// iam:GetContextKeysForPrincipalPolicy is the user, group or role; Service Authorization
+// Reference, IAM). The ARN must carry the entity's path: an ARN whose path is not the entity's
+// names no entity, so the string a caller writes can neither pick the resource authorized nor
+// reach an entity under another path. Names match case-insensitively, as every IAM name lookup
+// does ("IAM identifiers", IAM User Guide), and the ARN authorized is the stored one.
+func (s *Service) resolvePolicySource(ctx context.Context, caller *principal.Principal, action, arn string) (policySource, error) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || parts[4] != caller.AccountID {
-		return nil, awserr.New("NoSuchEntity", http.StatusNotFound, "The policy source %s cannot be found.", arn)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || parts[3] != "" || parts[4] != caller.AccountID {
+		if err := s.authorize(ctx, caller, action, arn); err != nil {
+			return policySource{}, err
+		}
+		return policySource{}, awserr.New("NoSuchEntity", http.StatusNotFound, "The policy source %s cannot be found.", arn)
 	}
-	res := parts[5]
-	name := res[strings.LastIndex(res, "/")+1:]
-	out := &loadedPrincipal{account: caller.AccountID, arns: []string{arn}}
-	var boundary string
-	switch {
-	case strings.HasPrefix(res, "user/"):
-		u, err := s.lookupUser(ctx, caller, name)
-		if err != nil {
-			return nil, err
+	typ, rest, _ := strings.Cut(parts[5], "/")
+	slash := strings.LastIndex(rest, "/")
+	path, name := "/"+rest[:slash+1], rest[slash+1:]
+	var (
+		src   policySource
+		f     = found{missingARN: arn}
+		entry string // the entity's stored path
+	)
+	switch typ {
+	case "user":
+		u, err := s.Store.GetUser(ctx, caller.AccountID, name)
+		src, entry = policySource{kind: store.KindUser, id: u.UserID, name: u.UserName, boundary: u.PermissionsBoundary}, u.Path
+		f.err, f.arn, f.tags, f.notFound = err, principal.UserARN(u.AccountID, u.Path, u.UserName), u.Tags, func() error { return noSuchUser(name) }
+	case "role":
+		r, err := s.Store.GetRole(ctx, caller.AccountID, name)
+		src, entry = policySource{kind: store.KindRole, id: r.RoleID, name: r.RoleName, boundary: r.PermissionsBoundary}, r.Path
+		f.err, f.arn, f.tags, f.notFound = err, principal.RoleARNOf(r.AccountID, r.Path, r.RoleName), r.Tags, func() error { return noSuchRole(name) }
+	case "group":
+		g, err := s.Store.GetGroup(ctx, caller.AccountID, name)
+		src, entry = policySource{kind: store.KindGroup, id: g.GroupID, name: g.GroupName}, g.Path
+		f.err, f.arn, f.notFound = err, GroupARN(g.AccountID, g.Path, g.GroupName), func() error { return noSuchGroup(name) }
+	default:
+		if err := s.authorize(ctx, caller, action, arn); err != nil {
+			return policySource{}, err
 		}
-		boundary = u.PermissionsBoundary
-		if err := s.ownerSims(ctx, store.KindUser, u.UserID, u.UserName, out); err != nil {
-			return nil, err
-		}
-		groups, err := s.Store.ListGroupsForUser(ctx, u.UserID)
+		return policySource{}, awserr.New("InvalidInput", http.StatusBadRequest, "PolicySourceArn must be the ARN of a user, a group or a role.")
+	}
+	if f.err == nil && (name == "" || entry != path) {
+		f.err = store.ErrNotFound
+	}
+	src.arn = f.arn
+	return src, s.authorizeFound(ctx, caller, action, nil, f)
+}
+
+// principalPolicies authorizes action on the user, role or group named by arn and loads its
+// policies; a user's include those of its groups, as they do when the user makes a request.
+func (s *Service) principalPolicies(ctx context.Context, caller *principal.Principal, action, arn string) (*loadedPrincipal, error) {
+	src, err := s.resolvePolicySource(ctx, caller, action, arn)
+	if err != nil {
+		return nil, err
+	}
+	out := &loadedPrincipal{account: caller.AccountID, arns: []string{src.arn}}
+	if err := s.ownerSims(ctx, src.kind, src.id, src.name, out); err != nil {
+		return nil, err
+	}
+	if src.kind == store.KindUser {
+		groups, err := s.Store.ListGroupsForUser(ctx, src.id)
 		if err != nil {
 			return nil, awserr.InternalError(err)
 		}
@@ -127,31 +173,9 @@ func (s *Service) principalPolicies(ctx context.Context, caller *principal.Princ
 				return nil, err
 			}
 		}
-	case strings.HasPrefix(res, "role/"):
-		r, err := s.lookupRole(ctx, caller, name)
-		if err != nil {
-			return nil, err
-		}
-		boundary = r.PermissionsBoundary
-		if err := s.ownerSims(ctx, store.KindRole, r.RoleID, r.RoleName, out); err != nil {
-			return nil, err
-		}
-	case strings.HasPrefix(res, "group/"):
-		g, err := s.Store.GetGroup(ctx, caller.AccountID, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, noSuchGroup(name)
-		}
-		if err != nil {
-			return nil, awserr.InternalError(err)
-		}
-		if err := s.ownerSims(ctx, store.KindGroup, g.GroupID, g.GroupName, out); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, awserr.New("InvalidInput", http.StatusBadRequest, "PolicySourceArn must be the ARN of a user, a group or a role.")
 	}
-	if boundary != "" {
-		sp, err := s.managedSim(ctx, boundary)
+	if src.boundary != "" {
+		sp, err := s.managedSim(ctx, src.boundary)
 		if err != nil {
 			return nil, err
 		}
@@ -322,10 +346,7 @@ func (s *Service) GetContextKeysForCustomPolicy(ctx context.Context, caller *pri
 // GetContextKeysForPrincipalPolicy lists the condition keys a user's (with its groups'), group's or
 // role's policies use.
 func (s *Service) GetContextKeysForPrincipalPolicy(ctx context.Context, caller *principal.Principal, arn string, docs []string) ([]string, error) {
-	if err := s.authorize(ctx, caller, "iam:GetContextKeysForPrincipalPolicy", arn); err != nil {
-		return nil, err
-	}
-	lp, err := s.principalPolicies(ctx, caller, arn)
+	lp, err := s.principalPolicies(ctx, caller, "iam:GetContextKeysForPrincipalPolicy", arn)
 	if err != nil {
 		return nil, err
 	}

@@ -58,9 +58,10 @@ func (s *Service) ListAttached(ctx context.Context, caller *principal.Principal,
 	return mapPage(p, attachmentOf), err
 }
 
-// ListEntitiesForPolicy lists the users and roles a policy is attached to.
-func (s *Service) ListEntitiesForPolicy(ctx context.Context, caller *principal.Principal, arn, entityFilter, marker string, maxItems int) (Page[Attachment], error) {
-	p, err := s.listEntitiesForPolicyRow(ctx, caller, arn, entityFilter, marker, maxItems)
+// ListEntitiesForPolicy lists the users, roles and groups that use a policy, as attachment or as
+// permissions boundary, as the request's filters select them.
+func (s *Service) ListEntitiesForPolicy(ctx context.Context, caller *principal.Principal, in EntitiesForPolicyInput) (Page[Attachment], error) {
+	p, err := s.listEntitiesForPolicyRow(ctx, caller, in)
 	return mapPage(p, attachmentOf), err
 }
 

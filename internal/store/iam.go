@@ -206,6 +206,26 @@ type PolicyStore interface {
 	ListAttachments(ctx context.Context, kind PrincipalKind, ownerID string) ([]Attachment, error)
 	// ListPolicyAttachments lists the users, roles and groups a policy is attached to.
 	ListPolicyAttachments(ctx context.Context, arn string) ([]Attachment, error)
+	// ListPolicyEntities lists the users, roles and groups of account that use the policy arn as
+	// q selects, each once: users, then roles, then groups, each by lower-cased name.
+	ListPolicyEntities(ctx context.Context, account, arn string, q PolicyEntityQuery) ([]PolicyEntity, error)
+}
+
+// PolicyEntityQuery selects the entities that use a managed policy (ListEntitiesForPolicy).
+// With neither Attached nor Boundary set, no entity is selected.
+type PolicyEntityQuery struct {
+	Kind       PrincipalKind // only this kind; "" for users, roles and groups
+	PathPrefix string        // only entities whose path begins with it; "" for every path
+	Attached   bool          // entities the policy is attached to
+	Boundary   bool          // users and roles whose permissions boundary the policy is
+}
+
+// PolicyEntity is a user, role or group that uses a managed policy.
+type PolicyEntity struct {
+	Kind PrincipalKind
+	ID   string
+	Name string
+	Path string
 }
 
 // MFAStore keeps virtual MFA devices.

@@ -293,9 +293,24 @@ func TestVersionCommand(t *testing.T) {
 	}
 }
 
+// `keys rotate` refuses a data dir without Latchkey data and creates nothing there; on a
+// deployment's store it rotates.
 func TestKeysRotateCommand(t *testing.T) {
 	dataDir := t.TempDir()
-	env := append(os.Environ(), "LATCHKEY_DATA_DIR="+dataDir)
+	env := append(os.Environ(), "LATCHKEY_DATA_DIR="+dataDir, "LATCHKEY_MASTER_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	cmd := exec.Command(latchkeyBinary(t), "keys", "rotate")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "no Latchkey data in "+dataDir) {
+		t.Fatalf("keys rotate without a store: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) != 0 {
+		t.Fatalf("keys rotate without a store left %v", entries)
+	}
+	cmd = exec.Command(latchkeyBinary(t), "migrate")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
 	var ids []string
 	for i := 0; i < 2; i++ {
 		cmd := exec.Command(latchkeyBinary(t), "keys", "rotate")

@@ -79,10 +79,12 @@ type (
 		TagKeys   []string
 	}
 	entitiesIn struct {
-		PolicyArn    string
-		EntityFilter string
-		Marker       string
-		MaxItems     int64
+		PolicyArn         string
+		EntityFilter      string
+		PathPrefix        string
+		PolicyUsageFilter string
+		Marker            string
+		MaxItems          int64
 	}
 	policyUser struct {
 		UserName string
@@ -195,7 +197,8 @@ func policyTable(svc *iam.Service, t api.Table) {
 		return tagsPage(svc.ListPolicyTags(ctx, c.Caller, in.PolicyArn, in.Marker, int(in.MaxItems)))
 	})
 	t["ListEntitiesForPolicy"] = api.Op(func(ctx context.Context, c *api.Call, in *entitiesIn) (*entitiesOut, error) {
-		p, err := svc.ListEntitiesForPolicy(ctx, c.Caller, in.PolicyArn, in.EntityFilter, in.Marker, int(in.MaxItems))
+		p, err := svc.ListEntitiesForPolicy(ctx, c.Caller, iam.EntitiesForPolicyInput{PolicyARN: in.PolicyArn, EntityFilter: in.EntityFilter,
+			PathPrefix: in.PathPrefix, PolicyUsageFilter: in.PolicyUsageFilter, Marker: in.Marker, MaxItems: int(in.MaxItems)})
 		if err != nil {
 			return nil, err
 		}

@@ -47,6 +47,7 @@ var iamTests = []struct {
 	{"Attach", testAttach},
 	{"AttachLimitConcurrent", testAttachLimitConcurrent},
 	{"ListAttachments", testListAttachments},
+	{"ListPolicyEntities", testListPolicyEntities},
 	{"DeleteUserReferences", testDeleteUserReferences},
 	{"MFADeviceRoundTrip", testMFADeviceRoundTrip},
 	{"EnableMFADevice", testEnableMFADevice},

@@ -93,15 +93,23 @@ func likePattern(glob string) string {
 	return b.String()
 }
 
-// PruneDecisions deletes by age, then by count (everything older than the keep-th newest time),
-// in one transaction.
 func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep int) (int64, error) {
+	n, err := s.prune(ctx, "decisions", olderThan, keep)
+	if err != nil {
+		return 0, s.mapErr("sqlstore: prune decisions", err, nil)
+	}
+	return n, nil
+}
+
+// prune deletes the rows of table (decisions or issuances: a constant, never input) by age, then
+// by count (everything older than the keep-th newest time), in one transaction.
+func (s *Store) prune(ctx context.Context, table string, olderThan time.Time, keep int) (int64, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var deleted int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		deleted = 0
-		res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE time < $1`, encodeTime(olderThan))
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE time < $1`, encodeTime(olderThan))
 		if err != nil {
 			return err
 		}
@@ -110,8 +118,8 @@ func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep in
 		if keep <= 0 {
 			return nil
 		}
-		res, err = tx.ExecContext(ctx, `DELETE FROM decisions
-			WHERE time < (SELECT time FROM decisions ORDER BY time DESC LIMIT 1 OFFSET $1)`, keep-1)
+		res, err = tx.ExecContext(ctx, `DELETE FROM `+table+`
+			WHERE time < (SELECT time FROM `+table+` ORDER BY time DESC LIMIT 1 OFFSET $1)`, keep-1)
 		if err != nil {
 			return err
 		}
@@ -119,8 +127,5 @@ func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep in
 		deleted += n
 		return nil
 	})
-	if err != nil {
-		return 0, s.mapErr("sqlstore: prune decisions", err, nil)
-	}
-	return deleted, nil
+	return deleted, err
 }

@@ -178,8 +178,12 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	if err != nil {
 		return err
 	}
-	a.closers = append(a.closers, auditLog)
-	auditor := audit.New(auditLog)
+	// The issuance recorder is closed (its queue written) before the store; the audit log after it.
+	issuances := audit.NewIssuanceRecorder(audit.IssuanceDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
+		Now: now, Logger: logger})
+	a.closers = append(a.closers, issuances, auditLog)
+	a.metrics.IssuancesDropped(issuances.Dropped)
+	auditor := audit.NewWithIssuances(auditLog, issuances)
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
@@ -224,7 +228,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 	return err
 }
 
-// Close releases the store and the audit log.
+// Close writes the credential issuances still queued, then releases the audit log and the store.
 func (a *App) Close() error {
 	for _, c := range a.closers {
 		if c != nil {

@@ -192,7 +192,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		}
 	}
 	var testIDP server.TestIDP
-	adminRoutes := server.DecisionRoutes(st, now)
+	adminRoutes := append(server.DecisionRoutes(st, now), server.IssuanceRoutes(st, now)...)
 	if a.TestIDP != nil {
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)

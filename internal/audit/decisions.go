@@ -124,11 +124,13 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// The actions that read recorded refusals, whoever serves them (the admin API, the console),
-// and the resource of latchkey:GetDecision; latchkey:ListDecisions is authorized on "*".
+// The actions that read recorded refusals and credentials issued, whoever serves them (the admin
+// API, the console), and the resource of latchkey:GetDecision; latchkey:ListDecisions and
+// latchkey:ListIssuances are authorized on "*".
 const (
 	ActionGetDecision   = "latchkey:GetDecision"
 	ActionListDecisions = "latchkey:ListDecisions"
+	ActionListIssuances = "latchkey:ListIssuances"
 )
 
 // DecisionARN is the resource of latchkey:GetDecision.

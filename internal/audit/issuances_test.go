@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/principal"
-	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 	"github.com/latchkey/latchkey/internal/store"
+	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
 // fakeIssuances records each batch; while gate is non-nil, a write waits for it to close.

@@ -1,0 +1,95 @@
+package integration
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// waitIssuance polls GET /latchkey/v1/issuances as keyID until a record with requestID appears:
+// the recorder writes off the request path, in batches at least every 200 ms.
+func waitIssuance(t *testing.T, ts *testServer, keyID, secret, query, requestID string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, body := adminGet(t, ts, keyID, secret, "/latchkey/v1/issuances"+query)
+		if status != 200 {
+			t.Fatalf("GET issuances%s: %d %v", query, status, body)
+		}
+		list, _ := body["issuances"].([]any)
+		for _, e := range list {
+			if m := e.(map[string]any); m["requestId"] == requestID {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("issuance %s never listed: %v", requestID, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestIssuancesAdminAPI: an AssumeRole that succeeds is listed by GET /latchkey/v1/issuances to
+// its account's root and to a user allowed latchkey:ListIssuances, with its identifiers and no
+// secret; a user with broad permissions but not latchkey:ListIssuances, and another account's
+// root, see none of it.
+func TestIssuancesAdminAPI(t *testing.T) {
+	ts := startServer(t)
+	aliceID, aliceSecret := createUserWithKey(t, ts, "alice")
+	role := mustRole(t, ts.rootIAM(), "app", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+userARN("alice")+
+		`"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`)
+	out, err := ts.sts(aliceID, aliceSecret).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s1"),
+		SourceIdentity: aws.String("alice-src")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rid, _ := middleware.GetRequestIDMetadata(out.ResultMetadata)
+	got := waitIssuance(t, ts, rootKeyID, rootSecret, "?since=10m&action=sts:AssumeRole*&principal="+url.QueryEscape(userARN("alice")), rid)
+	want := map[string]any{"accountId": accountID, "principal": userARN("alice"), "action": "sts:AssumeRole", "roleArn": aws.ToString(role.Arn),
+		"sessionArn": aws.ToString(out.AssumedRoleUser.Arn), "sourceIdentity": "alice-src", "accessKeyId": aws.ToString(out.Credentials.AccessKeyId)}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if exp, _ := time.Parse(time.RFC3339, got["expiration"].(string)); exp.Sub(*out.Credentials.Expiration).Abs() >= time.Second {
+		t.Errorf("expiration %v, want %v", got["expiration"], out.Credentials.Expiration)
+	}
+	_, whole := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/issuances")
+	raw, _ := json.Marshal(whole)
+	if strings.Contains(string(raw), aws.ToString(out.Credentials.SecretAccessKey)) || strings.Contains(string(raw), aws.ToString(out.Credentials.SessionToken)) {
+		t.Fatal("the issuance list carries the credentials' secret or token")
+	}
+	if _, body := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/issuances?action=iam:*"); len(body["issuances"].([]any)) != 0 {
+		t.Errorf("filtered list: %v", body)
+	}
+
+	// Broad permissions, and the refusals' own action, but not latchkey:ListIssuances.
+	carolID, carolSecret := createUserWithKey(t, ts, "carol")
+	putUserPolicy(t, ts, "carol", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:*","iam:*","latchkey:ListDecisions","latchkey:GetDecision"],"Resource":"*"}]}`)
+	if status, body := adminGet(t, ts, carolID, carolSecret, "/latchkey/v1/issuances"); status != 403 || body["code"] != "AccessDenied" {
+		t.Fatalf("user without latchkey:ListIssuances: %d %v", status, body)
+	}
+	putUserPolicy(t, ts, "carol", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"latchkey:ListIssuances","Resource":"*"}]}`)
+	waitIssuance(t, ts, carolID, carolSecret, "", rid)
+
+	// Another account's root, allowed everything in its own account, lists none of it.
+	otherID, otherSecret := ts.secondAccount(t, "210987654321")
+	if status, body := adminGet(t, ts, otherID, otherSecret, "/latchkey/v1/issuances"); status != 200 || len(body["issuances"].([]any)) != 0 {
+		t.Fatalf("another account's list: %d %v", status, body)
+	}
+	if status, body := adminGet(t, ts, "", "", "/latchkey/v1/issuances"); status != 403 || body["code"] == "" {
+		t.Fatalf("unsigned: %d %v", status, body)
+	}
+	for _, q := range []string{"since=yesterday", "limit=0"} {
+		if status, body := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/issuances?"+q); status != 400 || body["code"] != "InvalidParameterValue" {
+			t.Fatalf("%s: %d %v", q, status, body)
+		}
+	}
+}

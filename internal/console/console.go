@@ -48,6 +48,9 @@ type Deps struct {
 	// Decisions are the recorded refusals; the console authorizes latchkey:ListDecisions and
 	// latchkey:GetDecision on them as the admin API does.
 	Decisions DecisionReader
+	// Issuances are the credentials issued; the console authorizes latchkey:ListIssuances on
+	// them as the admin API does. nil lists none.
+	Issuances IssuanceReader
 	// IAM and Pools are the domain services; every read of a role, provider or pool goes
 	// through them as the signed-in caller, so their own authorization applies.
 	IAM    IAMService

@@ -70,6 +70,15 @@ func TestIssuancesAdminAPI(t *testing.T) {
 		t.Errorf("filtered list: %v", body)
 	}
 
+	// The console's Activity page lists it, as the account's root sees it.
+	cc := ts.console(t)
+	cc.signIn(rootKeyID, rootSecret)
+	status, page := cc.do("/console/activity?kind=issued", nil)
+	if status != 200 || !strings.Contains(page, aws.ToString(out.Credentials.AccessKeyId)) || !strings.Contains(page, aws.ToString(out.AssumedRoleUser.Arn)) ||
+		strings.Contains(page, aws.ToString(out.Credentials.SecretAccessKey)) {
+		t.Fatalf("console activity: %d\n%s", status, page)
+	}
+
 	// Broad permissions, and the refusals' own action, but not latchkey:ListIssuances.
 	carolID, carolSecret := createUserWithKey(t, ts, "carol")
 	putUserPolicy(t, ts, "carol", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:*","iam:*","latchkey:ListDecisions","latchkey:GetDecision"],"Resource":"*"}]}`)
@@ -83,6 +92,11 @@ func TestIssuancesAdminAPI(t *testing.T) {
 	otherID, otherSecret := ts.secondAccount(t, "210987654321")
 	if status, body := adminGet(t, ts, otherID, otherSecret, "/latchkey/v1/issuances"); status != 200 || len(body["issuances"].([]any)) != 0 {
 		t.Fatalf("another account's list: %d %v", status, body)
+	}
+	other := ts.console(t)
+	other.signIn(otherID, otherSecret)
+	if status, page := other.do("/console/activity", nil); status != 200 || strings.Contains(page, aws.ToString(out.Credentials.AccessKeyId)) {
+		t.Fatalf("another account's console activity: %d\n%s", status, page)
 	}
 	if status, body := adminGet(t, ts, "", "", "/latchkey/v1/issuances"); status != 403 || body["code"] == "" {
 		t.Fatalf("unsigned: %d %v", status, body)

@@ -197,7 +197,7 @@ func (a *App) wire(ctx context.Context, opts Options, allowedNets []netip.Prefix
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
-	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, IAM: iamSvc, Pools: cognitoSvc, Logins: st, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger,
+	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, KeySets: webIdentity, IAM: iamSvc, Pools: cognitoSvc, Logins: st, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger,
 		SecureCookies: strings.HasPrefix(a.Issuer.URL, "https://")})
 	if err != nil {
 		return err

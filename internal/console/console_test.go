@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/console"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -409,5 +410,31 @@ func TestActivityListsIssuedAndRefused(t *testing.T) {
 	}
 	if r := reader.do("GET", "/console/activity?kind=issued", nil); r.status != http.StatusForbidden || strings.Contains(r.body, issuedA) {
 		t.Errorf("reader's issued activity: %d", r.status)
+	}
+}
+
+// TestProvidersShowLastFetch: the Providers page shows this node's last key-set fetch of each
+// OIDC provider (time, status, key ids published), or that it has not fetched it, or the failure.
+func TestProvidersShowLastFetch(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.mustSignIn(f.root)
+	r := b.do("GET", "/console/providers", nil)
+	for _, want := range []string{"this node", "success", "kid-2025, kid-2026"} {
+		if r.status != http.StatusOK || !strings.Contains(r.body, want) {
+			t.Errorf("providers page: %d, lacks %q\n%s", r.status, want, r.body)
+		}
+	}
+	for name, tc := range map[string]struct {
+		keySets map[string]oidc.FetchStatus
+		want    string
+	}{
+		"never fetched": {nil, "Not fetched by this node"},
+		"failed":        {map[string]oidc.FetchStatus{issuer: {Issuer: issuer, At: testNow, Outcome: "tls", Error: "x509: certificate signed by unknown authority"}}, "certificate signed by unknown authority"},
+	} {
+		f.keySets.set(tc.keySets)
+		if r := b.do("GET", "/console/providers", nil); r.status != http.StatusOK || !strings.Contains(r.body, tc.want) || strings.Contains(r.body, "kid-2026") {
+			t.Errorf("%s: %d, lacks %q\n%s", name, r.status, tc.want, r.body)
+		}
 	}
 }

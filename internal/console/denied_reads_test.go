@@ -81,6 +81,7 @@ func TestConsolePagesNeedTheirAPIPermissions(t *testing.T) {
 		{"/console/roles/ci", "repo:acme/app", "iam:GetRole"},
 		{"/console/roles", ">ci<", "iam:ListRoles"},
 		{"/console/providers", "idp.example.com", "iam:ListOpenIDConnectProviders"},
+		{"/console/providers", "kid-2026", "iam:ListOpenIDConnectProviders"},
 		{"/console/providers", "No SAML providers", "iam:ListSAMLProviders"},
 		{"/console/pools", poolID, "cognito-identity:ListIdentityPools"},
 		{"/console/pools/" + poolID, "google-subject-42", "cognito-identity:DescribeIdentityPool"},

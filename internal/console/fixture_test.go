@@ -66,6 +66,7 @@ type fixture struct {
 	srv                                *httptest.Server
 	con                                *console.Console
 	deps                               console.Deps // what con was built from
+	keySets                            *fakeKeySets
 	root, alice, ivan, reader, mallory key
 }
 
@@ -82,6 +83,25 @@ func (fakeIdP) Verify(_ context.Context, tok string, lookup func(string) (oidc.P
 		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "No OpenIDConnect provider found in your account for " + issuer}
 	}
 	return &oidc.Claims{Issuer: issuer, Subject: sub, Audience: []string{"sts.amazonaws.com"}, Expiry: testNow.Add(time.Hour)}, nil
+}
+
+// fakeKeySets is this node's last key-set fetch of each issuer; a test may replace them.
+type fakeKeySets struct {
+	mu sync.Mutex
+	m  map[string]oidc.FetchStatus
+}
+
+func (k *fakeKeySets) LastFetch(iss string) (oidc.FetchStatus, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s, ok := k.m[iss]
+	return s, ok
+}
+
+func (k *fakeKeySets) set(m map[string]oidc.FetchStatus) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m = m
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -144,7 +164,9 @@ func newFixture(t *testing.T) *fixture {
 	stsSvc := sts.New(sts.Deps{Authz: engine, Sessions: sessions, Providers: st, WebIdentity: fakeIdP{}, Now: now})
 	f.clock, f.logs = testNow, &syncBuffer{}
 	pools := cognito.New(cognito.Deps{Store: st, Authz: engine, Region: "us-east-1", Now: now})
-	f.deps = console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
+	f.keySets = &fakeKeySets{m: map[string]oidc.FetchStatus{issuer: {Issuer: issuer, At: testNow.Add(-2 * time.Minute), Outcome: "success",
+		Kids: []string{"kid-2025", "kid-2026"}}}}
+	f.deps = console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, KeySets: f.keySets, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
 		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
 	f.con, err = console.New(f.deps)
 	if err != nil {

@@ -16,6 +16,12 @@ import (
 // the recorder writes off the request path, in batches at least every 200 ms.
 func waitIssuance(t *testing.T, ts *testServer, keyID, secret, query, requestID string) map[string]any {
 	t.Helper()
+	return waitIssuanceOf(t, ts, keyID, secret, query, "requestId", requestID)
+}
+
+// waitIssuanceOf is waitIssuance for the record whose member is value.
+func waitIssuanceOf(t *testing.T, ts *testServer, keyID, secret, query, member, value string) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		status, body := adminGet(t, ts, keyID, secret, "/latchkey/v1/issuances"+query)
@@ -24,12 +30,12 @@ func waitIssuance(t *testing.T, ts *testServer, keyID, secret, query, requestID 
 		}
 		list, _ := body["issuances"].([]any)
 		for _, e := range list {
-			if m := e.(map[string]any); m["requestId"] == requestID {
+			if m := e.(map[string]any); m[member] == value {
 				return m
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("issuance %s never listed: %v", requestID, body)
+			t.Fatalf("issuance with %s %s never listed: %v", member, value, body)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -104,6 +110,37 @@ func TestIssuancesAdminAPI(t *testing.T) {
 	for _, q := range []string{"since=yesterday", "limit=0"} {
 		if status, body := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/issuances?"+q); status != 400 || body["code"] != "InvalidParameterValue" {
 			t.Fatalf("%s: %d %v", q, status, body)
+		}
+	}
+}
+
+// TestWebIdentityIssuanceAndProviderFetch: an AssumeRoleWithWebIdentity (no signed caller) with
+// an upstream IdP's token is an issuance of the role's account; the console's Providers page
+// shows this node's fetch of the IdP's key set with the kid it published.
+func TestWebIdentityIssuanceAndProviderFetch(t *testing.T) {
+	ts := startServer(t)
+	ln := mustListen(t)
+	issuer := "http://" + ln.Addr().String()
+	idp := startKeyIdP(t, issuer, ln, nil)
+	role := registerIdP(t, ts, issuer, "web")
+	cc := ts.console(t)
+	cc.signIn(rootKeyID, rootSecret)
+	if status, page := cc.do("/console/providers", nil); status != 200 || !strings.Contains(page, "Not fetched by this node") {
+		t.Fatalf("providers before any fetch: %d\n%s", status, page)
+	}
+	out, err := assumeWithToken(ts, role, idp.token(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rid, _ := middleware.GetRequestIDMetadata(out.ResultMetadata)
+	got := waitIssuance(t, ts, rootKeyID, rootSecret, "?action=sts:AssumeRoleWithWebIdentity", rid)
+	if got["accountId"] != accountID || got["principal"] != nil || got["roleArn"] != role || got["accessKeyId"] != aws.ToString(out.Credentials.AccessKeyId) {
+		t.Errorf("web identity issuance %v", got)
+	}
+	status, page := cc.do("/console/providers", nil)
+	for _, want := range []string{issuer, "success", idp.kid, "this node"} {
+		if status != 200 || !strings.Contains(page, want) {
+			t.Fatalf("providers after a fetch: %d, lacks %q\n%s", status, want, page)
 		}
 	}
 }

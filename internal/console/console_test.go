@@ -430,6 +430,7 @@ func TestProvidersShowLastFetch(t *testing.T) {
 		want    string
 	}{
 		"never fetched": {nil, "Not fetched by this node"},
+		"served here":   {map[string]oidc.FetchStatus{issuer: {Issuer: issuer, Outcome: oidc.OutcomeLocal}}, "never fetched"},
 		"failed":        {map[string]oidc.FetchStatus{issuer: {Issuer: issuer, At: testNow, Outcome: "tls", Error: "x509: certificate signed by unknown authority"}}, "certificate signed by unknown authority"},
 	} {
 		f.keySets.set(tc.keySets)

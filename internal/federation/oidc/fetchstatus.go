@@ -20,10 +20,17 @@ type FetchStatus struct {
 	Error string
 }
 
+// OutcomeLocal is the Outcome LastFetch reports for an issuer this server runs itself
+// (Options.Local): its keys are read in process and never fetched.
+const OutcomeLocal = "local"
+
 // LastFetch returns this node's last key-set fetch of issuerURL (a provider's URL, with its
-// scheme); false when this node has not fetched it since it started, or an issuer served by this
-// server itself, which is never fetched.
+// scheme); false when this node has not fetched it since it started. An issuer served by this
+// server itself is never fetched: its status is OutcomeLocal, with no time.
 func (v *Verifier) LastFetch(issuerURL string) (FetchStatus, bool) {
+	if v.local(issuerURL) {
+		return FetchStatus{Issuer: issuerURL, Outcome: OutcomeLocal}, true
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	s, ok := v.fetches[issuerURL]

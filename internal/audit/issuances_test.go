@@ -220,3 +220,37 @@ func TestIssuanceOf(t *testing.T) {
 		t.Error("a refusal has an issuance record")
 	}
 }
+
+// discardIssuances accepts every batch at once.
+type discardIssuances struct{}
+
+func (discardIssuances) PutIssuances(context.Context, []store.Issuance) error { return nil }
+func (discardIssuances) ListIssuances(context.Context, store.IssuanceFilter) ([]store.Issuance, error) {
+	return nil, nil
+}
+func (discardIssuances) PruneIssuances(context.Context, time.Time, int) (int64, error) { return 0, nil }
+
+// BenchmarkIssuanceRecorderAdd is the cost a credential-issuing request pays for its record:
+// building it from the audit event and queueing it (compare BenchmarkAuditRecordWithoutIssuances).
+func BenchmarkIssuanceRecorderAdd(b *testing.B) {
+	r := NewIssuanceRecorder(IssuanceDeps{Store: discardIssuances{}, Logger: slog.New(slog.DiscardHandler)})
+	defer r.Close()
+	l := NewWithIssuances(nil, r)
+	ev := benchEvent()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Record(ev)
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(r.Dropped())/float64(b.N), "dropped/op")
+}
+
+func benchEvent() Event {
+	return Event{Time: time.Now(), Service: "sts", Operation: "AssumeRole", RequestID: "req", SourceIP: "192.0.2.1",
+		Caller:  &principal.Principal{AccountID: "111111111111", ARN: "arn:aws:iam::111111111111:user/alice"},
+		Request: map[string]any{"RoleArn": "arn:aws:iam::111111111111:role/app"},
+		Response: map[string]any{"AssumedRoleUser": map[string]any{"Arn": "arn:aws:sts::111111111111:assumed-role/app/s"},
+			"Credentials": map[string]any{"AccessKeyId": "ASIAEXAMPLE", "Expiration": time.Now()}}}
+}

@@ -60,19 +60,10 @@ func NewIssuanceRecorder(d IssuanceDeps) *IssuanceRecorder {
 	}
 	d.Buffer = orDefault(d.Buffer, DefaultIssuanceBuffer)
 	d.Batch = orDefault(d.Batch, DefaultIssuanceBatch)
-	d.Max = orDefault(d.Max, DefaultDecisionsMax)
 	if d.Flush <= 0 {
 		d.Flush = DefaultIssuanceFlush
 	}
-	if d.MaxAge <= 0 {
-		d.MaxAge = DefaultDecisionsMaxAge
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
+	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
 	r := &IssuanceRecorder{store: d.Store, batch: d.Batch, flush: d.Flush, max: d.Max, maxAge: d.MaxAge, now: d.Now, logger: d.Logger,
 		queue: make(chan store.Issuance, d.Buffer), done: make(chan struct{})}
 	go r.run()

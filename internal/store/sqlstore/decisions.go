@@ -62,15 +62,23 @@ func (s *Store) GetDecision(ctx context.Context, requestID string) (store.Decisi
 func (s *Store) ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	out, err := queryAll(ctx, s.reads(), scanDecision, `SELECT `+decisionColumns+` FROM decisions
-		WHERE ($1 = '' OR account_id = $1) AND time >= $2 AND ($3 = '' OR principal_arn = $3)
-			AND ($4 = '' OR lower(action) LIKE $4 ESCAPE '\')
-		ORDER BY time DESC, request_id`+s.dialect.textOrder+` DESC
-		LIMIT $5`, f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
+	out, err := queryAll(ctx, s.reads(), scanDecision, s.recentQuery("decisions", decisionColumns),
+		f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
 	if err != nil {
 		return nil, s.mapErr("sqlstore: list decisions", err, nil)
 	}
 	return out, nil
+}
+
+// recentQuery selects columns of table (decisions or issuances: constants, never input), newest
+// first, with the filters of store.DecisionFilter and store.IssuanceFilter as $1 account, $2 since,
+// $3 principal, $4 action (a likePattern) and $5 limit.
+func (s *Store) recentQuery(table, columns string) string {
+	return `SELECT ` + columns + ` FROM ` + table + `
+		WHERE ($1 = '' OR account_id = $1) AND time >= $2 AND ($3 = '' OR principal_arn = $3)
+			AND ($4 = '' OR lower(action) LIKE $4 ESCAPE '\')
+		ORDER BY time DESC, request_id` + s.dialect.textOrder + ` DESC
+		LIMIT $5`
 }
 
 // likePattern turns an IAM-style pattern (* and ?) into a lower-cased LIKE pattern with \ as

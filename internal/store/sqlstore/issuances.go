@@ -57,11 +57,8 @@ func (s *Store) PutIssuances(ctx context.Context, is []store.Issuance) error {
 func (s *Store) ListIssuances(ctx context.Context, f store.IssuanceFilter) ([]store.Issuance, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	out, err := queryAll(ctx, s.reads(), scanIssuance, `SELECT `+issuanceColumns+` FROM issuances
-		WHERE ($1 = '' OR account_id = $1) AND time >= $2 AND ($3 = '' OR principal_arn = $3)
-			AND ($4 = '' OR lower(action) LIKE $4 ESCAPE '\')
-		ORDER BY time DESC, request_id`+s.dialect.textOrder+` DESC
-		LIMIT $5`, f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
+	out, err := queryAll(ctx, s.reads(), scanIssuance, s.recentQuery("issuances", issuanceColumns),
+		f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
 	if err != nil {
 		return nil, s.mapErr("sqlstore: list issuances", err, nil)
 	}

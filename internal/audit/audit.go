@@ -36,6 +36,9 @@ type Event struct {
 	// Explanation is the refusal's evidence (nil when the refusal has none); it is written
 	// redacted (RedactExplanation) in additionalEventData.latchkeyExplanation.
 	Explanation *explain.Explanation
+	// RoleARN is the role of the credentials issued when neither Request nor Response names it
+	// (Cognito's enhanced flow); only the issuance record uses it, as CloudTrail's event has none.
+	RoleARN string
 }
 
 // Logger writes events to w, one JSON object per line.

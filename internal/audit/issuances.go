@@ -172,7 +172,7 @@ func IssuanceOf(ev Event) (store.Issuance, bool) {
 		PrincipalARN: ev.InvokedBy}
 	i.RoleARN, _ = ev.Request["RoleArn"].(string)
 	if i.RoleARN == "" {
-		i.RoleARN, _ = ev.Request["CustomRoleArn"].(string)
+		i.RoleARN = ev.RoleARN
 	}
 	for _, member := range []string{"AssumedRoleUser", "FederatedUser"} {
 		if u, ok := ev.Response[member].(map[string]any); ok {

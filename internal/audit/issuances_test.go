@@ -208,6 +208,8 @@ func TestIssuanceOf(t *testing.T) {
 			Response: map[string]any{"FederatedUser": map[string]any{"Arn": "arn:aws:sts::111111111111:federated-user/bob"}}},
 			"111111111111 arn:aws:iam::111111111111:user/u  arn:aws:sts::111111111111:federated-user/bob"},
 		{"no account anywhere", Event{Request: map[string]any{"IdentityId": "us-east-1:x"}}, "   "},
+		{"Cognito's enhanced flow: the role it chose", Event{Service: "cognito-identity", RoleARN: "arn:aws:iam::444444444444:role/unauth",
+			Request: map[string]any{"IdentityId": "us-east-1:x"}}, "444444444444  arn:aws:iam::444444444444:role/unauth "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			i, ok := IssuanceOf(tc.ev)

@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/store"
 )
 
 // waitIssuance polls GET /latchkey/v1/issuances as keyID until a record with requestID appears:
@@ -141,6 +146,45 @@ func TestWebIdentityIssuanceAndProviderFetch(t *testing.T) {
 	for _, want := range []string{issuer, "success", idp.kid, "this node"} {
 		if status != 200 || !strings.Contains(page, want) {
 			t.Fatalf("providers after a fetch: %d, lacks %q\n%s", status, want, page)
+		}
+	}
+}
+
+// TestIssuancesWrittenOnClose: a node that shuts down right after issuing writes its queued
+// issuance records before it closes the store; a node opened afterwards on the same data lists them.
+func TestIssuancesWrittenOnClose(t *testing.T) {
+	ts := startServer(t)
+	var ids []string
+	for range 5 {
+		out, err := ts.sts(rootKeyID, rootSecret).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := middleware.GetRequestIDMetadata(out.ResultMetadata)
+		ids = append(ids, id)
+	}
+	shutdown, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = ts.srv.Shutdown(shutdown)
+	if err := ts.App.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := app.OpenStore(ctx, ts.Config, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	is, err := st.ListIssuances(ctx, store.IssuanceFilter{Action: "sts:GetSessionToken"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, i := range is {
+		got[i.RequestID] = true
+	}
+	for _, id := range ids {
+		if !got[id] {
+			t.Errorf("issuance %s lost at shutdown (stored %d of %d)", id, len(is), len(ids))
 		}
 	}
 }

@@ -19,6 +19,9 @@ type Call struct {
 	UserAgent string
 	// Output is set once the handler succeeded (read by the audit log).
 	Output map[string]any
+	// RoleARN is set by a handler whose credentials' role is in neither its input nor its output
+	// (Cognito's enhanced flow chooses it): the record of the credentials issued names it.
+	RoleARN string
 }
 
 // Handler runs one operation and returns its output tree (nil for operations without output).

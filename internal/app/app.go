@@ -193,7 +193,13 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 	stsSvc := sts.New(sts.Deps{Keys: st, Authz: engine, Sessions: sessions, Orgs: st, IdentityTokens: a.Issuer, Outbound: st,
 		Providers: cached, WebIdentity: webIdentity, SAMLRecipients: recipients, SAMLAudiences: audiences,
 		Cognito: cognitoSvc.ClassicFlow(), Contexts: quicksight.ContextVerifier{Tokens: a.Issuer, Now: now}, Messages: mk, Now: now})
-	auditor := audit.New(auditLog)
+	// The issuance recorder is closed (its queue written) before the store and before the audit
+	// log, which assemble opened first.
+	issuances := audit.NewIssuanceRecorder(audit.IssuanceDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
+		Now: now, Logger: logger})
+	a.closers = append([]io.Closer{issuances}, a.closers...)
+	a.metrics.IssuancesDropped(issuances.Dropped)
+	auditor := audit.NewWithIssuances(auditLog, issuances)
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
 	if cfg.IMDSAddr != "" {
@@ -203,12 +209,12 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 		}
 	}
 	var testIDP server.TestIDP
-	adminRoutes := server.DecisionRoutes(st, now)
+	adminRoutes := append(server.DecisionRoutes(st, now), server.IssuanceRoutes(st, now)...)
 	if a.TestIDP != nil {
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
-	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: st, IAM: iamSvc, Pools: cognitoSvc, Logins: st, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger,
+	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, KeySets: webIdentity, IAM: iamSvc, Pools: cognitoSvc, Logins: st, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger,
 		SecureCookies: strings.HasPrefix(a.Issuer.URL, "https://")})
 	if err != nil {
 		return err
@@ -239,7 +245,7 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 	return err
 }
 
-// Close releases the store and the audit log.
+// Close writes the credential issuances still queued, then releases the audit log and the store.
 func (a *App) Close() error {
 	for _, c := range a.closers {
 		if c != nil {

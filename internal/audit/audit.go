@@ -36,16 +36,26 @@ type Event struct {
 	// Explanation is the refusal's evidence (nil when the refusal has none); it is written
 	// redacted (RedactExplanation) in additionalEventData.latchkeyExplanation.
 	Explanation *explain.Explanation
+	// RoleARN is the role of the credentials issued when neither Request nor Response names it
+	// (Cognito's enhanced flow); only the issuance record uses it, as CloudTrail's event has none.
+	RoleARN string
 }
 
 // Logger writes events to w, one JSON object per line.
 type Logger struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu        sync.Mutex
+	w         io.Writer
+	issuances *IssuanceRecorder
 }
 
 // New returns a logger writing to w; a nil Logger records nothing.
 func New(w io.Writer) *Logger { return &Logger{w: w} }
+
+// NewWithIssuances returns a logger writing to w (nil: no JSON lines) that also hands each
+// credential issued to issuances (IssuanceOf), for the store all nodes share.
+func NewWithIssuances(w io.Writer, issuances *IssuanceRecorder) *Logger {
+	return &Logger{w: w, issuances: issuances}
+}
 
 // secretMembers are dropped wherever they appear, whatever the model says.
 var secretMembers = map[string]bool{
@@ -56,7 +66,15 @@ var secretMembers = map[string]bool{
 
 // Record writes one event. Errors writing are ignored: auditing must not fail the request.
 func (l *Logger) Record(ev Event) {
-	if l == nil || l.w == nil {
+	if l == nil {
+		return
+	}
+	if l.issuances != nil {
+		if i, ok := IssuanceOf(ev); ok {
+			l.issuances.Add(i)
+		}
+	}
+	if l.w == nil {
 		return
 	}
 	rec := map[string]any{

@@ -47,19 +47,25 @@ type DecisionDeps struct {
 
 // NewDecisionRecorder returns a recorder; a nil Store records nothing.
 func NewDecisionRecorder(d DecisionDeps) *DecisionRecorder {
-	if d.Max <= 0 {
-		d.Max = DefaultDecisionsMax
-	}
-	if d.MaxAge <= 0 {
-		d.MaxAge = DefaultDecisionsMaxAge
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
+	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
 	return &DecisionRecorder{store: d.Store, max: d.Max, maxAge: d.MaxAge, now: d.Now, logger: d.Logger}
+}
+
+// recorderDefaults fills the zero bounds, clock and logger of a recorder (decisions, issuances).
+func recorderDefaults(max int, maxAge time.Duration, now func() time.Time, logger *slog.Logger) (int, time.Duration, func() time.Time, *slog.Logger) {
+	if max <= 0 {
+		max = DefaultDecisionsMax
+	}
+	if maxAge <= 0 {
+		maxAge = DefaultDecisionsMaxAge
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return max, maxAge, now, logger
 }
 
 // Record stores d with x (redacted) as its explanation. It does not use ctx's cancellation: a
@@ -124,11 +130,13 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// The actions that read recorded refusals, whoever serves them (the admin API, the console),
-// and the resource of latchkey:GetDecision; latchkey:ListDecisions is authorized on "*".
+// The actions that read recorded refusals and credentials issued, whoever serves them (the admin
+// API, the console), and the resource of latchkey:GetDecision; latchkey:ListDecisions and
+// latchkey:ListIssuances are authorized on "*".
 const (
 	ActionGetDecision   = "latchkey:GetDecision"
 	ActionListDecisions = "latchkey:ListDecisions"
+	ActionListIssuances = "latchkey:ListIssuances"
 )
 
 // DecisionARN is the resource of latchkey:GetDecision.

@@ -26,7 +26,7 @@ func explainCmd(g *globalFlags) *cobra.Command {
 		Short: "Explain why a recent request was refused (the summary, then each policy, statement, condition or check)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withDecisions(cmd, g, func(cfg config.Config, st store.DecisionStore) error {
+			return withDecisions(cmd, g, func(cfg config.Config, st store.Store) error {
 				d, err := st.GetDecision(cmd.Context(), args[0])
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no recent refusal with request id %q (refusals are kept %s, at most %d)", args[0], cfg.DecisionsMaxAge, cfg.DecisionsMax)
@@ -45,23 +45,23 @@ func explainCmd(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-// decisionsCmd is `latchkey decisions --refused [--since 10m] [--principal ARN] [--action P]`.
+// decisionsCmd is `latchkey decisions --refused|--issued [--since 10m] [--principal ARN] [--action P]`.
 func decisionsCmd(g *globalFlags) *cobra.Command {
 	var (
-		refused                  bool
+		refused, issued          bool
 		since, principal, action string
 		account                  string
 		limit                    int
 	)
 	cmd := &cobra.Command{
-		Use:   "decisions --refused [--since 10m] [--principal ARN] [--action 'sts:AssumeRole*']",
-		Short: "List recent refused requests, newest first",
+		Use:   "decisions --refused|--issued [--since 10m] [--principal ARN] [--action 'sts:AssumeRole*']",
+		Short: "List recent refused requests or credentials issued, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !refused {
-				return errors.New("only refusals are recorded: pass --refused")
+			if refused == issued {
+				return errors.New("pass one of --refused (requests refused) or --issued (credentials issued)")
 			}
-			f := store.DecisionFilter{AccountID: account, Principal: principal, Action: action, Limit: limit}
+			f := store.IssuanceFilter{AccountID: account, Principal: principal, Action: action, Limit: limit}
 			if since != "" {
 				t, err := server.ParseSince(since, time.Now())
 				if err != nil {
@@ -69,8 +69,16 @@ func decisionsCmd(g *globalFlags) *cobra.Command {
 				}
 				f.Since = t
 			}
-			return withDecisions(cmd, g, func(_ config.Config, st store.DecisionStore) error {
-				ds, err := st.ListDecisions(cmd.Context(), f)
+			return withDecisions(cmd, g, func(_ config.Config, st store.Store) error {
+				if issued {
+					is, err := st.ListIssuances(cmd.Context(), f)
+					if err != nil {
+						return err
+					}
+					RenderIssuanceList(cmd.OutOrStdout(), is)
+					return nil
+				}
+				ds, err := st.ListDecisions(cmd.Context(), store.DecisionFilter(f))
 				if err != nil {
 					return err
 				}
@@ -80,17 +88,43 @@ func decisionsCmd(g *globalFlags) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&refused, "refused", false, "list refused requests (the only decisions recorded)")
-	fl.StringVar(&since, "since", "", "only decisions since a duration ago (10m, 2h) or an RFC 3339 time")
-	fl.StringVar(&principal, "principal", "", "only decisions of this principal ARN")
-	fl.StringVar(&action, "action", "", "only decisions of actions matching this pattern (* and ?, any case)")
-	fl.StringVar(&account, "account", "", "only decisions of this account")
+	fl.BoolVar(&refused, "refused", false, "list refused requests")
+	fl.BoolVar(&issued, "issued", false, "list credentials issued (access key ids, never secrets)")
+	fl.StringVar(&since, "since", "", "only those since a duration ago (10m, 2h) or an RFC 3339 time")
+	fl.StringVar(&principal, "principal", "", "only those of this principal ARN")
+	fl.StringVar(&action, "action", "", "only those of actions matching this pattern (* and ?, any case)")
+	fl.StringVar(&account, "account", "", "only those of this account")
 	fl.IntVar(&limit, "limit", 100, "at most this many (0: no limit)")
 	return cmd
 }
 
+// RenderIssuanceList prints one line per credential issued: time, request id, action, principal,
+// then the session (or role), access key id and expiration.
+func RenderIssuanceList(w io.Writer, is []store.Issuance) {
+	if len(is) == 0 {
+		fmt.Fprintln(w, "no recent credentials issued match")
+		return
+	}
+	for _, i := range is {
+		who := i.PrincipalARN
+		if who == "" {
+			who = "(unsigned, account " + orDash(i.AccountID) + ")"
+		}
+		target := i.SessionARN
+		if target == "" {
+			target = orDash(i.RoleARN)
+		}
+		expires := "-"
+		if !i.Expiration.IsZero() {
+			expires = i.Expiration.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s  %s  %s:%s  %s\n    %s  %s  expires %s\n", i.Time.UTC().Format(time.RFC3339), i.RequestID, i.Service, i.Operation, who,
+			target, orDash(i.AccessKeyID), expires)
+	}
+}
+
 // withDecisions opens the configured store, as the server does, and runs fn on it.
-func withDecisions(cmd *cobra.Command, g *globalFlags, fn func(config.Config, store.DecisionStore) error) error {
+func withDecisions(cmd *cobra.Command, g *globalFlags, fn func(config.Config, store.Store) error) error {
 	cfg, err := g.load()
 	if err != nil {
 		return err

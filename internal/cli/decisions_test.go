@@ -95,6 +95,11 @@ func TestExplainAndDecisionsCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := st.PutIssuances(t.Context(), []store.Issuance{{RequestID: "i-1", Time: time.Now().Add(-time.Minute), AccountID: "123456789012",
+		PrincipalARN: "arn:aws:iam::123456789012:user/alice", Service: "sts", Operation: "AssumeRole", SessionARN: "arn:aws:sts::123456789012:assumed-role/app/s",
+		AccessKeyID: "ASIAISSUED0000000001", Expiration: time.Now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
 
 	out, err := runCLI(t, "--data-dir", dir, "explain", "r-1")
@@ -112,7 +117,15 @@ func TestExplainAndDecisionsCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "no recent refusals match") {
 		t.Fatalf("decisions --principal alice: %v\n%s", err, out)
 	}
-	for _, args := range [][]string{{"decisions"}, {"decisions", "--refused", "--since", "soon"}} {
+	out, err = runCLI(t, "--data-dir", dir, "decisions", "--issued", "--since", "10m", "--action", "sts:assume*")
+	if err != nil || !strings.Contains(out, "i-1") || !strings.Contains(out, "ASIAISSUED0000000001") || !strings.Contains(out, "assumed-role/app/s") || strings.Contains(out, "r-1") {
+		t.Fatalf("decisions --issued: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, "--data-dir", dir, "decisions", "--issued", "--principal", "arn:aws:iam::123456789012:user/bob")
+	if err != nil || !strings.Contains(out, "no recent credentials issued match") {
+		t.Fatalf("decisions --issued --principal bob: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"decisions"}, {"decisions", "--refused", "--issued"}, {"decisions", "--refused", "--since", "soon"}} {
 		if _, err := runCLI(t, append([]string{"--data-dir", dir}, args...)...); err == nil {
 			t.Errorf("%v: no error", args)
 		}

@@ -1,7 +1,7 @@
 // Package cli defines the latchkey command line: serve (with the EC2 instance metadata listener
 // when LATCHKEY_IMDS_ADDR is set), migrate, accounts, keys, idp (the
 // test identity provider's tokens, read from the store's key rings), explain and decisions
-// (recent refusals, read from the store all nodes share), workloads (bindings of the container
+// (recent refusals and credentials issued, read from the store all nodes share), workloads (bindings of the container
 // credentials endpoint), credentials (a credential_process that calls Latchkey's STS through the
 // AWS SDK's own configuration) and version (the module version and VCS revision of the build
 // info; also --version). serve binds its listeners before it opens the store, so a taken port

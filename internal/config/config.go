@@ -58,8 +58,9 @@ type Config struct {
 	// TestIDP enables the built-in test identity provider under <issuer URL>/test-idp/.
 	TestIDP bool `yaml:"test_idp"`
 
-	// DecisionsMax and DecisionsMaxAge bound the recent refusals kept in the store for
-	// `latchkey explain` and the admin API (per deployment: all nodes share them).
+	// DecisionsMax and DecisionsMaxAge bound the recent refusals, and separately the credentials
+	// issued, kept in the store for `latchkey explain`, the admin API and the console (per
+	// deployment: all nodes share them).
 	DecisionsMax    int64         `yaml:"decisions_max"`
 	DecisionsMaxAge time.Duration `yaml:"decisions_max_age"`
 

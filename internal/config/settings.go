@@ -106,7 +106,7 @@ var settings = []Setting{
 		str(func(c *Config) *string { return &c.IMDSInstanceProfile })},
 	{"LATCHKEY_IMDS_ALLOW_V1", "`false`", "answer metadata requests without an IMDSv2 token",
 		boolean(func(c *Config) *bool { return &c.IMDSAllowV1 })},
-	{"LATCHKEY_DECISIONS_MAX", "`10000`", "how many recent refusals (per deployment; all nodes share them) the store keeps for `latchkey explain` and the admin API",
+	{"LATCHKEY_DECISIONS_MAX", "`10000`", "how many recent refusals, and separately how many credentials issued (per deployment; all nodes share them), the store keeps for `latchkey explain`, `latchkey decisions`, the admin API and the console's Activity page",
 		integer(func(c *Config) *int64 { return &c.DecisionsMax })},
 	{"LATCHKEY_DECISIONS_MAX_AGE", "`168h`", "and for how long",
 		duration("168h", func(c *Config) *time.Duration { return &c.DecisionsMaxAge })},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/authz"
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
@@ -41,6 +42,11 @@ type SecretVerifier interface {
 	VerifySecret(ctx context.Context, accessKeyID, secret string) (*principal.Principal, error)
 }
 
+// KeySetStatus is this node's view of the OIDC key sets it fetched (oidc.Verifier.LastFetch).
+type KeySetStatus interface {
+	LastFetch(issuerURL string) (oidc.FetchStatus, bool)
+}
+
 // Deps are what a Console is built from.
 type Deps struct {
 	Keys  SecretVerifier
@@ -48,6 +54,12 @@ type Deps struct {
 	// Decisions are the recorded refusals; the console authorizes latchkey:ListDecisions and
 	// latchkey:GetDecision on them as the admin API does.
 	Decisions DecisionReader
+	// Issuances are the credentials issued; the console authorizes latchkey:ListIssuances on
+	// them as the admin API does. nil lists none.
+	Issuances IssuanceReader
+	// KeySets answers this node's last key-set fetch of an OIDC issuer (oidc.Verifier); nil:
+	// the Providers page has no fetch column. It is read for providers the caller may list, after ListOpenIDConnectProviders.
+	KeySets KeySetStatus
 	// IAM and Pools are the domain services; every read of a role, provider or pool goes
 	// through them as the signed-in caller, so their own authorization applies.
 	IAM    IAMService

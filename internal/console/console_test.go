@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/console"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -353,5 +354,88 @@ func TestIdentityPoolPages(t *testing.T) {
 	}
 	if r := mallory.do("GET", "/console/pools/"+poolID, nil); r.status != http.StatusNotFound || strings.Contains(r.body, "google-subject-42") {
 		t.Fatalf("mallory's view of account A's pool: %d", r.status)
+	}
+}
+
+// TestActivityListsIssuedAndRefused: the Activity page lists the account's credentials issued and
+// requests refused in one list, newest first, with a kind column and filter; each kind needs its
+// own read (latchkey:ListIssuances, latchkey:ListDecisions); no account sees another's.
+func TestActivityListsIssuedAndRefused(t *testing.T) {
+	f := newFixture(t)
+	root := f.browser(t)
+	root.mustSignIn(f.root)
+	r := root.do("GET", "/console/activity", nil)
+	iss, ref := strings.Index(r.body, issuedA), strings.Index(r.body, refusalA)
+	if r.status != http.StatusOK || iss < 0 || ref < 0 || iss > ref || strings.Contains(r.body, issuedB) {
+		t.Fatalf("root's activity: %d, issued at %d, refused at %d (the issuance is newer)\n%s", r.status, iss, ref, r.body)
+	}
+	for _, want := range []string{"arn:aws:sts::" + acctA + ":assumed-role/ci/s1", "alice-src", "192.0.2.10", ">issued<", ">refused<"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("root's activity lacks %q", want)
+		}
+	}
+	for _, tc := range []struct {
+		q              string
+		issued, refuse bool
+	}{
+		{"?kind=issued", true, false},
+		{"?kind=refused", false, true},
+		{"?action=sts:AssumeRole", true, false},
+		{"?principal=arn:aws:iam::" + acctA + ":user/alice", true, false},
+		{"?since=45s", true, false},
+		{"?since=10s", false, false},
+	} {
+		r := root.do("GET", "/console/activity"+tc.q, nil)
+		if r.status != http.StatusOK || strings.Contains(r.body, issuedA) != tc.issued || strings.Contains(r.body, refusalA) != tc.refuse {
+			t.Errorf("activity%s: %d, issued %v refused %v, want %v %v", tc.q, r.status, strings.Contains(r.body, issuedA), strings.Contains(r.body, refusalA), tc.issued, tc.refuse)
+		}
+	}
+	if r := root.do("GET", "/console/activity?kind=all", nil); r.status != http.StatusBadRequest || strings.Contains(r.body, issuedA) {
+		t.Errorf("unknown kind: %d", r.status)
+	}
+
+	// *:* in account B: B's issuance only.
+	mallory := f.browser(t)
+	mallory.mustSignIn(f.mallory)
+	if r := mallory.do("GET", "/console/activity", nil); !strings.Contains(r.body, issuedB) || strings.Contains(r.body, issuedA) {
+		t.Errorf("mallory's activity: %d\n%s", r.status, r.body)
+	}
+
+	// reader may list refusals but not issuances: the refusals, and a notice naming the action.
+	reader := f.browser(t)
+	reader.mustSignIn(f.reader)
+	r = reader.do("GET", "/console/activity", nil)
+	if r.status != http.StatusOK || strings.Contains(r.body, issuedA) || !strings.Contains(r.body, refusalA) || !strings.Contains(r.body, "latchkey:ListIssuances") {
+		t.Errorf("reader's activity: %d\n%s", r.status, r.body)
+	}
+	if r := reader.do("GET", "/console/activity?kind=issued", nil); r.status != http.StatusForbidden || strings.Contains(r.body, issuedA) {
+		t.Errorf("reader's issued activity: %d", r.status)
+	}
+}
+
+// TestProvidersShowLastFetch: the Providers page shows this node's last key-set fetch of each
+// OIDC provider (time, status, key ids published), or that it has not fetched it, or the failure.
+func TestProvidersShowLastFetch(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.mustSignIn(f.root)
+	r := b.do("GET", "/console/providers", nil)
+	for _, want := range []string{"this node", "success", "kid-2025, kid-2026"} {
+		if r.status != http.StatusOK || !strings.Contains(r.body, want) {
+			t.Errorf("providers page: %d, lacks %q\n%s", r.status, want, r.body)
+		}
+	}
+	for name, tc := range map[string]struct {
+		keySets map[string]oidc.FetchStatus
+		want    string
+	}{
+		"never fetched": {nil, "Not fetched by this node"},
+		"served here":   {map[string]oidc.FetchStatus{issuer: {Issuer: issuer, Outcome: oidc.OutcomeLocal}}, "never fetched"},
+		"failed":        {map[string]oidc.FetchStatus{issuer: {Issuer: issuer, At: testNow, Outcome: "tls", Error: "x509: certificate signed by unknown authority"}}, "certificate signed by unknown authority"},
+	} {
+		f.keySets.set(tc.keySets)
+		if r := b.do("GET", "/console/providers", nil); r.status != http.StatusOK || !strings.Contains(r.body, tc.want) || strings.Contains(r.body, "kid-2026") {
+			t.Errorf("%s: %d, lacks %q\n%s", name, r.status, tc.want, r.body)
+		}
 	}
 }

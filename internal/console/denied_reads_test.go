@@ -41,7 +41,7 @@ func allowAllDeny(actions string) string {
 }
 
 // denyReads denies the IAM, Cognito and admin-API reads the console pages show the results of.
-var denyReads = allowAllDeny(`"iam:Get*","iam:List*","cognito-identity:*","latchkey:GetDecision","latchkey:ListDecisions"`)
+var denyReads = allowAllDeny(`"iam:Get*","iam:List*","cognito-identity:*","latchkey:GetDecision","latchkey:ListDecisions","latchkey:ListIssuances"`)
 
 const poolID = "us-east-1:00000000-0000-4000-8000-000000000001"
 
@@ -81,10 +81,12 @@ func TestConsolePagesNeedTheirAPIPermissions(t *testing.T) {
 		{"/console/roles/ci", "repo:acme/app", "iam:GetRole"},
 		{"/console/roles", ">ci<", "iam:ListRoles"},
 		{"/console/providers", "idp.example.com", "iam:ListOpenIDConnectProviders"},
+		{"/console/providers", "kid-2026", "iam:ListOpenIDConnectProviders"},
 		{"/console/providers", "No SAML providers", "iam:ListSAMLProviders"},
 		{"/console/pools", poolID, "cognito-identity:ListIdentityPools"},
 		{"/console/pools/" + poolID, "google-subject-42", "cognito-identity:DescribeIdentityPool"},
 		{"/console/activity", refusalA, "latchkey:ListDecisions"},
+		{"/console/activity", issuedA, "latchkey:ListIssuances"},
 		{"/console/activity/" + refusalA, "repo:evil/app", "latchkey:GetDecision"},
 	} {
 		r := dana.do("GET", tc.path, nil)

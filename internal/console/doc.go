@@ -27,14 +27,15 @@
 // caller (GetRole, ListRolePolicies and GetRolePolicy, ListAttachedRolePolicies, ListRoles,
 // ListOpenIDConnectProviders, ListSAMLProviders and GetSAMLProvider; ListIdentityPools,
 // DescribeIdentityPool, GetIdentityPoolRoles, ListIdentities), so an explicit Deny applies there
-// as it does in the API; Activity authorizes the admin API's latchkey:ListDecisions and
-// latchkey:GetDecision (audit.DecisionARN) before reading the store. What the caller may not read
+// as it does in the API; Activity authorizes the admin API's latchkey:ListIssuances (credentials
+// issued), latchkey:ListDecisions and latchkey:GetDecision (refusals; audit.DecisionARN) before
+// reading the store, and lists what each allows in one list, newest first. What the caller may not read
 // is an AccessDenied notice naming the action, in place of the data (403 when it is the whole
 // page). Simulate needs iam:SimulatePrincipalPolicy or iam:SimulateCustomPolicy. Try a token runs
 // AssumeRoleWithWebIdentity or AssumeRoleWithSAML as a dry run: everything is verified and
 // evaluated, nothing is issued, recorded or audited; a refusal's policy detail (the statements,
 // condition values and the summary quoting them) is a read of the role's trust policy and is
 // shown only when GetRole on the role answers the caller, otherwise the verdict and the token's
-// own checks are. Credentials issued are not recorded in the store (only refusals are), so
-// Activity lists refusals and says so; the audit log has both.
+// own checks are. Providers shows, for each OIDC provider, this node's last fetch of its key set
+// (Deps.KeySets: time, outcome, key ids published, the error); other nodes fetch on their own.
 package console

@@ -43,6 +43,9 @@ const (
 		`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"idp.example.com:sub":"repo:acme/app"}}}]}`
 	refusalA = "req-refused-in-a"
 	refusalB = "req-refused-in-b"
+	// The credentials issued in each account: their access key ids are what the Activity page shows.
+	issuedA = "ASIAISSUEDINA0000000"
+	issuedB = "ASIAISSUEDINB0000000"
 )
 
 var testNow = time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
@@ -63,6 +66,7 @@ type fixture struct {
 	srv                                *httptest.Server
 	con                                *console.Console
 	deps                               console.Deps // what con was built from
+	keySets                            *fakeKeySets
 	root, alice, ivan, reader, mallory key
 }
 
@@ -79,6 +83,25 @@ func (fakeIdP) Verify(_ context.Context, tok string, lookup func(string) (oidc.P
 		return nil, &oidc.Error{Kind: oidc.InvalidToken, Message: "No OpenIDConnect provider found in your account for " + issuer}
 	}
 	return &oidc.Claims{Issuer: issuer, Subject: sub, Audience: []string{"sts.amazonaws.com"}, Expiry: testNow.Add(time.Hour)}, nil
+}
+
+// fakeKeySets is this node's last key-set fetch of each issuer; a test may replace them.
+type fakeKeySets struct {
+	mu sync.Mutex
+	m  map[string]oidc.FetchStatus
+}
+
+func (k *fakeKeySets) LastFetch(iss string) (oidc.FetchStatus, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s, ok := k.m[iss]
+	return s, ok
+}
+
+func (k *fakeKeySets) set(m map[string]oidc.FetchStatus) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m = m
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -123,6 +146,15 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
+	if err := st.PutIssuances(ctx, []store.Issuance{
+		{RequestID: "req-issued-in-a", Time: testNow.Add(-30 * time.Second), AccountID: acctA, PrincipalARN: "arn:aws:iam::" + acctA + ":user/alice",
+			Service: "sts", Operation: "AssumeRole", RoleARN: "arn:aws:iam::" + acctA + ":role/ci", SessionARN: "arn:aws:sts::" + acctA + ":assumed-role/ci/s1",
+			SourceIdentity: "alice-src", AccessKeyID: issuedA, Expiration: testNow.Add(time.Hour), SourceIP: "192.0.2.10"},
+		{RequestID: "req-issued-in-b", Time: testNow.Add(-30 * time.Second), AccountID: acctB, PrincipalARN: "arn:aws:iam::" + acctB + ":user/mallory",
+			Service: "sts", Operation: "AssumeRole", RoleARN: "arn:aws:iam::" + acctB + ":role/other", AccessKeyID: issuedB, Expiration: testNow.Add(time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	now := func() time.Time { return testNow }
 	authenticator := authn.New(st, mk, nil, authn.Options{Now: now})
 	engine := &authz.Engine{Source: st, Now: now}
@@ -132,7 +164,9 @@ func newFixture(t *testing.T) *fixture {
 	stsSvc := sts.New(sts.Deps{Authz: engine, Sessions: sessions, Providers: st, WebIdentity: fakeIdP{}, Now: now})
 	f.clock, f.logs = testNow, &syncBuffer{}
 	pools := cognito.New(cognito.Deps{Store: st, Authz: engine, Region: "us-east-1", Now: now})
-	f.deps = console.Deps{Keys: authenticator, Authz: engine, Decisions: st, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
+	f.keySets = &fakeKeySets{m: map[string]oidc.FetchStatus{issuer: {Issuer: issuer, At: testNow.Add(-2 * time.Minute), Outcome: "success",
+		Kids: []string{"kid-2025", "kid-2026"}}}}
+	f.deps = console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, KeySets: f.keySets, IAM: iamSvc, Pools: pools, Logins: st, Tokens: stsSvc, Region: "us-east-1",
 		Now: f.now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
 	f.con, err = console.New(f.deps)
 	if err != nil {

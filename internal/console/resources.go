@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/explain"
+	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/iam"
 	"github.com/latchkey/latchkey/internal/store"
@@ -209,10 +210,29 @@ type certView struct {
 }
 
 type providersView struct {
-	OIDC       []iam.OIDCProvider
+	OIDC       []oidcView
 	SAML       []samlView
 	OIDCDenied *denial
 	SAMLDenied *denial
+	FetchShown bool // the console knows this node's key-set fetches
+}
+
+// oidcView is an OIDC provider with this node's last fetch of its key set.
+type oidcView struct {
+	iam.OIDCProvider
+	Fetch   oidc.FetchStatus
+	Fetched bool // false: this node has not fetched the set since it started
+}
+
+func (c *Console) oidcView(p iam.OIDCProvider) oidcView {
+	v := oidcView{OIDCProvider: p}
+	if c.d.KeySets != nil {
+		v.Fetch, v.Fetched = c.d.KeySets.LastFetch(p.URL)
+		if !v.Fetched && strings.HasSuffix(p.URL, "/") {
+			v.Fetch, v.Fetched = c.d.KeySets.LastFetch(strings.TrimSuffix(p.URL, "/"))
+		}
+	}
+	return v
 }
 
 // providers lists the account's OIDC providers and SAML providers as ListOpenIDConnectProviders,
@@ -220,12 +240,14 @@ type providersView struct {
 // certificate in the metadata GetSAMLProvider returns.
 func (c *Console) providers(w http.ResponseWriter, r *http.Request, s *consoleSession) {
 	ctx := c.requestContext(r)
-	var v providersView
-	var err error
-	v.OIDC, err = c.d.IAM.ListOpenIDConnectProviders(ctx, s.Caller)
+	v := providersView{FetchShown: c.d.KeySets != nil}
+	oidcs, err := c.d.IAM.ListOpenIDConnectProviders(ctx, s.Caller)
 	if v.OIDCDenied = deniedBy(err, actionListOIDC); err != nil && v.OIDCDenied == nil {
 		c.failErr(w, r, s, err)
 		return
+	}
+	for _, p := range oidcs {
+		v.OIDC = append(v.OIDC, c.oidcView(p))
 	}
 	samls, err := c.d.IAM.ListSAMLProviders(ctx, s.Caller)
 	if v.SAMLDenied = deniedBy(err, actionListSAML); err != nil && v.SAMLDenied == nil {

@@ -150,3 +150,12 @@ func (c *ringCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.next, prometheus.GaugeValue, float64(newest.Add(c.every).UnixNano())/1e9)
 	}
 }
+
+// IssuancesDropped publishes how many credential-issuance records the recorder dropped (its queue
+// was full or the store refused a batch), read when scraped.
+func (m *Metrics) IssuancesDropped(dropped func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: "latchkey", Name: "issuances_dropped_total",
+		Help: "Records of credentials issued that were not stored: the recorder's queue was full or the store failed a batch.",
+	}, func() float64 { return float64(dropped()) }))
+}

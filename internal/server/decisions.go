@@ -139,7 +139,14 @@ func DecisionRoutes(rd DecisionReader, now func() time.Time) []AdminRoute {
 // decisionFilter reads since (a duration such as 10m, or an RFC 3339 time), principal, action
 // and limit; the account is always the caller's.
 func decisionFilter(c *AdminCall, now time.Time) (store.DecisionFilter, error) {
-	f := store.DecisionFilter{AccountID: c.Caller.AccountID, Principal: c.Query("principal"), Action: c.Query("action"), Limit: defaultDecisionsPage}
+	lf, err := listFilter(c, now)
+	return store.DecisionFilter(lf), err
+}
+
+// listFilter is the filter of the admin API's lists (decisions, issuances): since, principal,
+// action and limit from the query, and always the caller's account.
+func listFilter(c *AdminCall, now time.Time) (store.IssuanceFilter, error) {
+	f := store.IssuanceFilter{AccountID: c.Caller.AccountID, Principal: c.Query("principal"), Action: c.Query("action"), Limit: defaultDecisionsPage}
 	if v := c.Query("since"); v != "" {
 		since, err := ParseSince(v, now)
 		if err != nil {

@@ -7,7 +7,7 @@
 // event (decisions.go). Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
 // signing name "latchkey", each route authorized by the IAM engine with its action and resource,
 // JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute. Its routes are the
-// decisions (decisions.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).
+// decisions (decisions.go), the credentials issued (issuances.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).
 // Every API request gets one line in the request log at info (requestlog.go: request id, service,
 // operation, principal ARN, code, status, latency, and a refusal's cause and summary); only
 // Latchkey's own faults (5xx) are logged at error, with their cause. metrics.go counts requests and,

@@ -476,7 +476,7 @@ func (s *Server) audit(rq *request, call *api.Call) {
 		Time: rq.start, Service: rq.svc.model.SigningName, Operation: rq.op, Region: call.Region,
 		SourceIP: call.SourceIP, UserAgent: call.UserAgent, RequestID: rq.id, Caller: call.Caller,
 		Request: call.Input, Response: call.Output, ErrorCode: rq.errCode, ErrorMsg: rq.errMsg, Reason: rq.errCause,
-		Explanation: rq.explanation,
+		Explanation: rq.explanation, RoleARN: call.RoleARN,
 	}
 	s.deps.Audit.Record(ev)
 }

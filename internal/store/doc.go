@@ -1,7 +1,7 @@
 // Package store declares Latchkey's persistence contract: the records it keeps (accounts, users,
 // access keys, groups and their members, roles, instance profiles, policies, MFA devices, identity
-// providers, key rings, identity pools and identities, QuickSight users, recent refusals, account
-// aliases and account-wide settings) and the sentinel errors every backend returns. Invariants such
+// providers, key rings, identity pools and identities, QuickSight users, recent refusals and
+// credentials issued, account aliases and account-wide settings) and the sentinel errors every backend returns. Invariants such
 // as one access key id globally or one user name per account are enforced by the database, not by
 // in-process locks, so several nodes can share one PostgreSQL. The embedded SQLite backend and the
 // PostgreSQL backend live in sqlstore and both pass the conformance suite in storetest; cachedstore wraps a

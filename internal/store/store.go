@@ -143,6 +143,7 @@ type Store interface {
 	CognitoStore
 	QuickSightStore
 	DecisionStore
+	IssuanceStore
 	WorkloadStore
 	InstanceProfileStore
 	GroupStore

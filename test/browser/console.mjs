@@ -57,6 +57,16 @@ try {
   await page.getByLabel('Action').fill('sts:AssumeRoleWithWebIdentity');
   await page.getByRole('button', { name: 'Filter' }).click();
   await shot('03-activity');
+  const activity = await page.locator('main').textContent();
+  expect(activity.includes(env('ISSUED_KEY')) && activity.includes('issued') && activity.includes('refused'),
+    'Activity lists the credential issued (its access key id) and the refusal in one list');
+  await page.getByLabel('Kind').selectOption('issued');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  const issuedOnly = await page.locator('main').textContent();
+  expect(issuedOnly.includes(env('ISSUED_KEY')) && !issuedOnly.includes(refusalID), 'the kind filter keeps the issued credential only');
+  await shot('03b-activity-issued');
+  await page.getByLabel('Kind').selectOption('');
+  await page.getByRole('button', { name: 'Filter' }).click();
   await page.getByRole('link', { name: `Explanation of request ${refusalID}` }).click();
   const explanation = await page.locator('main').textContent();
   expect(explanation.includes('✗') && explanation.includes('evil/app'), 'the explanation marks the failed sub condition with its value');
@@ -69,6 +79,9 @@ try {
   expect((await page.locator('main').textContent()).includes('oidc-provider'), 'the role names the provider that may assume it');
   await shot('06-role');
   await page.getByRole('link', { name: 'Providers' }).click();
+  const providers = await page.locator('main').textContent();
+  expect(providers.includes(env('IDP_KID')) && providers.includes('success') && providers.includes('this node'),
+    "Providers shows this node's last fetch of the upstream IdP's key set with its kid");
   await shot('07-providers');
   await page.getByRole('link', { name: 'Identity pools' }).click();
   await shot('08-pools');

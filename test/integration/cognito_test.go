@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	citypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentity/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -272,6 +273,13 @@ func TestCognitoGuestCredentials(t *testing.T) {
 	}
 	if arn := ts.callerARN(t, c); arn != sessionARN("guest-unauth") {
 		t.Fatalf("caller %s", arn)
+	}
+	// The credentials are an issuance of the pool's account (GetCredentialsForIdentity is
+	// unsigned: the account is the chosen role's), listed by the admin API.
+	rid, _ := middleware.GetRequestIDMetadata(out.ResultMetadata)
+	if got := waitIssuance(t, ts, rootKeyID, rootSecret, "?action=cognito-identity:*", rid); got["roleArn"] != e.unauthRole ||
+		got["accountId"] != accountID || got["accessKeyId"] != aws.ToString(c.AccessKeyId) {
+		t.Errorf("cognito issuance %v", got)
 	}
 	d, err := e.root.DescribeIdentity(ctx, &cognitoidentity.DescribeIdentityInput{IdentityId: aws.String(id)})
 	if err != nil || aws.ToString(d.IdentityId) != id || len(d.Logins) != 0 || d.CreationDate == nil {

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/testidp"
 )
 
@@ -45,12 +48,13 @@ func needBrowser(t *testing.T) (node, chromium string) {
 
 // TestConsoleInBrowser drives the console in Chromium (test/browser/console.mjs): sign in as the
 // account root, find a refusal recorded by a real AssumeRoleWithWebIdentity and open its
-// explanation, visit every page, run a simulation and two token dry runs (tokens minted by the
+// explanation, see a credential issued by an upstream IdP's token beside it, see this node's fetch
+// of that IdP's key set on Providers, visit every page, run a simulation and two token dry runs (tokens minted by the
 // test IdP), refuse a CSRF-less POST and requests without a session, sign out. Screenshots of
 // every page are kept in test/browser/artifacts/.
 func TestConsoleInBrowser(t *testing.T) {
 	node, chromium := needBrowser(t)
-	ts := startServer(t, withTestIDP(true))
+	ts := startServer(t, withTestIDP(true), func(c *config.Config, _ *app.Options) { c.AllowHTTPIssuers = true })
 	role := federatedRole(t, ts, "gh", "deploy", "repo:acme/app:ref:refs/heads/main")
 	token := func(repo string) string {
 		tok, err := ts.App.TestIDP.Mint(ctx, testidp.MintInput{Issuer: "gh", Profile: testidp.GitHubActions,
@@ -65,6 +69,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		RoleSessionName: aws.String("gha"), WebIdentityToken: aws.String(evil)})
 	wantAPIError(t, err, "AccessDenied", 403)
 	refusal := requestID(t, err)
+	// An upstream IdP (http: allowed for it alone below) whose token is exchanged: an issued
+	// credential on Activity, and this node's fetch of its key set on Providers.
+	ln := mustListen(t)
+	upstream := startKeyIdP(t, "http://"+ln.Addr().String(), ln, nil)
+	issued, err := assumeWithToken(ts, registerIdP(t, ts, upstream.issuer, "upstream"), upstream.token(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuedID, _ := middleware.GetRequestIDMetadata(issued.ResultMetadata)
+	waitIssuance(t, ts, rootKeyID, rootSecret, "", issuedID) // written off the request path
 
 	artifacts, err := filepath.Abs(filepath.Join(browserDir, "artifacts"))
 	if err != nil {
@@ -78,7 +92,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd := exec.CommandContext(runCtx, node, "console.mjs")
 	cmd.Dir = browserDir
 	cmd.Env = append(os.Environ(), "LATCHKEY_URL="+ts.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "ROLE_ARN="+role,
-		"ROOT_KEY="+rootKeyID, "ROOT_SECRET="+rootSecret, "REFUSAL_ID="+refusal, "GOOD_TOKEN="+good, "EVIL_TOKEN="+evil)
+		"ROOT_KEY="+rootKeyID, "ROOT_SECRET="+rootSecret, "REFUSAL_ID="+refusal, "GOOD_TOKEN="+good, "EVIL_TOKEN="+evil,
+		"ISSUED_KEY="+aws.ToString(issued.Credentials.AccessKeyId), "IDP_KID="+upstream.kid)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()

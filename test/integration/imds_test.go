@@ -85,6 +85,11 @@ func TestIMDSDefaultChain(t *testing.T) {
 	if want := "arn:aws:sts::123456789012:assumed-role/web/" + instanceID; arn != want {
 		t.Fatalf("GetCallerIdentity = %s, want %s", arn, want)
 	}
+	// The mint is an issuance of the role's account, made as ec2.amazonaws.com.
+	got := waitIssuanceOf(t, ts, rootKeyID, rootSecret, "?principal=ec2.amazonaws.com", "sessionArn", arn)
+	if got["roleArn"] != "arn:aws:iam::123456789012:role/web" || got["accountId"] != "123456789012" || !strings.HasPrefix(got["accessKeyId"].(string), "ASIA") {
+		t.Errorf("IMDS issuance %v", got)
+	}
 }
 
 // TestIMDSBoto3: botocore's InstanceMetadataProvider reads the same endpoint variable.

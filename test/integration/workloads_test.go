@@ -103,6 +103,11 @@ func TestContainerCredentialsDefaultChain(t *testing.T) {
 			if err != nil || arn != c.wantARN {
 				t.Fatalf("GetCallerIdentity = %s, %v; want %s", arn, err, c.wantARN)
 			}
+			// The mint is an issuance of the role's account, made as ecs-tasks.amazonaws.com.
+			got := waitIssuanceOf(t, ts, rootKeyID, rootSecret, "?principal=ecs-tasks.amazonaws.com", "sessionArn", arn)
+			if got["roleArn"] != "arn:aws:iam::123456789012:role/web" || got["accountId"] != "123456789012" {
+				t.Errorf("container issuance %v", got)
+			}
 		})
 	}
 	t.Run("deleted binding", func(t *testing.T) {

@@ -338,6 +338,7 @@ func identityTable(svc *cognito.Service, t api.Table) {
 			return nil, err
 		}
 		cr := ic.Credentials
+		c.RoleARN = ic.RoleARN
 		return &credentialsOut{IdentityId: ic.IdentityID, Credentials: credentials{AccessKeyId: cr.AccessKeyID, SecretKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, Expiration: cr.Expiration}}, nil
 	})
 	t["DescribeIdentity"] = api.Op(func(ctx context.Context, c *api.Call, in *identityIn) (*identityDescription, error) {

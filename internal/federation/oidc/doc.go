@@ -13,8 +13,9 @@
 // a rotated key is seen by its first token while a flood of forged tokens cannot become a
 // flood of requests to the identity provider. Issuers this server runs itself (the test IdP)
 // are not fetched: Options.Local serves their keys in process. Each fetch's outcome, classed by
-// FetchOutcome, goes to Options.Metrics. Everything that cannot be verified
-// is refused, and every refusal carries an explain.Explanation in its Cause: the check that failed
+// FetchOutcome, goes to Options.Metrics, and the last fetch of each issuer (time, outcome, key ids
+// published, error text) is kept for display (Verifier.LastFetch). Everything that cannot be
+// verified is refused, and every refusal carries an explain.Explanation in its Cause: the check that failed
 // with the values compared (aud and the client ids, iss and the registered URL, exp/nbf/iat and
 // now, the kid and the key set's kids, the alg, the certificate thumbprints seen and registered),
 // never the token or its signature.

@@ -236,6 +236,7 @@ func (v *Verifier) runFetch(ctx context.Context, e *cacheEntry, f *flight, iss s
 		v.opts.Metrics.IdPFetch(iss, FetchOutcome(err), v.opts.Now())
 	}
 	v.mu.Lock()
+	v.recordFetchLocked(base.String(), keys, err)
 	if err != nil {
 		// Keys still inside their TTL stay usable: a failed unknown-kid refetch must not
 		// take down tokens signed with known keys.

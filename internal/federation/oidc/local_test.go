@@ -54,6 +54,9 @@ func TestLocalKeySource(t *testing.T) {
 	if dials != 0 {
 		t.Fatalf("%d dials for a local issuer", dials)
 	}
+	if s, ok := v.LastFetch(iss); !ok || s.Outcome != OutcomeLocal || !s.At.IsZero() {
+		t.Errorf("LastFetch of a local issuer = %+v, %v; want OutcomeLocal and no time", s, ok)
+	}
 	broken := NewVerifier(Options{Now: newClock().Now, Local: fakeLocal{iss: iss, err: errors.New("store down")}})
 	_, err = broken.Verify(context.Background(), sign(t, jose.RS256, rsaKey, "k1", baseClaims(iss)), lookupOne(prov))
 	wantErr(t, err, Communication, MsgCommunication)

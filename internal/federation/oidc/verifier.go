@@ -200,6 +200,7 @@ type Verifier struct {
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
+	fetches map[string]FetchStatus // by issuer URL: the last fetch (LastFetch)
 }
 
 // NewVerifier returns a Verifier with opts' zero fields set to their defaults.

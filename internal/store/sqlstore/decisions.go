@@ -62,15 +62,23 @@ func (s *Store) GetDecision(ctx context.Context, requestID string) (store.Decisi
 func (s *Store) ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	out, err := queryAll(ctx, s.reads(), scanDecision, `SELECT `+decisionColumns+` FROM decisions
-		WHERE ($1 = '' OR account_id = $1) AND time >= $2 AND ($3 = '' OR principal_arn = $3)
-			AND ($4 = '' OR lower(action) LIKE $4 ESCAPE '\')
-		ORDER BY time DESC, request_id`+s.dialect.textOrder+` DESC
-		LIMIT $5`, f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
+	out, err := queryAll(ctx, s.reads(), scanDecision, s.recentQuery("decisions", decisionColumns),
+		f.AccountID, encodeTime(f.Since), f.Principal, likePattern(f.Action), pageLimit(f.Limit))
 	if err != nil {
 		return nil, s.mapErr("sqlstore: list decisions", err, nil)
 	}
 	return out, nil
+}
+
+// recentQuery selects columns of table (decisions or issuances: constants, never input), newest
+// first, with the filters of store.DecisionFilter and store.IssuanceFilter as $1 account, $2 since,
+// $3 principal, $4 action (a likePattern) and $5 limit.
+func (s *Store) recentQuery(table, columns string) string {
+	return `SELECT ` + columns + ` FROM ` + table + `
+		WHERE ($1 = '' OR account_id = $1) AND time >= $2 AND ($3 = '' OR principal_arn = $3)
+			AND ($4 = '' OR lower(action) LIKE $4 ESCAPE '\')
+		ORDER BY time DESC, request_id` + s.dialect.textOrder + ` DESC
+		LIMIT $5`
 }
 
 // likePattern turns an IAM-style pattern (* and ?) into a lower-cased LIKE pattern with \ as
@@ -93,15 +101,23 @@ func likePattern(glob string) string {
 	return b.String()
 }
 
-// PruneDecisions deletes by age, then by count (everything older than the keep-th newest time),
-// in one transaction.
 func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep int) (int64, error) {
+	n, err := s.prune(ctx, "decisions", olderThan, keep)
+	if err != nil {
+		return 0, s.mapErr("sqlstore: prune decisions", err, nil)
+	}
+	return n, nil
+}
+
+// prune deletes the rows of table (decisions or issuances: a constant, never input) by age, then
+// by count (everything older than the keep-th newest time), in one transaction.
+func (s *Store) prune(ctx context.Context, table string, olderThan time.Time, keep int) (int64, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var deleted int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		deleted = 0
-		res, err := tx.ExecContext(ctx, `DELETE FROM decisions WHERE time < $1`, encodeTime(olderThan))
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE time < $1`, encodeTime(olderThan))
 		if err != nil {
 			return err
 		}
@@ -110,8 +126,8 @@ func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep in
 		if keep <= 0 {
 			return nil
 		}
-		res, err = tx.ExecContext(ctx, `DELETE FROM decisions
-			WHERE time < (SELECT time FROM decisions ORDER BY time DESC LIMIT 1 OFFSET $1)`, keep-1)
+		res, err = tx.ExecContext(ctx, `DELETE FROM `+table+`
+			WHERE time < (SELECT time FROM `+table+` ORDER BY time DESC LIMIT 1 OFFSET $1)`, keep-1)
 		if err != nil {
 			return err
 		}
@@ -119,8 +135,5 @@ func (s *Store) PruneDecisions(ctx context.Context, olderThan time.Time, keep in
 		deleted += n
 		return nil
 	})
-	if err != nil {
-		return 0, s.mapErr("sqlstore: prune decisions", err, nil)
-	}
-	return deleted, nil
+	return deleted, err
 }

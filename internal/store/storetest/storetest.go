@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, cognitoTests...)
 	tests = append(tests, quicksightTests...)
 	tests = append(tests, decisionTests...)
+	tests = append(tests, issuanceTests...)
 	tests = append(tests, workloadTests...)
 	tests = append(tests, instanceProfileTests...)
 	tests = append(tests, groupTests...)

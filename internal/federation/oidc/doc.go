@@ -1,5 +1,6 @@
 // Package oidc verifies ID tokens from upstream OpenID Connect identity providers for
-// AssumeRoleWithWebIdentity. It accepts compact JWS tokens signed with RS256/384/512 or
+// AssumeRoleWithWebIdentity. It accepts compact JWS tokens (exactly base64url segments and dots,
+// RFC 7515 §7.1: a line break or space anywhere is refused) signed with RS256/384/512 or
 // ES256/384/512 only, finds the signing key through the issuer's discovery document and JWKS
 // (over TLS trusted through RootCAs or the system roots, with the IAM provider's thumbprints
 // as a fallback for private CAs), and checks the claims with AWS's rules and AWS's error texts.

@@ -369,6 +369,13 @@ var allowedAlgs = map[string]bool{
 }
 
 func parseToken(token string) (*parsedToken, error) {
+	// RFC 7515 §7.1: the compact serialization is BASE64URL segments joined by '.', with no
+	// line breaks, whitespace or other characters. encoding/base64 skips '\r' and '\n' even in
+	// Strict mode, so they are refused here, before anything is decoded: one signed token has
+	// exactly one accepted spelling.
+	if i := strings.IndexFunc(token, notCompactJWS); i >= 0 {
+		return nil, notJWT("byte %d of the token is %q, outside the base64url alphabet and '.'", i, token[i])
+	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		// Five parts is a JWE; anything else is not a token at all.
@@ -427,6 +434,15 @@ func parseToken(token string) (*parsedToken, error) {
 		return nil, notJWT("payload: %v", err)
 	}
 	return pt, nil
+}
+
+// notCompactJWS reports whether r is outside [A-Za-z0-9_.-], the characters of a compact JWS.
+func notCompactJWS(r rune) bool {
+	switch {
+	case 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z', '0' <= r && r <= '9', r == '-', r == '_', r == '.':
+		return false
+	}
+	return true
 }
 
 // decodeObject decodes one JSON object, refusing duplicate member names (two parsers may pick

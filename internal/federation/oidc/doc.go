@@ -12,7 +12,9 @@
 // number of issuers; an unknown kid refetches the set at once unless an unknown-kid refetch
 // of that issuer already ran within the interval, and concurrent callers share one fetch, so
 // a rotated key is seen by its first token while a flood of forged tokens cannot become a
-// flood of requests to the identity provider. Issuers this server runs itself (the test IdP)
+// flood of requests to the identity provider. A token is verified against at most two keys with
+// its kid, or, without a kid, the first five compatible keys of the set, so a forged token costs
+// a few signature verifications whatever key set its issuer publishes. Issuers this server runs itself (the test IdP)
 // are not fetched: Options.Local serves their keys in process. Each fetch's outcome, classed by
 // FetchOutcome, goes to Options.Metrics. Everything that cannot be verified
 // is refused, and every refusal carries an explain.Explanation in its Cause: the check that failed

@@ -97,9 +97,17 @@ const (
 	defaultMaxIssuers      = 1000
 	defaultLeeway          = 5 * time.Minute
 
-	// maxKeysPerSet bounds the work a kid-less token can cause: it is tried against every
-	// compatible key, and real IdPs publish a handful.
+	// maxKeysPerSet bounds the memory one issuer's key set takes; real IdPs publish a handful.
 	maxKeysPerSet = 100
+	// maxKidCandidates and maxKidlessCandidates bound the signature verifications one token
+	// costs, whoever sent it: a P-521 verification takes milliseconds, and the key set is
+	// chosen by whoever registered the provider. A token with a kid is tried against at most
+	// two compatible keys with that exact kid (RFC 7517 §4.5: kids SHOULD be distinct within
+	// a set; two lets a rotation that briefly republishes a kid still verify). A token without
+	// a kid is tried against at most the first five compatible keys of the set, in the set's
+	// order (docs/security.md).
+	maxKidCandidates     = 2
+	maxKidlessCandidates = 5
 	// minRSABits refuses keys too weak to trust, rather than accepting whatever an IdP serves.
 	minRSABits = 2048
 )
@@ -285,17 +293,31 @@ func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss str
 	if err != nil {
 		return nil, err
 	}
+	tried, untried := keysToTry(keys, pt.kid)
 	verified := false
-	for _, k := range keys {
+	for _, k := range tried {
 		if verifySignature(k, pt.alg, pt.signingInput, pt.signature) {
 			verified = true
 			break
 		}
 	}
 	if !verified {
-		return nil, badSignature(pt.kid, pt.alg, keys)
+		return nil, badSignature(pt.kid, pt.alg, tried, untried)
 	}
 	return v.checkClaims(pt.claims, iss, prov)
+}
+
+// keysToTry bounds the candidates a token is verified against (maxKidCandidates with a kid,
+// maxKidlessCandidates without) and says how many candidates are left untried.
+func keysToTry(cands []verificationKey, kid string) (tried []verificationKey, untried int) {
+	limit := maxKidlessCandidates
+	if kid != "" {
+		limit = maxKidCandidates
+	}
+	if len(cands) <= limit {
+		return cands, 0
+	}
+	return cands[:limit], len(cands) - limit
 }
 
 func (v *Verifier) checkClaims(raw map[string]any, iss string, prov Provider) (*Claims, error) {

@@ -77,6 +77,9 @@ var cases = []cacheCase{
 		return err
 	}},
 	{"role deleted", readRole, func(t *testing.T, s store.Store) error { return s.DeleteRole(t.Context(), account, roleID) }},
+	{"role deleted as service-linked", readRole, func(t *testing.T, s store.Store) error {
+		return s.DeleteServiceLinkedRole(t.Context(), account, roleID, "task-1", time.Unix(1700000000, 0))
+	}},
 	{"provider updated", readProvider, func(t *testing.T, s store.Store) error {
 		_, err := s.UpdateOIDCProvider(t.Context(), providerARN, func(p *store.OIDCProvider) error { p.ClientIDs = []string{"v2"}; return nil })
 		return err

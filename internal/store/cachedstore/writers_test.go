@@ -22,18 +22,11 @@ import (
 func TestServiceLinkedRoleDeletionAppliesAtOnce(t *testing.T) {
 	for _, view := range []string{"cached", "direct"} {
 		t.Run(view, func(t *testing.T) {
-			raw := sqltest.Open(t)
-			seed(t, raw)
-			clk := &clock{t: time.Unix(1700000000, 0)}
-			cs := cachedstore.New(raw, cachedstore.Options{Now: clk.now})
-			var writer store.Store = cs
-			if view == "direct" {
-				writer = cs.Direct()
-			}
+			_, cs, writer := seeded(t, view)
 			if got := readRole(t, cs); !strings.Contains(got, roleID) {
 				t.Fatalf("seeded role: %s", got)
 			}
-			if err := writer.DeleteServiceLinkedRole(t.Context(), account, roleID, "task-1", clk.now()); err != nil {
+			if err := writer.DeleteServiceLinkedRole(t.Context(), account, roleID, "task-1", time.Unix(1700000000, 0)); err != nil {
 				t.Fatal(err)
 			}
 			if got := readRole(t, cs); got != "not found" {
@@ -42,7 +35,7 @@ func TestServiceLinkedRoleDeletionAppliesAtOnce(t *testing.T) {
 			const newID = "AROAEXAMPLEROLE00002"
 			if err := writer.CreateRole(t.Context(), store.Role{AccountID: account, RoleID: newID, RoleName: "app", Path: "/",
 				AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}`, MaxSessionDuration: 3600,
-				CreatedAt: clk.now(), PrincipalsBound: true}); err != nil {
+				CreatedAt: time.Unix(1700000000, 0), PrincipalsBound: true}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readRole(t, cs); !strings.Contains(got, newID) {
@@ -94,14 +87,7 @@ func TestCreateAfterOtherNodeDeleteAppliesAtOnce(t *testing.T) {
 	for _, view := range []string{"cached", "direct"} {
 		for _, c := range cases {
 			t.Run(view+"/"+c.name, func(t *testing.T) {
-				raw := sqltest.Open(t)
-				seed(t, raw)
-				clk := &clock{t: time.Unix(1700000000, 0)}
-				cs := cachedstore.New(raw, cachedstore.Options{Now: clk.now})
-				var writer store.Store = cs
-				if view == "direct" {
-					writer = cs.Direct()
-				}
+				raw, cs, writer := seeded(t, view)
 				before := c.read(t, cs) // warms the cache
 				if err := c.delete(t, raw); err != nil {
 					t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/cache"
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/principal"
@@ -74,15 +75,18 @@ type Authenticator struct {
 	sessions SessionOpener
 	opts     Options
 
-	mu    sync.Mutex
-	cache map[string]*cachedKey
+	// keys caches long-term keys by access key id. Its generation counter drops a lookup that
+	// overlapped an Invalidate: such a lookup may have read the key before the change that
+	// invalidated it (a deactivation, a deletion).
+	keys *cache.Bounded[string, *cachedKey]
+	// mu guards cachedKey.recordedAt.
+	mu sync.Mutex
 }
 
 type cachedKey struct {
 	secret     string
 	status     string
 	principal  principal.Principal
-	loadedAt   time.Time
 	recordedAt time.Time
 }
 
@@ -103,7 +107,8 @@ func New(st KeyStore, master *keys.MasterKey, sessions SessionOpener, opts Optio
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Authenticator{store: st, master: master, sessions: sessions, opts: opts, cache: map[string]*cachedKey{}}
+	return &Authenticator{store: st, master: master, sessions: sessions, opts: opts,
+		keys: &cache.Bounded[string, *cachedKey]{Max: opts.CacheSize, TTL: opts.CacheTTL, Now: opts.Now}}
 }
 
 // Authenticate verifies req for the given signing service ("sts", "iam", …). region is the
@@ -126,7 +131,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *sigv4.Request, se
 	if auth.SecurityToken != "" {
 		return nil, "", tokenRefusal(auth, "a session token was sent with the long-term access key "+auth.AccessKeyID+"; long-term keys sign without one")
 	}
-	ck, err := a.lookup(ctx, auth.AccessKeyID, now)
+	ck, err := a.lookup(ctx, auth.AccessKeyID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -162,13 +167,20 @@ func (a *Authenticator) authenticateSession(ctx context.Context, req *sigv4.Requ
 	return p, auth.Region, nil
 }
 
-func (a *Authenticator) lookup(ctx context.Context, keyID string, now time.Time) (*cachedKey, error) {
-	a.mu.Lock()
-	ck, ok := a.cache[keyID]
-	a.mu.Unlock()
-	if ok && now.Sub(ck.loadedAt) < a.opts.CacheTTL {
+// lookup answers the key from the cache, or reads it from the store and caches it. A read that
+// overlapped Invalidate or InvalidateAll is answered but not cached.
+func (a *Authenticator) lookup(ctx context.Context, keyID string) (*cachedKey, error) {
+	return a.keys.Get(keyID, func() (*cachedKey, error) {
+		ck, err := a.load(ctx, keyID)
+		if err != nil {
+			// A nil *Error must not become a non-nil error.
+			return nil, err
+		}
 		return ck, nil
-	}
+	})
+}
+
+func (a *Authenticator) load(ctx context.Context, keyID string) (*cachedKey, *Error) {
 	k, err := a.store.GetAccessKey(ctx, keyID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, keyRefusal(keyID, "access key id", nil, []string{keyID}, "no access key "+keyID+" exists; it was deleted or never issued")
@@ -193,17 +205,10 @@ func (a *Authenticator) lookup(ctx context.Context, keyID string, now time.Time)
 		}
 		p.Kind, p.ARN, p.UserID, p.UserName = principal.User, principal.UserARN(u.AccountID, u.Path, u.UserName), u.UserID, u.UserName
 	}
-	ck = &cachedKey{secret: string(secret), status: k.Status, principal: p, loadedAt: now}
+	ck := &cachedKey{secret: string(secret), status: k.Status, principal: p}
 	if k.LastUsedAt != nil {
 		ck.recordedAt = *k.LastUsedAt
 	}
-	a.mu.Lock()
-	if len(a.cache) >= a.opts.CacheSize {
-		// Dropping everything is crude but bounded and rare; a full cache means a key flood.
-		a.cache = map[string]*cachedKey{}
-	}
-	a.cache[keyID] = ck
-	a.mu.Unlock()
 	return ck, nil
 }
 
@@ -223,18 +228,11 @@ func (a *Authenticator) recordUse(ctx context.Context, keyID string, ck *cachedK
 }
 
 // Invalidate drops a cached key so changes made through this node apply to the next request.
-func (a *Authenticator) Invalidate(accessKeyID string) {
-	a.mu.Lock()
-	delete(a.cache, accessKeyID)
-	a.mu.Unlock()
-}
+// A lookup in flight at that moment is not cached.
+func (a *Authenticator) Invalidate(accessKeyID string) { a.keys.Delete(accessKeyID) }
 
 // InvalidateAll drops every cached key (a user was renamed or deleted).
-func (a *Authenticator) InvalidateAll() {
-	a.mu.Lock()
-	a.cache = map[string]*cachedKey{}
-	a.mu.Unlock()
-}
+func (a *Authenticator) InvalidateAll() { a.keys.Clear() }
 
 // SecretAAD binds a sealed secret to its access key id.
 func SecretAAD(accessKeyID string) []byte { return []byte("access-key-secret:" + accessKeyID) }
@@ -269,7 +267,7 @@ func (a *Authenticator) VerifySecret(ctx context.Context, accessKeyID, secret st
 	if strings.HasPrefix(accessKeyID, "ASIA") || accessKeyID == "" {
 		return nil, refused
 	}
-	ck, err := a.lookup(ctx, accessKeyID, a.opts.Now())
+	ck, err := a.lookup(ctx, accessKeyID)
 	if err != nil {
 		var ae *Error
 		if errors.As(err, &ae) && ae.Kind == Unavailable {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +87,7 @@ func idpTokenCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), tok)
+				printToken(cmd.OutOrStdout(), tok)
 				return nil
 			})
 		},
@@ -129,4 +131,17 @@ func idpActionsEnvCmd(g *globalFlags) *cobra.Command {
 	pf.register(cmd, false)
 	_ = cmd.MarkFlagRequired("issuer")
 	return cmd
+}
+
+// printToken writes tok, with a newline only on a terminal: redirected to a file, the file holds
+// the token alone, as a projected token file does. The SDKs send a token file's bytes as they are,
+// and a token with a line break is not a compact JWS (RFC 7515 §7.1), so STS refuses it.
+func printToken(w io.Writer, tok string) {
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintln(w, tok)
+			return
+		}
+	}
+	fmt.Fprint(w, tok)
 }

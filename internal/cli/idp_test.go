@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,27 @@ func TestIDPCommands(t *testing.T) {
 	}
 	if _, err := runCLI(t, "--data-dir", dir, "idp", "token", "--issuer", "gh", "--profile", "github-actions", "--repository", "acme"); err == nil {
 		t.Fatal("token minted without a valid repository and ref")
+	}
+}
+
+// A token printed to a file or a pipe is the token alone: SDKs send a token file's bytes as they
+// are, and STS refuses a token with a line break. A terminal gets the newline.
+func TestPrintTokenToAFileHasNoNewline(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	printToken(f, "a.b.c")
+	printToken(&buf, "a.b.c")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "a.b.c" || buf.String() != "a.b.c" {
+		t.Fatalf("file %q, pipe %q; want the token alone", got, buf.String())
 	}
 }

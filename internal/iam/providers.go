@@ -133,7 +133,6 @@ func (s *Service) createOpenIDConnectProviderRow(ctx context.Context, caller *pr
 	case err != nil:
 		return p, awserr.InternalError(err)
 	}
-	s.providersChanged()
 	return p, nil
 }
 
@@ -190,7 +189,6 @@ func (s *Service) updateOIDC(ctx context.Context, caller *principal.Principal, a
 	if _, err := s.Store.UpdateOIDCProvider(ctx, arn, change); err != nil {
 		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) })
 	}
-	s.providersChanged()
 	return nil
 }
 
@@ -256,7 +254,6 @@ func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller *princ
 	if err := s.Store.DeleteOIDCProvider(ctx, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return awserr.InternalError(err)
 	}
-	s.providersChanged()
 	return nil
 }
 
@@ -306,7 +303,6 @@ func (s *Service) createSAMLProviderRow(ctx context.Context, caller *principal.P
 	case err != nil:
 		return p, awserr.InternalError(err)
 	}
-	s.providersChanged()
 	return p, nil
 }
 
@@ -361,7 +357,6 @@ func (s *Service) updateSAML(ctx context.Context, caller *principal.Principal, a
 	if _, err := s.Store.UpdateSAMLProvider(ctx, arn, change); err != nil {
 		return s.updateFailed(err, func() *awserr.Error { return noSuchProvider(arn) })
 	}
-	s.providersChanged()
 	return nil
 }
 
@@ -409,12 +404,5 @@ func (s *Service) DeleteSAMLProvider(ctx context.Context, caller *principal.Prin
 	if err := s.Store.DeleteSAMLProvider(ctx, arn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return awserr.InternalError(err)
 	}
-	s.providersChanged()
 	return nil
-}
-
-func (s *Service) providersChanged() {
-	if s.Providers != nil {
-		s.Providers.InvalidateAll()
-	}
 }

@@ -66,8 +66,6 @@ type Deps struct {
 	// Policies is told when anything that feeds authorization changed (policies, attachments,
 	// boundaries, user tags), so this node stops using cached copies at once.
 	Policies interface{ InvalidateAll() }
-	// Providers is told when identity providers change (the federation provider cache).
-	Providers interface{ InvalidateAll() }
 	// AllowHTTPIssuers permits http:// OIDC provider URLs (tests only).
 	AllowHTTPIssuers bool
 	// SAMLMetadata validates SAML IdP metadata documents.

@@ -27,7 +27,8 @@ func writeToken(t *testing.T, ts *testServer, in testidp.MintInput) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+	// The token alone, as `latchkey idp token > file` and a projected token file hold it.
+	if err := os.WriteFile(path, []byte(tok), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

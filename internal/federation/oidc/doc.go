@@ -1,5 +1,6 @@
 // Package oidc verifies ID tokens from upstream OpenID Connect identity providers for
-// AssumeRoleWithWebIdentity. It accepts compact JWS tokens signed with RS256/384/512 or
+// AssumeRoleWithWebIdentity. It accepts compact JWS tokens (exactly base64url segments and dots,
+// RFC 7515 §7.1: a line break or space anywhere is refused) signed with RS256/384/512 or
 // ES256/384/512 only, finds the signing key through the issuer's discovery document and JWKS
 // (over TLS trusted through RootCAs or the system roots, with the IAM provider's thumbprints
 // as a fallback for private CAs), and checks the claims with AWS's rules and AWS's error texts.
@@ -11,7 +12,9 @@
 // number of issuers; an unknown kid refetches the set at once unless an unknown-kid refetch
 // of that issuer already ran within the interval, and concurrent callers share one fetch, so
 // a rotated key is seen by its first token while a flood of forged tokens cannot become a
-// flood of requests to the identity provider. Issuers this server runs itself (the test IdP)
+// flood of requests to the identity provider. A token is verified against at most two keys with
+// its kid, or, without a kid, the first five compatible keys of the set, so a forged token costs
+// a few signature verifications whatever key set its issuer publishes. Issuers this server runs itself (the test IdP)
 // are not fetched: Options.Local serves their keys in process. Each fetch's outcome, classed by
 // FetchOutcome, goes to Options.Metrics, and the last fetch of each issuer (time, outcome, key ids
 // published, error text) is kept for display (Verifier.LastFetch). Everything that cannot be

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,16 +142,28 @@ func keyType(k verificationKey) string {
 	return "unknown"
 }
 
-func badSignature(kid, alg string, keys []verificationKey) *Error {
+// badSignature refuses a token whose signature no tried key verifies; untried counts the
+// candidate keys beyond the bound Verify tries per token (keysToTry).
+func badSignature(kid, alg string, keys []verificationKey, untried int) *Error {
 	tried := make([]string, 0, len(keys))
 	for _, k := range keys {
 		tried = append(tried, describeKey(k))
 	}
 	c := explain.Check{Name: "signature", Expected: tried, Actual: []string{"kid " + kid + ", alg " + alg},
 		Detail: fmt.Sprintf("no key of %d candidates verifies the %s signature", len(keys), alg)}
-	return refuse(InvalidToken, MsgInvalidSignature, errors.New(c.Detail), c,
-		fmt.Sprintf("the token's %s signature verifies with no key of the issuer's key set that could have made it (%s); the token was altered or signed by another key",
-			alg, strings.Join(tried, ", ")))
+	summary := fmt.Sprintf("the token's %s signature verifies with no key of the issuer's key set that could have made it (%s); the token was altered or signed by another key",
+		alg, strings.Join(tried, ", "))
+	if untried > 0 {
+		what, limit := "the kid "+strconv.Quote(kid), maxKidCandidates
+		if kid == "" {
+			what, limit = "no kid", maxKidlessCandidates
+		}
+		c.Detail += fmt.Sprintf("; %d more candidate keys were not tried", untried)
+		summary = fmt.Sprintf("the token's %s signature verifies with none of the %d keys tried (%s); the issuer's key set has %d candidate keys for a token with %s and alg %s, "+
+			"more than the %d Latchkey tries per token, and %d were not tried; the identity provider should give each key a distinct kid and sign tokens with it",
+			alg, len(keys), strings.Join(tried, ", "), len(keys)+untried, what, alg, limit, untried)
+	}
+	return refuse(InvalidToken, MsgInvalidSignature, errors.New(c.Detail), c, summary)
 }
 
 // explained returns err with an explanation: the ones built at the failing check are kept, and

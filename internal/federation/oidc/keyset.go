@@ -421,8 +421,8 @@ func parseJWK(raw json.RawMessage) (verificationKey, error) {
 }
 
 // matchKeys returns the keys that may verify a token. A token with a kid matches only keys
-// with that kid. A token without one is tried against every compatible key: AWS accepts
-// kid-less tokens when the JWKS holds the signing key, and maxKeysPerSet bounds the cost.
+// with that kid. A token without one matches every compatible key: AWS accepts kid-less tokens
+// when the JWKS holds the signing key. Verify tries only the first few (keysToTry).
 // Compatibility ties the header's alg to the key's type and curve (and to the JWK's own alg
 // when it has one), so an RSA key can never be used as an HMAC secret or for ECDSA.
 func matchKeys(keys []verificationKey, kid, alg string) []verificationKey {

@@ -97,9 +97,17 @@ const (
 	defaultMaxIssuers      = 1000
 	defaultLeeway          = 5 * time.Minute
 
-	// maxKeysPerSet bounds the work a kid-less token can cause: it is tried against every
-	// compatible key, and real IdPs publish a handful.
+	// maxKeysPerSet bounds the memory one issuer's key set takes; real IdPs publish a handful.
 	maxKeysPerSet = 100
+	// maxKidCandidates and maxKidlessCandidates bound the signature verifications one token
+	// costs, whoever sent it: a P-521 verification takes milliseconds, and the key set is
+	// chosen by whoever registered the provider. A token with a kid is tried against at most
+	// two compatible keys with that exact kid (RFC 7517 §4.5: kids SHOULD be distinct within
+	// a set; two lets a rotation that briefly republishes a kid still verify). A token without
+	// a kid is tried against at most the first five compatible keys of the set, in the set's
+	// order (docs/security.md).
+	maxKidCandidates     = 2
+	maxKidlessCandidates = 5
 	// minRSABits refuses keys too weak to trust, rather than accepting whatever an IdP serves.
 	minRSABits = 2048
 )
@@ -286,17 +294,31 @@ func (v *Verifier) Verify(ctx context.Context, token string, lookup func(iss str
 	if err != nil {
 		return nil, err
 	}
+	tried, untried := keysToTry(keys, pt.kid)
 	verified := false
-	for _, k := range keys {
+	for _, k := range tried {
 		if verifySignature(k, pt.alg, pt.signingInput, pt.signature) {
 			verified = true
 			break
 		}
 	}
 	if !verified {
-		return nil, badSignature(pt.kid, pt.alg, keys)
+		return nil, badSignature(pt.kid, pt.alg, tried, untried)
 	}
 	return v.checkClaims(pt.claims, iss, prov)
+}
+
+// keysToTry bounds the candidates a token is verified against (maxKidCandidates with a kid,
+// maxKidlessCandidates without) and says how many candidates are left untried.
+func keysToTry(cands []verificationKey, kid string) (tried []verificationKey, untried int) {
+	limit := maxKidlessCandidates
+	if kid != "" {
+		limit = maxKidCandidates
+	}
+	if len(cands) <= limit {
+		return cands, 0
+	}
+	return cands[:limit], len(cands) - limit
 }
 
 func (v *Verifier) checkClaims(raw map[string]any, iss string, prov Provider) (*Claims, error) {
@@ -370,6 +392,13 @@ var allowedAlgs = map[string]bool{
 }
 
 func parseToken(token string) (*parsedToken, error) {
+	// RFC 7515 §7.1: the compact serialization is BASE64URL segments joined by '.', with no
+	// line breaks, whitespace or other characters. encoding/base64 skips '\r' and '\n' even in
+	// Strict mode, so they are refused here, before anything is decoded: one signed token has
+	// exactly one accepted spelling.
+	if i := strings.IndexFunc(token, notCompactJWS); i >= 0 {
+		return nil, notJWT("byte %d of the token is %q, outside the base64url alphabet and '.'", i, token[i])
+	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		// Five parts is a JWE; anything else is not a token at all.
@@ -428,6 +457,15 @@ func parseToken(token string) (*parsedToken, error) {
 		return nil, notJWT("payload: %v", err)
 	}
 	return pt, nil
+}
+
+// notCompactJWS reports whether r is outside [A-Za-z0-9_.-], the characters of a compact JWS.
+func notCompactJWS(r rune) bool {
+	switch {
+	case 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z', '0' <= r && r <= '9', r == '-', r == '_', r == '.':
+		return false
+	}
+	return true
 }
 
 // decodeObject decodes one JSON object, refusing duplicate member names (two parsers may pick

@@ -2,6 +2,7 @@ package cachedstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/cache"
@@ -24,7 +25,14 @@ type Options struct {
 	Now func() time.Time
 }
 
+// roleKey is a role's account and its lower-cased name: IAM role names are unique
+// case-insensitively and GetRole matches them so, and one entry per spelling would let a caller
+// fill the cache (and so empty it) with case variants of one name.
 type roleKey struct{ account, name string }
+
+func roleKeyOf(accountID, roleName string) roleKey {
+	return roleKey{accountID, strings.ToLower(roleName)}
+}
 
 type loginKey struct{ pool, provider, subject string }
 
@@ -75,9 +83,9 @@ func New(st store.Store, o Options) *Store {
 // caches like s's own.
 func (s *Store) Direct() *Writes { return &s.Writes }
 
-// GetRole answers a role by account and name (as the caller spelled it) from the cache.
+// GetRole answers a role by account and name, case-insensitively, from the cache.
 func (s *Store) GetRole(ctx context.Context, accountID, roleName string) (store.Role, error) {
-	return s.c.roles.Get(roleKey{accountID, roleName}, func() (store.Role, error) {
+	return s.c.roles.Get(roleKeyOf(accountID, roleName), func() (store.Role, error) {
 		return s.Store.GetRole(ctx, accountID, roleName)
 	})
 }
@@ -124,6 +132,15 @@ func (w *Writes) identitiesChanged() {
 	w.c.loginLists.Clear()
 }
 
+// CreateRole invalidates the role's name: another node may have deleted a role of that name
+// that this node still caches.
+func (w *Writes) CreateRole(ctx context.Context, r store.Role) error {
+	k := roleKeyOf(r.AccountID, r.RoleName)
+	w.c.roles.Delete(k)
+	defer w.c.roles.Delete(k)
+	return w.Store.CreateRole(ctx, r)
+}
+
 // UpdateRole invalidates every cached role.
 func (w *Writes) UpdateRole(ctx context.Context, roleID string, fn func(*store.Role) error) (store.Role, error) {
 	w.rolesChanged()
@@ -138,6 +155,20 @@ func (w *Writes) DeleteRole(ctx context.Context, accountID, roleID string) error
 	return w.Store.DeleteRole(ctx, accountID, roleID)
 }
 
+// DeleteServiceLinkedRole invalidates every cached role: it deletes a role as DeleteRole does.
+func (w *Writes) DeleteServiceLinkedRole(ctx context.Context, accountID, roleID, taskID string, at time.Time) error {
+	w.rolesChanged()
+	defer w.rolesChanged()
+	return w.Store.DeleteServiceLinkedRole(ctx, accountID, roleID, taskID, at)
+}
+
+// CreateOIDCProvider invalidates the provider's ARN (see CreateRole).
+func (w *Writes) CreateOIDCProvider(ctx context.Context, p store.OIDCProvider, maxPerAccount int) error {
+	w.c.providers.Delete(p.ARN)
+	defer w.c.providers.Delete(p.ARN)
+	return w.Store.CreateOIDCProvider(ctx, p, maxPerAccount)
+}
+
 // UpdateOIDCProvider invalidates the provider.
 func (w *Writes) UpdateOIDCProvider(ctx context.Context, arn string, fn func(*store.OIDCProvider) error) (store.OIDCProvider, error) {
 	w.c.providers.Delete(arn)
@@ -150,6 +181,13 @@ func (w *Writes) DeleteOIDCProvider(ctx context.Context, arn string) error {
 	w.c.providers.Delete(arn)
 	defer w.c.providers.Delete(arn)
 	return w.Store.DeleteOIDCProvider(ctx, arn)
+}
+
+// CreateIdentityPool invalidates the pool's id.
+func (w *Writes) CreateIdentityPool(ctx context.Context, p store.IdentityPool, maxPerAccount int) error {
+	w.c.pools.Delete(p.ID)
+	defer w.c.pools.Delete(p.ID)
+	return w.Store.CreateIdentityPool(ctx, p, maxPerAccount)
 }
 
 // UpdateIdentityPool invalidates the pool.
@@ -169,6 +207,25 @@ func (w *Writes) DeleteIdentityPool(ctx context.Context, id string) error {
 		w.identitiesChanged()
 	}()
 	return w.Store.DeleteIdentityPool(ctx, id)
+}
+
+// CreateIdentity invalidates the identity's id, its login list (ListLogins answers an empty list
+// for an identity that does not exist yet) and its logins.
+func (w *Writes) CreateIdentity(ctx context.Context, id store.Identity, logins []store.IdentityLogin) error {
+	forget := func() {
+		w.c.identities.Delete(id.ID)
+		w.c.loginLists.Delete(id.ID)
+		for _, l := range logins {
+			pool := l.PoolID
+			if pool == "" {
+				pool = id.PoolID
+			}
+			w.c.logins.Delete(loginKey{pool, l.Provider, l.Subject})
+		}
+	}
+	forget()
+	defer forget()
+	return w.Store.CreateIdentity(ctx, id, logins)
 }
 
 // DeleteIdentity invalidates every cached identity and login.

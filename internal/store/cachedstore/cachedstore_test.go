@@ -53,6 +53,21 @@ func seed(t *testing.T, st store.Store) {
 		[]store.IdentityLogin{{PoolID: poolID, IdentityID: identityID, Provider: loginName, Subject: "alice", CreatedAt: now}}))
 }
 
+// seeded is a seeded database, a wrapper around it, and the wrapper's view named view ("cached"
+// or "direct") to write through.
+func seeded(t *testing.T, view string) (raw store.Store, cs *cachedstore.Store, writer store.Store) {
+	t.Helper()
+	raw = sqltest.Open(t)
+	seed(t, raw)
+	clk := &clock{t: time.Unix(1700000000, 0)}
+	cs = cachedstore.New(raw, cachedstore.Options{Now: clk.now})
+	writer = cs
+	if view == "direct" {
+		writer = cs.Direct()
+	}
+	return raw, cs, writer
+}
+
 // shown is what a read answered, so that two reads can be compared.
 func shown[V any](v V, err error) string {
 	if errors.Is(err, store.ErrNotFound) {
@@ -77,6 +92,9 @@ var cases = []cacheCase{
 		return err
 	}},
 	{"role deleted", readRole, func(t *testing.T, s store.Store) error { return s.DeleteRole(t.Context(), account, roleID) }},
+	{"role deleted as service-linked", readRole, func(t *testing.T, s store.Store) error {
+		return s.DeleteServiceLinkedRole(t.Context(), account, roleID, "task-1", time.Unix(1700000000, 0))
+	}},
 	{"provider updated", readProvider, func(t *testing.T, s store.Store) error {
 		_, err := s.UpdateOIDCProvider(t.Context(), providerARN, func(p *store.OIDCProvider) error { p.ClientIDs = []string{"v2"}; return nil })
 		return err
@@ -140,17 +158,10 @@ func TestSameNodeWriteAppliesAtOnce(t *testing.T) {
 	for _, view := range []string{"cached", "direct"} {
 		for _, c := range cases {
 			t.Run(view+"/"+c.name, func(t *testing.T) {
-				raw := sqltest.Open(t)
-				seed(t, raw)
-				clk := &clock{t: time.Unix(1700000000, 0)}
-				cs := cachedstore.New(raw, cachedstore.Options{Now: clk.now})
+				raw, cs, writer := seeded(t, view)
 				before := c.read(t, cs)
 				if strings.HasPrefix(before, "not found") || strings.HasPrefix(before, "error") {
 					t.Fatalf("seeded entity: %s", before)
-				}
-				var writer store.Store = cs
-				if view == "direct" {
-					writer = cs.Direct()
 				}
 				if err := c.change(t, writer); err != nil {
 					t.Fatal(err)

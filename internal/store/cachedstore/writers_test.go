@@ -155,7 +155,7 @@ var (
 		"PutAccountAlias", "DeleteAccountAlias", "UpdateAccountSettings",
 		"CreateSAMLProvider", "UpdateSAMLProvider", "DeleteSAMLProvider", "UpdateOutboundFederation",
 		"CreateQuickSightNamespace", "DeleteQuickSightNamespace", "CreateQuickSightUser", "UpdateQuickSightUser",
-		"DeleteQuickSightUser", "DeleteQuickSightUsersInNamespace", "PutDecision", "PruneDecisions",
+		"DeleteQuickSightUser", "DeleteQuickSightUsersInNamespace", "PutDecision", "PruneDecisions", "PutIssuances", "PruneIssuances",
 		"CreateContainerBinding", "DeleteContainerBinding", "CreateInstanceProfile", "UpdateInstanceProfile",
 		"DeleteInstanceProfile", "CreateGroup", "UpdateGroup", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup",
 	}
@@ -170,7 +170,7 @@ var (
 		"GetOIDCProvider", "ListOIDCProviders", "GetSAMLProvider", "ListSAMLProviders", "GetOutboundFederation",
 		"GetIdentityPool", "ListIdentityPools", "GetIdentity", "ListIdentities", "FindLogin", "ListLogins", "ListLoginSubjects",
 		"GetQuickSightNamespace", "ListQuickSightNamespaces", "GetQuickSightUser", "GetQuickSightUserByPrincipalID",
-		"ListQuickSightUsers", "FindQuickSightUsersByEmail", "GetDecision", "ListDecisions",
+		"ListQuickSightUsers", "FindQuickSightUsersByEmail", "GetDecision", "ListDecisions", "ListIssuances",
 		"GetContainerBinding", "ListContainerBindings", "GetInstanceProfile", "ListInstanceProfiles", "ListInstanceProfilesForRole",
 		"GetGroup", "GetGroupByID", "ListGroups", "ListGroupsForUser", "ListGroupMembers",
 	}

@@ -96,19 +96,20 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 			close(in.done)
 		}
 	}()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.writeStmts.bind(sqlTx)
 		for i, in := range batch {
 			own[i] = nil
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT create_identity`); err != nil {
+			if _, err := tx.ExecContext(ctx, savepointSQL); err != nil {
 				return err
 			}
 			if err := insertIdentity(ctx, tx, in.id, in.logins); err != nil {
-				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO create_identity`); rerr != nil {
+				if _, rerr := tx.ExecContext(ctx, rollbackToSavepointSQL); rerr != nil {
 					return rerr
 				}
 				own[i] = err
 			}
-			if _, err := tx.ExecContext(ctx, `RELEASE create_identity`); err != nil {
+			if _, err := tx.ExecContext(ctx, releaseSavepointSQL); err != nil {
 				return err
 			}
 		}
@@ -118,9 +119,19 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 
 var errGroupUnfinished = errors.New("sqlstore: the shared transaction of identity creations did not finish")
 
+// The statements of the group commit, prepared once on the writer (see stmts.go).
+const (
+	savepointSQL           = `SAVEPOINT create_identity`
+	rollbackToSavepointSQL = `ROLLBACK TO create_identity`
+	releaseSavepointSQL    = `RELEASE create_identity`
+	insertIdentitySQL      = `INSERT INTO identities (` + identityColumns + `) VALUES ($1, $2, $3, $4, $5)`
+)
+
+var groupCommitQueries = []string{savepointSQL, rollbackToSavepointSQL, releaseSavepointSQL, insertIdentitySQL, insertLoginSQL}
+
 // insertIdentity inserts an identity and its logins inside tx.
-func insertIdentity(ctx context.Context, tx *sql.Tx, id store.Identity, logins []store.IdentityLogin) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO identities (`+identityColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+func insertIdentity(ctx context.Context, tx execer, id store.Identity, logins []store.IdentityLogin) error {
+	if _, err := tx.ExecContext(ctx, insertIdentitySQL,
 		id.ID, id.PoolID, id.Disabled, encodeTime(id.CreatedAt), encodeTime(id.UpdatedAt)); err != nil {
 		return err
 	}

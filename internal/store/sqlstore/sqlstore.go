@@ -161,6 +161,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 //     halfway when it upgrades from reading to writing (SQLITE_BUSY_SNAPSHOT in WAL mode).
 //   - _query_only on the read pool: a read path that writes by mistake fails instead of competing
 //     with the writer.
+//   - temp_store(MEMORY) on the writer: the rollback journal of a savepoint (as the group commit of
+//     CreateIdentity uses) stays in memory instead of spilling into a temporary file past 64 KiB.
+//     It only ever undoes part of a transaction not yet committed, so durability is unchanged: a
+//     commit is still in the WAL, fsynced, before it is acknowledged.
 //
 // The file: URI form lets url.URL escape any '?' or '#' in the path.
 func sqliteDSN(abs string, readOnly bool) string {
@@ -172,6 +176,8 @@ func sqliteDSN(abs string, readOnly bool) string {
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "1")
+	} else {
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return u.String()

@@ -79,11 +79,12 @@ func (g *identityGroup) handOff() {
 	}
 }
 
-// insertIdentities writes batch in one transaction and answers every insert. The batch is first
-// inserted whole, under one savepoint; only if some insert fails is that savepoint rolled back and
-// the batch inserted again one identity at a time, each in a savepoint of its own, so that the
-// failing ones fail alone. Creations rarely fail, so the common batch costs two statements per
-// identity instead of four.
+// insertIdentities writes batch and answers every insert. The batch is first written whole, in
+// one transaction of plain inserts; only if one of them fails is that transaction rolled back and
+// the batch written again in a second one, each identity in a savepoint of its own, so that the
+// failing ones fail alone and the others commit. Creations rarely fail, so the common batch costs
+// two statements per identity and one commit. A batch of one needs no second transaction: its
+// failure is its own.
 func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -99,22 +100,24 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 			close(in.done)
 		}
 	}()
+	var insertFailed bool
 	err = s.inTx(ctx, func(sqlTx *sql.Tx) error {
 		tx := s.writeStmts.bind(sqlTx)
-		clear(own)
-		if len(batch) > 1 {
-			whole, err := inSavepoint(ctx, tx, func() error {
-				for _, in := range batch {
-					if err := insertIdentity(ctx, tx, in.id, in.logins); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil || whole == nil {
+		insertFailed = false
+		for _, in := range batch {
+			if err := insertIdentity(ctx, tx, in.id, in.logins); err != nil {
+				insertFailed = true
 				return err
 			}
 		}
+		return nil
+	})
+	if err == nil || !insertFailed || len(batch) == 1 {
+		return
+	}
+	err = s.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.writeStmts.bind(sqlTx)
+		clear(own)
 		for i, in := range batch {
 			var err error
 			if own[i], err = inSavepoint(ctx, tx, func() error {

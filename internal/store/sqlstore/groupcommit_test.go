@@ -136,7 +136,8 @@ func TestGroupCommitAnswersEachCreation(t *testing.T) {
 // TestGroupCommitBatchFallsBackPerIdentity drives one batch directly: a batch whose inserts all
 // succeed is written whole; a batch with a failing insert is rolled back and written again one
 // identity at a time, so the failing creation (even one whose identity row went in before its
-// second login failed) leaves nothing, and the others are written exactly once.
+// second login failed) leaves nothing, and the others are written exactly once; a batch of one
+// fails or succeeds alone.
 func TestGroupCommitBatchFallsBackPerIdentity(t *testing.T) {
 	const (
 		acct = "123456789012"
@@ -156,6 +157,9 @@ func TestGroupCommitBatchFallsBackPerIdentity(t *testing.T) {
 		name  string
 		batch []item
 	}{
+		{"one succeeds", []item{{pool, []string{"a", "b"}, nil}}},
+		{"one fails", []item{{pool, []string{"a", "taken"}, store.ErrAlreadyExists}}},
+		{"one in a missing pool fails", []item{{gone, []string{"a"}, store.ErrNotFound}}},
 		{"all succeed", []item{{pool, []string{"a"}, nil}, {pool, []string{"b", "c"}, nil}, {pool, []string{"d"}, nil}}},
 		{"a taken login fails alone", []item{{pool, []string{"a"}, nil}, {pool, []string{"taken"}, store.ErrAlreadyExists}, {pool, []string{"b"}, nil}}},
 		{"a second login taken undoes its identity", []item{{pool, []string{"a"}, nil}, {pool, []string{"x", "taken"}, store.ErrAlreadyExists}, {pool, []string{"b"}, nil}}},

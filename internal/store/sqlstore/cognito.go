@@ -351,12 +351,14 @@ func identityLogins(poolID, identityID string, logins []store.IdentityLogin) ([]
 	return out, nil
 }
 
+const insertLoginSQL = `INSERT INTO identity_logins
+	(pool_id, provider, subject, identity_id, created_at) VALUES ($1, $2, $3, $4, $5)`
+
 // insertLogins inserts links inside tx. The primary key refuses a login linked already; the
 // driver error stays in the chain (wrapped with the login) so that retry and mapErr classify it.
-func insertLogins(ctx context.Context, tx *sql.Tx, logins []store.IdentityLogin) error {
+func insertLogins(ctx context.Context, tx execer, logins []store.IdentityLogin) error {
 	for _, l := range logins {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_logins
-			(pool_id, provider, subject, identity_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		if _, err := tx.ExecContext(ctx, insertLoginSQL,
 			l.PoolID, l.Provider, l.Subject, l.IdentityID, encodeTime(l.CreatedAt)); err != nil {
 			return fmt.Errorf("link login %q/%q: %w", l.Provider, l.Subject, err)
 		}

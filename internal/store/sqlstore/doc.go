@@ -11,5 +11,6 @@
 // unreachable turns into store.ErrUnavailable rather than a hung request. OpenWith takes an Observer
 // that sees each read and write with its latency and error kind (the metrics).
 // On SQLite, concurrent CreateIdentity calls share one transaction and one fsync (group commit),
-// each in a savepoint of its own and each answered only after the commit that holds it.
+// each answered only after the commit that holds it, and one that fails (rolled back to a
+// savepoint) does not fail the others; the statements of the hot paths are prepared once.
 package sqlstore

@@ -14,8 +14,8 @@ const maxGroup = 64
 
 // identityGroup is SQLite's group commit of CreateIdentity. SQLite has one writer, so concurrent
 // creations queue for it anyway; instead of a transaction and an fsync each, the creations that
-// are waiting when the writer becomes free are written in one transaction, each in a savepoint of
-// its own, and committed together. Every caller is answered after the commit that holds its
+// are waiting when the writer becomes free are written in one transaction and committed together
+// (see insertIdentities for how one failing insert is kept from failing the others). Every caller is answered after the commit that holds its
 // identity (or after its own insert failed and was rolled back to its savepoint), so an
 // acknowledged identity is as durable as before, and a creation refused by the database (a
 // login already linked, a deleted pool) fails alone.
@@ -79,8 +79,12 @@ func (g *identityGroup) handOff() {
 	}
 }
 
-// insertIdentities writes batch in one transaction, each identity in its own savepoint, and
-// answers every insert.
+// insertIdentities writes batch and answers every insert. The batch is first written whole, in
+// one transaction of plain inserts; only if one of them fails is that transaction rolled back and
+// the batch written again in a second one, each identity in a savepoint of its own, so that the
+// failing ones fail alone and the others commit. Creations rarely fail, so the common batch costs
+// two statements per identity and one commit. A batch of one needs no second transaction: its
+// failure is its own.
 func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -96,19 +100,29 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 			close(in.done)
 		}
 	}()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		for i, in := range batch {
-			own[i] = nil
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT create_identity`); err != nil {
+	var insertFailed bool
+	err = s.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.writeStmts.bind(sqlTx)
+		insertFailed = false
+		for _, in := range batch {
+			if err := insertIdentity(ctx, tx, in.id, in.logins); err != nil {
+				insertFailed = true
 				return err
 			}
-			if err := insertIdentity(ctx, tx, in.id, in.logins); err != nil {
-				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO create_identity`); rerr != nil {
-					return rerr
-				}
-				own[i] = err
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE create_identity`); err != nil {
+		}
+		return nil
+	})
+	if err == nil || !insertFailed || len(batch) == 1 {
+		return
+	}
+	err = s.inTx(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.writeStmts.bind(sqlTx)
+		clear(own)
+		for i, in := range batch {
+			var err error
+			if own[i], err = inSavepoint(ctx, tx, func() error {
+				return insertIdentity(ctx, tx, in.id, in.logins)
+			}); err != nil {
 				return err
 			}
 		}
@@ -116,11 +130,38 @@ func (s *Store) insertIdentities(ctx context.Context, batch []*identityInsert) {
 	})
 }
 
+// inSavepoint runs fn inside a savepoint of tx, rolled back if fn fails: it returns fn's error as
+// fnErr, and as err the failure of the savepoint statements themselves, which ends the transaction.
+func inSavepoint(ctx context.Context, tx execer, fn func() error) (fnErr, err error) {
+	if _, err := tx.ExecContext(ctx, savepointSQL); err != nil {
+		return nil, err
+	}
+	if fnErr = fn(); fnErr != nil {
+		if _, err := tx.ExecContext(ctx, rollbackToSavepointSQL); err != nil {
+			return fnErr, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, releaseSavepointSQL); err != nil {
+		return fnErr, err
+	}
+	return fnErr, nil
+}
+
 var errGroupUnfinished = errors.New("sqlstore: the shared transaction of identity creations did not finish")
 
+// The statements of the group commit, prepared once on the writer (see stmts.go).
+const (
+	savepointSQL           = `SAVEPOINT create_identity`
+	rollbackToSavepointSQL = `ROLLBACK TO create_identity`
+	releaseSavepointSQL    = `RELEASE create_identity`
+	insertIdentitySQL      = `INSERT INTO identities (` + identityColumns + `) VALUES ($1, $2, $3, $4, $5)`
+)
+
+var groupCommitQueries = []string{savepointSQL, rollbackToSavepointSQL, releaseSavepointSQL, insertIdentitySQL, insertLoginSQL}
+
 // insertIdentity inserts an identity and its logins inside tx.
-func insertIdentity(ctx context.Context, tx *sql.Tx, id store.Identity, logins []store.IdentityLogin) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO identities (`+identityColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+func insertIdentity(ctx context.Context, tx execer, id store.Identity, logins []store.IdentityLogin) error {
+	if _, err := tx.ExecContext(ctx, insertIdentitySQL,
 		id.ID, id.PoolID, id.Disabled, encodeTime(id.CreatedAt), encodeTime(id.UpdatedAt)); err != nil {
 		return err
 	}

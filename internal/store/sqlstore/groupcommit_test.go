@@ -132,3 +132,88 @@ func TestGroupCommitAnswersEachCreation(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommitBatchFallsBackPerIdentity drives one batch directly: a batch whose inserts all
+// succeed is written whole; a batch with a failing insert is rolled back and written again one
+// identity at a time, so the failing creation (even one whose identity row went in before its
+// second login failed) leaves nothing, and the others are written exactly once; a batch of one
+// fails or succeeds alone.
+func TestGroupCommitBatchFallsBackPerIdentity(t *testing.T) {
+	const (
+		acct = "123456789012"
+		pool = "us-east-1:00000001-0000-4000-8000-000000000001"
+		gone = "us-east-1:00000009-0000-4000-8000-000000000009"
+	)
+	now := time.Now().UTC().Truncate(time.Second)
+	login := func(sub string) store.IdentityLogin {
+		return store.IdentityLogin{PoolID: pool, Provider: "idp.example.com", Subject: sub, CreatedAt: now}
+	}
+	type item struct {
+		pool    string
+		subs    []string
+		wantErr error
+	}
+	for _, tc := range []struct {
+		name  string
+		batch []item
+	}{
+		{"one succeeds", []item{{pool, []string{"a", "b"}, nil}}},
+		{"one fails", []item{{pool, []string{"a", "taken"}, store.ErrAlreadyExists}}},
+		{"one in a missing pool fails", []item{{gone, []string{"a"}, store.ErrNotFound}}},
+		{"all succeed", []item{{pool, []string{"a"}, nil}, {pool, []string{"b", "c"}, nil}, {pool, []string{"d"}, nil}}},
+		{"a taken login fails alone", []item{{pool, []string{"a"}, nil}, {pool, []string{"taken"}, store.ErrAlreadyExists}, {pool, []string{"b"}, nil}}},
+		{"a second login taken undoes its identity", []item{{pool, []string{"a"}, nil}, {pool, []string{"x", "taken"}, store.ErrAlreadyExists}, {pool, []string{"b"}, nil}}},
+		{"a missing pool fails alone", []item{{gone, []string{"a"}, store.ErrNotFound}, {pool, []string{"b"}, nil}}},
+		{"one login twice in a batch: the first wins", []item{{pool, []string{"a"}, nil}, {pool, []string{"a"}, store.ErrAlreadyExists}}},
+		{"all fail", []item{{pool, []string{"taken"}, store.ErrAlreadyExists}, {gone, []string{"a"}, store.ErrNotFound}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			s, err := Open(ctx, filepath.Join(t.TempDir(), "latchkey.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = s.Close() }()
+			if err := s.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateIdentityPool(ctx, store.IdentityPool{ID: pool, AccountID: acct, Name: "p", CreatedAt: now, UpdatedAt: now}, 10); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateIdentity(ctx, store.Identity{ID: pool[:10] + "ffffffff-0000-4000-8000-000000000000", PoolID: pool, CreatedAt: now, UpdatedAt: now},
+				[]store.IdentityLogin{login("taken")}); err != nil {
+				t.Fatal(err)
+			}
+			idOf := func(i int) string { return fmt.Sprintf("us-east-1:%08x-0000-4000-8000-000000000000", i) }
+			batch := make([]*identityInsert, len(tc.batch))
+			for i, it := range tc.batch {
+				var logins []store.IdentityLogin
+				for _, sub := range it.subs {
+					l := login(sub)
+					l.PoolID, l.IdentityID = it.pool, idOf(i)
+					logins = append(logins, l)
+				}
+				batch[i] = &identityInsert{id: store.Identity{ID: idOf(i), PoolID: it.pool, CreatedAt: now, UpdatedAt: now},
+					logins: logins, done: make(chan struct{})}
+			}
+			s.insertIdentities(ctx, batch)
+			for i, it := range tc.batch {
+				<-batch[i].done
+				err := s.mapErr("create", batch[i].err, store.ErrNotFound)
+				if (it.wantErr == nil) != (err == nil) || (it.wantErr != nil && !errors.Is(err, it.wantErr)) {
+					t.Errorf("insert %d: %v, want %v", i, err, it.wantErr)
+				}
+				_, gerr := s.GetIdentity(ctx, idOf(i))
+				if (err == nil) != (gerr == nil) {
+					t.Errorf("insert %d answered %v; GetIdentity answers %v", i, err, gerr)
+				}
+				if err == nil {
+					logins, lerr := s.ListLogins(ctx, idOf(i))
+					if lerr != nil || len(logins) != len(it.subs) {
+						t.Errorf("insert %d: logins %+v, %v; want %d", i, logins, lerr, len(it.subs))
+					}
+				}
+			}
+		})
+	}
+}

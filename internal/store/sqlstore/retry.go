@@ -199,6 +199,9 @@ type retriedRow struct {
 
 func (r *retriedRow) Scan(dest ...any) error {
 	return r.s.read(r.ctx, func(ctx context.Context) error {
+		if st := r.s.readStmts.get(ctx, r.query); st != nil {
+			return st.QueryRowContext(ctx, r.args...).Scan(dest...)
+		}
 		return r.s.rdb.QueryRowContext(ctx, r.query, r.args...).Scan(dest...)
 	})
 }

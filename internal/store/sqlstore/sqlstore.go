@@ -46,6 +46,9 @@ type Store struct {
 	observer Observer
 	// identityGroup batches concurrent CreateIdentity calls into one transaction (SQLite only).
 	identityGroup identityGroup
+	// readStmts prepares the single-row reads of rdb and writeStmts holds the group commit's
+	// statements prepared on db (SQLite only; nil on PostgreSQL: see stmts.go).
+	readStmts, writeStmts *stmtCache
 }
 
 // Observer records one store operation: its kind ("read" or "write"), how long it took, retries
@@ -138,6 +141,11 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open %s for reading: %w: %w", abs, store.ErrUnavailable, err)
 	}
 	s.rdb = reader
+	s.readStmts, s.writeStmts = newStmtCache(reader), newStmtCache(writer)
+	if err := s.writeStmts.prepareAll(ctx, groupCommitQueries...); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sqlstore: open %s: prepare statements: %w", abs, err)
+	}
 	return s, nil
 }
 
@@ -153,6 +161,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 //     halfway when it upgrades from reading to writing (SQLITE_BUSY_SNAPSHOT in WAL mode).
 //   - _query_only on the read pool: a read path that writes by mistake fails instead of competing
 //     with the writer.
+//   - temp_store(MEMORY) on the writer: the rollback journal of a savepoint (as the group commit of
+//     CreateIdentity uses) stays in memory instead of spilling into a temporary file past 64 KiB.
+//     It only ever undoes part of a transaction not yet committed, so durability is unchanged: a
+//     commit is still in the WAL, fsynced, before it is acknowledged.
 //
 // The file: URI form lets url.URL escape any '?' or '#' in the path.
 func sqliteDSN(abs string, readOnly bool) string {
@@ -164,6 +176,8 @@ func sqliteDSN(abs string, readOnly bool) string {
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "1")
+	} else {
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return u.String()
@@ -278,7 +292,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pools; it is safe to call more than once.
 func (s *Store) Close() error {
-	var errs []error
+	// Statements before their pools.
+	errs := []error{s.readStmts.close(), s.writeStmts.close()}
 	// Readers first, so that the writer's close is the last one and checkpoints the WAL.
 	pools := s.pools()
 	for i := len(pools) - 1; i >= 0; i-- {

@@ -112,6 +112,10 @@ func TestConnectionSettings(t *testing.T) {
 			}
 		}
 	}
+	var tempStore string
+	if err := s.db.QueryRowContext(t.Context(), "PRAGMA temp_store").Scan(&tempStore); err != nil || tempStore != "2" {
+		t.Errorf("writer PRAGMA temp_store = %q, %v; want 2 (MEMORY)", tempStore, err)
+	}
 	if _, err := s.rdb.ExecContext(t.Context(), `INSERT INTO accounts (id, created_at) VALUES ('x', 0)`); err == nil {
 		t.Error("the read pool accepted a write")
 	}

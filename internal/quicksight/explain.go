@@ -1,8 +1,6 @@
 package quicksight
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/awserr"
 	"github.com/latchkey/latchkey/internal/explain"
+	"github.com/latchkey/latchkey/internal/token"
 )
 
 // Every refusal of VerifyContext carries an explain.Explanation in its Cause: the check that
@@ -47,7 +46,7 @@ func refuseContext(reason string, c explain.Check, summary string) *awserr.Error
 // without trusting them), which no key of the issuer verifies.
 func unverified(assertion string) *awserr.Error {
 	const reason = "its signature does not verify"
-	kid, alg, detail := jwsHeader(assertion)
+	kid, alg, detail := token.UnverifiedHeader(assertion)
 	if detail != "" {
 		return refuseContext(reason, explain.Check{Name: "format", Detail: detail},
 			"the ContextAssertion is not a compact JWS ("+detail+"); pass the Context that QuickSight GetIdentityContext returned, unchanged")
@@ -56,27 +55,6 @@ func unverified(assertion string) *awserr.Error {
 		Detail: "no key of the issuer with this kid and alg verifies the signature"}
 	return refuseContext(reason, c, fmt.Sprintf("the identity context's signature (kid %q, alg %s) verifies with no key of this Latchkey's issuer; "+
 		"it was altered, issued by another deployment, or signed by a key that has since been retired — get a new one with GetIdentityContext", kid, alg))
-}
-
-// jwsHeader reads the kid and alg of a compact JWS's protected header; detail says what is
-// malformed, "" when the header reads.
-func jwsHeader(assertion string) (kid, alg, detail string) {
-	parts := strings.Split(assertion, ".")
-	if len(parts) != 3 {
-		return "", "", fmt.Sprintf("%d dot-separated parts, not 3", len(parts))
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil {
-		return "", "", "the header is not base64url"
-	}
-	var h struct {
-		Kid string `json:"kid"`
-		Alg string `json:"alg"`
-	}
-	if json.Unmarshal(raw, &h) != nil {
-		return "", "", "the header is not a JSON object"
-	}
-	return h.Kid, h.Alg, ""
 }
 
 func wrongType(typ string) *awserr.Error {

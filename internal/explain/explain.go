@@ -16,6 +16,9 @@ const (
 	InvalidAssertion Outcome = "InvalidAssertion"
 	InvalidSignature Outcome = "InvalidSignature"
 	MalformedPolicy  Outcome = "MalformedPolicy"
+	// Refused is a refusal whose decider attached no evidence: the summary says only what its
+	// error code means.
+	Refused Outcome = "Refused"
 )
 
 // Explanation is the evidence behind one refusal.

@@ -1,12 +1,18 @@
 package integration
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/principal"
 	lkqs "github.com/latchkey/latchkey/internal/quicksight"
 )
@@ -91,5 +97,115 @@ func TestQuickSightContextRefusalsExplained(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// storedCheck is the failed check and summary of the decision id as `latchkey explain` reads it
+// (the store, directly): for refusals of unsigned calls, which belong to no caller's account.
+func storedCheck(t *testing.T, ts *testServer, id string) (string, string) {
+	t.Helper()
+	d, err := ts.App.Store.GetDecision(ctx, id)
+	if err != nil {
+		t.Fatalf("decision %s: %v", id, err)
+	}
+	var x explain.Explanation
+	if err := json.Unmarshal(d.Explanation, &x); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Checks) == 0 {
+		return "", x.Summary
+	}
+	return x.Checks[len(x.Checks)-1].Name, x.Summary
+}
+
+// TestCognitoRefusalsExplained: Cognito refusals carry their explanation to development mode's
+// message and the decision store — a Cognito token of a pool that disabled the classic flow
+// (AssumeRoleWithWebIdentity), a valid Cognito token of another pool and an upstream token for
+// another client (GetCredentialsForIdentity's Logins, the OIDC verifier's explanation kept), and
+// a user with *:* but an explicit deny on iam:PassRole setting the pool's roles.
+func TestCognitoRefusalsExplained(t *testing.T) {
+	ts := startServer(t, withExplainDenials)
+	e := newCognitoEnv(t, ts, "ex", nil)
+	other := newCognitoEnv(t, ts, "ex2", nil)
+
+	guest := e.getID(t, nil)
+	tok, err := e.anon.GetOpenIdToken(ctx, &cognitoidentity.GetOpenIdTokenInput{IdentityId: aws.String(guest)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cognitoToken := aws.ToString(tok.Token)
+	otherGuest := other.getID(t, nil)
+	otherTok, err := other.anon.GetOpenIdToken(ctx, &cognitoidentity.GetOpenIdTokenInput{IdentityId: aws.String(otherGuest)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The Logins key of Cognito tokens: a valid token of another pool is refused by its aud.
+	_, err = e.anon.GetCredentialsForIdentity(ctx, &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String(guest),
+		Logins: map[string]string{cognitoPrincipal: aws.ToString(otherTok.Token)}})
+	wantAPIError(t, err, "NotAuthorizedException", 400)
+	if msg := apiMessage(t, err); !strings.Contains(msg, "(Latchkey: the Cognito token was issued for identity pool "+strconv.Quote(other.pool)) {
+		t.Fatalf("message %q", msg)
+	}
+	if check, _ := storedCheck(t, ts, requestID(t, err)); check != "aud" {
+		t.Fatalf("recorded check %q", check)
+	}
+	// An upstream token for another client: the OIDC verifier's explanation reaches the record.
+	_, err = e.anon.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(e.pool), Logins: e.logins(t, jwt.MapClaims{"aud": "other-client"})})
+	wantAPIError(t, err, "NotAuthorizedException", 400)
+	if msg := apiMessage(t, err); !strings.Contains(msg, `(Latchkey: the token's aud "other-client"`) {
+		t.Fatalf("message %q", msg)
+	}
+	if check, summary := storedCheck(t, ts, requestID(t, err)); check != "aud" || !strings.Contains(summary, "app-client") {
+		t.Fatalf("recorded check %q: %s", check, summary)
+	}
+
+	// The classic flow, once the pool disables it.
+	if _, err := e.root.UpdateIdentityPool(ctx, &cognitoidentity.UpdateIdentityPoolInput{IdentityPoolId: aws.String(e.pool), IdentityPoolName: aws.String("ex pool"),
+		AllowUnauthenticatedIdentities: true, OpenIdConnectProviderARNs: []string{e.providerARN}, DeveloperProviderName: aws.String("login.acme.app"),
+		AllowClassicFlow: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ts.anonSTS().AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(e.unauthRole), RoleSessionName: aws.String("classic"),
+		WebIdentityToken: aws.String(cognitoToken)})
+	wantAPIError(t, err, "InvalidIdentityToken", 400)
+	if msg := apiMessage(t, err); !strings.Contains(msg, "(Latchkey: identity pool "+e.pool+" has AllowClassicFlow false") {
+		t.Fatalf("message %q", msg)
+	}
+	if check, _ := lastCheck(t, ts, requestID(t, err)); check != "AllowClassicFlow" {
+		t.Fatalf("recorded check %q", check)
+	}
+
+	// iam:PassRole: broad permissions, one explicit deny.
+	carolID, carolSecret := createUserWithKey(t, ts, "carol")
+	putUserPolicy(t, ts, "carol", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},`+
+		`{"Sid":"NoPassRole","Effect":"Deny","Action":"iam:PassRole","Resource":"*"}]}`)
+	_, err = ts.cognito(carolID, carolSecret).SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(e.pool),
+		Roles: map[string]string{"authenticated": e.adminRole}})
+	wantAPIError(t, err, "NotAuthorizedException", 400)
+	if msg := apiMessage(t, err); !strings.HasPrefix(msg, "Access to Role '"+e.adminRole+"' is forbidden. (Latchkey: ") || !strings.Contains(msg, "NoPassRole") {
+		t.Fatalf("message %q", msg)
+	}
+	status, body := adminGet(t, ts, rootKeyID, rootSecret, "/latchkey/v1/decisions/"+requestID(t, err))
+	x, _ := body["explanation"].(map[string]any)
+	if status != 200 || body["principal"] != userARN("carol") || x["outcome"] != string(explain.ExplicitDeny) || x["policies"] == nil {
+		t.Fatalf("decision: %d %v", status, body)
+	}
+}
+
+// TestUnexplainedRefusalIsRecorded: a refusal whose decider attached no explanation (here an
+// unsigned GetCallerIdentity) is still found by its request id, with what its code means; a
+// validation error is not a decision and is not recorded.
+func TestUnexplainedRefusalIsRecorded(t *testing.T) {
+	ts := startServer(t)
+	_, err := ts.anonSTS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, "MissingAuthenticationToken", 403)
+	if _, summary := storedCheck(t, ts, requestID(t, err)); !strings.Contains(summary, "not signed") {
+		t.Fatalf("summary %q", summary)
+	}
+	_, err = ts.rootSTS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + accountID + ":role/x"), RoleSessionName: aws.String("a b")})
+	wantAPIError(t, err, "ValidationError", 400)
+	if _, gerr := ts.App.Store.GetDecision(ctx, requestID(t, err)); gerr == nil {
+		t.Fatal("a validation error was recorded as a decision")
 	}
 }

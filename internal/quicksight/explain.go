@@ -3,7 +3,6 @@ package quicksight
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,15 +21,7 @@ var contextChecks = []string{"format", "signature", "typ", "exp", "user"}
 
 // contextExplanation is the explanation of failed check c.
 func contextExplanation(outcome explain.Outcome, c explain.Check, summary string) *explain.Explanation {
-	c.Passed = false
-	var checks []explain.Check
-	if i := slices.Index(contextChecks, c.Name); i > 0 {
-		checks = make([]explain.Check, 0, i+1)
-		for _, name := range contextChecks[:i] {
-			checks = append(checks, explain.Check{Name: name, Passed: true})
-		}
-	}
-	return &explain.Explanation{Outcome: outcome, Summary: summary, Checks: append(checks, c)}
+	return &explain.Explanation{Outcome: outcome, Summary: summary, Checks: explain.Failed(contextChecks, c)}
 }
 
 // refuseContext is the ValidationError of an assertion that is not a valid identity context,

@@ -14,7 +14,6 @@ import (
 
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/principal"
-	lkqs "github.com/latchkey/latchkey/internal/quicksight"
 )
 
 // lastCheck is the name of the failed (last) check of the recorded decision id, read through
@@ -44,17 +43,7 @@ func TestQuickSightContextRefusalsExplained(t *testing.T) {
 	aliceID, aliceSecret := createUserWithKey(t, ts, "alice")
 	alice := ts.sts(aliceID, aliceSecret)
 	role := mustRole(t, ts.rootIAM(), "reports", trustWithContext(userARN("alice"), "sts:AssumeRole", "sts:SetContext"))
-	sign := func(ic principal.IdentityContext, typ string) string {
-		claims := lkqs.ContextClaims(ic, time.Now(), "test")
-		if typ != "" {
-			claims["typ"] = typ
-		}
-		tok, err := ts.App.Issuer.Sign(ctx, "ES384", claims)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	sign := func(ic principal.IdentityContext, typ string) string { return signContext(t, ts, ic, typ) }
 	good := principal.IdentityContext{AccountID: accountID, Namespace: "default", UserARN: "arn:aws:quicksight:us-east-1:" + accountID + ":user/default/bob",
 		PrincipalID: "p-bob", Region: "us-east-1", Expires: time.Now().Add(time.Minute)}
 	if _, err := assumeWithContext(ts, alice, aws.ToString(role.Arn), qsProvider, sign(good, "")); err != nil {

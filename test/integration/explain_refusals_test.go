@@ -165,6 +165,21 @@ func TestCognitoRefusalsExplained(t *testing.T) {
 		t.Fatalf("recorded check %q", check)
 	}
 
+	// The enhanced flow: a role whose trust policy names another pool refuses the identity, and the
+	// trust policy's evaluation is the explanation.
+	if _, err := other.root.SetIdentityPoolRoles(ctx, &cognitoidentity.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(other.pool),
+		Roles: map[string]string{"authenticated": other.authRole, "unauthenticated": e.unauthRole}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = other.anon.GetCredentialsForIdentity(ctx, &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String(otherGuest)})
+	wantAPIError(t, err, "InvalidIdentityPoolConfigurationException", 400)
+	if msg := apiMessage(t, err); !strings.Contains(msg, "(Latchkey: ") || !strings.Contains(msg, other.pool) {
+		t.Fatalf("message %q", msg)
+	}
+	if d, err := ts.App.Store.GetDecision(ctx, requestID(t, err)); err != nil || !strings.Contains(string(d.Explanation), `"kind":"trust"`) {
+		t.Fatalf("decision %s, %v", d.Explanation, err)
+	}
+
 	// iam:PassRole: broad permissions, one explicit deny.
 	carolID, carolSecret := createUserWithKey(t, ts, "carol")
 	putUserPolicy(t, ts, "carol", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},`+

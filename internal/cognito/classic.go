@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/principal"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
@@ -91,25 +93,29 @@ func (c *ClassicFlow) VerifyCognitoToken(ctx context.Context, tok string) (sessi
 	claims, verr := c.Tokens.Verify(ctx, tok)
 	if verr != nil {
 		if errors.Is(verr, token.ErrTokenInvalid) {
-			return session.Claims{}, invalidToken("Couldn't verify the Cognito identity token's signature.")
+			return session.Claims{}, unverifiedToken(invalidToken("Couldn't verify the Cognito identity token's signature."), tok)
 		}
 		return session.Claims{}, awserr.InternalError(verr)
 	}
 	exp, ok := token.Expiry(claims)
 	if !ok {
-		return session.Claims{}, invalidToken("Missing a required claim: exp")
+		return session.Claims{}, missingClaim(invalidToken("Missing a required claim: exp"), "exp")
 	}
 	now := time.Now().UTC()
 	if c.Now != nil {
 		now = c.Now().UTC()
 	}
 	if !now.Before(exp) {
-		return session.Claims{}, awserr.New("ExpiredTokenException", http.StatusBadRequest, "Token expired: current date/time %d must be before the expiration date/time%d", now.Unix(), exp.Unix())
+		return session.Claims{}, expiredToken(awserr.New("ExpiredTokenException", http.StatusBadRequest, "Token expired: current date/time %d must be before the expiration date/time%d", now.Unix(), exp.Unix()), now, exp)
 	}
 	pool, _ := claims["aud"].(string)
 	identity, _ := claims["sub"].(string)
 	if pool == "" || identity == "" {
-		return session.Claims{}, invalidToken("Missing a required claim: aud")
+		claim := "aud"
+		if pool != "" {
+			claim = "sub"
+		}
+		return session.Claims{}, missingClaim(invalidToken("Missing a required claim: aud"), claim)
 	}
 	var amr []string
 	if list, ok := claims["amr"].([]any); ok {
@@ -135,17 +141,22 @@ func (c *ClassicFlow) VerifyCognitoToken(ctx context.Context, tok string) (sessi
 // cannot be told; it refuses a pool that does not allow it.
 func (c *ClassicFlow) classicPool(ctx context.Context, poolID string) (string, error) {
 	if c.Pools == nil {
-		return "", invalidToken("Cognito identity tokens are not accepted by this server.")
+		return "", explained(invalidToken("Cognito identity tokens are not accepted by this server."), explain.InvalidToken,
+			explain.Check{Name: "classic flow", Detail: "this server has no Cognito Identity store"}, "this server does not accept Cognito identity tokens")
 	}
 	p, err := c.Pools.GetIdentityPool(ctx, poolID)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", invalidToken("Basic (classic) flow is not enabled for identity pool %s, please use enhanced flow.", poolID)
+		return "", explained(invalidToken("Basic (classic) flow is not enabled for identity pool %s, please use enhanced flow.", poolID), explain.InvalidToken,
+			explain.Check{Name: "aud", Actual: []string{poolID}, Detail: "no identity pool has this id"},
+			fmt.Sprintf("the Cognito token's aud %q names no identity pool of this server (it was deleted, or the token comes from another deployment)", poolID))
 	}
 	if err != nil {
 		return "", awserr.InternalError(err)
 	}
 	if p.AllowClassicFlow != nil && !*p.AllowClassicFlow {
-		return "", invalidToken("Basic (classic) flow is not enabled for identity pool %s, please use enhanced flow.", poolID)
+		return "", explained(invalidToken("Basic (classic) flow is not enabled for identity pool %s, please use enhanced flow.", poolID), explain.InvalidToken,
+			explain.Check{Name: "AllowClassicFlow", Expected: []string{"true"}, Actual: []string{"false"}, Detail: "identity pool " + poolID},
+			fmt.Sprintf("identity pool %s has AllowClassicFlow false; use GetCredentialsForIdentity, or enable the classic flow with UpdateIdentityPool", poolID))
 	}
 	return p.AccountID, nil
 }

@@ -8,7 +8,9 @@
 // sees HTTP. It answers in its own types (IdentityPool, UserPoolProvider, …), never in store
 // rows, and codes only the errors of the Cognito Identity model: a refusal by policy or a store
 // failure is returned by kind (awserr.Denied, awserr.Internal with the store's error as cause)
-// for the server to answer in the protocol's words. The unsigned credential operations read pools,
+// for the server to answer in the protocol's words. A refused login or Cognito token carries an
+// explain.Explanation in its cause (explain.go), or keeps the one its verifier or the policy
+// evaluator attached. The unsigned credential operations read pools,
 // identities, logins and providers through Deps.Reads (the caches, in a server); signed operations
 // read the store itself.
 package cognito

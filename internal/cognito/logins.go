@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/awserr"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/federation/oidc"
 	"github.com/latchkey/latchkey/internal/federation/saml"
 	"github.com/latchkey/latchkey/internal/store"
@@ -114,7 +115,7 @@ func (s *Service) verifyLogins(ctx context.Context, p store.IdentityPool, logins
 		switch kind {
 		case kindCognito:
 			if !allowCognito {
-				return nil, nil, notAuthorized(msgCognitoToken)
+				return nil, nil, unsupportedProvider(notAuthorized(msgCognitoToken), key, "a Cognito token is accepted only by GetCredentialsForIdentity")
 			}
 			c, err := s.verifyCognitoToken(ctx, p, value)
 			if err != nil {
@@ -134,9 +135,10 @@ func (s *Service) verifyLogins(ctx context.Context, p store.IdentityPool, logins
 			}
 			out = append(out, l)
 		case kindOnline:
-			return nil, nil, notAuthorized("Invalid login token. Latchkey cannot verify %s tokens: they can only be validated by an online call to their provider, which this server does not make. Register an OpenID Connect provider or a Cognito user pool instead.", key)
+			return nil, nil, unsupportedProvider(notAuthorized("Invalid login token. Latchkey cannot verify %s tokens: they can only be validated by an online call to their provider, which this server does not make. Register an OpenID Connect provider or a Cognito user pool instead.", key),
+				key, "its tokens can only be validated by an online call to the provider, which Latchkey does not make")
 		default:
-			return nil, nil, notAuthorized(msgUnsupportedProvider)
+			return nil, nil, unsupportedProvider(notAuthorized(msgUnsupportedProvider), key, "it is neither a login provider, a user pool, an OpenID Connect provider nor a SAML provider of the pool")
 		}
 	}
 	return out, cog, nil
@@ -166,7 +168,7 @@ func (s *Service) oidcTarget(ctx context.Context, p store.IdentityPool, key, arn
 	default:
 		prov, err := s.reads().GetOIDCProvider(ctx, arn)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && prov.AccountID != p.AccountID) {
-			return oidc.Provider{}, nil, notAuthorized(msgUnsupportedProvider)
+			return oidc.Provider{}, nil, unsupportedProvider(notAuthorized(msgUnsupportedProvider), key, "no OpenID Connect provider "+arn+" exists in the pool's account")
 		}
 		if err != nil {
 			return oidc.Provider{}, nil, awserr.InternalError(err)
@@ -183,20 +185,20 @@ func (s *Service) verifyOIDCLogin(ctx context.Context, p store.IdentityPool, key
 	if err != nil {
 		return login{}, err
 	}
-	issuerMismatch := false
+	issuerMismatch, tokenIss := false, ""
 	claims, err := s.Verifier.Verify(ctx, tok, func(iss string) (oidc.Provider, bool) {
 		if !match(iss) {
-			issuerMismatch = true
+			issuerMismatch, tokenIss = true, iss
 			return oidc.Provider{}, false
 		}
 		return prov, true
 	})
 	if err != nil {
 		if issuerMismatch {
-			// The verifier's refusal stays the cause: it explains which iss the token had.
 			e := notAuthorized("Invalid login token. Issuer doesn't match providerName")
 			e.Cause = err
-			return login{}, e
+			return login{}, claimMismatch(e, "iss", prov.URL, tokenIss, fmt.Sprintf("the token's iss %q is not the issuer %q of the Logins key %q; "+
+				"put the token under the key of the provider that issued it", tokenIss, prov.URL, key))
 		}
 		return login{}, s.fromOIDC(err, tok)
 	}
@@ -214,7 +216,8 @@ func (s *Service) verifyOIDCLogin(ctx context.Context, p store.IdentityPool, key
 	switch kind {
 	case kindUserPool:
 		if use, ok := claims.Raw["token_use"].(string); ok && use != "id" {
-			return login{}, notAuthorized("Invalid login token. Not an ID token: token_use is %s.", use)
+			return login{}, claimMismatch(notAuthorized("Invalid login token. Not an ID token: token_use is %s.", use), "token_use", "id", use,
+				fmt.Sprintf("the user pool token has token_use %q: Cognito Identity accepts only the ID token of a user pool sign-in, not its access token", use))
 		}
 		l.MappingKeys = []string{key + ":" + l.ClientID}
 		l.TagKeys = []string{key, key + ":" + l.ClientID}
@@ -322,14 +325,15 @@ func scalar(v any) (string, bool) {
 func (s *Service) verifySAMLLogin(ctx context.Context, arn, response string) (login, error) {
 	prov, err := s.Store.GetSAMLProvider(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
-		return login{}, notAuthorized(msgUnsupportedProvider)
+		return login{}, unsupportedProvider(notAuthorized(msgUnsupportedProvider), arn, "no SAML provider with this ARN exists")
 	}
 	if err != nil {
 		return login{}, awserr.InternalError(err)
 	}
 	md, err := s.samlMetadata.Parse(prov.MetadataDocument)
 	if err != nil {
-		return login{}, notAuthorized("Invalid login token. The SAML provider's metadata is no longer valid.")
+		return login{}, explained(notAuthorized("Invalid login token. The SAML provider's metadata is no longer valid."), explain.InvalidAssertion,
+			explain.Check{Name: "metadata", Actual: []string{arn}, Detail: err.Error()}, "the metadata document of SAML provider "+arn+" no longer parses; update it with UpdateSAMLProvider")
 	}
 	a, err := saml.Verify(response, md, saml.Options{Now: s.now, Recipients: s.SAMLRecipients, Audiences: s.SAMLAudiences})
 	if err != nil {
@@ -353,22 +357,24 @@ func (s *Service) verifyCognitoToken(ctx context.Context, p store.IdentityPool, 
 	claims, err := s.Tokens.Verify(ctx, tok)
 	if err != nil {
 		if errors.Is(err, token.ErrTokenInvalid) {
-			return nil, &awserr.Error{Code: "NotAuthorizedException", Message: "Invalid login token. Couldn't verify signed token.", HTTPStatus: 400, Cause: err}
+			return nil, unverifiedToken(&awserr.Error{Code: "NotAuthorizedException", Message: "Invalid login token. Couldn't verify signed token.", HTTPStatus: 400, Cause: err}, tok)
 		}
 		return nil, awserr.InternalError(err)
 	}
 	if iss, _ := claims["iss"].(string); iss != s.Issuer {
-		return nil, notAuthorized("Invalid login token. Issuer doesn't match providerName")
+		return nil, claimMismatch(notAuthorized("Invalid login token. Issuer doesn't match providerName"), "iss", s.Issuer, iss,
+			fmt.Sprintf("the token under %s has iss %q, not this server's issuer %q: only a token of GetOpenIdToken goes under that key", CognitoProvider, iss, s.Issuer))
 	}
 	exp, ok := token.Expiry(claims)
 	if !ok {
-		return nil, notAuthorized("Invalid login token. Missing a required claim: exp")
+		return nil, missingClaim(notAuthorized("Invalid login token. Missing a required claim: exp"), "exp")
 	}
 	if now := s.now(); !now.Before(exp) {
-		return nil, notAuthorized("Invalid login token. Token expired: %d >= %d", now.Unix(), exp.Unix())
+		return nil, expiredToken(notAuthorized("Invalid login token. Token expired: %d >= %d", now.Unix(), exp.Unix()), now, exp)
 	}
 	if aud, _ := claims["aud"].(string); aud != p.ID {
-		return nil, notAuthorized("Invalid login token. Incorrect token audience.")
+		return nil, claimMismatch(notAuthorized("Invalid login token. Incorrect token audience."), "aud", p.ID, aud,
+			fmt.Sprintf("the Cognito token was issued for identity pool %q, not for %q", aud, p.ID))
 	}
 	c := &cognitoLogin{Claims: flattenClaims(claims)}
 	c.IdentityID, _ = claims["sub"].(string)

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -16,6 +17,9 @@ const (
 	InvalidAssertion Outcome = "InvalidAssertion"
 	InvalidSignature Outcome = "InvalidSignature"
 	MalformedPolicy  Outcome = "MalformedPolicy"
+	// Refused is a refusal whose decider attached no evidence: the summary says only what its
+	// error code means.
+	Refused Outcome = "Refused"
 )
 
 // Explanation is the evidence behind one refusal.
@@ -116,6 +120,21 @@ func Of(err error) *Explanation {
 		return e.Explanation
 	}
 	return nil
+}
+
+// Failed is the checks of a refusal whose check c failed, when checks run in order: each check
+// of order before c's name, passed, then c. A name not in order gives c alone.
+func Failed(order []string, c Check) []Check {
+	c.Passed = false
+	i := slices.Index(order, c.Name)
+	if i <= 0 {
+		return []Check{c}
+	}
+	checks := make([]Check, 0, i+1)
+	for _, name := range order[:i] {
+		checks = append(checks, Check{Name: name, Passed: true})
+	}
+	return append(checks, c)
 }
 
 // Quote renders values for a summary: "a" for one, ["a", "b"] for several, absent for none.

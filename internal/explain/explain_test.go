@@ -53,3 +53,24 @@ func TestForCallerHidesAnotherAccountsResourcePolicies(t *testing.T) {
 		t.Fatal("nil explanation")
 	}
 }
+
+// TestFailed: the checks before the failed one are listed as passed, in order; the failed one is
+// last and not passed, even when given as passed.
+func TestFailed(t *testing.T) {
+	order := []string{"format", "signature", "exp"}
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{{"format", []string{"format"}}, {"exp", []string{"format", "signature", "exp"}}, {"other", []string{"other"}}} {
+		got := Failed(order, Check{Name: tc.name, Passed: true, Detail: "d"})
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: %+v", tc.name, got)
+		}
+		for i, c := range got {
+			last := i == len(got)-1
+			if c.Name != tc.want[i] || c.Passed == last || (last && c.Detail != "d") {
+				t.Fatalf("%s: %+v", tc.name, got)
+			}
+		}
+	}
+}

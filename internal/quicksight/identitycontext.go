@@ -61,30 +61,30 @@ func (v ContextVerifier) VerifyContext(ctx context.Context, assertion string) (p
 	}
 	claims, err := v.Tokens.Verify(ctx, assertion)
 	if errors.Is(err, token.ErrTokenInvalid) {
-		return principal.IdentityContext{}, errInvalidContext("its signature does not verify")
+		return principal.IdentityContext{}, unverified(assertion)
 	}
 	if err != nil {
 		return principal.IdentityContext{}, awserr.InternalError(err)
 	}
 	str := func(k string) string { s, _ := claims[k].(string); return s }
-	if str("typ") != ContextType {
-		return principal.IdentityContext{}, errInvalidContext("it is not a QuickSight identity context")
+	if typ := str("typ"); typ != ContextType {
+		return principal.IdentityContext{}, wrongType(typ)
 	}
 	exp, ok := token.Expiry(claims)
 	if !ok {
-		return principal.IdentityContext{}, errInvalidContext("it has no expiry")
+		return principal.IdentityContext{}, noExpiry()
 	}
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
 	}
 	if !now.Before(exp) {
-		return principal.IdentityContext{}, awserr.New("ExpiredTokenException", http.StatusBadRequest, "The QuickSight identity context in ProvidedContexts has expired.")
+		return principal.IdentityContext{}, expiredContext(now, exp)
 	}
 	ic := principal.IdentityContext{Provider: ContextProvider, AccountID: str("acct"), Namespace: str("ns"), UserARN: str("arn"),
 		PrincipalID: str("pid"), Region: str("rgn"), Expires: exp.UTC()}
 	if ic.AccountID == "" || ic.UserARN == "" || ic.Namespace == "" {
-		return principal.IdentityContext{}, errInvalidContext("it does not name a QuickSight user")
+		return principal.IdentityContext{}, noUser(ic.AccountID, ic.Namespace, ic.UserARN)
 	}
 	return ic, nil
 }

@@ -11,17 +11,24 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// recordDecision stores an explained refusal for `latchkey explain` and the admin API. The
-// decision belongs to the caller's account, or, when no caller was verified, to the account of
-// the resource the request named.
+// recordDecision stores a refusal for `latchkey explain` and the admin API: with the explanation
+// its decider attached, or, for a refusal of a decision kind without one, with a summary of what
+// its error code means (codeExplanation). The decision belongs to the caller's account, or, when
+// no caller was verified, to the account of the resource the request named.
 func (s *Server) recordDecision(rq *request, code string) {
 	if s.deps.Decisions == nil {
 		return
 	}
 	x := rq.explanation
+	if x == nil {
+		if x = codeExplanation(code); x == nil {
+			return
+		}
+	}
 	d := store.Decision{RequestID: rq.id, Time: rq.start, Service: rq.svc.model.SigningName, Operation: rq.op, ErrorCode: code, Action: x.Action}
 	if d.Action == "" {
 		d.Action = d.Service + ":" + d.Operation
@@ -39,6 +46,47 @@ func (s *Server) recordDecision(rq *request, code string) {
 		x = x.ForCaller(rq.caller.AccountID)
 	}
 	s.deps.Decisions.Record(rq.r.Context(), d, x)
+}
+
+// refusalCodes are the error codes of refusals that are decisions — of a signature, a credential,
+// a token or a policy — in every protocol family's spelling, with what each means. Validation
+// errors are not decisions and are not listed.
+var refusalCodes = map[string]struct {
+	outcome explain.Outcome
+	summary string
+}{
+	"MissingAuthenticationToken":                {explain.InvalidSignature, "the request is not signed"},
+	"MissingAuthenticationTokenException":       {explain.InvalidSignature, "the request is not signed"},
+	"IncompleteSignature":                       {explain.InvalidSignature, "the request's signature is incomplete or malformed"},
+	"IncompleteSignatureException":              {explain.InvalidSignature, "the request's signature is incomplete or malformed"},
+	"SignatureDoesNotMatch":                     {explain.InvalidSignature, "the signature does not match (a wrong secret access key, or the request was altered or its clock is skewed)"},
+	"InvalidSignatureException":                 {explain.InvalidSignature, "the signature does not match (a wrong secret access key, or the request was altered or its clock is skewed)"},
+	"InvalidClientTokenId":                      {explain.InvalidToken, "the access key id is not known, or its session token does not open"},
+	"UnrecognizedClientException":               {explain.InvalidToken, "the access key id is not known, or its session token does not open"},
+	"ExpiredToken":                              {explain.ExpiredToken, "the security token of the request has expired"},
+	"ExpiredTokenException":                     {explain.ExpiredToken, "the security token or identity token has expired"},
+	"InvalidIdentityToken":                      {explain.InvalidToken, "the web identity token is not valid"},
+	"IDPRejectedClaim":                          {explain.InvalidToken, "the identity provider's token or assertion was rejected"},
+	"AccessDenied":                              {explain.Refused, "the request was refused by policy"},
+	"AccessDeniedException":                     {explain.Refused, "the request was refused by policy"},
+	"NotAuthorizedException":                    {explain.Refused, "Cognito Identity refused the identity, its logins or the role"},
+	"InvalidIdentityPoolConfigurationException": {explain.Refused, "the identity pool's role refused the identity (its trust policy, or the role does not exist)"},
+}
+
+// isRefusal reports whether code is the code of a refusal that is a decision.
+func isRefusal(code string) bool {
+	_, ok := refusalCodes[code]
+	return ok
+}
+
+// codeExplanation is the explanation recorded for a refusal with code whose decider attached
+// none: what the code means. It is nil for a code that is not a decision.
+func codeExplanation(code string) *explain.Explanation {
+	c, ok := refusalCodes[code]
+	if !ok {
+		return nil
+	}
+	return &explain.Explanation{Outcome: c.outcome, Summary: c.summary + " (" + code + "; no further detail was recorded)"}
 }
 
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)

@@ -4,7 +4,8 @@
 // the operation table and renders the answer or the error in the protocol's own envelope. It also
 // publishes Latchkey's issuer documents and, when enabled, the test IdP's routes (testidp.go).
 // A refusal that carries an explanation is recorded in the shared decision store and its audit
-// event (decisions.go). Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
+// event (decisions.go); a refusal of a decision kind without one (a signature, credential, token
+// or policy refusal, never a validation error) is recorded with what its code means. Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
 // signing name "latchkey", each route authorized by the IAM engine with its action and resource,
 // JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute. Its routes are the
 // decisions (decisions.go), the credentials issued (issuances.go) and, when the test IdP is on, minting its tokens (testidp_admin.go).

@@ -520,7 +520,7 @@ func (s *Server) fail(rq *request, err error) {
 	} else if x := explain.Of(err); x != nil {
 		rq.explanation = x
 	}
-	if rq.explanation != nil {
+	if rq.explanation != nil || isRefusal(ae.Code) {
 		s.recordDecision(rq, ae.Code)
 	}
 	rq.errCode, rq.errMsg = ae.Code, ae.Message

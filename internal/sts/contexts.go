@@ -3,6 +3,8 @@ package sts
 import (
 	"context"
 
+	"github.com/latchkey/latchkey/internal/explain"
+
 	"github.com/latchkey/latchkey/internal/principal"
 )
 
@@ -54,8 +56,13 @@ func (s *Service) verifyContexts(ctx context.Context, roleAccount string, list [
 		}
 		ic.Provider = c.ProviderARN
 		if ic.AccountID != roleAccount {
-			return nil, accessDenied("The QuickSight identity context in ProvidedContexts belongs to account " + ic.AccountID +
+			e := accessDenied("The QuickSight identity context in ProvidedContexts belongs to account " + ic.AccountID +
 				", not to the role's account " + roleAccount + "; contexts can only be used with roles of the same account.")
+			c := explain.Check{Name: "account", Expected: []string{roleAccount}, Actual: []string{ic.AccountID}, Detail: "the context's user " + ic.UserARN}
+			e.Cause = explain.Wrap(&explain.Explanation{Outcome: explain.InvalidToken, Checks: []explain.Check{c},
+				Summary: "the QuickSight identity context names a user of account " + ic.AccountID + ", and the role belongs to account " + roleAccount +
+					"; get the context from QuickSight in the role's account"}, nil)
+			return nil, e
 		}
 		out = &ic
 	}

@@ -162,17 +162,7 @@ func TestQuickSightIdentityEnhancedSession(t *testing.T) {
 	_, err = assumeWithContext(ts, alice, aws.ToString(enhanced.Arn), qsProvider, byName[:len(byName)-4]+"AAAA")
 	wantAPIError(t, err, "ValidationError", 400)
 
-	sign := func(ic principal.IdentityContext, typ string) string {
-		claims := lkqs.ContextClaims(ic, time.Now(), "test")
-		if typ != "" {
-			claims["typ"] = typ
-		}
-		tok, err := ts.App.Issuer.Sign(ctx, "ES384", claims)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	sign := func(ic principal.IdentityContext, typ string) string { return signContext(t, ts, ic, typ) }
 	good := principal.IdentityContext{AccountID: accountID, Namespace: "default", UserARN: aws.ToString(bob.Arn), PrincipalID: aws.ToString(bob.PrincipalId), Region: "us-east-1", Expires: time.Now().Add(time.Minute)}
 	if _, err := assumeWithContext(ts, alice, aws.ToString(enhanced.Arn), qsProvider, sign(good, "")); err != nil {
 		t.Fatalf("a well-formed context: %v", err)
@@ -189,6 +179,21 @@ func TestQuickSightIdentityEnhancedSession(t *testing.T) {
 	// Another token of the same issuer is not a context.
 	_, err = assumeWithContext(ts, alice, aws.ToString(enhanced.Arn), qsProvider, sign(good, "JWT"))
 	wantAPIError(t, err, "ValidationError", 400)
+}
+
+// signContext signs an identity context with the server's issuer, as GetIdentityContext does;
+// a typ other than "" replaces the context's type marker.
+func signContext(t *testing.T, ts *testServer, ic principal.IdentityContext, typ string) string {
+	t.Helper()
+	claims := lkqs.ContextClaims(ic, time.Now(), "test")
+	if typ != "" {
+		claims["typ"] = typ
+	}
+	tok, err := ts.App.Issuer.Sign(ctx, "ES384", claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func TestQuickSightUserRegistry(t *testing.T) {

@@ -3,7 +3,6 @@ package oidc
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,15 +29,7 @@ func explanation(kind ErrorKind, c explain.Check, summary string) *explain.Expla
 	if kind == Expired {
 		outcome = explain.ExpiredToken
 	}
-	c.Passed = false
-	var checks []explain.Check
-	if i := slices.Index(checkOrder, c.Name); i > 0 {
-		checks = make([]explain.Check, 0, i+1)
-		for _, name := range checkOrder[:i] {
-			checks = append(checks, explain.Check{Name: name, Passed: true})
-		}
-	}
-	return &explain.Explanation{Outcome: outcome, Summary: summary, Checks: append(checks, c)}
+	return &explain.Explanation{Outcome: outcome, Summary: summary, Checks: explain.Failed(checkOrder, c)}
 }
 
 // stamp renders a NumericDate for an explanation: RFC 3339 and the epoch seconds the token

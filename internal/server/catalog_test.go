@@ -162,6 +162,18 @@ func TestCausesAreLogged(t *testing.T) {
 	}
 }
 
+// TestUnservedOperationIsNotAFault: NotImplemented answers a documented absence, so the server's
+// error log (Latchkey's own faults only) stays quiet.
+func TestUnservedOperationIsNotAFault(t *testing.T) {
+	s, log := newCatalogServer(t)
+	for fam, svc := range s.families() {
+		got := s.failFor(svc, "unknown", svc.family.err(svc.family.notImplemented, "X is not implemented by Latchkey"), log)
+		if got.status != http.StatusNotImplemented || strings.Contains(got.log, "level=ERROR") {
+			t.Errorf("%s: status %d, log %s", fam, got.status, got.log)
+		}
+	}
+}
+
 // TestConcurrentModificationAnsweredAsTheModelSays: a race lost on every retry (kind Conflict,
 // caused by the store's ErrConcurrentModification, which matches ErrUnavailable) is answered as
 // ConcurrentModification (409) by the operations whose model lists it, and as ServiceUnavailable

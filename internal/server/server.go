@@ -514,8 +514,9 @@ func (s *Server) fail(rq *request, err error) {
 	}
 	ae := svc.family.answer(err, svc.model.Operations[rq.op])
 	// Latchkey's own faults are logged here at error with their cause; every request, refusals
-	// included, gets its line in the request log (logRequest) at info.
-	if ae.HTTPStatus >= 500 {
+	// included, gets its line in the request log (logRequest) at info. An operation Latchkey does
+	// not serve (501) is a documented absence, not a fault.
+	if ae.HTTPStatus >= 500 && ae.HTTPStatus != http.StatusNotImplemented {
 		s.deps.Logger.Error("request failed", "request_id", rq.id, "service", svc.model.ID, "operation", rq.op, "code", ae.Code, "err", ae.Cause)
 	} else if x := explain.Of(err); x != nil {
 		rq.explanation = x

@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +35,13 @@ type hotRequest struct {
 }
 
 func (h hotRequest) serve(b *testing.B, ts *testServer) {
+	if err := h.try(ts); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// try serves h once and says why it failed; unlike serve it may run on any goroutine.
+func (h hotRequest) try(ts *testServer) error {
 	r := httptest.NewRequest(h.method, h.target, bytes.NewReader(h.body))
 	if h.host != "" {
 		r.Host = h.host
@@ -40,8 +50,9 @@ func (h hotRequest) serve(b *testing.B, ts *testServer) {
 	w := httptest.NewRecorder()
 	ts.App.Handler.ServeHTTP(w, r)
 	if w.Code != http.StatusOK {
-		b.Fatalf("status %d: %s", w.Code, w.Body.String())
+		return fmt.Errorf("status %d: %s", w.Code, w.Body.String())
 	}
+	return nil
 }
 
 // benchHot serves req once to warm the server, then b.N times under the timer.
@@ -148,20 +159,60 @@ func BenchmarkHotPathGetCallerIdentitySessionPresigned(b *testing.B) {
 	benchHot(b, ts, hotRequest{method: http.MethodGet, target: parsed.RequestURI(), host: parsed.Host, header: hdr})
 }
 
-// BenchmarkHotPathGetIdNew creates an identity per request (a durable write); the tokens, one per
-// subject, are signed before the timer starts.
+// BenchmarkHotPathGetIdNew creates an identity per request (a durable write) one at a time, so
+// every request waits for its own commit; the tokens, one per subject, are signed before the timer
+// starts.
 func BenchmarkHotPathGetIdNew(b *testing.B) {
-	ts := startServer(b)
-	e := newCognitoEnv(b, ts, "bench", nil)
-	reqs := make([]hotRequest, b.N+1)
-	for i := range reqs {
-		logins := e.logins(b, jwt.MapClaims{"sub": fmt.Sprintf("new-%d", i), "exp": time.Now().Add(time.Hour).Unix()})
-		reqs[i] = cognitoRequest(b, "GetId", map[string]any{"IdentityPoolId": e.pool, "Logins": logins})
-	}
-	reqs[b.N].serve(b, ts)
+	ts, reqs := newIdentityRequests(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		reqs[i].serve(b, ts)
 	}
+}
+
+// BenchmarkHotPathGetIdNewConcurrent is BenchmarkHotPathGetIdNew from 16 concurrent callers, as
+// the load tool drives it, so that concurrent creations share commits (the group commit). It
+// reports req/s: the server's own write throughput, with no HTTP client competing for the CPUs.
+func BenchmarkHotPathGetIdNewConcurrent(b *testing.B) {
+	ts, reqs := newIdentityRequests(b)
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := reqs[next.Add(1)-1].try(ts); err != nil {
+				failed.CompareAndSwap(nil, &err)
+			}
+		}
+	})
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// newIdentityRequests starts a server with an identity pool and prepares b.N GetId requests, each
+// for a subject never seen before (the tokens signed on every CPU before the timer starts), after
+// serving one more to warm the server.
+func newIdentityRequests(b *testing.B) (*testServer, []hotRequest) {
+	ts := startServer(b)
+	e := newCognitoEnv(b, ts, "bench", nil)
+	reqs := make([]hotRequest, b.N+1)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(reqs); i += workers {
+				logins := e.logins(b, jwt.MapClaims{"sub": fmt.Sprintf("new-%d", i), "exp": time.Now().Add(time.Hour).Unix()})
+				reqs[i] = cognitoRequest(b, "GetId", map[string]any{"IdentityPoolId": e.pool, "Logins": logins})
+			}
+		})
+	}
+	wg.Wait()
+	reqs[b.N].serve(b, ts)
+	return ts, reqs[:b.N]
 }

@@ -83,6 +83,8 @@ type soakRun struct {
 	fresh   *freshFixture
 	resign  time.Duration
 	rssOf   func() (int64, error)
+	alive   func() error // errChildGone once Latchkey has exited
+	cancel  context.CancelFunc
 	start   time.Time
 	round   time.Duration // of the elapsed times shown
 	samples []Sample
@@ -96,7 +98,7 @@ func runSoak(ctx context.Context, cfg Config, fx *fixture, lk *child, progress i
 	s := &soakRun{ops: Operations, clients: spread(cfg.Clients, len(Operations)), counts: make([]opCounters, len(Operations)),
 		target: target{url: url}, resign: orDefault(cfg.resign, defaultResign),
 		fresh: &freshFixture{fx: fx, url: url, every: orDefault(cfg.renew, defaultRenew), at: time.Now()},
-		rssOf: func() (int64, error) { return processRSS(lk.pid) }, out: progress}
+		rssOf: func() (int64, error) { return processRSS(lk.pid) }, alive: lk.alive, out: progress}
 	rep := &Report{Clients: cfg.Clients, CPUs: runtime.NumCPU()}
 	var err error
 	if rep.RSSBefore, err = s.rssOf(); err != nil {
@@ -116,9 +118,6 @@ func runSoak(ctx context.Context, cfg Config, fx *fixture, lk *child, progress i
 	rep.RSSAfter = s.samples[len(s.samples)-1].RSS
 	fmt.Fprintln(progress, rep.Soak.Verdict)
 	if runErr != nil {
-		if lk.alive() != nil {
-			runErr = fmt.Errorf("%w (%v)", runErr, lk.alive())
-		}
 		return rep, fmt.Errorf("soak stopped after %s: %w", s.samples[len(s.samples)-1].Elapsed, runErr)
 	}
 	return rep, rep.check()
@@ -149,11 +148,14 @@ func (s *soakRun) share() string {
 }
 
 // run samples once before the load, at every multiple of every before d, and once after the
-// clients have stopped; a failed sample (Latchkey gone) stops the clients.
+// clients have stopped. Latchkey gone (a failed sample, or a failed request from a client who
+// then finds it has exited) stops the soak.
 func (s *soakRun) run(ctx context.Context, d, every time.Duration, hc *http.Client) error {
 	defer hc.CloseIdleConnections()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	parent := ctx
+	ctx, s.cancel = context.WithCancel(ctx)
+	defer s.cancel()
+	cancel := s.cancel
 	s.start = time.Now()
 	if err := s.take(); err != nil {
 		return err
@@ -186,11 +188,14 @@ func (s *soakRun) run(ctx context.Context, d, every time.Duration, hc *http.Clie
 	}()
 	clients.Wait()
 	<-sampler
+	if err := parent.Err(); err != nil {
+		return err
+	}
+	if err := s.alive(); err != nil {
+		return err
+	}
 	if sampleErr != nil {
 		return sampleErr
-	}
-	if err := ctx.Err(); err != nil {
-		return err
 	}
 	return s.take()
 }
@@ -224,6 +229,10 @@ func (s *soakRun) client(ctx context.Context, hc *http.Client, op, i int, deadli
 		if failure := roundTrip(hc, req.WithContext(ctx), buf); failure != "" {
 			if ctx.Err() == nil { // a request cut short by an interruption did not fail
 				c.fail(failure)
+			}
+			if s.alive() != nil {
+				s.cancel()
+				return
 			}
 			continue
 		}

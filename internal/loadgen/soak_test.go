@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -190,5 +195,39 @@ func TestConfigValidate(t *testing.T) {
 		if err := c.cfg.validate(); (err == nil) != c.ok {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+// Latchkey exiting in the middle of a long soak stops it at once, with what was sampled so far.
+func TestSoakStopsWhenLatchkeyIsGone(t *testing.T) {
+	var gone atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	op := operation{Name: "fake", Issues: true, client: func(_ *fixture, tg target, _ int) (newRequest, error) {
+		return unsigned(tg, nil, http.Header{}), nil
+	}}
+	s := &soakRun{ops: []operation{op}, clients: []int{2}, counts: make([]opCounters, 1), target: target{url: srv.URL},
+		fresh: &freshFixture{fx: &fixture{}, every: time.Hour, at: time.Now()}, resign: time.Hour, round: time.Millisecond,
+		rssOf: func() (int64, error) { return 1 << 20, nil }, out: io.Discard,
+		alive: func() error {
+			if gone.Load() {
+				return errChildGone
+			}
+			return nil
+		}}
+	time.AfterFunc(200*time.Millisecond, func() {
+		gone.Store(true)
+		srv.CloseClientConnections()
+		srv.Listener.Close()
+	})
+	// Without the stop, the soak would run until this context's deadline and report that instead.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := s.run(ctx, time.Hour, time.Minute, newHTTPClient(2))
+	if !errors.Is(err, errChildGone) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(s.samples) != 1 || s.counts[0].requests.Load() == 0 || s.counts[0].errors.Load() == 0 {
+		t.Fatalf("samples %+v, %d requests, %d errors", s.samples, s.counts[0].requests.Load(), s.counts[0].errors.Load())
 	}
 }

@@ -82,7 +82,7 @@ func (v Verdict) String() string {
 	if !v.Flat {
 		word = "GROWING"
 	}
-	return fmt.Sprintf("MEMORY: %s (flat: Latchkey's resident set grows at most %+.0f%% over the last two thirds)\n"+
+	return fmt.Sprintf("MEMORY: %s (flat means Latchkey's resident set grew at most %+.0f%% over the last two thirds)\n"+
 		"  resident set at %s, the end of the first third: %.1f MiB\n"+
 		"  largest over the last two thirds: %.1f MiB, at %s\n"+
 		"  growth: %+.1f MiB (%+.1f%%); %+.2f MiB per million sessions (%d sessions issued after %s)",

@@ -25,9 +25,15 @@ func main() {
 	flag.StringVar(&cfg.Ops, "ops", "all", "comma-separated operations: "+opNames())
 	flag.StringVar(&cfg.DataDir, "data-dir", "", "directory in which Latchkey's fresh, temporary data dir is made (default: the system's temporary directory)")
 	flag.BoolVar(&asJSON, "json", false, "write the report as JSON on stdout")
+	flag.DurationVar(&cfg.Soak, "soak", 0, "instead: every operation at once against Latchkey only for this long, sampling its resident set (e.g. 30m)")
+	flag.DurationVar(&cfg.Sample, "sample", time.Minute, "with -soak: time between samples")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "latchkey-load: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+	if msg := conflicts(cfg.Soak > 0); msg != "" {
+		fmt.Fprintln(os.Stderr, "latchkey-load:", msg)
 		os.Exit(2)
 	}
 	cfg.Progress = os.Stderr
@@ -45,6 +51,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "latchkey-load:", err)
 		os.Exit(1)
 	}
+}
+
+// conflicts names a flag given that the chosen mode does not use: -duration, -warmup and -ops
+// with -soak, -sample without it.
+func conflicts(soak bool) string {
+	msg := ""
+	flag.Visit(func(f *flag.Flag) {
+		switch {
+		case soak && (f.Name == "duration" || f.Name == "warmup" || f.Name == "ops"):
+			msg = "-" + f.Name + " does not apply to -soak, which drives every operation at once for its own duration"
+		case !soak && f.Name == "sample":
+			msg = "-sample applies only to -soak"
+		}
+	})
+	return msg
 }
 
 func opNames() string {

@@ -105,20 +105,29 @@ func (w *worker) run(ctx context.Context, client *http.Client, deadline time.Tim
 			continue
 		}
 		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			w.latencies = append(w.latencies, time.Since(t0))
-			w.fail(err.Error())
-			continue
-		}
-		n, _ := io.ReadFull(resp.Body, buf)
-		_, _ = io.CopyBuffer(io.Discard, resp.Body, buf)
-		resp.Body.Close()
+		failure := roundTrip(client, req, buf)
 		w.latencies = append(w.latencies, time.Since(t0))
-		if resp.StatusCode/100 != 2 {
-			w.fail(fmt.Sprintf("HTTP %d: %.300s", resp.StatusCode, buf[:n]))
+		if failure != "" {
+			w.fail(failure)
 		}
 	}
+}
+
+// roundTrip sends req and reads the whole answer into buf (its first len(buf) bytes) and beyond;
+// it returns "" for a 2xx answer, else what failed: the transport error, or the status and the
+// start of the body.
+func roundTrip(client *http.Client, req *http.Request, buf []byte) string {
+	resp, err := client.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	n, _ := io.ReadFull(resp.Body, buf)
+	_, _ = io.CopyBuffer(io.Discard, resp.Body, buf)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Sprintf("HTTP %d: %.300s", resp.StatusCode, buf[:n])
+	}
+	return ""
 }
 
 func (w *worker) fail(msg string) {

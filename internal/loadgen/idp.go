@@ -94,6 +94,9 @@ func (p *idp) publicPEM() (string, error) {
 	return string(out), nil
 }
 
+// tokenLifetime is how long the tokens of the tool's IdP are valid.
+const tokenLifetime = time.Hour
+
 // token signs an ID token for subject: RS256 unless es256.
 func (p *idp) token(subject string, es256 bool, now time.Time) (string, error) {
 	alg, kid := "RS256", "rsa1"
@@ -102,7 +105,7 @@ func (p *idp) token(subject string, es256 bool, now time.Time) (string, error) {
 	}
 	hdr, _ := json.Marshal(map[string]string{"alg": alg, "kid": kid, "typ": "JWT"})
 	claims, _ := json.Marshal(map[string]any{"iss": p.issuer, "aud": Audience, "sub": subject,
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+		"iat": now.Unix(), "exp": now.Add(tokenLifetime).Unix()})
 	signing := b64(hdr) + "." + b64(claims)
 	sum := sha256.Sum256([]byte(signing))
 	var sig []byte

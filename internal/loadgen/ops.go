@@ -33,16 +33,19 @@ type operation struct {
 	// Write marks an operation that creates durable state: it is reported in requests per second
 	// only and is not run against the floor.
 	Write bool
+	// Issues marks an operation whose 2xx answer carries newly issued session credentials: the
+	// sessions a soak counts.
+	Issues bool
 	// client returns the request maker of client number i against t, signing its request now.
 	client func(f *fixture, t target, i int) (newRequest, error)
 }
 
 // Operations are every operation the tool drives, in table order.
 var Operations = []operation{
-	{Name: "web-identity", Title: "AssumeRoleWithWebIdentity (RS256)", client: webIdentity},
+	{Name: "web-identity", Title: "AssumeRoleWithWebIdentity (RS256)", Issues: true, client: webIdentity},
 	{Name: "getid", Title: "Cognito GetId, existing login", client: getIDExisting},
-	{Name: "credentials", Title: "Cognito GetCredentialsForIdentity", client: credentialsForIdentity},
-	{Name: "assume-role", Title: "AssumeRole (long-term key)", client: assumeRole},
+	{Name: "credentials", Title: "Cognito GetCredentialsForIdentity", Issues: true, client: credentialsForIdentity},
+	{Name: "assume-role", Title: "AssumeRole (long-term key)", Issues: true, client: assumeRole},
 	{Name: "caller-header", Title: "GetCallerIdentity, session, header", client: callerHeader},
 	{Name: "caller-presigned", Title: "GetCallerIdentity, session, presigned", client: callerPresigned},
 	{Name: "getid-new", Title: "Cognito GetId, new identity (write)", Write: true, client: getIDNew},

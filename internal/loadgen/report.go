@@ -29,15 +29,16 @@ type Row struct {
 	ClientBound    bool    `json:"client_bound,omitempty"`
 }
 
-// Report is a whole run.
+// Report is a whole run: the rows of the operations one at a time, or a soak.
 type Report struct {
 	Clients   int      `json:"clients"`
-	Duration  string   `json:"duration"`
-	Warmup    string   `json:"warmup"`
+	Duration  string   `json:"duration,omitempty"`
+	Warmup    string   `json:"warmup,omitempty"`
 	CPUs      int      `json:"cpus"`
 	RSSBefore int64    `json:"latchkey_rss_before_bytes"`
 	RSSAfter  int64    `json:"latchkey_rss_after_bytes"`
-	Rows      []Row    `json:"rows"`
+	Rows      []Row    `json:"rows,omitempty"`
+	Soak      *Soak    `json:"soak,omitempty"`
 	Warnings  []string `json:"warnings,omitempty"`
 }
 
@@ -73,6 +74,9 @@ func (rep *Report) add(r Row) {
 
 // check fails a run with more than 0.1% failed requests against either server.
 func (rep *Report) check() error {
+	if rep.Soak != nil {
+		return rep.Soak.check()
+	}
 	var bad []string
 	for _, r := range rep.Rows {
 		if rate(r.Errors, r.Requests) > maxErrorRate || rate(r.FloorErrors, r.FloorRequests) > maxErrorRate || r.Requests == 0 || (!r.Write && r.FloorRequests == 0) {
@@ -99,8 +103,12 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(rep)
 }
 
-// WriteTable writes the human-readable table, the resident sizes and the warnings.
+// WriteTable writes the human-readable table, the resident sizes and the warnings; for a soak, its
+// series, totals and verdict.
 func (rep *Report) WriteTable(w io.Writer) error {
+	if rep.Soak != nil {
+		return rep.Soak.writeTable(w, rep.Clients, rep.CPUs)
+	}
 	fmt.Fprintf(w, "%d clients, %s per phase after %s warm-up, %d CPUs\n\n", rep.Clients, rep.Duration, rep.Warmup, rep.CPUs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\tLatchkey req/s\tp50 ms\tp99 ms\tserver CPU µs/req\tfloor CPU µs/req\tratio\terrors\tclient CPU µs/req\t")

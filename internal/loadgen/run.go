@@ -23,20 +23,45 @@ type Config struct {
 	// temporary directory): the durable write of "GetId, new identity" goes to its disk.
 	DataDir  string
 	Progress io.Writer // progress lines; nil for none
+	// Soak, when positive, replaces the one-at-a-time measurement: every operation at once against
+	// Latchkey for Soak, the clients spread over them, sampled every Sample (Duration, Warmup and
+	// Ops are not used).
+	Soak   time.Duration
+	Sample time.Duration
+	// resign and renew override defaultResign and defaultRenew (tests).
+	resign, renew time.Duration
+}
+
+// validate refuses a configuration the run cannot honour.
+func (cfg Config) validate() error {
+	if cfg.Soak <= 0 {
+		if cfg.Clients < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 {
+			return errors.New("want -clients >= 1, -duration > 0 and -warmup >= 0")
+		}
+		return nil
+	}
+	if cfg.Clients < len(Operations) || cfg.Sample <= 0 {
+		return fmt.Errorf("-soak wants -clients >= %d (one per operation) and -sample > 0", len(Operations))
+	}
+	if cfg.Ops != "" && cfg.Ops != "all" {
+		return errors.New("-soak drives every operation: -ops does not apply")
+	}
+	return nil
 }
 
 // maxErrorRate is the share of failed requests above which a run fails.
 const maxErrorRate = 0.001
 
 // Run starts the children, sets up, drives every selected operation against Latchkey and the floor
-// and returns the report. A report whose error rate exceeds 0.1% comes back with an error too.
+// (or, with cfg.Soak, every operation at once against Latchkey only) and returns the report. A
+// report whose error rate exceeds 0.1% comes back with an error too.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	ops, err := selectOps(cfg.Ops)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Clients < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 {
-		return nil, errors.New("want -clients >= 1, -duration > 0 and -warmup >= 0")
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	progress := cfg.Progress
 	if progress == nil {
@@ -61,6 +86,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	fx, err := setup(ctx, "http://"+lk.addr, p)
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
+	}
+	if cfg.Soak > 0 {
+		return runSoak(ctx, cfg, fx, lk, progress)
 	}
 	fc, err := floorConfigFor(fx, "http://"+lk.addr)
 	if err != nil {

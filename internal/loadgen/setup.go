@@ -72,14 +72,25 @@ func setup(ctx context.Context, url string, p *idp) (*fixture, error) {
 	if err := f.setupCognito(ctx, rootCfg, ic, endpoint, provider); err != nil {
 		return nil, err
 	}
-	sc := sts.NewFromConfig(sdkConfig(f.userKey.AccessKeyID, f.userKey.SecretAccessKey, ""), func(o *sts.Options) { o.BaseEndpoint = endpoint })
-	out, err := sc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(f.assumeRole), RoleSessionName: aws.String("load"), DurationSeconds: aws.Int32(3600)})
+	if f.session, err = f.newSession(ctx, url); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// sessionLifetime is how long the session credentials of newSession last.
+const sessionLifetime = time.Hour
+
+// newSession is session credentials from AssumeRole of the fixture's role with the user's key.
+func (f *fixture) newSession(ctx context.Context, url string) (aws.Credentials, error) {
+	sc := sts.NewFromConfig(sdkConfig(f.userKey.AccessKeyID, f.userKey.SecretAccessKey, ""), func(o *sts.Options) { o.BaseEndpoint = aws.String(url) })
+	out, err := sc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(f.assumeRole), RoleSessionName: aws.String("load"),
+		DurationSeconds: aws.Int32(int32(sessionLifetime / time.Second))})
 	if err != nil {
-		return nil, fmt.Errorf("AssumeRole: %w", err)
+		return aws.Credentials{}, fmt.Errorf("AssumeRole: %w", err)
 	}
 	c := out.Credentials
-	f.session = aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}
-	return f, nil
+	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}, nil
 }
 
 func (f *fixture) setupCognito(ctx context.Context, rootCfg aws.Config, ic *iam.Client, endpoint *string, provider string) error {

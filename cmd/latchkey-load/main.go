@@ -25,6 +25,7 @@ func main() {
 	flag.StringVar(&cfg.Ops, "ops", "all", "comma-separated operations: "+opNames())
 	flag.StringVar(&cfg.DataDir, "data-dir", "", "directory in which Latchkey's fresh, temporary data dir is made (default: the system's temporary directory)")
 	flag.BoolVar(&asJSON, "json", false, "write the report as JSON on stdout")
+	flag.StringVar(&cfg.Baseline, "baseline", "", "another Latchkey executable (an earlier build, run as `PATH serve`) to measure in the same run, after Latchkey in each operation")
 	flag.DurationVar(&cfg.Soak, "soak", 0, "instead: every operation at once against Latchkey only for this long, sampling its resident set (e.g. 30m)")
 	flag.DurationVar(&cfg.Sample, "sample", time.Minute, "with -soak: time between samples")
 	flag.Parse()
@@ -53,13 +54,13 @@ func main() {
 	}
 }
 
-// conflicts names a flag given that the chosen mode does not use: -duration, -warmup and -ops
-// with -soak, -sample without it.
+// conflicts names a flag given that the chosen mode does not use: -duration, -warmup, -ops and
+// -baseline with -soak, -sample without it.
 func conflicts(soak bool) string {
 	msg := ""
 	flag.Visit(func(f *flag.Flag) {
 		switch {
-		case soak && (f.Name == "duration" || f.Name == "warmup" || f.Name == "ops"):
+		case soak && (f.Name == "duration" || f.Name == "warmup" || f.Name == "ops" || f.Name == "baseline"):
 			msg = "-" + f.Name + " does not apply to -soak, which drives every operation at once for its own duration"
 		case !soak && f.Name == "sample":
 			msg = "-sample applies only to -soak"

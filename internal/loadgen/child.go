@@ -67,7 +67,11 @@ func startChild(mode string, extra []string, fromStderr bool, find func(line str
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe)
+	return startProgram(exec.Command(exe), mode, extra, fromStderr, find)
+}
+
+// startProgram is startChild with the command to run: this program, or another one (a baseline).
+func startProgram(cmd *exec.Cmd, mode string, extra []string, fromStderr bool, find func(line string) string) (*child, error) {
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LATCHKEY_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -147,7 +151,10 @@ func (c *child) stop() {
 
 // startLatchkey runs `latchkey serve` on 127.0.0.1 with a fresh data dir and the known root key.
 // Plain-http loopback issuers are allowed (LATCHKEY_ALLOW_HTTP_ISSUERS), as for any local test IdP.
-func startLatchkey(dataDir string) (*child, error) {
+// exe "" runs this program's own Latchkey; otherwise exe is another Latchkey executable (a
+// baseline), run as `exe serve`. The child mode is set for it too, so that exe may also be a load
+// tool (or its test binary), which serves in that mode whatever its arguments.
+func startLatchkey(dataDir, exe string) (*child, error) {
 	env := []string{
 		"LATCHKEY_ADDR=127.0.0.1:0",
 		"LATCHKEY_DATA_DIR=" + dataDir,
@@ -157,7 +164,7 @@ func startLatchkey(dataDir string) (*child, error) {
 		"LATCHKEY_ALLOW_HTTP_ISSUERS=true",
 		"LATCHKEY_LOG_FORMAT=json",
 	}
-	return startChild("server", env, true, func(line string) string {
+	find := func(line string) string {
 		var rec struct {
 			Msg  string `json:"msg"`
 			Addr string `json:"addr"`
@@ -166,7 +173,11 @@ func startLatchkey(dataDir string) (*child, error) {
 			return rec.Addr
 		}
 		return ""
-	})
+	}
+	if exe == "" {
+		return startChild("server", env, true, find)
+	}
+	return startProgram(exec.Command(exe, "serve"), "server", env, true, find)
 }
 
 const floorAnnounce = "floor listening on "

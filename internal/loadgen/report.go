@@ -27,6 +27,13 @@ type Row struct {
 	FloorCPUus     float64 `json:"floor_cpu_us_per_req,omitempty"`
 	Ratio          float64 `json:"ratio,omitempty"` // ServerCPUus / FloorCPUus
 	ClientBound    bool    `json:"client_bound,omitempty"`
+	// The baseline's figures (-baseline), measured right after Latchkey's with the same clients.
+	BaselineRequests  int     `json:"baseline_requests,omitempty"`
+	BaselineErrors    int     `json:"baseline_errors,omitempty"`
+	BaselineReqPerSec float64 `json:"baseline_req_per_sec,omitempty"`
+	BaselineP50Ms     float64 `json:"baseline_p50_ms,omitempty"`
+	BaselineCPUus     float64 `json:"baseline_cpu_us_per_req,omitempty"`
+	BaselineRatio     float64 `json:"baseline_ratio,omitempty"` // BaselineCPUus / FloorCPUus
 }
 
 // Report is a whole run: the rows of the operations one at a time, or a soak.
@@ -34,6 +41,7 @@ type Report struct {
 	Clients   int      `json:"clients"`
 	Duration  string   `json:"duration,omitempty"`
 	Warmup    string   `json:"warmup,omitempty"`
+	Baseline  string   `json:"baseline,omitempty"`
 	CPUs      int      `json:"cpus"`
 	RSSBefore int64    `json:"latchkey_rss_before_bytes"`
 	RSSAfter  int64    `json:"latchkey_rss_after_bytes"`
@@ -62,7 +70,19 @@ func (r *Row) setFloor(p phase) {
 	r.FloorCPUus = cpuPerRequest(p.ServerCPU, p.Requests)
 	if r.FloorCPUus > 0 {
 		r.Ratio = r.ServerCPUus / r.FloorCPUus
+		r.BaselineRatio = r.BaselineCPUus / r.FloorCPUus
 	}
+}
+
+// setBaseline records the baseline's phase; it comes before the floor's, which sets its ratio.
+func (r *Row) setBaseline(p phase) {
+	r.BaselineRequests, r.BaselineErrors = p.Requests, p.Errors
+	if r.FirstError == "" && p.FirstError != "" {
+		r.FirstError = "baseline: " + p.FirstError
+	}
+	r.BaselineReqPerSec = p.perSecond()
+	r.BaselineP50Ms = float64(p.P50.Microseconds()) / 1000
+	r.BaselineCPUus = cpuPerRequest(p.ServerCPU, p.Requests)
 }
 
 func (rep *Report) add(r Row) {
@@ -79,8 +99,13 @@ func (rep *Report) check() error {
 	}
 	var bad []string
 	for _, r := range rep.Rows {
-		if rate(r.Errors, r.Requests) > maxErrorRate || rate(r.FloorErrors, r.FloorRequests) > maxErrorRate || r.Requests == 0 || (!r.Write && r.FloorRequests == 0) {
-			bad = append(bad, fmt.Sprintf("%s: %d of %d Latchkey requests and %d of %d floor requests failed (first: %s)", r.Op, r.Errors, r.Requests, r.FloorErrors, r.FloorRequests, r.FirstError))
+		baseline := ""
+		if rep.Baseline != "" {
+			baseline = fmt.Sprintf(", %d of %d baseline requests", r.BaselineErrors, r.BaselineRequests)
+		}
+		if rate(r.Errors, r.Requests) > maxErrorRate || rate(r.FloorErrors, r.FloorRequests) > maxErrorRate || r.Requests == 0 || (!r.Write && r.FloorRequests == 0) ||
+			(rep.Baseline != "" && (rate(r.BaselineErrors, r.BaselineRequests) > maxErrorRate || r.BaselineRequests == 0)) {
+			bad = append(bad, fmt.Sprintf("%s: %d of %d Latchkey requests%s and %d of %d floor requests failed (first: %s)", r.Op, r.Errors, r.Requests, baseline, r.FloorErrors, r.FloorRequests, r.FirstError))
 		}
 	}
 	if len(bad) > 0 {
@@ -109,15 +134,28 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if rep.Soak != nil {
 		return rep.Soak.writeTable(w, rep.Clients, rep.CPUs)
 	}
-	fmt.Fprintf(w, "%d clients, %s per phase after %s warm-up, %d CPUs\n\n", rep.Clients, rep.Duration, rep.Warmup, rep.CPUs)
+	fmt.Fprintf(w, "%d clients, %s per phase after %s warm-up, %d CPUs\n", rep.Clients, rep.Duration, rep.Warmup, rep.CPUs)
+	if rep.Baseline != "" {
+		fmt.Fprintf(w, "baseline: %s, measured right after Latchkey in each operation\n", rep.Baseline)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tLatchkey req/s\tp50 ms\tp99 ms\tserver CPU µs/req\tfloor CPU µs/req\tratio\terrors\tclient CPU µs/req\t")
+	head := "operation\tLatchkey req/s\tp50 ms\tp99 ms\tserver CPU µs/req\tfloor CPU µs/req\tratio\terrors\tclient CPU µs/req\t"
+	if rep.Baseline != "" {
+		head += "baseline req/s\tbaseline p50 ms\tbaseline CPU µs/req\tbaseline ratio\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range rep.Rows {
-		floor, ratio := "-", "-"
+		floor, ratio, baseRatio := "-", "-", "-"
 		if !r.Write {
-			floor, ratio = fmt.Sprintf("%.1f", r.FloorCPUus), fmt.Sprintf("%.1f×", r.Ratio)
+			floor, ratio, baseRatio = fmt.Sprintf("%.1f", r.FloorCPUus), fmt.Sprintf("%.1f×", r.Ratio), fmt.Sprintf("%.1f×", r.BaselineRatio)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.1f\t%s\t%s\t%d/%d\t%.1f\t\n", r.Title, r.ReqPerSec, r.P50Ms, r.P99Ms, r.ServerCPUus, floor, ratio, r.Errors+r.FloorErrors, r.Requests+r.FloorRequests, r.ClientCPUus)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.1f\t%s\t%s\t%d/%d\t%.1f\t", r.Title, r.ReqPerSec, r.P50Ms, r.P99Ms, r.ServerCPUus, floor, ratio,
+			r.Errors+r.FloorErrors+r.BaselineErrors, r.Requests+r.FloorRequests+r.BaselineRequests, r.ClientCPUus)
+		if rep.Baseline != "" {
+			fmt.Fprintf(tw, "%.0f\t%.2f\t%.1f\t%s\t", r.BaselineReqPerSec, r.BaselineP50Ms, r.BaselineCPUus, baseRatio)
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

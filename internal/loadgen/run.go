@@ -23,6 +23,9 @@ type Config struct {
 	// temporary directory): the durable write of "GetId, new identity" goes to its disk.
 	DataDir  string
 	Progress io.Writer // progress lines; nil for none
+	// Baseline, when set, is another Latchkey executable (an earlier build) measured in the same
+	// run: each operation runs against Latchkey, then the baseline, then the floor.
+	Baseline string
 	// Soak, when positive, replaces the one-at-a-time measurement: every operation at once against
 	// Latchkey for Soak, the clients spread over them, sampled every Sample (Duration, Warmup and
 	// Ops are not used).
@@ -45,6 +48,9 @@ func (cfg Config) validate() error {
 	}
 	if cfg.Ops != "" && cfg.Ops != "all" {
 		return errors.New("-soak drives every operation: -ops does not apply")
+	}
+	if cfg.Baseline != "" {
+		return errors.New("-baseline does not apply to -soak")
 	}
 	return nil
 }
@@ -77,7 +83,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer p.close()
-	lk, err := startLatchkey(dataDir)
+	lk, err := startLatchkey(dataDir, "")
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +96,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Soak > 0 {
 		return runSoak(ctx, cfg, fx, lk, progress)
 	}
+	var base *server
+	if cfg.Baseline != "" {
+		bl, err := startLatchkey(dataDir+"-baseline", cfg.Baseline)
+		if err != nil {
+			return nil, fmt.Errorf("baseline %s: %w", cfg.Baseline, err)
+		}
+		defer os.RemoveAll(dataDir + "-baseline")
+		defer bl.stop()
+		fmt.Fprintf(progress, "baseline %s pid %s on %s; setting up through the AWS SDK\n", cfg.Baseline, bl.pid, bl.addr)
+		bfx, err := setup(ctx, "http://"+bl.addr, p)
+		if err != nil {
+			return nil, fmt.Errorf("baseline setup: %w", err)
+		}
+		base = &server{bfx, bl}
+	}
 	fc, err := floorConfigFor(fx, "http://"+lk.addr)
 	if err != nil {
 		return nil, err
@@ -99,12 +120,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer fl.stop()
-	rep := &Report{Clients: cfg.Clients, Duration: cfg.Duration.String(), Warmup: cfg.Warmup.String(), CPUs: runtime.NumCPU()}
+	rep := &Report{Clients: cfg.Clients, Duration: cfg.Duration.String(), Warmup: cfg.Warmup.String(), CPUs: runtime.NumCPU(), Baseline: cfg.Baseline}
 	if rep.RSSBefore, err = processRSS(lk.pid); err != nil {
 		return nil, err
 	}
 	for _, op := range ops {
-		row, err := measure(ctx, cfg, op, fx, lk, fl, progress)
+		row, err := measure(ctx, cfg, op, server{fx, lk}, base, fl, progress)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op.Name, err)
 		}
@@ -163,10 +184,17 @@ func floorConfigFor(fx *fixture, latchkeyURL string) (floorConfig, error) {
 	return fc, err
 }
 
-// measure runs op against Latchkey, then (unless it is a write) the same requests against the floor.
-func measure(ctx context.Context, cfg Config, op operation, fx *fixture, lk, fl *child, progress io.Writer) (Row, error) {
+// server is a Latchkey child and what was set up on it.
+type server struct {
+	fx *fixture
+	c  *child
+}
+
+// measure runs op against Latchkey, then against the baseline when there is one, then (unless it
+// is a write) the same requests against the floor.
+func measure(ctx context.Context, cfg Config, op operation, lk server, base *server, fl *child, progress io.Writer) (Row, error) {
 	row := Row{Op: op.Name, Title: op.Title, Write: op.Write}
-	run := func(c *child, floor bool) (phase, error) {
+	run := func(fx *fixture, c *child, floor bool) (phase, error) {
 		makers := make([]newRequest, cfg.Clients)
 		t := target{url: "http://" + c.addr, floor: floor}
 		for i := range makers {
@@ -185,16 +213,24 @@ func measure(ctx context.Context, cfg Config, op operation, fx *fixture, lk, fl 
 		}
 		return drive(ctx, hc, makers, cfg.Duration, c)
 	}
-	lp, err := run(lk, false)
+	lp, err := run(lk.fx, lk.c, false)
 	if err != nil {
 		return row, err
 	}
 	row.setLatchkey(lp)
 	fmt.Fprintf(progress, "%-40s latchkey %8.0f req/s %7.1f µs CPU/req\n", op.Title, lp.perSecond(), row.ServerCPUus)
+	if base != nil {
+		bp, err := run(base.fx, base.c, false)
+		if err != nil {
+			return row, fmt.Errorf("baseline: %w", err)
+		}
+		row.setBaseline(bp)
+		fmt.Fprintf(progress, "%-40s baseline %8.0f req/s %7.1f µs CPU/req\n", op.Title, bp.perSecond(), row.BaselineCPUus)
+	}
 	if op.Write {
 		return row, nil
 	}
-	fp, err := run(fl, true)
+	fp, err := run(lk.fx, fl, true)
 	if err != nil {
 		return row, err
 	}

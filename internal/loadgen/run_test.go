@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -48,12 +49,55 @@ func TestRunEveryOperation(t *testing.T) {
 	}
 }
 
+// A baseline (here this test binary, which serves as Latchkey in the child mode whatever its
+// arguments) is set up and measured in the same run, and its columns appear.
+func TestRunWithBaseline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two Latchkeys and the floor as child processes and loads them")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), Config{Duration: 200 * time.Millisecond, Clients: 2, Ops: "getid,getid-new", Baseline: exe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Rows {
+		if r.BaselineRequests == 0 || r.BaselineErrors != 0 || r.BaselineCPUus <= 0 || r.BaselineP50Ms <= 0 {
+			t.Errorf("%s baseline: %+v", r.Op, r)
+		}
+		if r.Op == "getid" && r.BaselineRatio <= 0 {
+			t.Errorf("getid baseline ratio: %+v", r)
+		}
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "baseline ratio") || !strings.Contains(table.String(), "baseline: "+exe) {
+		t.Errorf("table has no baseline columns:\n%s", table.String())
+	}
+}
+
+// A baseline that is not a Latchkey fails the run before any load, naming it.
+func TestRunBaselineNotALatchkey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Latchkey as a child process")
+	}
+	_, err := Run(context.Background(), Config{Duration: 100 * time.Millisecond, Clients: 1, Ops: "getid", Baseline: "/bin/false"})
+	if err == nil || !strings.Contains(err.Error(), "baseline /bin/false") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestRunRefusesBadFlags(t *testing.T) {
 	cases := []Config{
 		{Duration: time.Second, Clients: 0},
 		{Duration: 0, Clients: 1},
 		{Duration: time.Second, Clients: 1, Warmup: -1},
 		{Duration: time.Second, Clients: 1, Ops: "getid,nope"},
+		{Soak: time.Second, Sample: time.Second, Clients: 16, Baseline: "/bin/true"},
 	}
 	for _, c := range cases {
 		if _, err := Run(context.Background(), c); err == nil {

@@ -200,8 +200,13 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 	a.closers = append([]io.Closer{issuances}, a.closers...)
 	a.metrics.IssuancesDropped(issuances.Dropped)
 	auditor := audit.NewWithIssuances(auditLog, issuances)
+	// Refusals are recorded off the request path too; the node's own readers (the admin API, the
+	// console) read through the recorder, which writes what is queued first. It is closed before
+	// the store as well.
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
+	a.closers = append([]io.Closer{decisions}, a.closers...)
+	a.metrics.DecisionsDropped(decisions.Dropped)
 	if cfg.IMDSAddr != "" {
 		var err error
 		if a.IMDS, err = newIMDS(cfg, st, mk, sessions, auditor, decisions, logger, now, a.metrics); err != nil {
@@ -209,12 +214,12 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 		}
 	}
 	var testIDP server.TestIDP
-	adminRoutes := append(server.DecisionRoutes(st, now), server.IssuanceRoutes(st, now)...)
+	adminRoutes := append(server.DecisionRoutes(decisions, now), server.IssuanceRoutes(st, now)...)
 	if a.TestIDP != nil {
 		testIDP = a.TestIDP
 		adminRoutes = append(adminRoutes, server.TestIDPRoutes(a.TestIDP)...)
 	}
-	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: st, Issuances: st, KeySets: webIdentity, IAM: iamSvc, Pools: cognitoSvc, Logins: st, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger,
+	con, err := console.New(console.Deps{Keys: authenticator, Authz: engine, Decisions: decisions, Issuances: st, KeySets: webIdentity, IAM: iamSvc, Pools: cognitoSvc, Logins: st, Tokens: stsSvc, Region: cfg.Region, Now: now, Logger: logger,
 		SecureCookies: strings.HasPrefix(a.Issuer.URL, "https://")})
 	if err != nil {
 		return err
@@ -245,7 +250,8 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 	return err
 }
 
-// Close writes the credential issuances still queued, then releases the audit log and the store.
+// Close writes the refusals and credential issuances still queued, then releases the audit log and
+// the store.
 func (a *App) Close() error {
 	for _, c := range a.closers {
 		if c != nil {

@@ -2,18 +2,13 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/explain"
 	"github.com/latchkey/latchkey/internal/principal"
-	"github.com/latchkey/latchkey/internal/store"
-	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
 const jwtLike = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUvYXBwIn0.c2lnbmF0dXJlLXZhbHVl"
@@ -60,46 +55,6 @@ func TestRecordCarriesRedactedExplanation(t *testing.T) {
 	}
 	if x.Checks[0].Actual[1] != jwtLike {
 		t.Error("Redact changed its argument")
-	}
-}
-
-type failingDecisions struct{ store.DecisionStore }
-
-func (failingDecisions) PutDecision(context.Context, store.Decision) error {
-	return store.ErrUnavailable
-}
-
-// TestDecisionRecorder: refusals reach the store, the bounds are applied, and a store failure
-// is logged, not returned or panicked.
-func TestDecisionRecorder(t *testing.T) {
-	st := sqltest.Open(t)
-	now := time.Now()
-	r := NewDecisionRecorder(DecisionDeps{Store: st, Max: 2, MaxAge: time.Hour, Now: func() time.Time { return now }})
-	x := &explain.Explanation{Outcome: explain.ImplicitDeny, Summary: "no " + jwtLike}
-	for i, id := range []string{"old", "a", "b", "c"} {
-		at := now.Add(time.Duration(i) * time.Second)
-		if id == "old" {
-			at = now.Add(-2 * time.Hour)
-		}
-		r.Record(t.Context(), store.Decision{RequestID: id, Time: at}, x)
-	}
-	d, err := st.GetDecision(t.Context(), "c")
-	if err != nil || strings.Contains(string(d.Explanation), jwtLike) || !strings.Contains(string(d.Explanation), `"outcome":"ImplicitDeny"`) {
-		t.Fatalf("stored %s %v", d.Explanation, err)
-	}
-	r.Prune(t.Context())
-	ds, _ := st.ListDecisions(t.Context(), store.DecisionFilter{})
-	if len(ds) != 2 || ds[0].RequestID != "c" || ds[1].RequestID != "b" {
-		t.Fatalf("after pruning: %+v", ds)
-	}
-	var logs bytes.Buffer
-	bad := NewDecisionRecorder(DecisionDeps{Store: failingDecisions{st}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	bad.Record(t.Context(), store.Decision{RequestID: "z"}, x)
-	if !strings.Contains(logs.String(), "recording a refusal in the decision store failed") || strings.Contains(logs.String(), jwtLike) {
-		t.Fatalf("log %s", logs.String())
-	}
-	if _, err := st.GetDecision(t.Context(), "z"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("failed write stored: %v", err)
 	}
 }
 

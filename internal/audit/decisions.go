@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/explain"
@@ -17,38 +16,80 @@ import (
 const (
 	DefaultDecisionsMax    = 10000
 	DefaultDecisionsMaxAge = 7 * 24 * time.Hour
-	// pruneEvery: the recorder prunes once per this many refusals it records, so the bound costs
-	// one DELETE per batch rather than per refusal. Between prunes the table may exceed Max by
-	// this many rows per node.
+	// pruneEvery: a recorder prunes once per this many records it writes, so the bound costs one
+	// DELETE per batch rather than per record. Between prunes the table may exceed Max by this many
+	// rows per node.
 	pruneEvery = 100
-	// writeTimeout bounds a refusal's wait on the store.
-	writeTimeout = 2 * time.Second
 )
 
-// DecisionRecorder writes refusals to the store that all nodes share, pruning it by age and count.
-// Recording is best effort: a failure is logged and never changes the answer to the caller.
+// DecisionRecorder writes refusals to the store that all nodes share, off the request path, and
+// prunes it by age and count: Record redacts the explanation and queues it without blocking (a
+// full queue drops the record and counts it, Dropped), and one goroutine writes batches in one
+// transaction, at least every Flush interval (200 ms by default). Recording is best effort: a
+// failure is logged and never changes the answer to the caller. The node's own readers read
+// through GetDecision and ListDecisions, which Flush first, so a refusal is visible at once on the
+// node that refused it; other nodes and the CLI see it within the flush interval. Close writes
+// what is queued.
 type DecisionRecorder struct {
-	store  store.DecisionStore
-	max    int
-	maxAge time.Duration
-	now    func() time.Time
-	logger *slog.Logger
-	n      atomic.Uint64
+	store store.DecisionStore
+	b     *batcher[queuedDecision]
 }
 
-// DecisionDeps builds a DecisionRecorder; zero Max and MaxAge take the defaults.
+// queuedDecision is a refusal waiting to be written; x is already redacted, and marshalled by the
+// writer, off the request path.
+type queuedDecision struct {
+	d store.Decision
+	x *explain.Explanation
+}
+
+// DecisionDeps builds a DecisionRecorder; zero fields take the defaults (Buffer, Batch and Flush
+// those of the issuance recorder).
 type DecisionDeps struct {
 	Store  store.DecisionStore
 	Max    int
 	MaxAge time.Duration
+	Buffer int
+	Batch  int
+	Flush  time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
-// NewDecisionRecorder returns a recorder; a nil Store records nothing.
+// NewDecisionRecorder starts a recorder; a nil Store records nothing (and starts nothing).
 func NewDecisionRecorder(d DecisionDeps) *DecisionRecorder {
+	if d.Store == nil {
+		return nil
+	}
 	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
-	return &DecisionRecorder{store: d.Store, max: d.Max, maxAge: d.MaxAge, now: d.Now, logger: d.Logger}
+	st, max, maxAge, now, logger := d.Store, d.Max, d.MaxAge, d.Now, d.Logger
+	return &DecisionRecorder{store: st, b: newBatcher(batcherDeps[queuedDecision]{
+		Put: func(ctx context.Context, batch []queuedDecision) error {
+			return st.PutDecisions(ctx, marshalDecisions(batch, logger))
+		},
+		Prune: func(ctx context.Context) {
+			if _, err := st.PruneDecisions(ctx, now().Add(-maxAge), max); err != nil {
+				logger.Warn("pruning the decision store failed", "err", err)
+			}
+		},
+		Failed: warnFailed(logger, "recording refusals in the decision store failed", func(q queuedDecision) string { return q.d.RequestID }),
+		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush,
+	})}
+}
+
+// marshalDecisions is batch as store records, each with its explanation as JSON; one that does
+// not marshal is stored with an empty explanation and logged.
+func marshalDecisions(batch []queuedDecision, logger *slog.Logger) []store.Decision {
+	out := make([]store.Decision, len(batch))
+	for i, q := range batch {
+		out[i] = q.d
+		b, err := json.Marshal(q.x)
+		if err != nil {
+			logger.Warn("recording a refusal's explanation failed", "request_id", q.d.RequestID, "err", err)
+			b = nil
+		}
+		out[i].Explanation = b
+	}
+	return out
 }
 
 // recorderDefaults fills the zero bounds, clock and logger of a recorder (decisions, issuances).
@@ -68,27 +109,57 @@ func recorderDefaults(max int, maxAge time.Duration, now func() time.Time, logge
 	return max, maxAge, now, logger
 }
 
-// Record stores d with x (redacted) as its explanation. It does not use ctx's cancellation: a
-// caller that hung up was still refused.
-func (r *DecisionRecorder) Record(ctx context.Context, d store.Decision, x *explain.Explanation) {
-	if r == nil || r.store == nil {
+// Record queues d with x, redacted, as its explanation, and returns at once: it never waits on
+// the store (a full queue drops the record and counts it). ctx is not used: a caller that hung up
+// was still refused.
+func (r *DecisionRecorder) Record(_ context.Context, d store.Decision, x *explain.Explanation) {
+	if r == nil {
 		return
 	}
-	b, err := json.Marshal(explain.Redact(x))
-	if err != nil {
-		r.logger.Warn("recording a refusal failed", "request_id", d.RequestID, "err", err)
-		return
+	r.b.add(queuedDecision{d: d, x: explain.Redact(x)})
+}
+
+// Dropped is how many refusals were not stored: the queue was full, or the store failed a batch.
+func (r *DecisionRecorder) Dropped() uint64 {
+	if r == nil {
+		return 0
 	}
-	d.Explanation = b
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-	defer cancel()
-	if err := r.store.PutDecision(ctx, d); err != nil {
-		r.logger.Warn("recording a refusal in the decision store failed", "request_id", d.RequestID, "err", err)
-		return
+	return r.b.dropped.Load()
+}
+
+// Flush returns once every refusal recorded before it is written (or dropped), or when ctx ends.
+func (r *DecisionRecorder) Flush(ctx context.Context) error {
+	if r == nil {
+		return nil
 	}
-	if r.n.Add(1)%pruneEvery == 1 {
-		r.Prune(ctx)
+	return r.b.flushNow(ctx)
+}
+
+// Close writes the refusals queued so far and stops the recorder; later ones are dropped. It is
+// safe to call more than once.
+func (r *DecisionRecorder) Close() error {
+	if r == nil {
+		return nil
 	}
+	r.b.close()
+	return nil
+}
+
+// GetDecision reads the store after Flush, so that a refusal this node recorded is found at once.
+func (r *DecisionRecorder) GetDecision(ctx context.Context, requestID string) (store.Decision, error) {
+	if err := r.Flush(ctx); err != nil {
+		return store.Decision{}, err
+	}
+	return r.store.GetDecision(ctx, requestID)
+}
+
+// ListDecisions reads the store after Flush, so that the refusals this node recorded are listed
+// at once.
+func (r *DecisionRecorder) ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error) {
+	if err := r.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return r.store.ListDecisions(ctx, f)
 }
 
 // ServiceRefusal is the decision record of a refused AssumeRole made as an AWS service (the
@@ -105,13 +176,6 @@ func ServiceRefusal(requestID string, at time.Time, invokedBy, code string, x *e
 	}
 	return store.Decision{RequestID: requestID, Time: at, AccountID: acct, ResourceAccount: acct, PrincipalARN: invokedBy,
 		Service: "sts", Operation: "AssumeRole", Action: action, ErrorCode: code}
-}
-
-// Prune applies the bounds now.
-func (r *DecisionRecorder) Prune(ctx context.Context) {
-	if _, err := r.store.PruneDecisions(ctx, r.now().Add(-r.maxAge), r.max); err != nil {
-		r.logger.Warn("pruning the decision store failed", "err", err)
-	}
 }
 
 // ParseSince reads a --since or since= value: a positive Go duration (10m, 2h) back from now, or

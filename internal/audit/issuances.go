@@ -4,20 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// Defaults of the issuance recorder's buffering.
+// Defaults of the recorders' buffering (credentials issued, refusals).
 const (
 	DefaultIssuanceBuffer = 4096
 	DefaultIssuanceBatch  = 100
 	DefaultIssuanceFlush  = 200 * time.Millisecond
-	// batchTimeout bounds one batch's write (and the prune that may follow it).
-	batchTimeout = 5 * time.Second
 )
 
 // IssuanceRecorder writes the credentials issued to the store all nodes share, off the request
@@ -25,19 +21,7 @@ const (
 // goroutine writes batches of up to Batch records in one transaction, at least every Flush, then
 // prunes by the decision store's bounds. Close writes what is queued and stops.
 type IssuanceRecorder struct {
-	store   store.IssuanceStore
-	batch   int
-	flush   time.Duration
-	max     int
-	maxAge  time.Duration
-	now     func() time.Time
-	logger  *slog.Logger
-	mu      sync.RWMutex // Add holds it shared; Close exclusively, so no Add sends on a closed queue
-	closed  bool
-	queue   chan store.Issuance
-	done    chan struct{}
-	dropped atomic.Uint64
-	written atomic.Uint64
+	b *batcher[store.Issuance]
 }
 
 // IssuanceDeps builds an IssuanceRecorder; zero fields take the defaults (Max and MaxAge those of
@@ -58,16 +42,18 @@ func NewIssuanceRecorder(d IssuanceDeps) *IssuanceRecorder {
 	if d.Store == nil {
 		return nil
 	}
-	d.Buffer = orDefault(d.Buffer, DefaultIssuanceBuffer)
-	d.Batch = orDefault(d.Batch, DefaultIssuanceBatch)
-	if d.Flush <= 0 {
-		d.Flush = DefaultIssuanceFlush
-	}
 	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
-	r := &IssuanceRecorder{store: d.Store, batch: d.Batch, flush: d.Flush, max: d.Max, maxAge: d.MaxAge, now: d.Now, logger: d.Logger,
-		queue: make(chan store.Issuance, d.Buffer), done: make(chan struct{})}
-	go r.run()
-	return r
+	st, max, maxAge, now, logger := d.Store, d.Max, d.MaxAge, d.Now, d.Logger
+	return &IssuanceRecorder{b: newBatcher(batcherDeps[store.Issuance]{
+		Put: st.PutIssuances,
+		Prune: func(ctx context.Context) {
+			if _, err := st.PruneIssuances(ctx, now().Add(-maxAge), max); err != nil {
+				logger.Warn("pruning the issuance store failed", "err", err)
+			}
+		},
+		Failed: warnFailed(logger, "recording credentials issued in the store failed", func(i store.Issuance) string { return i.RequestID }),
+		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush,
+	})}
 }
 
 func orDefault(v, def int) int {
@@ -83,21 +69,19 @@ func (r *IssuanceRecorder) Add(i store.Issuance) {
 	if r == nil {
 		return
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.closed {
-		r.dropped.Add(1)
-		return
-	}
-	select {
-	case r.queue <- i:
-	default:
-		r.dropped.Add(1)
-	}
+	r.b.add(i)
 }
 
 // Dropped is how many records Add has dropped so far.
-func (r *IssuanceRecorder) Dropped() uint64 { return r.dropped.Load() }
+func (r *IssuanceRecorder) Dropped() uint64 { return r.b.dropped.Load() }
+
+// Flush returns once every record added before it is written (or dropped), or when ctx ends.
+func (r *IssuanceRecorder) Flush(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	return r.b.flushNow(ctx)
+}
 
 // Close writes the records queued so far and stops the recorder; later Adds are dropped. It is
 // safe to call more than once.
@@ -105,61 +89,8 @@ func (r *IssuanceRecorder) Close() error {
 	if r == nil {
 		return nil
 	}
-	r.mu.Lock()
-	if !r.closed {
-		r.closed = true
-		close(r.queue)
-	}
-	r.mu.Unlock()
-	<-r.done
+	r.b.close()
 	return nil
-}
-
-func (r *IssuanceRecorder) run() {
-	defer close(r.done)
-	tick := time.NewTicker(r.flush)
-	defer tick.Stop()
-	pending := make([]store.Issuance, 0, r.batch)
-	for {
-		select {
-		case i, ok := <-r.queue:
-			if !ok {
-				r.write(pending)
-				return
-			}
-			pending = append(pending, i)
-			if len(pending) >= r.batch {
-				r.write(pending)
-				pending = pending[:0]
-			}
-		case <-tick.C:
-			r.write(pending)
-			pending = pending[:0]
-		}
-	}
-}
-
-// write stores one batch in one transaction, then prunes once per pruneEvery records written.
-// A failure is logged (request ids only) and the batch dropped and counted: the store is shared,
-// and a recorder that held batches for an unavailable store would only grow.
-func (r *IssuanceRecorder) write(batch []store.Issuance) {
-	if len(batch) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
-	if err := r.store.PutIssuances(ctx, batch); err != nil {
-		r.dropped.Add(uint64(len(batch)))
-		r.logger.Warn("recording credentials issued in the store failed", "records", len(batch), "first_request_id", batch[0].RequestID, "err", err)
-		return
-	}
-	before := r.written.Load()
-	after := r.written.Add(uint64(len(batch)))
-	if before == 0 || before/pruneEvery != after/pruneEvery {
-		if _, err := r.store.PruneIssuances(ctx, r.now().Add(-r.maxAge), r.max); err != nil {
-			r.logger.Warn("pruning the issuance store failed", "err", err)
-		}
-	}
 }
 
 // IssuanceOf is the issuance record of ev, a successful credential-issuing call; ok is false for a

@@ -154,8 +154,16 @@ func (c *ringCollector) Collect(ch chan<- prometheus.Metric) {
 // IssuancesDropped publishes how many credential-issuance records the recorder dropped (its queue
 // was full or the store refused a batch), read when scraped.
 func (m *Metrics) IssuancesDropped(dropped func() uint64) {
-	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Namespace: "latchkey", Name: "issuances_dropped_total",
-		Help: "Records of credentials issued that were not stored: the recorder's queue was full or the store failed a batch.",
-	}, func() float64 { return float64(dropped()) }))
+	m.dropped("issuances_dropped_total", "Records of credentials issued that were not stored: the recorder's queue was full or the store failed a batch.", dropped)
+}
+
+// DecisionsDropped publishes how many refusals the decision recorder did not store (its queue was
+// full or the store refused a batch), read when scraped.
+func (m *Metrics) DecisionsDropped(dropped func() uint64) {
+	m.dropped("decisions_dropped_total", "Refusals that were not stored in the decision store: the recorder's queue was full or the store failed a batch.", dropped)
+}
+
+func (m *Metrics) dropped(name, help string, dropped func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "latchkey", Name: name, Help: help},
+		func() float64 { return float64(dropped()) }))
 }

@@ -41,6 +41,8 @@ type DecisionFilter struct {
 type DecisionStore interface {
 	// PutDecision inserts d; a request id already stored is ErrAlreadyExists.
 	PutDecision(ctx context.Context, d Decision) error
+	// PutDecisions inserts a batch in one transaction; request ids already stored are skipped.
+	PutDecisions(ctx context.Context, ds []Decision) error
 	// GetDecision is ErrNotFound for an unknown (or pruned) request id.
 	GetDecision(ctx context.Context, requestID string) (Decision, error)
 	// ListDecisions returns the decisions f selects, newest first (ties by request id, descending).

@@ -35,18 +35,46 @@ func scanDecision(r rowScanner) (store.Decision, error) {
 func (s *Store) PutDecision(ctx context.Context, d store.Decision) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	op := fmt.Sprintf("sqlstore: record decision %q", d.RequestID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, insertDecision, decisionArgs(d)...)
+		return err
+	})
+	return s.mapErr(fmt.Sprintf("sqlstore: record decision %q", d.RequestID), err, nil)
+}
+
+// PutDecisions writes a batch in one transaction; ids already stored are skipped.
+func (s *Store) PutDecisions(ctx context.Context, ds []store.Decision) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, insertDecision+` ON CONFLICT (request_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, d := range ds {
+			if _, err := stmt.ExecContext(ctx, decisionArgs(d)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.mapErr("sqlstore: record decisions", err, nil)
+}
+
+const insertDecision = `INSERT INTO decisions (` + decisionColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+// decisionArgs are d's values in decisionColumns' order; an empty explanation is stored as {}.
+func decisionArgs(d store.Decision) []any {
 	explanation := string(d.Explanation)
 	if explanation == "" {
 		explanation = "{}"
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO decisions (`+decisionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			d.RequestID, encodeTime(d.Time), d.AccountID, d.ResourceAccount, d.PrincipalARN, d.Service, d.Operation, d.Action,
-			d.ErrorCode, explanation)
-		return err
-	})
-	return s.mapErr(op, err, nil)
+	return []any{d.RequestID, encodeTime(d.Time), d.AccountID, d.ResourceAccount, d.PrincipalARN, d.Service, d.Operation, d.Action,
+		d.ErrorCode, explanation}
 }
 
 func (s *Store) GetDecision(ctx context.Context, requestID string) (store.Decision, error) {

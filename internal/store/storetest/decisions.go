@@ -14,6 +14,7 @@ var decisionTests = []struct {
 	fn   func(*testing.T, store.Store)
 }{
 	{"DecisionRoundTrip", testDecisionRoundTrip},
+	{"PutDecisionsBatch", testPutDecisionsBatch},
 	{"ListDecisionsFilters", testListDecisionsFilters},
 	{"PruneDecisionsByAge", testPruneDecisionsByAge},
 	{"PruneDecisionsByCount", testPruneDecisionsByCount},
@@ -39,6 +40,39 @@ func testDecisionRoundTrip(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetDecision(ctx, "req-2")
 	wantErr(t, "GetDecision of an unknown id", err, store.ErrNotFound)
+}
+
+// testPutDecisionsBatch: a batch is stored whole, each record as PutDecision stores it; a request
+// id already stored is skipped without failing the batch or changing the stored record; an empty
+// batch writes nothing.
+func testPutDecisionsBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	first := decision("b-1", 1, acct1, "", "sts:AssumeRole")
+	noErr(t, "PutDecision", s.PutDecision(ctx, first))
+	again := first
+	again.ErrorCode = "ExpiredToken"
+	noless := decision("b-3", 3, acct2, "arn:aws:iam::222222222222:user/bob", "iam:CreateUser")
+	noless.Explanation = nil // stored as {}
+	batch := []store.Decision{again, decision("b-2", 2, acct1, "arn:aws:iam::111111111111:user/alice", "sts:GetCallerIdentity"), noless}
+	noErr(t, "PutDecisions", s.PutDecisions(ctx, batch))
+	noErr(t, "PutDecisions of nothing", s.PutDecisions(ctx, nil))
+	got, err := s.ListDecisions(ctx, store.DecisionFilter{})
+	noErr(t, "ListDecisions", err)
+	if fmt.Sprint(ids(got)) != "[b-3 b-2 b-1]" {
+		t.Fatalf("after the batch: %v, want [b-3 b-2 b-1]", ids(got))
+	}
+	for _, want := range []store.Decision{first, batch[1], noless} {
+		d, err := s.GetDecision(ctx, want.RequestID)
+		noErr(t, "GetDecision "+want.RequestID, err)
+		checkTime(t, "Time", d.Time, want.Time)
+		d.Time = want.Time
+		if want.Explanation == nil {
+			want.Explanation = []byte("{}")
+		}
+		if fmt.Sprint(d) != fmt.Sprint(want) {
+			t.Errorf("GetDecision(%s) = %+v, want %+v", want.RequestID, d, want)
+		}
+	}
 }
 
 func ids(ds []store.Decision) []string {

@@ -59,10 +59,13 @@ type App struct {
 	// TestIDP is the built-in test identity provider; nil unless LATCHKEY_TEST_IDP.
 	TestIDP *testidp.IdP
 	// IMDS is the EC2 instance metadata listener's handler; nil unless LATCHKEY_IMDS_ADDR.
-	IMDS     http.Handler
-	closers  []io.Closer
-	metrics  *metrics.Metrics
-	registry *prometheus.Registry
+	IMDS http.Handler
+	// Decisions records the refusals this node answers, off the request path; its GetDecision and
+	// ListDecisions write what is queued before reading the store.
+	Decisions *audit.DecisionRecorder
+	closers   []io.Closer
+	metrics   *metrics.Metrics
+	registry  *prometheus.Registry
 }
 
 // Options are the process-level collaborators.
@@ -205,6 +208,7 @@ func (a *App) wire(ctx context.Context, opts Options, auditLog io.Writer, allowe
 	// the store as well.
 	decisions := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st, Max: int(cfg.DecisionsMax), MaxAge: cfg.DecisionsMaxAge,
 		Now: now, Logger: logger})
+	a.Decisions = decisions
 	a.closers = append([]io.Closer{decisions}, a.closers...)
 	a.metrics.DecisionsDropped(decisions.Dropped)
 	if cfg.IMDSAddr != "" {

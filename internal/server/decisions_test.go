@@ -55,7 +55,10 @@ func TestCodeExplanationCoversRefusals(t *testing.T) {
 // with what its code means, so `latchkey explain` finds every refusal; a validation error is not.
 func TestRefusalsAreRecorded(t *testing.T) {
 	st := sqltest.Open(t)
-	s, err := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Decisions: audit.NewDecisionRecorder(audit.DecisionDeps{Store: st})})
+	// Read through the recorder, as the node's admin API does: it writes what is queued first.
+	rec := audit.NewDecisionRecorder(audit.DecisionDeps{Store: st})
+	defer rec.Close()
+	s, err := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Decisions: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +82,7 @@ func TestRefusalsAreRecorded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rq := &request{id: tc.id, w: httptest.NewRecorder(), r: httptest.NewRequest("POST", "/", nil), svc: tc.svc, op: "AssumeRole", start: time.Now(), caller: caller}
 			s.fail(rq, tc.err)
-			d, err := st.GetDecision(t.Context(), tc.id)
+			d, err := rec.GetDecision(t.Context(), tc.id)
 			if tc.summary == "" {
 				if !errors.Is(err, store.ErrNotFound) {
 					t.Fatalf("recorded %+v, %v", d, err)

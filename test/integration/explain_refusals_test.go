@@ -90,13 +90,11 @@ func TestQuickSightContextRefusalsExplained(t *testing.T) {
 }
 
 // storedCheck is the failed check and summary of the decision id as `latchkey explain` reads it
-// (the store, directly): for refusals of unsigned calls, which belong to no caller's account.
+// (the store, directly, within decisionBound): for refusals of unsigned calls, which belong to no
+// caller's account.
 func storedCheck(t *testing.T, ts *testServer, id string) (string, string) {
 	t.Helper()
-	d, err := ts.App.Store.GetDecision(ctx, id)
-	if err != nil {
-		t.Fatalf("decision %s: %v", id, err)
-	}
+	d := storedDecision(t, ts, id)
 	var x explain.Explanation
 	if err := json.Unmarshal(d.Explanation, &x); err != nil {
 		t.Fatal(err)
@@ -176,8 +174,8 @@ func TestCognitoRefusalsExplained(t *testing.T) {
 	if msg := apiMessage(t, err); !strings.Contains(msg, "(Latchkey: ") || !strings.Contains(msg, other.pool) {
 		t.Fatalf("message %q", msg)
 	}
-	if d, err := ts.App.Store.GetDecision(ctx, requestID(t, err)); err != nil || !strings.Contains(string(d.Explanation), `"kind":"trust"`) {
-		t.Fatalf("decision %s, %v", d.Explanation, err)
+	if d := storedDecision(t, ts, requestID(t, err)); !strings.Contains(string(d.Explanation), `"kind":"trust"`) {
+		t.Fatalf("decision %s", d.Explanation)
 	}
 
 	// iam:PassRole: broad permissions, one explicit deny.
@@ -209,7 +207,7 @@ func TestUnexplainedRefusalIsRecorded(t *testing.T) {
 	}
 	_, err = ts.rootSTS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + accountID + ":role/x"), RoleSessionName: aws.String("a b")})
 	wantAPIError(t, err, "ValidationError", 400)
-	if _, gerr := ts.App.Store.GetDecision(ctx, requestID(t, err)); gerr == nil {
+	if !notRecorded(t, ts, requestID(t, err)) {
 		t.Fatal("a validation error was recorded as a decision")
 	}
 }

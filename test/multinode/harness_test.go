@@ -211,17 +211,28 @@ func (d deployment) env(dataDir string) []string {
 // run runs a latchkey command (not serve) of the deployment and returns its standard output.
 func (d deployment) run(t testing.TB, args ...string) string {
 	t.Helper()
+	out, err := d.tryRun(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// tryRun is run that returns the command's failure (with its standard error) instead of failing t.
+func (d deployment) tryRun(t testing.TB, args ...string) (string, error) {
+	t.Helper()
 	cmd := exec.Command(latchkeyBinary(t), args...)
 	cmd.Env = d.env(t.TempDir())
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("latchkey %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-	}
+	err := cmd.Run()
 	if strings.Contains(out.String()+errOut.String(), dbPassword) {
 		t.Errorf("latchkey %s printed the database password", strings.Join(args, " "))
 	}
-	return out.String()
+	if err != nil {
+		return out.String(), fmt.Errorf("latchkey %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String(), nil
 }
 
 // node is one `latchkey serve` process.

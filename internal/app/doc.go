@@ -4,10 +4,11 @@
 // (iam.Service.BindStoredPrincipals), and wires the services and operation tables into the HTTP
 // server; with LATCHKEY_TEST_IDP it builds the test identity provider and hands it to the OIDC
 // verifier (its tokens verify in process), IAM (its http URLs are the server's own) and the server;
-// it gives the server the decision recorder and, through the audit logger, the asynchronous
-// issuance recorder (both bounded by LATCHKEY_DECISIONS_MAX and _MAX_AGE; Close writes the
-// issuances still queued before the store closes) and
-// the admin API's routes and the browser console (/console); with LATCHKEY_IMDS_ADDR it builds the
+// it gives the server the asynchronous decision recorder (App.Decisions) and, through the audit
+// logger, the asynchronous issuance recorder (both bounded by LATCHKEY_DECISIONS_MAX and _MAX_AGE;
+// Close writes the refusals and issuances still queued before the store closes), and the admin
+// API's routes and the browser console (/console), which read refusals through the decision
+// recorder so that this node's own refusals are visible at once; with LATCHKEY_IMDS_ADDR it builds the
 // EC2 instance metadata handler (App.IMDS) that serve runs on its own listener. It creates the
 // node's Prometheus registry and hands internal/metrics to the store, the OIDC verifier, the policy
 // caches and the key rings.

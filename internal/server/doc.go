@@ -3,8 +3,8 @@
 // and metrics), bounds the body, authenticates, decodes and validates with the model, dispatches to
 // the operation table and renders the answer or the error in the protocol's own envelope. It also
 // publishes Latchkey's issuer documents and, when enabled, the test IdP's routes (testidp.go).
-// A refusal that carries an explanation is recorded in the shared decision store and its audit
-// event (decisions.go); a refusal of a decision kind without one (a signature, credential, token
+// A refusal that carries an explanation is recorded in the shared decision store (queued, written
+// off the request path by audit.DecisionRecorder) and its audit event (decisions.go); a refusal of a decision kind without one (a signature, credential, token
 // or policy refusal, never a validation error) is recorded with what its code means. Latchkey's own admin API lives under /latchkey/v1/ (admin.go): SigV4 with
 // signing name "latchkey", each route authorized by the IAM engine with its action and resource,
 // JSON answers and {"code","message"} errors; a new endpoint is one AdminRoute. Its routes are the

@@ -145,9 +145,23 @@ func (r *DecisionRecorder) Close() error {
 	return nil
 }
 
+// readFlushWait bounds how long a read through the recorder waits for the queue to be written: a
+// store too slow to take it within this is read as it is.
+const readFlushWait = 2 * time.Second
+
+// flushForRead flushes for a reader, waiting at most readFlushWait; only ctx's own end is an error.
+func (r *DecisionRecorder) flushForRead(ctx context.Context) error {
+	fctx, cancel := context.WithTimeout(ctx, readFlushWait)
+	defer cancel()
+	if err := r.Flush(fctx); err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
+}
+
 // GetDecision reads the store after Flush, so that a refusal this node recorded is found at once.
 func (r *DecisionRecorder) GetDecision(ctx context.Context, requestID string) (store.Decision, error) {
-	if err := r.Flush(ctx); err != nil {
+	if err := r.flushForRead(ctx); err != nil {
 		return store.Decision{}, err
 	}
 	return r.store.GetDecision(ctx, requestID)
@@ -156,7 +170,7 @@ func (r *DecisionRecorder) GetDecision(ctx context.Context, requestID string) (s
 // ListDecisions reads the store after Flush, so that the refusals this node recorded are listed
 // at once.
 func (r *DecisionRecorder) ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error) {
-	if err := r.Flush(ctx); err != nil {
+	if err := r.flushForRead(ctx); err != nil {
 		return nil, err
 	}
 	return r.store.ListDecisions(ctx, f)

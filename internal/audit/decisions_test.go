@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,43 +15,16 @@ import (
 	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
-// fakeDecisions records each batch written; while gate is non-nil, a write waits for it to close
-// (a store that hangs), ignoring its context.
+// fakeDecisions is the decision store of fakeBatches.
 type fakeDecisions struct {
 	store.DecisionStore
-	mu      sync.Mutex
-	batches [][]store.Decision
-	gate    chan struct{}
-	started chan struct{} // receives once per write that began, when non-nil
-	fail    error
+	fakeBatches[store.Decision]
 }
 
-func (f *fakeDecisions) PutDecisions(_ context.Context, ds []store.Decision) error {
-	if f.started != nil {
-		f.started <- struct{}{}
-	}
-	if f.gate != nil {
-		<-f.gate
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fail != nil {
-		return f.fail
-	}
-	f.batches = append(f.batches, append([]store.Decision(nil), ds...))
-	return nil
-}
+func (f *fakeDecisions) PutDecisions(_ context.Context, ds []store.Decision) error { return f.put(ds) }
 
-func (f *fakeDecisions) PruneDecisions(context.Context, time.Time, int) (int64, error) { return 0, nil }
-
-func (f *fakeDecisions) sizes() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := []int{}
-	for _, b := range f.batches {
-		out = append(out, len(b))
-	}
-	return fmt.Sprint(out)
+func (f *fakeDecisions) PruneDecisions(context.Context, time.Time, int) (int64, error) {
+	return f.prune()
 }
 
 func refusal(n int) store.Decision {
@@ -62,43 +34,11 @@ func refusal(n int) store.Decision {
 
 var unsigned = &explain.Explanation{Outcome: explain.InvalidSignature, Summary: "the request is not signed"}
 
-// TestDecisionRecorderBatches: refusals are written in batches of up to Batch, each batch in one
-// store call, the rest on Close.
-func TestDecisionRecorderBatches(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		add, batch int
-		want       string
-	}{
-		{"full batches, the rest on close", 7, 3, "[3 3 1]"},
-		{"exactly one batch", 3, 3, "[3]"},
-		{"fewer than a batch, written on close", 2, 100, "[2]"},
-		{"nothing, no write", 0, 3, "[]"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeDecisions{}
-			r := NewDecisionRecorder(DecisionDeps{Store: f, Batch: tc.batch, Flush: time.Hour})
-			for i := range tc.add {
-				r.Record(t.Context(), refusal(i), unsigned)
-			}
-			if err := r.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if got := f.sizes(); got != tc.want {
-				t.Errorf("batches %s, want %s", got, tc.want)
-			}
-			if r.Dropped() != 0 {
-				t.Errorf("dropped %d", r.Dropped())
-			}
-		})
-	}
-}
-
 // TestDecisionRecordNeverBlocks: with the store hung inside a write, Record keeps returning; once
 // the queue is full the further refusals are dropped and counted, and what was queued is written
 // when the store answers again and the recorder closes.
 func TestDecisionRecordNeverBlocks(t *testing.T) {
-	f := &fakeDecisions{gate: make(chan struct{}), started: make(chan struct{}, 1)}
+	f := &fakeDecisions{fakeBatches: fakeBatches[store.Decision]{gate: make(chan struct{}), started: make(chan struct{}, 1)}}
 	r := NewDecisionRecorder(DecisionDeps{Store: f, Buffer: 4, Batch: 1, Flush: time.Hour})
 	r.Record(t.Context(), refusal(0), unsigned)
 	<-f.started // the writer holds refusal 0 and waits on the hung store
@@ -127,7 +67,7 @@ func TestDecisionRecordNeverBlocks(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.sizes(); got != "[1 1 1 1 1]" {
+	if got := fmt.Sprint(f.sizes()); got != "[1 1 1 1 1]" {
 		t.Errorf("batches %s, want [1 1 1 1 1]", got)
 	}
 	r.Record(t.Context(), refusal(101), unsigned) // after Close: dropped, no panic
@@ -249,7 +189,7 @@ func TestDecisionRecorderKeepsTheBounds(t *testing.T) {
 // explanation) and counted as dropped, never returned or panicked.
 func TestDecisionStoreFailureIsLoggedAndCounted(t *testing.T) {
 	var logs bytes.Buffer
-	f := &fakeDecisions{fail: store.ErrUnavailable}
+	f := &fakeDecisions{fakeBatches: fakeBatches[store.Decision]{fail: store.ErrUnavailable}}
 	r := NewDecisionRecorder(DecisionDeps{Store: f, Batch: 2, Flush: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	x := &explain.Explanation{Outcome: explain.ImplicitDeny, Summary: "no " + jwtLike}
 	for i := range 3 {

@@ -14,17 +14,18 @@ import (
 	"github.com/latchkey/latchkey/internal/store/sqlstore/sqltest"
 )
 
-// fakeIssuances records each batch; while gate is non-nil, a write waits for it to close.
-type fakeIssuances struct {
+// fakeBatches records each batch a recorder writes; while gate is non-nil, a write waits for it to
+// close (a store that hangs, ignoring the write's context).
+type fakeBatches[T any] struct {
 	mu      sync.Mutex
-	batches [][]store.Issuance
+	batches [][]T
 	pruned  int
 	gate    chan struct{}
-	started chan struct{} // receives once per write that began
+	started chan struct{} // receives once per write that began, when non-nil
 	fail    error
 }
 
-func (f *fakeIssuances) PutIssuances(ctx context.Context, is []store.Issuance) error {
+func (f *fakeBatches[T]) put(batch []T) error {
 	if f.started != nil {
 		f.started <- struct{}{}
 	}
@@ -36,22 +37,18 @@ func (f *fakeIssuances) PutIssuances(ctx context.Context, is []store.Issuance) e
 	if f.fail != nil {
 		return f.fail
 	}
-	f.batches = append(f.batches, append([]store.Issuance(nil), is...))
+	f.batches = append(f.batches, append([]T(nil), batch...))
 	return nil
 }
 
-func (f *fakeIssuances) ListIssuances(context.Context, store.IssuanceFilter) ([]store.Issuance, error) {
-	return nil, nil
-}
-
-func (f *fakeIssuances) PruneIssuances(context.Context, time.Time, int) (int64, error) {
+func (f *fakeBatches[T]) prune() (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pruned++
 	return 0, nil
 }
 
-func (f *fakeIssuances) sizes() []int {
+func (f *fakeBatches[T]) sizes() []int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := []int{}
@@ -61,11 +58,44 @@ func (f *fakeIssuances) sizes() []int {
 	return out
 }
 
+// fakeIssuances is the issuance store of fakeBatches.
+type fakeIssuances struct{ fakeBatches[store.Issuance] }
+
+func (f *fakeIssuances) PutIssuances(_ context.Context, is []store.Issuance) error { return f.put(is) }
+
+func (f *fakeIssuances) ListIssuances(context.Context, store.IssuanceFilter) ([]store.Issuance, error) {
+	return nil, nil
+}
+
+func (f *fakeIssuances) PruneIssuances(context.Context, time.Time, int) (int64, error) {
+	return f.prune()
+}
+
 func rec(n int) store.Issuance {
 	return store.Issuance{RequestID: fmt.Sprint("req-", n), Time: time.Unix(int64(n), 0), Service: "sts", Operation: "AssumeRole"}
 }
 
-func TestIssuanceRecorderBatches(t *testing.T) {
+// TestRecordersBatch: both recorders write in batches of up to Batch, each batch in one store
+// call, the rest on Close.
+func TestRecordersBatch(t *testing.T) {
+	// Each starts a recorder over a fake store with an hour between timed flushes (only the batch
+	// size and Close write) and returns how to add record i and the batches written.
+	type recorder interface {
+		Close() error
+		Dropped() uint64
+	}
+	recorders := map[string]func(batch int) (add func(i int), r recorder, sizes func() []int){
+		"issuances": func(batch int) (func(int), recorder, func() []int) {
+			f := &fakeIssuances{}
+			r := NewIssuanceRecorder(IssuanceDeps{Store: f, Batch: batch, Flush: time.Hour})
+			return func(i int) { r.Add(rec(i)) }, r, f.sizes
+		},
+		"decisions": func(batch int) (func(int), recorder, func() []int) {
+			f := &fakeDecisions{}
+			r := NewDecisionRecorder(DecisionDeps{Store: f, Batch: batch, Flush: time.Hour})
+			return func(i int) { r.Record(context.Background(), refusal(i), unsigned) }, r, f.sizes
+		},
+	}
 	for _, tc := range []struct {
 		name  string
 		add   int
@@ -77,28 +107,28 @@ func TestIssuanceRecorderBatches(t *testing.T) {
 		{"fewer than a batch, written on close", 2, 100, "[2]"},
 		{"nothing, no write", 0, 3, "[]"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeIssuances{}
-			// An hour between timed flushes: only the batch size and Close write.
-			r := NewIssuanceRecorder(IssuanceDeps{Store: f, Batch: tc.batch, Flush: time.Hour})
-			for i := range tc.add {
-				r.Add(rec(i))
-			}
-			if err := r.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if got := fmt.Sprint(f.sizes()); got != tc.want {
-				t.Errorf("batches %s, want %s", got, tc.want)
-			}
-			if r.Dropped() != 0 {
-				t.Errorf("dropped %d", r.Dropped())
-			}
-		})
+		for kind, start := range recorders {
+			t.Run(kind+"/"+tc.name, func(t *testing.T) {
+				add, r, sizes := start(tc.batch)
+				for i := range tc.add {
+					add(i)
+				}
+				if err := r.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if got := fmt.Sprint(sizes()); got != tc.want {
+					t.Errorf("batches %s, want %s", got, tc.want)
+				}
+				if r.Dropped() != 0 {
+					t.Errorf("dropped %d", r.Dropped())
+				}
+			})
+		}
 	}
 }
 
 func TestIssuanceRecorderFlushesOnTimer(t *testing.T) {
-	f := &fakeIssuances{started: make(chan struct{}, 1)}
+	f := &fakeIssuances{fakeBatches[store.Issuance]{started: make(chan struct{}, 1)}}
 	r := NewIssuanceRecorder(IssuanceDeps{Store: f, Batch: 100, Flush: time.Millisecond})
 	defer r.Close()
 	r.Add(rec(1))
@@ -117,7 +147,7 @@ func TestIssuanceRecorderFlushesOnTimer(t *testing.T) {
 // TestIssuanceRecorderDropsWhenFullNeverBlocks holds the writer inside a write: the queue fills,
 // and further Adds return at once, dropped and counted; what was queued is written on Close.
 func TestIssuanceRecorderDropsWhenFullNeverBlocks(t *testing.T) {
-	f := &fakeIssuances{gate: make(chan struct{}), started: make(chan struct{}, 1)}
+	f := &fakeIssuances{fakeBatches[store.Issuance]{gate: make(chan struct{}), started: make(chan struct{}, 1)}}
 	r := NewIssuanceRecorder(IssuanceDeps{Store: f, Buffer: 2, Batch: 1, Flush: time.Hour})
 	r.Add(rec(0))
 	<-f.started // the writer holds rec 0 and waits on the gate
@@ -145,7 +175,7 @@ func TestIssuanceRecorderDropsWhenFullNeverBlocks(t *testing.T) {
 }
 
 func TestIssuanceRecorderCountsFailedBatches(t *testing.T) {
-	f := &fakeIssuances{fail: errors.New("store unavailable")}
+	f := &fakeIssuances{fakeBatches[store.Issuance]{fail: errors.New("store unavailable")}}
 	r := NewIssuanceRecorder(IssuanceDeps{Store: f, Batch: 2, Flush: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	for i := range 3 {
 		r.Add(rec(i))

@@ -124,6 +124,18 @@ func TestDecisionsWrittenOnClose(t *testing.T) {
 		wantAPIError(t, err, "MissingAuthenticationToken", 403)
 		ids = append(ids, requestID(t, err))
 	}
+	st := shutDownAndReopen(t, ts)
+	for _, id := range ids {
+		if _, err := st.GetDecision(ctx, id); err != nil {
+			t.Errorf("refusal %s lost at shutdown: %v", id, err)
+		}
+	}
+}
+
+// shutDownAndReopen shuts ts down as `latchkey serve` does (the listener drained, then the node
+// closed) and opens its store again, closed when the test ends.
+func shutDownAndReopen(t *testing.T, ts *testServer) store.Store {
+	t.Helper()
 	shutdown, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_ = ts.srv.Shutdown(shutdown)
@@ -134,10 +146,6 @@ func TestDecisionsWrittenOnClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	for _, id := range ids {
-		if _, err := st.GetDecision(ctx, id); err != nil {
-			t.Errorf("refusal %s lost at shutdown: %v", id, err)
-		}
-	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

@@ -1,9 +1,7 @@
 package integration
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -163,17 +160,7 @@ func TestIssuancesWrittenOnClose(t *testing.T) {
 		id, _ := middleware.GetRequestIDMetadata(out.ResultMetadata)
 		ids = append(ids, id)
 	}
-	shutdown, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_ = ts.srv.Shutdown(shutdown)
-	if err := ts.App.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, _, err := app.OpenStore(ctx, ts.Config, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := shutDownAndReopen(t, ts)
 	is, err := st.ListIssuances(ctx, store.IssuanceFilter{Action: "sts:GetSessionToken"})
 	if err != nil {
 		t.Fatal(err)

@@ -177,22 +177,7 @@ func BenchmarkHotPathGetIdNew(b *testing.B) {
 func BenchmarkHotPathGetIdNewConcurrent(b *testing.B) {
 	ts, reqs := newIdentityRequests(b)
 	var next atomic.Int64
-	var failed atomic.Pointer[error]
-	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := reqs[next.Add(1)-1].try(ts); err != nil {
-				failed.CompareAndSwap(nil, &err)
-			}
-		}
-	})
-	b.StopTimer()
-	if err := failed.Load(); err != nil {
-		b.Fatal(*err)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	benchConcurrent(b, func() error { return reqs[next.Add(1)-1].try(ts) })
 }
 
 // newIdentityRequests starts a server with an identity pool and prepares b.N GetId requests, each

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,17 @@ func BenchmarkRefusalRecorded(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchConcurrent(b, func() error { return refused(ts, req) })
+	// The records dropped because the store did not keep up (latchkey_decisions_dropped_total, on
+	// builds that record refusals off the request path).
+	w := httptest.NewRecorder()
+	ts.App.Handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for line := range strings.Lines(w.Body.String()) {
+		if v, ok := strings.CutPrefix(line, "latchkey_decisions_dropped_total "); ok {
+			if n, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				b.ReportMetric(n/float64(b.N), "dropped/op")
+			}
+		}
+	}
 }
 
 // benchConcurrent runs serve b.N times from 16 goroutines, as 16 clients would, with allocations

@@ -15,9 +15,10 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// recordDecision stores a refusal for `latchkey explain` and the admin API: with the explanation
-// its decider attached, or, for a refusal of a decision kind without one, with a summary of what
-// its error code means (codeExplanation). The decision belongs to the caller's account, or, when
+// recordDecision hands a refusal to the decision recorder, which stores it off the request path
+// for `latchkey explain` and the admin API: with the explanation its decider attached, or, for a
+// refusal of a decision kind without one, with a summary of what its error code means
+// (codeExplanation). The decision belongs to the caller's account, or, when
 // no caller was verified, to the account of the resource the request named.
 func (s *Server) recordDecision(rq *request, code string) {
 	if s.deps.Decisions == nil {

@@ -311,3 +311,39 @@ func TestDurabilityAfterKill(t *testing.T) {
 	}
 	t.Logf("%d acknowledged writes survived SIGKILL", len(acked))
 }
+
+// Every reader connection holds a small page cache and the writer SQLite's default, so the memory
+// SQLite keeps outside Go's heap is bounded by what sqliteDSN states (see its comment); a pool
+// connection opened later replays the pragma too.
+func TestSQLitePageCacheSizes(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	// Hold every reader connection at once, so each one is asked, not only the first.
+	conns := make([]*sql.Conn, 0, 4)
+	for range 4 {
+		c, err := s.rdb.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	writer, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	check := func(name string, c *sql.Conn, wantKiB int) {
+		var got int
+		if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != -wantKiB {
+			t.Errorf("%s: cache_size %d, want %d (KiB, negative)", name, got, -wantKiB)
+		}
+	}
+	for i, c := range conns {
+		check(fmt.Sprintf("reader %d", i), c, readerCacheKiB)
+	}
+	check("writer", writer, writerCacheKiB)
+}

@@ -17,18 +17,20 @@ const batchTimeout = 5 * time.Second
 // flush, then prunes once per pruneEvery records written. flushNow writes everything queued before
 // it; close writes what is queued and stops.
 type batcher[T any] struct {
-	put     func(ctx context.Context, batch []T) error // one transaction
-	prune   func(ctx context.Context)
-	failed  func(batch []T, err error) // logs a failed batch (identifiers only)
-	batch   int
-	flush   time.Duration
-	mu      sync.RWMutex // add holds it shared; close exclusively, so no add sends on a closed queue
-	closed  bool
-	queue   chan T
-	flushes chan chan struct{}
-	done    chan struct{}
-	dropped atomic.Uint64
-	written atomic.Uint64
+	put    func(ctx context.Context, batch []T) error // one transaction
+	prune  func(ctx context.Context)
+	failed func(batch []T, err error) // logs a failed batch (identifiers only)
+	batch  int
+	flush  time.Duration
+	// pruneEvery: prune once per this many records written.
+	pruneEvery uint64
+	mu         sync.RWMutex // add holds it shared; close exclusively, so no add sends on a closed queue
+	closed     bool
+	queue      chan T
+	flushes    chan chan struct{}
+	done       chan struct{}
+	dropped    atomic.Uint64
+	written    atomic.Uint64
 	// pending counts the records queued and not yet written or dropped; flushNow returns at once
 	// when it is zero.
 	pending atomic.Int64
@@ -43,6 +45,8 @@ type batcherDeps[T any] struct {
 	Buffer int
 	Batch  int
 	Flush  time.Duration
+	// PruneEvery is how many records are written between prunes (at least 1).
+	PruneEvery int
 }
 
 func newBatcher[T any](d batcherDeps[T]) *batcher[T] {
@@ -50,7 +54,7 @@ func newBatcher[T any](d batcherDeps[T]) *batcher[T] {
 	if d.Flush <= 0 {
 		d.Flush = DefaultIssuanceFlush
 	}
-	b := &batcher[T]{put: d.Put, prune: d.Prune, failed: d.Failed, batch: d.Batch, flush: d.Flush,
+	b := &batcher[T]{put: d.Put, prune: d.Prune, failed: d.Failed, batch: d.Batch, flush: d.Flush, pruneEvery: uint64(max(1, d.PruneEvery)),
 		queue: make(chan T, d.Buffer), flushes: make(chan chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b
@@ -170,7 +174,7 @@ func (b *batcher[T]) write(batch []T) {
 	}
 	before := b.written.Load()
 	after := b.written.Add(uint64(len(batch)))
-	if before == 0 || before/pruneEvery != after/pruneEvery {
+	if before == 0 || before/b.pruneEvery != after/b.pruneEvery {
 		b.prune(ctx)
 	}
 }

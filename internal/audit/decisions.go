@@ -16,11 +16,13 @@ import (
 const (
 	DefaultDecisionsMax    = 10000
 	DefaultDecisionsMaxAge = 7 * 24 * time.Hour
-	// pruneEvery: a recorder prunes once per this many records it writes, so the bound costs one
-	// DELETE per batch rather than per record. Between prunes the table may exceed Max by this many
-	// rows per node.
-	pruneEvery = 100
 )
+
+// pruneEvery is how many records a recorder writes between prunes: a tenth of Max (at least 1).
+// Pruning by count walks Max index entries to find the cut, so pruning once per Max/10 records
+// costs about ten entries per record whatever Max is, where a fixed interval made a large Max
+// expensive; between prunes the table may exceed Max by up to a tenth per node.
+func pruneEvery(limit int) int { return max(1, limit/10) }
 
 // DecisionRecorder writes refusals to the store that all nodes share, off the request path, and
 // prunes it by age and count: Record redacts the explanation and queues it without blocking (a
@@ -72,7 +74,7 @@ func NewDecisionRecorder(d DecisionDeps) *DecisionRecorder {
 			}
 		},
 		Failed: warnFailed(logger, "recording refusals in the decision store failed", func(q queuedDecision) string { return q.d.RequestID }),
-		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush,
+		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush, PruneEvery: pruneEvery(max),
 	})}
 }
 

@@ -143,7 +143,7 @@ func TestDecisionsWrittenOnClose(t *testing.T) {
 }
 
 // TestDecisionRecorderKeepsTheBounds: the recorder prunes by age on its first write and by count
-// once per pruneEvery refusals, so the store never holds more than Max plus pruneEvery.
+// once per pruneEvery(Max) refusals, so the store never holds more than Max plus a tenth.
 func TestDecisionRecorderKeepsTheBounds(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -153,7 +153,7 @@ func TestDecisionRecorderKeepsTheBounds(t *testing.T) {
 		wantFirst  string
 	}{
 		{"age and count on the first write", 4, 2, true, 2, "req-3"},
-		{"count, amortized", 250, 50, false, 50 + pruneEvery, "req-249"},
+		{"count, amortized", 250, 50, false, 50 + pruneEvery(50), "req-249"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := sqltest.Open(t)

@@ -12,7 +12,7 @@ import (
 // Defaults of the recorders' buffering (credentials issued, refusals).
 const (
 	DefaultIssuanceBuffer = 4096
-	DefaultIssuanceBatch  = 100
+	DefaultIssuanceBatch  = 500
 	DefaultIssuanceFlush  = 200 * time.Millisecond
 )
 
@@ -52,7 +52,7 @@ func NewIssuanceRecorder(d IssuanceDeps) *IssuanceRecorder {
 			}
 		},
 		Failed: warnFailed(logger, "recording credentials issued in the store failed", func(i store.Issuance) string { return i.RequestID }),
-		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush,
+		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush, PruneEvery: pruneEvery(max),
 	})}
 }
 

@@ -36,17 +36,21 @@ type batcher[T any] struct {
 	pending atomic.Int64
 }
 
-// batcherDeps are a batcher's store calls and sizes; zero sizes take the defaults (those of the
-// issuance recorder).
+// batcherDeps are a recorder's store calls, the bounds its records are pruned by and its sizes;
+// zero fields take the defaults (the decision store's bounds, the issuance recorder's sizes).
 type batcherDeps[T any] struct {
-	Put    func(ctx context.Context, batch []T) error
-	Prune  func(ctx context.Context)
-	Failed func(batch []T, err error)
-	Buffer int
-	Batch  int
-	Flush  time.Duration
-	// PruneEvery is how many records are written between prunes (at least 1).
-	PruneEvery int
+	// What names the records in log lines: "recording <What> failed", "pruning <What> failed".
+	What      string
+	Put       func(ctx context.Context, batch []T) error
+	Prune     func(ctx context.Context, olderThan time.Time, keep int) (int64, error)
+	RequestID func(T) string // logged for a failed batch (identifiers only)
+	Max       int
+	MaxAge    time.Duration
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Buffer    int
+	Batch     int
+	Flush     time.Duration
 }
 
 func newBatcher[T any](d batcherDeps[T]) *batcher[T] {
@@ -54,7 +58,16 @@ func newBatcher[T any](d batcherDeps[T]) *batcher[T] {
 	if d.Flush <= 0 {
 		d.Flush = DefaultIssuanceFlush
 	}
-	b := &batcher[T]{put: d.Put, prune: d.Prune, failed: d.Failed, batch: d.Batch, flush: d.Flush, pruneEvery: uint64(max(1, d.PruneEvery)),
+	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
+	prune := func(ctx context.Context) {
+		if _, err := d.Prune(ctx, d.Now().Add(-d.MaxAge), d.Max); err != nil {
+			d.Logger.Warn("pruning "+d.What+" failed", "err", err)
+		}
+	}
+	failed := func(batch []T, err error) {
+		d.Logger.Warn("recording "+d.What+" failed", "records", len(batch), "first_request_id", d.RequestID(batch[0]), "err", err)
+	}
+	b := &batcher[T]{put: d.Put, prune: prune, failed: failed, batch: d.Batch, flush: d.Flush, pruneEvery: uint64(pruneEvery(d.Max)),
 		queue: make(chan T, d.Buffer), flushes: make(chan chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b
@@ -176,12 +189,5 @@ func (b *batcher[T]) write(batch []T) {
 	after := b.written.Add(uint64(len(batch)))
 	if before == 0 || before/b.pruneEvery != after/b.pruneEvery {
 		b.prune(ctx)
-	}
-}
-
-// warnFailed is a batcher's failed hook: what failed, how many records, the first one's request id.
-func warnFailed[T any](logger *slog.Logger, msg string, requestID func(T) string) func([]T, error) {
-	return func(batch []T, err error) {
-		logger.Warn(msg, "records", len(batch), "first_request_id", requestID(batch[0]), "err", err)
 	}
 }

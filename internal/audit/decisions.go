@@ -62,19 +62,19 @@ func NewDecisionRecorder(d DecisionDeps) *DecisionRecorder {
 	if d.Store == nil {
 		return nil
 	}
-	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
-	st, max, maxAge, now, logger := d.Store, d.Max, d.MaxAge, d.Now, d.Logger
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	st, logger := d.Store, d.Logger
 	return &DecisionRecorder{store: st, b: newBatcher(batcherDeps[queuedDecision]{
+		What: "refusals in the decision store",
 		Put: func(ctx context.Context, batch []queuedDecision) error {
 			return st.PutDecisions(ctx, marshalDecisions(batch, logger))
 		},
-		Prune: func(ctx context.Context) {
-			if _, err := st.PruneDecisions(ctx, now().Add(-maxAge), max); err != nil {
-				logger.Warn("pruning the decision store failed", "err", err)
-			}
-		},
-		Failed: warnFailed(logger, "recording refusals in the decision store failed", func(q queuedDecision) string { return q.d.RequestID }),
-		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush, PruneEvery: pruneEvery(max),
+		Prune:     st.PruneDecisions,
+		RequestID: func(q queuedDecision) string { return q.d.RequestID },
+		Max:       d.Max, MaxAge: d.MaxAge, Now: d.Now, Logger: logger,
+		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush,
 	})}
 }
 
@@ -94,7 +94,7 @@ func marshalDecisions(batch []queuedDecision, logger *slog.Logger) []store.Decis
 	return out
 }
 
-// recorderDefaults fills the zero bounds, clock and logger of a recorder (decisions, issuances).
+// recorderDefaults fills the zero bounds, clock and logger of a recorder's batcher (decisions, issuances).
 func recorderDefaults(max int, maxAge time.Duration, now func() time.Time, logger *slog.Logger) (int, time.Duration, func() time.Time, *slog.Logger) {
 	if max <= 0 {
 		max = DefaultDecisionsMax

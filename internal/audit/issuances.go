@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -42,17 +41,13 @@ func NewIssuanceRecorder(d IssuanceDeps) *IssuanceRecorder {
 	if d.Store == nil {
 		return nil
 	}
-	d.Max, d.MaxAge, d.Now, d.Logger = recorderDefaults(d.Max, d.MaxAge, d.Now, d.Logger)
-	st, max, maxAge, now, logger := d.Store, d.Max, d.MaxAge, d.Now, d.Logger
 	return &IssuanceRecorder{b: newBatcher(batcherDeps[store.Issuance]{
-		Put: st.PutIssuances,
-		Prune: func(ctx context.Context) {
-			if _, err := st.PruneIssuances(ctx, now().Add(-maxAge), max); err != nil {
-				logger.Warn("pruning the issuance store failed", "err", err)
-			}
-		},
-		Failed: warnFailed(logger, "recording credentials issued in the store failed", func(i store.Issuance) string { return i.RequestID }),
-		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush, PruneEvery: pruneEvery(max),
+		What:      "credentials issued in the store",
+		Put:       d.Store.PutIssuances,
+		Prune:     d.Store.PruneIssuances,
+		RequestID: func(i store.Issuance) string { return i.RequestID },
+		Max:       d.Max, MaxAge: d.MaxAge, Now: d.Now, Logger: d.Logger,
+		Buffer: d.Buffer, Batch: d.Batch, Flush: d.Flush,
 	})}
 }
 
@@ -74,14 +69,6 @@ func (r *IssuanceRecorder) Add(i store.Issuance) {
 
 // Dropped is how many records Add has dropped so far.
 func (r *IssuanceRecorder) Dropped() uint64 { return r.b.dropped.Load() }
-
-// Flush returns once every record added before it is written (or dropped), or when ctx ends.
-func (r *IssuanceRecorder) Flush(ctx context.Context) error {
-	if r == nil {
-		return nil
-	}
-	return r.b.flushNow(ctx)
-}
 
 // Close writes the records queued so far and stops the recorder; later Adds are dropped. It is
 // safe to call more than once.

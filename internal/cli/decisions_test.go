@@ -91,7 +91,7 @@ func TestExplainAndDecisionsCommands(t *testing.T) {
 	old := decisionWith(t, "r-0", explain.Explanation{Outcome: explain.ImplicitDeny, Summary: "older"})
 	old.Time = time.Now().Add(-time.Hour)
 	for _, x := range []store.Decision{d, old} {
-		if err := st.PutDecision(t.Context(), x); err != nil {
+		if err := st.PutDecisions(t.Context(), []store.Decision{x}); err != nil {
 			t.Fatal(err)
 		}
 	}

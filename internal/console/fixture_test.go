@@ -142,7 +142,7 @@ func newFixture(t *testing.T) *fixture {
 			Action: "sts:AssumeRole", ErrorCode: "AccessDenied", PrincipalARN: "arn:aws:iam::" + acctB + ":user/mallory",
 			Explanation: []byte(`{"outcome":"ImplicitDeny","summary":"secret-of-account-b"}`)},
 	} {
-		if err := st.PutDecision(ctx, d); err != nil {
+		if err := st.PutDecisions(ctx, []store.Decision{d}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -39,9 +39,8 @@ type DecisionFilter struct {
 
 // DecisionStore keeps the recent refusals every node shares.
 type DecisionStore interface {
-	// PutDecision inserts d; a request id already stored is ErrAlreadyExists.
-	PutDecision(ctx context.Context, d Decision) error
-	// PutDecisions inserts a batch in one transaction; request ids already stored are skipped.
+	// PutDecisions inserts a batch in one transaction; request ids already stored are skipped (a
+	// record is written once).
 	PutDecisions(ctx context.Context, ds []Decision) error
 	// GetDecision is ErrNotFound for an unknown (or pruned) request id.
 	GetDecision(ctx context.Context, requestID string) (Decision, error)

@@ -155,7 +155,7 @@ var (
 		"PutAccountAlias", "DeleteAccountAlias", "UpdateAccountSettings",
 		"CreateSAMLProvider", "UpdateSAMLProvider", "DeleteSAMLProvider", "UpdateOutboundFederation",
 		"CreateQuickSightNamespace", "DeleteQuickSightNamespace", "CreateQuickSightUser", "UpdateQuickSightUser",
-		"DeleteQuickSightUser", "DeleteQuickSightUsersInNamespace", "PutDecision", "PutDecisions", "PruneDecisions", "PutIssuances", "PruneIssuances",
+		"DeleteQuickSightUser", "DeleteQuickSightUsersInNamespace", "PutDecisions", "PruneDecisions", "PutIssuances", "PruneIssuances",
 		"CreateContainerBinding", "DeleteContainerBinding", "CreateInstanceProfile", "UpdateInstanceProfile",
 		"DeleteInstanceProfile", "CreateGroup", "UpdateGroup", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup",
 	}

@@ -32,16 +32,6 @@ func scanDecision(r rowScanner) (store.Decision, error) {
 	return d, nil
 }
 
-func (s *Store) PutDecision(ctx context.Context, d store.Decision) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, insertDecision, decisionArgs(d)...)
-		return err
-	})
-	return s.mapErr(fmt.Sprintf("sqlstore: record decision %q", d.RequestID), err, nil)
-}
-
 // PutDecisions writes a batch in one transaction; ids already stored are skipped.
 func (s *Store) PutDecisions(ctx context.Context, ds []store.Decision) error {
 	if len(ds) == 0 {

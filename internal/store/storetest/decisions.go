@@ -29,8 +29,7 @@ func decision(id string, i int, acct, principal, action string) store.Decision {
 func testDecisionRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	d := decision("req-1", 3, acct1, "arn:aws:iam::111111111111:user/alice", "sts:AssumeRole")
-	noErr(t, "PutDecision", s.PutDecision(ctx, d))
-	wantErr(t, "PutDecision twice", s.PutDecision(ctx, d), store.ErrAlreadyExists)
+	noErr(t, "PutDecisions", s.PutDecisions(ctx, []store.Decision{d}))
 	got, err := s.GetDecision(ctx, "req-1")
 	noErr(t, "GetDecision", err)
 	checkTime(t, "Time", got.Time, d.Time)
@@ -42,13 +41,13 @@ func testDecisionRoundTrip(t *testing.T, s store.Store) {
 	wantErr(t, "GetDecision of an unknown id", err, store.ErrNotFound)
 }
 
-// testPutDecisionsBatch: a batch is stored whole, each record as PutDecision stores it; a request
+// testPutDecisionsBatch: a batch is stored whole, each record as a batch of one stores it; a request
 // id already stored is skipped without failing the batch or changing the stored record; an empty
 // batch writes nothing.
 func testPutDecisionsBatch(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	first := decision("b-1", 1, acct1, "", "sts:AssumeRole")
-	noErr(t, "PutDecision", s.PutDecision(ctx, first))
+	noErr(t, "PutDecisions", s.PutDecisions(ctx, []store.Decision{first}))
 	again := first
 	again.ErrorCode = "ExpiredToken"
 	noless := decision("b-3", 3, acct2, "arn:aws:iam::222222222222:user/bob", "iam:CreateUser")
@@ -93,7 +92,7 @@ func testListDecisionsFilters(t *testing.T, s store.Store) {
 		decision("d", 4, acct1, alice, "iam:CreateUser"),
 		decision("e", 5, acct1, "", "sts:GetCallerIdentity_x%"),
 	} {
-		noErr(t, "PutDecision "+d.RequestID, s.PutDecision(ctx, d))
+		noErr(t, "PutDecisions "+d.RequestID, s.PutDecisions(ctx, []store.Decision{d}))
 	}
 	for _, tc := range []struct {
 		name string
@@ -123,7 +122,7 @@ func testListDecisionsFilters(t *testing.T, s store.Store) {
 func testPruneDecisionsByAge(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	for i := range 5 {
-		noErr(t, "PutDecision", s.PutDecision(ctx, decision(fmt.Sprint("r", i), i, acct1, "", "sts:AssumeRole")))
+		noErr(t, "PutDecisions", s.PutDecisions(ctx, []store.Decision{decision(fmt.Sprint("r", i), i, acct1, "", "sts:AssumeRole")}))
 	}
 	n, err := s.PruneDecisions(ctx, at(2), 0)
 	noErr(t, "PruneDecisions", err)
@@ -144,7 +143,7 @@ func testPruneDecisionsByCount(t *testing.T, s store.Store) {
 		t.Errorf("pruned %d of nothing", n)
 	}
 	for i := range 6 {
-		noErr(t, "PutDecision", s.PutDecision(ctx, decision(fmt.Sprint("r", i), i, acct1, "", "sts:AssumeRole")))
+		noErr(t, "PutDecisions", s.PutDecisions(ctx, []store.Decision{decision(fmt.Sprint("r", i), i, acct1, "", "sts:AssumeRole")}))
 	}
 	n, err = s.PruneDecisions(ctx, at(1), 3)
 	noErr(t, "PruneDecisions", err)

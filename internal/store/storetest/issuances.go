@@ -111,7 +111,7 @@ func testPruneIssuances(t *testing.T, s store.Store) {
 		t.Errorf("pruned %d, left %v; want 2 and [r5 r4 r3]", n, issuanceIDs(got))
 	}
 	// Decisions are a table of their own: pruning issuances leaves them be, and the reverse.
-	noErr(t, "PutDecision", s.PutDecision(ctx, decision("d0", 0, acct1, "", "sts:AssumeRole")))
+	noErr(t, "PutDecisions", s.PutDecisions(ctx, []store.Decision{decision("d0", 0, acct1, "", "sts:AssumeRole")}))
 	if _, err := s.PruneIssuances(ctx, at(10), 0); err != nil {
 		t.Fatal(err)
 	}
